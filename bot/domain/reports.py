@@ -1,0 +1,65 @@
+"""Reports as stored, and their short public reference."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.indicators import Indicator
+from bot.domain.verification import Ballot, ReportStatus, VoteKind
+from bot.languages import Language
+
+# No 0/O, 1/I/L: residents read the reference aloud over the phone to a hotline.
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_REF_LENGTH = 4
+
+
+def new_public_ref() -> str:
+    return "R-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(_REF_LENGTH))
+
+
+@dataclass(frozen=True)
+class NewReport:
+    reporter_pseudonym: str
+    reporter_chat_id: int
+    neighborhood_key: str
+    indicators: tuple[Indicator, ...]
+    description: str
+    reporter_language: Language
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    public_ref: str
+    reporter_pseudonym: str
+    neighborhood_key: str
+    indicators: tuple[Indicator, ...]
+    description: str
+    reporter_language: Language
+    status: ReportStatus
+    created_at: datetime
+    closed_at: datetime | None
+    card_chat_id: int | None
+    card_message_id: int | None
+    photo_file_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordedVote:
+    verifier_id: int
+    verifier_name: str
+    kind: VoteKind
+    cast_at: datetime
+
+    def as_ballot(self) -> Ballot:
+        return Ballot(self.verifier_id, self.kind)
+
+
+@dataclass(frozen=True)
+class ChannelPost:
+    channel_id: int
+    message_id: int | None
+    error: str | None

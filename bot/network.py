@@ -1,0 +1,164 @@
+"""The network file: who verifies, where alerts go, and which neighborhoods exist.
+
+It is TOML written by organizers, so every validation error names the field as written
+in the file (``neighborhoods[2].channels[0].languages``).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+
+from bot.domain.verification import MIN_QUORUM
+from bot.errors import ConfigurationError, describe_validation_error
+from bot.languages import Language, SUPPORTED_LANGUAGES
+
+# Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
+NeighborhoodKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeoPoint(_Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+    def distance_km(self, other: GeoPoint) -> float:
+        """Great-circle distance; plenty accurate for 'which neighborhood is this in'."""
+        lat1, lon1, lat2, lon2 = map(
+            math.radians, (self.latitude, self.longitude, other.latitude, other.longitude)
+        )
+        a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+class Channel(_Strict):
+    chat_id: int
+    languages: tuple[Language, ...] = Field(min_length=1)
+
+    @field_validator("chat_id")
+    @classmethod
+    def _is_channel_id(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("a channel's chat id is negative (it starts with -100)")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _no_repeats(cls, value: tuple[Language, ...]) -> tuple[Language, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a language twice")
+        return value
+
+
+class Neighborhood(_Strict):
+    key: NeighborhoodKey
+    names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=64)]]
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    center: GeoPoint | None = None
+    radius_km: float | None = Field(default=None, gt=0, le=200)
+
+    @model_validator(mode="after")
+    def _radius_needs_center(self) -> Neighborhood:
+        if (self.center is None) != (self.radius_km is None):
+            raise ValueError("give both 'center' and 'radius_km', or neither")
+        return self
+
+    def name(self, language: Language) -> str:
+        return self.names.get(language) or next(iter(self.names.values()))
+
+
+class Network(_Strict):
+    verifier_group_id: int
+    admin_user_ids: tuple[int, ...] = ()
+    quorum: int = Field(default=MIN_QUORUM, ge=MIN_QUORUM)
+    default_language: Language = "en"
+    # The verifier group reads cards in one language; organizers choose it.
+    verifier_language: Language | None = None
+    timezone: str = "UTC"
+    hotline: Annotated[str, StringConstraints(min_length=3, max_length=64)]
+    neighborhoods: tuple[Neighborhood, ...] = Field(min_length=1)
+
+    @field_validator("verifier_group_id")
+    @classmethod
+    def _is_group_id(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("a group's chat id is negative (supergroups start with -100)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _is_known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name such as 'America/Denver'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _keys_unique_and_names_complete(self) -> Network:
+        seen: set[str] = set()
+        for neighborhood in self.neighborhoods:
+            if neighborhood.key in seen:
+                raise ValueError(f"neighborhood key '{neighborhood.key}' is used twice")
+            seen.add(neighborhood.key)
+            missing = [language for language in SUPPORTED_LANGUAGES if language not in neighborhood.names]
+            if missing:
+                raise ValueError(
+                    f"neighborhood '{neighborhood.key}' needs a name in every language: missing {', '.join(missing)}"
+                )
+        return self
+
+    @property
+    def card_language(self) -> Language:
+        return self.verifier_language or self.default_language
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def neighborhood(self, key: str) -> Neighborhood | None:
+        return next((n for n in self.neighborhoods if n.key == key), None)
+
+    def channel_ids(self) -> list[int]:
+        return sorted({channel.chat_id for n in self.neighborhoods for channel in n.channels})
+
+    def nearest_neighborhood(self, point: GeoPoint) -> Neighborhood | None:
+        """The closest neighborhood whose circle contains the point, if any."""
+        inside = [
+            (n.center.distance_km(point), n)
+            for n in self.neighborhoods
+            if n.center is not None and n.radius_km is not None and n.center.distance_km(point) <= n.radius_km
+        ]
+        return min(inside, key=lambda pair: pair[0])[1] if inside else None
+
+
+def parse_network(text: str, *, source: str = "network file") -> Network:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"The {source} is not valid TOML: {error}") from None
+    try:
+        return Network.model_validate(data)
+    except ValidationError as error:
+        raise ConfigurationError(
+            f"The {source} has problems:\n{describe_validation_error(error)}"
+        ) from None
+
+
+def load_network(path: Path) -> Network:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"The network file {path} does not exist. Copy network.example.toml to {path} "
+            "and fill in your groups and channels, or set VIGIL_NETWORK_FILE."
+        ) from None
+    return parse_network(text, source=f"network file {path}")

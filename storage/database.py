@@ -1,0 +1,72 @@
+"""One aiosqlite connection, opened at start-up and closed at shutdown.
+
+All access goes through :meth:`Database.unit_of_work`, which serialises use of the single
+connection with an asyncio lock and wraps each unit in ``BEGIN IMMEDIATE``: the write lock is
+taken up front, so two state changes on the same report (in this process or another one on
+the same file) run one after the other instead of deadlocking or interleaving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.migrations import apply_migrations
+from storage.repository import Repository
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: the sqlite3 module must not open transactions on its own;
+        # unit_of_work states every transaction explicitly.
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            connection.row_factory = sqlite3.Row
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            # Deleted report text is overwritten, not left in free pages.
+            await connection.execute("PRAGMA secure_delete = ON")
+            await apply_migrations(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._connection.close()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[Repository]:
+        """Everything inside commits together or not at all."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield Repository(self._connection)
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            else:
+                await self._connection.commit()
+
+    async def integrity_check(self) -> str:
+        async with self._lock:
+            async with self._connection.execute("PRAGMA integrity_check") as cursor:
+                row = await cursor.fetchone()
+        return str(row[0]) if row else "no answer"

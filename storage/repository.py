@@ -1,0 +1,186 @@
+"""All of Vigil's SQL. A Repository is only handed out inside a unit of work, so it never
+commits on its own: the caller's transaction decides."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import cast
+
+import aiosqlite
+
+from bot.domain.indicators import parse_indicators
+from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report
+from bot.domain.verification import ReportStatus, VoteKind
+from bot.languages import Language
+
+_REF_ATTEMPTS = 20
+
+
+class ReportNotFound(LookupError):
+    pass
+
+
+def _to_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _from_text(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Repository:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    # --- reports -----------------------------------------------------------------------
+
+    async def add_report(self, new: NewReport, make_ref: Callable[[], str]) -> Report:
+        for _ in range(_REF_ATTEMPTS):
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators,"
+                    " description, reporter_language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        make_ref(),
+                        new.reporter_pseudonym,
+                        new.neighborhood_key,
+                        json.dumps([str(i) for i in new.indicators]),
+                        new.description,
+                        new.reporter_language,
+                        _to_text(new.created_at),
+                    ),
+                )
+            except sqlite3.IntegrityError as error:
+                # Only a clash of the random reference is worth another try.
+                if "public_ref" not in str(error):
+                    raise
+                continue
+            report_id = cast(int, cursor.lastrowid)
+            await self._db.execute(
+                "INSERT INTO reporter_contacts (report_id, chat_id) VALUES (?, ?)",
+                (report_id, new.reporter_chat_id),
+            )
+            return await self.report(report_id)
+        raise RuntimeError("could not find a free public reference; the reference space is exhausted")
+
+    async def delete_report(self, report_id: int) -> None:
+        await self._db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+    async def report(self, report_id: int) -> Report:
+        async with self._db.execute("SELECT * FROM reports WHERE id = ?", (report_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            raise ReportNotFound(report_id)
+        async with self._db.execute(
+            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY position", (report_id,)
+        ) as cursor:
+            photos = tuple(str(r["file_id"]) for r in await cursor.fetchall())
+        return Report(
+            id=row["id"],
+            public_ref=row["public_ref"],
+            reporter_pseudonym=row["reporter_pseudonym"],
+            neighborhood_key=row["neighborhood_key"],
+            indicators=parse_indicators(json.loads(row["indicators"])),
+            description=row["description"],
+            reporter_language=cast(Language, row["reporter_language"]),
+            status=ReportStatus(row["status"]),
+            created_at=cast(datetime, _from_text(row["created_at"])),
+            closed_at=_from_text(row["closed_at"]),
+            card_chat_id=row["card_chat_id"],
+            card_message_id=row["card_message_id"],
+            photo_file_ids=photos,
+        )
+
+    async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:
+        await self._db.execute(
+            "UPDATE reports SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
+            (chat_id, message_id, report_id),
+        )
+        await self._db.executemany(
+            "INSERT INTO report_photos (report_id, position, file_id) VALUES (?, ?, ?)",
+            [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
+        )
+
+    async def set_status(self, report_id: int, status: ReportStatus, at: datetime) -> None:
+        closed_at = None if status.is_open else _to_text(at)
+        await self._db.execute(
+            "UPDATE reports SET status = ?, closed_at = ? WHERE id = ?", (str(status), closed_at, report_id)
+        )
+
+    async def count_by_status(self) -> dict[ReportStatus, int]:
+        async with self._db.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status") as cursor:
+            rows = await cursor.fetchall()
+        return {ReportStatus(row["status"]): int(row["n"]) for row in rows}
+
+    # --- votes -------------------------------------------------------------------------
+
+    async def votes(self, report_id: int) -> list[RecordedVote]:
+        async with self._db.execute(
+            "SELECT verifier_id, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
+            (report_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            RecordedVote(
+                verifier_id=row["verifier_id"],
+                verifier_name=row["verifier_name"],
+                kind=VoteKind(row["kind"]),
+                cast_at=cast(datetime, _from_text(row["cast_at"])),
+            )
+            for row in rows
+        ]
+
+    async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
+        await self._db.execute(
+            "INSERT INTO votes (report_id, verifier_id, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
+            (report_id, vote.verifier_id, vote.verifier_name, str(vote.kind), _to_text(vote.cast_at)),
+        )
+
+    # --- reporter contact --------------------------------------------------------------
+
+    async def reporter_chat_id(self, report_id: int) -> int | None:
+        async with self._db.execute(
+            "SELECT chat_id FROM reporter_contacts WHERE report_id = ?", (report_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row["chat_id"]) if row else None
+
+    async def forget_reporter_contact(self, report_id: int) -> None:
+        await self._db.execute("DELETE FROM reporter_contacts WHERE report_id = ?", (report_id,))
+
+    # --- channel posts -----------------------------------------------------------------
+
+    async def record_channel_post(self, report_id: int, post: ChannelPost, at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (report_id, channel_id) DO UPDATE SET message_id = excluded.message_id,"
+            " error = excluded.error, posted_at = excluded.posted_at",
+            (report_id, post.channel_id, post.message_id, post.error, _to_text(at)),
+        )
+
+    async def channel_posts(self, report_id: int) -> list[ChannelPost]:
+        async with self._db.execute(
+            "SELECT channel_id, message_id, error FROM channel_posts WHERE report_id = ? ORDER BY channel_id",
+            (report_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [ChannelPost(row["channel_id"], row["message_id"], row["error"]) for row in rows]
+
+    # --- resident settings -------------------------------------------------------------
+
+    async def resident_language(self, pseudonym: str) -> Language | None:
+        async with self._db.execute(
+            "SELECT language FROM resident_settings WHERE pseudonym = ?", (pseudonym,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return cast(Language, row["language"]) if row else None
+
+    async def set_resident_language(self, pseudonym: str, language: Language) -> None:
+        await self._db.execute(
+            "INSERT INTO resident_settings (pseudonym, language) VALUES (?, ?)"
+            " ON CONFLICT (pseudonym) DO UPDATE SET language = excluded.language",
+            (pseudonym, language),
+        )
