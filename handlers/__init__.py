@@ -1,0 +1,28 @@
+"""Every handler, registered in one place. Order matters where noted."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import general, reporting, verifying
+from handlers.errors import on_error
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    # Commands first, so "/report" is never taken for a description.
+    application.add_handler(CommandHandler(["start", "help"], general.on_help, filters=private))
+    application.add_handler(CommandHandler("language", general.on_language_command, filters=private))
+    application.add_handler(CommandHandler("report", reporting.on_report_command, filters=private))
+    application.add_handler(CommandHandler("cancel", reporting.on_cancel_command, filters=private))
+    # Images before other files: an image sent as a file must be cleaned like a photo.
+    application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
+    application.add_handler(MessageHandler(private & filters.Document.ALL, reporting.on_other_file))
+    application.add_handler(MessageHandler(private & filters.LOCATION, reporting.on_location))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, reporting.on_text))
+    # Buttons: each family has its own prefix; unknown payloads are refused politely inside.
+    application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
+    application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))
+    application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^v1:lang:"))
+    application.add_handler(CallbackQueryHandler(general.on_unknown_button))
+    application.add_error_handler(on_error)  # type: ignore[arg-type]

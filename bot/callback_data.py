@@ -1,0 +1,95 @@
+"""The one place where button payloads are written and read.
+
+Payloads are versioned (``v1:``) so buttons on old messages can be recognised after an
+upgrade, carry only ids, and are parsed strictly: anything else is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.indicators import Indicator
+from bot.domain.verification import VoteKind
+from bot.languages import SUPPORTED_LANGUAGES, Language
+
+VERSION = "v1"
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+_VOTE_CODES = {VoteKind.CONFIRM: "c", VoteKind.FALSE_ALARM: "f"}
+
+
+class InvalidCallbackData(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Vote:
+    report_id: int
+    kind: VoteKind
+
+
+class FormStep(StrEnum):
+    NEIGHBORHOOD = "nb"  # value: neighborhood key
+    INDICATOR = "ind"  # value: indicator code
+    CHANGE_NEIGHBORHOOD = "place"
+    SUBMIT = "send"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Form:
+    step: FormStep
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    language: Language
+
+
+Action = Vote | Form | ChooseLanguage
+
+_PATTERNS = {
+    "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
+    "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
+    "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
+}
+
+
+def encode(action: Action) -> str:
+    match action:
+        case Vote(report_id, kind):
+            data = f"{VERSION}:vote:{_VOTE_CODES[kind]}:{report_id}"
+        case Form(step, value):
+            data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
+        case ChooseLanguage(language):
+            data = f"{VERSION}:lang:{language}"
+    if len(data.encode()) > MAX_BYTES:
+        raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
+    return data
+
+
+def decode(data: str | None) -> Action:
+    if not data:
+        raise InvalidCallbackData("empty")
+    if match := _PATTERNS["vote"].match(data):
+        kind = next(k for k, code in _VOTE_CODES.items() if code == match["kind"])
+        return Vote(int(match["report"]), kind)
+    if match := _PATTERNS["form"].match(data):
+        try:
+            step = FormStep(match["step"])
+        except ValueError:
+            raise InvalidCallbackData(data) from None
+        value = match["value"] or ""
+        needs_value = step in (FormStep.NEIGHBORHOOD, FormStep.INDICATOR)
+        if needs_value != bool(value):
+            raise InvalidCallbackData(data)
+        if step is FormStep.INDICATOR and value not in {i.value for i in Indicator}:
+            raise InvalidCallbackData(data)
+        return Form(step, value)
+    if match := _PATTERNS["lang"].match(data):
+        if match["language"] in SUPPORTED_LANGUAGES:
+            return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+    raise InvalidCallbackData(data)

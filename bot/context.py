@@ -1,0 +1,67 @@
+"""Typed context for handlers: services and the resident's session, never untyped dict lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.domain.draft import Draft
+from bot.i18n import Catalogs
+from bot.languages import Language
+from bot.network import Network
+from bot.services.residents import ResidentService
+from bot.services.verification import VerificationService
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    network: Network
+    catalogs: Catalogs
+    database: Database
+    residents: ResidentService
+    verification: VerificationService
+
+
+class BotData:
+    """Application-wide state: the services, set once in post_init."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are used before post_init created them")
+        return self._services
+
+    def install(self, services: Services) -> None:
+        self._services = services
+
+    def uninstall(self) -> Services | None:
+        services, self._services = self._services, None
+        return services
+
+
+class ResidentSession:
+    """One resident's unsent draft, kept in memory only until they send or cancel it."""
+
+    def __init__(self) -> None:
+        self.draft: Draft | None = None
+        self.language: Language | None = None
+
+
+class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def session(self) -> ResidentSession:
+        if self.user_data is None:
+            raise RuntimeError("a resident handler ran for an update without a user")
+        return self.user_data
+
+
+VigilApplication = Application[ExtBot[None], VigilContext, ResidentSession, dict, BotData, object]

@@ -1,0 +1,59 @@
+"""What the services need from Telegram, in plain values.
+
+Services talk to this protocol, never to python-telegram-bot objects, so they can be read
+(and tested) without knowing the Bot API; :mod:`bot.telegram_gateway` implements it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class ChatAccess:
+    chat_id: int
+    title: str | None
+    problem: str | None  # None when the bot can do what Vigil needs there
+
+
+class DeliveryError(Exception):
+    """Telegram refused or could not take a message. `reason` is Telegram's description."""
+
+    def __init__(self, chat_id: int, reason: str) -> None:
+        super().__init__(f"chat {chat_id}: {reason}")
+        self.chat_id = chat_id
+        self.reason = reason
+
+
+class TelegramPort(Protocol):
+    async def download(self, file_id: str) -> bytes: ...
+
+    async def send_text(
+        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None
+    ) -> int:
+        """Send and return the new message id."""
+        ...
+
+    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+        """Upload cleaned photos (an album when several); return the first message id and the file ids."""
+        ...
+
+    async def edit_text(self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None) -> None:
+        """Replace a message's text and buttons; an edit that changes nothing is not an error."""
+        ...
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool: ...
+
+    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess: ...

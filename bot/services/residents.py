@@ -1,0 +1,112 @@
+"""What a resident does: write a draft, add cleaned photos, submit, choose a language."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.domain.draft import CleanPhoto, Draft
+from bot.domain.reports import NewReport, Report, new_public_ref
+from bot.i18n import Catalogs
+from bot.languages import Language, match_language
+from bot.network import Network
+from bot.photos import ImageRejected, ImageRejection, sanitize_image
+from bot.ports import DeliveryError, TelegramPort
+from bot.rendering.card import render_card
+from bot.services.pseudonyms import Pseudonyms
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+class CardDeliveryFailed(Exception):
+    """The verifier group could not be reached; the report was not kept and the draft is intact."""
+
+
+class PhotoRefused(Exception):
+    def __init__(self, rejection: ImageRejected) -> None:
+        super().__init__(str(rejection))
+        self.reason = rejection.reason
+
+
+class ResidentService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        telegram: TelegramPort,
+        network: Network,
+        catalogs: Catalogs,
+        pseudonyms: Pseudonyms,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._database = database
+        self._telegram = telegram
+        self._network = network
+        self._catalogs = catalogs
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+
+    def fresh_draft(self, current: Draft | None) -> Draft:
+        """The draft to keep writing: the current one, unless it was abandoned long ago."""
+        now = self._clock()
+        if current is None or current.is_stale(now):
+            return Draft(started_at=now)
+        return current
+
+    async def language_of(self, user_id: int, client_language: str | None) -> Language:
+        """The resident's chosen language, else their Telegram client's, else the network's."""
+        async with self._database.unit_of_work() as repo:
+            chosen = await repo.resident_language(self._pseudonyms.of_user(user_id))
+        return chosen or match_language(client_language) or self._network.default_language
+
+    async def choose_language(self, user_id: int, language: Language) -> None:
+        async with self._database.unit_of_work() as repo:
+            await repo.set_resident_language(self._pseudonyms.of_user(user_id), language)
+
+    async def add_photo(self, draft: Draft, file_id: str) -> None:
+        """Download, strip every byte of metadata, keep only the clean pixels in the draft."""
+        try:
+            data = await self._telegram.download(file_id)
+        except DeliveryError as error:
+            log.info("could not download a resident's image: %s", error.reason)
+            raise PhotoRefused(ImageRejected(ImageRejection.CORRUPT)) from None
+        try:
+            # Decoding and re-encoding is CPU work; keep the event loop free for other residents.
+            clean = await asyncio.to_thread(sanitize_image, data)
+        except ImageRejected as rejection:
+            raise PhotoRefused(rejection) from None
+        draft.add_photo(CleanPhoto(clean.data, clean.width, clean.height))
+
+    async def submit(self, draft: Draft, *, user_id: int, chat_id: int, language: Language) -> Report:
+        neighborhood_key = draft.check_ready()
+        new = NewReport(
+            reporter_pseudonym=self._pseudonyms.of_user(user_id),
+            reporter_chat_id=chat_id,
+            neighborhood_key=neighborhood_key,
+            indicators=draft.ordered_indicators(),
+            description=draft.description,
+            reporter_language=language,
+            created_at=self._clock(),
+        )
+        async with self._database.unit_of_work() as repo:
+            report = await repo.add_report(new, new_public_ref)
+        group = self._network.verifier_group_id
+        try:
+            first_photo_message, photo_file_ids = (
+                await self._telegram.send_photos(group, [p.data for p in draft.photos]) if draft.photos else (None, [])
+            )
+            with_photos = replace(report, photo_file_ids=tuple(photo_file_ids))
+            text, keyboard = render_card(self._catalogs(self._network.card_language), with_photos, [], [], self._network)
+            card_message = await self._telegram.send_text(group, text, keyboard, reply_to=first_photo_message)
+        except DeliveryError as error:
+            log.error("could not deliver report %s to the verifier group: %s", report.public_ref, error.reason)
+            async with self._database.unit_of_work() as repo:
+                await repo.delete_report(report.id)
+            raise CardDeliveryFailed() from error
+        async with self._database.unit_of_work() as repo:
+            await repo.attach_card(report.id, group, card_message, photo_file_ids)
+            return await repo.report(report.id)

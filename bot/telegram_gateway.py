@@ -1,0 +1,118 @@
+"""The TelegramPort over python-telegram-bot: the only place services' messages meet the Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import (
+    Bot,
+    ChatMember,
+    ChatMemberAdministrator,
+    ChatMemberRestricted,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.ports import ChatAccess, DeliveryError, Keyboard
+
+
+def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if keyboard is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row] for row in keyboard]
+    )
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    return "message is not modified" in error.message.lower()
+
+
+_MEMBER_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
+
+
+class TelegramGateway:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def download(self, file_id: str) -> bytes:
+        try:
+            file = await self._bot.get_file(file_id)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise DeliveryError(0, error.message) from error
+
+    async def send_text(
+        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None
+    ) -> int:
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        try:
+            message = await self._bot.send_message(
+                chat_id,
+                html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=to_markup(keyboard),
+                reply_parameters=reply,
+            )
+        except TelegramError as error:
+            raise DeliveryError(chat_id, error.message) from error
+        return message.message_id
+
+    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+        try:
+            if len(photos) == 1:
+                messages = (await self._bot.send_photo(chat_id, photos[0]),)
+            else:
+                messages = await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
+        except TelegramError as error:
+            raise DeliveryError(chat_id, error.message) from error
+        # Re-using Telegram's copies means the original upload is the only time the bytes travel.
+        return messages[0].message_id, [m.photo[-1].file_id for m in messages]
+
+    async def edit_text(self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None) -> None:
+        try:
+            await self._bot.edit_message_text(
+                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=to_markup(keyboard)
+            )
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise DeliveryError(chat_id, error.message) from error
+        except TelegramError as error:
+            raise DeliveryError(chat_id, error.message) from error
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        try:
+            member = await self._bot.get_chat_member(chat_id, user_id)
+        except BadRequest:
+            return False  # Telegram answers "user not found" for people it cannot place in the chat
+        if isinstance(member, ChatMemberRestricted):
+            return member.is_member
+        return member.status in _MEMBER_STATUSES
+
+    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess:
+        try:
+            chat = await self._bot.get_chat(chat_id)
+            member = await self._bot.get_chat_member(chat_id, self._bot.id)
+        except TelegramError as error:
+            return ChatAccess(chat_id, None, error.message)
+        title = chat.title
+        if channel:
+            if not isinstance(member, ChatMemberAdministrator):
+                return ChatAccess(chat_id, title, "the bot is not an administrator of this channel")
+            missing = [
+                name
+                for name, granted in (("post messages", member.can_post_messages), ("edit messages", member.can_edit_messages))
+                if not granted
+            ]
+            if missing:
+                return ChatAccess(chat_id, title, "the bot's admin rights lack: " + ", ".join(missing))
+            return ChatAccess(chat_id, title, None)
+        if isinstance(member, ChatMemberRestricted):
+            ok = member.is_member and member.can_send_messages
+        else:
+            ok = member.status in _MEMBER_STATUSES
+        return ChatAccess(chat_id, title, None if ok else "the bot is not a member who can send messages here")

@@ -1,0 +1,74 @@
+"""/start, /help and /language in private chats."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot import callback_data as cb
+from bot.context import VigilContext
+from bot.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, match_language
+from bot.ports import Button
+from bot.telegram_gateway import to_markup
+
+
+async def _language(update: Update, context: VigilContext):
+    session = context.session
+    user = update.effective_user
+    assert user is not None
+    if session.language is None:
+        session.language = await context.services.residents.language_of(user.id, user.language_code)
+    return context.services.catalogs(session.language)
+
+
+async def on_help(update: Update, context: VigilContext) -> None:
+    tr = await _language(update, context)
+    await update.effective_message.reply_html(  # type: ignore[union-attr]
+        tr.gettext(
+            "👋 <b>Vigil</b> passes what you see to trained volunteers of the rapid-response network. "
+            "Two of them check every report before an alert is published, so alerts stay trustworthy.\n\n"
+            "<b>To report:</b> send a photo or a few words (or /report). Then tap the place and, if you can, "
+            "what you see, and tap <b>Send to verifiers</b>.\n\n"
+            "Your name and account are never shown to verifiers or in alerts, and photos are cleaned of "
+            "hidden data such as GPS before anyone sees them.\n\n"
+            "/language changes the language. In an emergency, call the hotline: {hotline}",
+            hotline=context.services.network.hotline,
+        )
+    )
+
+
+async def on_language_command(update: Update, context: VigilContext) -> None:
+    tr = await _language(update, context)
+    keyboard = (tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in SUPPORTED_LANGUAGES),)
+    await update.effective_message.reply_html(  # type: ignore[union-attr]
+        tr.gettext("Choose your language:"), reply_markup=to_markup(keyboard)
+    )
+
+
+async def on_language_button(update: Update, context: VigilContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        action = cb.decode(query.data)
+    except cb.InvalidCallbackData:
+        action = None
+    if not isinstance(action, cb.ChooseLanguage):
+        tr = await _language(update, context)
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+        return
+    await context.services.residents.choose_language(query.from_user.id, action.language)
+    context.session.language = action.language
+    tr = context.services.catalogs(action.language)
+    await query.answer()
+    await query.edit_message_text(
+        tr.gettext("From now on I will write to you in English."), parse_mode=ParseMode.HTML
+    )
+
+
+async def on_unknown_button(update: Update, context: VigilContext) -> None:
+    """A button this version does not know (an old message, or a tampered payload)."""
+    query = update.callback_query
+    assert query is not None
+    services = context.services
+    tr = services.catalogs(match_language(query.from_user.language_code) or services.network.default_language)
+    await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)

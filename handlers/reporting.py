@@ -1,0 +1,210 @@
+"""A resident writes a report in a private chat: photos, words, place, what they see, Send."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+from bot import callback_data as cb
+from bot.context import VigilContext
+from bot.domain.draft import DescriptionTooLong, Draft, NeighborhoodMissing, NothingToReport, TooManyPhotos
+from bot.domain.indicators import Indicator
+from bot.i18n import Translator
+from bot.network import GeoPoint
+from bot.photos import ImageRejection
+from bot.rendering.notices import receipt
+from bot.services.residents import CardDeliveryFailed, PhotoRefused
+from handlers.panel import schedule_panel, show_panel, update_panel_in_place
+
+# Telegram will not let bots download more than this.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+# An album arrives as one update per photo within a second; wait for the last before answering.
+ALBUM_SETTLE_SECONDS = 1.0
+
+
+async def _open_draft(update: Update, context: VigilContext) -> tuple[Translator, Draft]:
+    """The resident's current draft (a fresh one if none, or if it was abandoned long ago)."""
+    session = context.session
+    user = update.effective_user
+    assert user is not None  # private-chat handlers only
+    if session.language is None:
+        session.language = await context.services.residents.language_of(user.id, user.language_code)
+    session.draft = context.services.residents.fresh_draft(session.draft)
+    return context.services.catalogs(session.language), session.draft
+
+
+async def on_report_command(update: Update, context: VigilContext) -> None:
+    await _open_draft(update, context)
+    await show_panel(context, update.effective_chat.id)  # type: ignore[union-attr]
+
+
+async def on_text(update: Update, context: VigilContext) -> None:
+    message: Message = update.effective_message  # type: ignore[assignment]
+    tr, draft = await _open_draft(update, context)
+    try:
+        draft.add_text(message.text or "")
+    except DescriptionTooLong as too_long:
+        await message.reply_html(_too_long(tr, too_long))
+        return
+    await show_panel(context, message.chat_id)
+
+
+async def on_image(update: Update, context: VigilContext) -> None:
+    """A photo, or an image sent as a file (which would otherwise keep its metadata)."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    tr, draft = await _open_draft(update, context)
+    if message.photo:
+        file_id, size = message.photo[-1].file_id, message.photo[-1].file_size
+    elif message.document is not None:
+        file_id, size = message.document.file_id, message.document.file_size
+    else:
+        return
+    refusal = None
+    if size is not None and size > MAX_DOWNLOAD_BYTES:
+        refusal = _photo_refusal(tr, ImageRejection.TOO_LARGE_FILE)
+    else:
+        try:
+            await context.services.residents.add_photo(draft, file_id)
+        except PhotoRefused as refused:
+            refusal = _photo_refusal(tr, refused.reason)
+        except TooManyPhotos as too_many:
+            refusal = tr.gettext("A report can have at most {limit} photos. This one was not added.", limit=too_many.limit)
+    if refusal is not None:
+        await message.reply_html(refusal)
+    elif message.caption:
+        try:
+            draft.add_text(message.caption)
+        except DescriptionTooLong as too_long:
+            await message.reply_html(_too_long(tr, too_long))
+    if message.media_group_id:
+        schedule_panel(context, message.chat_id, delay=ALBUM_SETTLE_SECONDS)
+    else:
+        await show_panel(context, message.chat_id)
+
+
+async def on_other_file(update: Update, context: VigilContext) -> None:
+    message: Message = update.effective_message  # type: ignore[assignment]
+    tr, _ = await _open_draft(update, context)
+    await message.reply_html(_photo_refusal(tr, ImageRejection.NOT_AN_IMAGE))
+
+
+async def on_location(update: Update, context: VigilContext) -> None:
+    """Use a shared location only to suggest the neighborhood; the coordinates are not kept."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    tr, draft = await _open_draft(update, context)
+    if message.location is None:
+        return
+    point = GeoPoint(latitude=message.location.latitude, longitude=message.location.longitude)
+    neighborhood = context.services.network.nearest_neighborhood(point)
+    if neighborhood is None:
+        await message.reply_html(
+            tr.gettext("That location is outside the places this network covers. Choose the closest place below.")
+        )
+    else:
+        draft.choose_neighborhood(neighborhood.key)
+        await message.reply_html(
+            tr.gettext(
+                "Based on your location this is <b>{place}</b>. Your exact location is not saved.",
+                place=neighborhood.name(tr.language),
+            )
+        )
+    await show_panel(context, message.chat_id)
+
+
+async def on_form_button(update: Update, context: VigilContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    session = context.session
+    user = update.effective_user
+    assert user is not None
+    if session.language is None:
+        session.language = await context.services.residents.language_of(user.id, user.language_code)
+    tr = context.services.catalogs(session.language)
+    try:
+        action = cb.decode(query.data)
+    except cb.InvalidCallbackData:
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+        return
+    draft = session.draft
+    if not isinstance(action, cb.Form):
+        return
+    if draft is None or draft.panel_message_id != query.message.message_id:
+        await query.answer(
+            tr.gettext("This report was already sent or discarded. Send a photo or a few words to start a new one."),
+            show_alert=True,
+        )
+        return
+    chat_id = query.message.chat.id
+    match action.step:
+        case cb.FormStep.NEIGHBORHOOD:
+            if context.services.network.neighborhood(action.value) is None:
+                await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+                return
+            draft.choose_neighborhood(action.value)
+        case cb.FormStep.CHANGE_NEIGHBORHOOD:
+            draft.neighborhood_key = None
+        case cb.FormStep.INDICATOR:
+            draft.toggle(Indicator(action.value))
+        case cb.FormStep.CANCEL:
+            session.draft = None
+            await query.answer()
+            await query.edit_message_text(tr.gettext("Report discarded. Nothing was sent."))
+            return
+        case cb.FormStep.SUBMIT:
+            await _submit(update, context, tr, draft)
+            return
+    await query.answer()
+    await update_panel_in_place(context, chat_id, query.message.message_id)
+
+
+async def _submit(update: Update, context: VigilContext, tr: Translator, draft: Draft) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None and update.effective_user is not None
+    try:
+        report = await context.services.residents.submit(
+            draft, user_id=update.effective_user.id, chat_id=query.message.chat.id, language=tr.language
+        )
+    except NeighborhoodMissing:
+        await query.answer(tr.gettext("Choose where this is happening first."), show_alert=True)
+        return
+    except NothingToReport:
+        await query.answer(tr.gettext("Add a photo, a few words or tick what you see first."), show_alert=True)
+        return
+    except CardDeliveryFailed:
+        await query.answer(
+            tr.gettext("We could not reach the verifiers right now. Your report is kept: tap Send again in a minute."),
+            show_alert=True,
+        )
+        return
+    context.session.draft = None
+    await query.answer()
+    await query.edit_message_text(receipt(tr, report), parse_mode=ParseMode.HTML)
+
+
+async def on_cancel_command(update: Update, context: VigilContext) -> None:
+    tr, _ = await _open_draft(update, context)
+    context.session.draft = None
+    await update.effective_message.reply_html(tr.gettext("Report discarded. Nothing was sent."))  # type: ignore[union-attr]
+
+
+def _too_long(tr: Translator, error: DescriptionTooLong) -> str:
+    return tr.gettext(
+        "That text is too long ({attempted} characters; the limit is {limit}). "
+        "Nothing was added: please send a shorter text.",
+        attempted=error.attempted,
+        limit=error.limit,
+    )
+
+
+def _photo_refusal(tr: Translator, reason: ImageRejection) -> str:
+    match reason:
+        case ImageRejection.NOT_AN_IMAGE:
+            return tr.gettext(
+                "That file is not a photo, so it was not added. Send a photo or an image file (JPEG, PNG, WebP, HEIC)."
+            )
+        case ImageRejection.TOO_LARGE_FILE:
+            return tr.gettext("That image is too large (over 20 MB), so it was not added. Please send it as a photo.")
+        case ImageRejection.TOO_MANY_PIXELS:
+            return tr.gettext("That image is too large to process, so it was not added. Please send it as a photo.")
+        case ImageRejection.CORRUPT:
+            return tr.gettext("That image could not be read (it may be damaged), so it was not added. Try another photo.")

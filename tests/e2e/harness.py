@@ -1,0 +1,157 @@
+"""Run the real Vigil Application against the fake Bot API server, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image
+
+from bot.app import build_application
+from bot.context import VigilApplication
+from bot.fake_telegram import FakeTelegram
+from bot.network import Network, parse_network
+from bot.settings import Settings
+
+TOKEN = "123456:TEST-TOKEN-vigil"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+VERIFIER_GROUP = -1001000000001
+OTHER_GROUP = -1001000000099
+VADO_CHANNEL = -1002000000001  # bilingual
+CLOVIS_EN_CHANNEL = -1002000000002
+CLOVIS_ES_CHANNEL = -1002000000003
+DOWNTOWN_CHANNEL = -1002000000004
+
+ROSA = 5001  # resident, Spanish client
+TOM = 5002  # resident, English client
+ANA = 7001  # verifiers
+LUIS = 7002
+MARTA = 7003
+STRANGER = 9001  # not in the verifier group
+ADMIN = 7001
+
+
+def network_toml(*, quorum: int = 2) -> str:
+    return f"""
+verifier_group_id = {VERIFIER_GROUP}
+admin_user_ids = [{ADMIN}]
+quorum = {quorum}
+default_language = "en"
+timezone = "America/Denver"
+hotline = "+1-575-555-0100"
+
+[[neighborhoods]]
+key = "las-cruces-downtown"
+names = {{ en = "Downtown Las Cruces", es = "Centro de Las Cruces" }}
+channels = [{{ chat_id = {DOWNTOWN_CHANNEL}, languages = ["en"] }}]
+center = {{ latitude = 32.3128, longitude = -106.7781 }}
+radius_km = 2.5
+
+[[neighborhoods]]
+key = "vado"
+names = {{ en = "Vado", es = "Vado" }}
+channels = [{{ chat_id = {VADO_CHANNEL}, languages = ["es", "en"] }}]
+center = {{ latitude = 32.1115, longitude = -106.6625 }}
+radius_km = 5
+
+[[neighborhoods]]
+key = "clovis"
+names = {{ en = "Clovis", es = "Clovis" }}
+channels = [
+  {{ chat_id = {CLOVIS_EN_CHANNEL}, languages = ["en"] }},
+  {{ chat_id = {CLOVIS_ES_CHANNEL}, languages = ["es"] }},
+]
+"""
+
+
+def build_world(fake: FakeTelegram) -> None:
+    fake.add_user(ROSA, "Rosa", language_code="es-MX")
+    fake.add_user(TOM, "Tom", username="tom_lc", language_code="en")
+    fake.add_user(ANA, "Ana", language_code="es")
+    fake.add_user(LUIS, "Luis", language_code="en")
+    fake.add_user(MARTA, "Marta", language_code="en")
+    fake.add_user(STRANGER, "Mallory", language_code="en")
+    fake.add_group(VERIFIER_GROUP, "Verificadores", member_ids=[ANA, LUIS, MARTA], admin_ids=[ANA])
+    fake.add_group(OTHER_GROUP, "Another group", member_ids=[ANA, LUIS, STRANGER])
+    fake.add_channel(VADO_CHANNEL, "Alertas Vado", username="alertas_vado")
+    fake.add_channel(CLOVIS_EN_CHANNEL, "Clovis Alerts")
+    fake.add_channel(CLOVIS_ES_CHANNEL, "Alertas Clovis")
+    fake.add_channel(DOWNTOWN_CHANNEL, "Downtown Las Cruces Alerts")
+
+
+def make_settings(fake: FakeTelegram, tmp_path: Path) -> Settings:
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=fake.base_url,
+        TELEGRAM_BASE_FILE_URL=fake.base_file_url,
+        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
+        VIGIL_NETWORK_FILE=tmp_path / "network.toml",
+        VIGIL_SECRET_KEY=SECRET,
+        _env_file=None,
+    )
+
+
+@dataclass
+class Vigil:
+    fake: FakeTelegram
+    application: VigilApplication
+    network: Network
+    settings: Settings
+
+
+@asynccontextmanager
+async def running_vigil(
+    fake: FakeTelegram, tmp_path: Path, *, network: Network | None = None, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Vigil]:
+    """Start Vigil the way run_polling does (post_init included), stop it the same way."""
+    network = network or parse_network(network_toml())
+    settings = make_settings(fake, tmp_path)
+    application = build_application(settings, network, clock=clock or (lambda: datetime.now(UTC)))
+    await application.initialize()
+    try:
+        assert application.post_init is not None
+        await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        try:
+            yield Vigil(fake, application, network, settings)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            if application.post_shutdown is not None:
+                await application.post_shutdown(application)
+    finally:
+        await application.shutdown()
+
+
+def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:
+    image = Image.new("RGB", size, color)
+    out = io.BytesIO()
+    if exif is None:
+        image.save(out, "JPEG")
+    else:
+        image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def buttons_of(message: dict) -> list[tuple[str, str]]:
+    """(text, callback_data) of every inline button of a message, in order."""
+    markup = message.get("reply_markup") or {}
+    return [
+        (button["text"], button.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    ]
+
+
+def button_data(message: dict, startswith: str) -> str:
+    for text, data in buttons_of(message):
+        if text.startswith(startswith) or data.startswith(startswith):
+            return data
+    raise AssertionError(f"no button starting with {startswith!r} in {buttons_of(message)}")

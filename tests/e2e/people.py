@@ -1,0 +1,85 @@
+"""Small actors that make e2e tests read like what people do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.fake_telegram import FakeTelegram
+from tests.e2e.harness import VERIFIER_GROUP, button_data
+
+
+def last_id(fake: FakeTelegram, chat_id: int) -> int:
+    messages = fake.bot_messages(chat_id)
+    return messages[-1]["message_id"] if messages else 0
+
+
+def text_of(message: dict) -> str:
+    return message.get("text") or message.get("caption") or ""
+
+
+@dataclass
+class Resident:
+    fake: FakeTelegram
+    user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
+
+    async def _reply_after(self, before: int, contains: str | None = None) -> dict:
+        return await self.fake.wait_for_bot_message(
+            self.chat_id,
+            lambda m: m["message_id"] > before and (contains is None or contains in text_of(m)),
+        )
+
+    async def sends_text(self, text: str, *, expect: str | None = None) -> dict:
+        before = last_id(self.fake, self.chat_id)
+        self.fake.user_sends_text(self.user_id, text)
+        return await self._reply_after(before, expect)
+
+    async def sends_photo(self, image: bytes, *, caption: str | None = None, expect: str | None = None) -> dict:
+        before = last_id(self.fake, self.chat_id)
+        self.fake.user_sends_photo(self.user_id, image, caption=caption)
+        return await self._reply_after(before, expect)
+
+    def panel(self) -> dict:
+        """The draft panel: the newest bot message with form buttons."""
+        for message in reversed(self.fake.bot_messages(self.chat_id)):
+            if any(data.startswith("v1:form:") for data in _datas(message)):
+                return message
+        raise AssertionError("the resident has no draft panel")
+
+    async def taps(self, label_or_data: str, message: dict | None = None) -> dict:
+        """Press a button on the panel (or the given message); returns the callback answer."""
+        message = message or self.panel()
+        data = button_data(message, label_or_data)
+        query = self.fake.user_presses_button(self.user_id, self.chat_id, message["message_id"], data)
+        return await self.fake.wait_for_callback_answer(query)
+
+    def current(self, message_id: int) -> dict:
+        return next(m for m in self.fake.messages(self.chat_id) if m["message_id"] == message_id)
+
+
+@dataclass
+class Verifier:
+    fake: FakeTelegram
+    user_id: int
+    chat_id: int = VERIFIER_GROUP
+
+    async def presses(self, card: dict, label_or_data: str) -> dict:
+        data = button_data(card, label_or_data)
+        query = self.fake.user_presses_button(self.user_id, self.chat_id, card["message_id"], data)
+        return await self.fake.wait_for_callback_answer(query)
+
+
+def _datas(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def card_in_group(fake: FakeTelegram, ref: str) -> dict:
+    """The current state of the verifier card for a report reference."""
+    for message in fake.bot_messages(VERIFIER_GROUP):
+        if ref in text_of(message) and message.get("text"):
+            return message
+    raise AssertionError(f"no card for {ref} in the verifier group")
