@@ -1,0 +1,47 @@
+"""Button payloads: versioned, small, parsed strictly."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import callback_data as cb
+from bot.domain.indicators import Indicator
+from bot.domain.verification import VoteKind
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        cb.Vote(1, VoteKind.CONFIRM),
+        cb.Vote(987654321987654321, VoteKind.FALSE_ALARM),
+        cb.Form(cb.FormStep.NEIGHBORHOOD, "northampton-florence"),
+        cb.Form(cb.FormStep.INDICATOR, Indicator.CHECKPOINT.value),
+        cb.Form(cb.FormStep.SUBMIT),
+        cb.ChooseLanguage("es"),
+    ],
+)
+def test_every_action_round_trips_within_telegrams_64_bytes(action):
+    data = cb.encode(action)
+    assert data.startswith("v1:") and len(data.encode()) <= 64
+    assert cb.decode(data) == action
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "", "v2:vote:c:1", "v1:vote:x:1", "v1:vote:c:0", "v1:vote:c:-5", "v1:vote:c:1:extra",
+     "v1:form:nb", "v1:form:send:now", "v1:form:ind:unicorns", "v1:form:explode", "v1:lang:fr", "confirm 12"],
+)
+def test_anything_unexpected_is_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+@given(st.text(max_size=80))
+def test_decoding_arbitrary_text_either_parses_or_refuses(data):
+    try:
+        action = cb.decode(data)
+    except cb.InvalidCallbackData:
+        return
+    assert cb.encode(action) == data

@@ -1,0 +1,106 @@
+"""Configuration mistakes stop start-up with a sentence that names the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigurationError
+from bot.network import GeoPoint, load_network, parse_network
+from bot.settings import load_settings
+from tests.sample_network import network_toml
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID_SECRET = "x" * 40
+
+
+def test_the_committed_example_network_file_is_valid():
+    network = load_network(ROOT / "network.example.toml")
+    assert network.quorum == 2
+    assert {n.key for n in network.neighborhoods} == {"las-cruces-downtown", "vado", "clovis"}
+
+
+def test_quorum_below_two_is_refused_naming_the_field():
+    with pytest.raises(ConfigurationError) as raised:
+        parse_network(network_toml(quorum=1))
+    assert "quorum" in str(raised.value) and "2" in str(raised.value)
+
+
+def test_a_bad_channel_language_names_its_exact_place():
+    text = network_toml().replace('languages = ["es", "en"]', 'languages = ["es", "fr"]')
+    with pytest.raises(ConfigurationError) as raised:
+        parse_network(text)
+    assert "neighborhoods[1].channels[0].languages[1]" in str(raised.value)
+
+
+def test_missing_translation_of_a_neighborhood_name_is_refused():
+    text = network_toml().replace('names = { en = "Vado", es = "Vado" }', 'names = { en = "Vado" }')
+    with pytest.raises(ConfigurationError, match="'vado' needs a name in every language: missing es"):
+        parse_network(text)
+
+
+def test_duplicate_keys_unknown_fields_and_bad_toml_are_refused():
+    with pytest.raises(ConfigurationError, match="used twice"):
+        parse_network(network_toml().replace('key = "clovis"', 'key = "vado"'))
+    with pytest.raises(ConfigurationError, match="hotlin.*not a known setting"):
+        parse_network(network_toml().replace("hotline =", "hotlin = 1\nhotline ="))
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        parse_network("verifier_group_id = ")
+    with pytest.raises(ConfigurationError, match="time zone"):
+        parse_network(network_toml().replace("America/Denver", "Mars/Olympus"))
+
+
+def test_positive_chat_ids_are_refused_because_groups_and_channels_are_negative():
+    with pytest.raises(ConfigurationError, match="verifier_group_id"):
+        parse_network(network_toml().replace("verifier_group_id = -", "verifier_group_id = "))
+
+
+def test_missing_network_file_says_how_to_create_one(tmp_path):
+    with pytest.raises(ConfigurationError, match="network.example.toml"):
+        load_network(tmp_path / "network.toml")
+
+
+def test_shared_location_maps_to_the_nearest_covering_neighborhood():
+    network = parse_network(network_toml())
+    assert network.nearest_neighborhood(GeoPoint(latitude=32.1120, longitude=-106.6630)).key == "vado"
+    assert network.nearest_neighborhood(GeoPoint(latitude=32.3130, longitude=-106.7780)).key == "las-cruces-downtown"
+    assert network.nearest_neighborhood(GeoPoint(latitude=40.0, longitude=-100.0)) is None
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("VIGIL_SECRET_KEY", VALID_SECRET)
+    monkeypatch.setenv("VIGIL_DATABASE", str(tmp_path / "db.sqlite3"))
+    settings = load_settings(env_file=None)
+    assert settings.database == tmp_path / "db.sqlite3"
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+
+
+def test_settings_are_read_from_a_dotenv_file(monkeypatch, tmp_path):
+    for name in ("TELEGRAM_BOT_TOKEN", "VIGIL_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    env = tmp_path / ".env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN=42:xyz\nVIGIL_SECRET_KEY={VALID_SECRET}\nVIGIL_NETWORK_FILE=/etc/vigil/net.toml\n")
+    settings = load_settings(env_file=env)
+    assert settings.network_file == Path("/etc/vigil/net.toml")
+
+
+def test_missing_token_and_short_secret_are_explained(monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("VIGIL_SECRET_KEY", "short")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(env_file=None)
+    message = str(raised.value)
+    assert "TELEGRAM_BOT_TOKEN: is missing" in message
+    assert "VIGIL_SECRET_KEY" in message and "32" in message
+    assert "short" not in message.replace("shorter", "")  # the secret's value is never echoed
+
+
+def test_malformed_token_is_refused_without_echoing_it(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not-a-token-secretvalue")
+    monkeypatch.setenv("VIGIL_SECRET_KEY", VALID_SECRET)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings(env_file=None)
+    assert "BotFather" in str(raised.value)
+    assert "secretvalue" not in str(raised.value)

@@ -1,0 +1,64 @@
+"""A plain `pip install .` must carry the migrations and catalogs, and work from any directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("vigil-*.whl")
+    return built
+
+
+def test_wheel_contains_the_data_files(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "storage/migrations/0001_initial.sql" in names
+    assert "bot/locales/es/LC_MESSAGES/vigil.po" in names
+    assert "bot/locales/en/LC_MESSAGES/vigil.po" in names
+    assert not any(name.startswith("tests/") for name in names)
+
+
+def test_installed_package_runs_migrations_and_loads_catalogs_from_another_directory(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = (
+        "import asyncio, bot, storage\n"
+        "from bot.i18n import Catalogs\n"
+        "from storage.database import Database\n"
+        f"assert bot.__file__.startswith({str(target)!r}), bot.__file__\n"
+        "print(Catalogs.load()('es').gettext('This button is no longer valid.'))\n"
+        "async def main():\n"
+        "    db = await Database.open('vigil.sqlite3')\n"
+        "    print(await db.integrity_check())\n"
+        "    await db.close()\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=elsewhere,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Este botón ya no es válido.", "ok"]
