@@ -1,0 +1,211 @@
+"""Turn an uploaded image into clean pixels: no EXIF, GPS, XMP, IPTC, maker notes, comments or ICC profile.
+
+A resident's photo can say where they live and which phone they carry. Nothing of the original file
+may reach a verifier or a channel, so the image is decoded, and only its pixels are copied into a new
+image that is encoded afresh. Pure and synchronous: the bot runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import struct
+import threading
+import warnings
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageOps
+
+try:
+    # HEIC/HEIF (what iPhones save) needs the optional pillow-heif package.
+    from pillow_heif import register_heif_opener
+except ImportError:  # pragma: no cover - depends on what is installed
+    HEIF_SUPPORTED = False
+else:  # pragma: no cover - depends on what is installed
+    register_heif_opener()
+    HEIF_SUPPORTED = True
+
+MAX_BYTES = 20 * 1024 * 1024  # Telegram will not let a bot download a larger file.
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2560  # Telegram shows photos at most this large.
+JPEG_QUALITY = 85
+
+# Only these decoders may touch an upload. Pillow knows many more formats (EPS runs Ghostscript,
+# PSD, ICO, TGA, ...); refusing them keeps the attack surface to what phones and browsers produce.
+# An MPO (a JPEG holding several pictures) is opened by the JPEG decoder as its first picture.
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF") + (("HEIF",) if HEIF_SUPPORTED else ())
+
+# Pillow writes a JFIF APP0 segment into every JPEG; besides it, only the segments that carry the picture.
+_SOS, _APP0 = 0xDA, 0xE0
+_PICTURE_SEGMENTS = frozenset({0xDB, 0xC4, 0xC0, 0xC1, 0xC2, 0xDD, _APP0})  # DQT, DHT, SOF0-2, DRI, APP0
+_JFIF_APP0 = b"JFIF\x00"
+
+# JPEG, PNG, GIF, TIFF and BigTIFF (both byte orders); WebP, BMP and HEIF need more than a prefix.
+_SIGNATURES = (
+    b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"
+)
+
+# What Pillow raises for data it cannot read: unknown or truncated files, broken chunks, failed decoders.
+_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+
+# Pillow keeps process-wide warning filters; `warnings.catch_warnings` swaps them for a while and is not
+# thread-safe, so one image is cleaned at a time. This also caps memory at one decoded image.
+_one_at_a_time = threading.Lock()
+
+
+class ImageRejection(enum.Enum):
+    """Why an upload was refused; each has its own message for the resident."""
+
+    NOT_AN_IMAGE = "not_an_image"
+    TOO_LARGE_FILE = "too_large_file"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    CORRUPT = "corrupt"
+
+
+class ImageRejected(Exception):
+    """The upload cannot become a clean photo. `reason` says why; the message is for logs only."""
+
+    def __init__(self, reason: ImageRejection, detail: str = "") -> None:
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    mime_type: str
+
+
+def sanitize_image(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_pixels: int = MAX_PIXELS,
+    max_side: int = MAX_SIDE,
+) -> CleanImage:
+    """Decode `data`, keep only its pixels (upright, at most `max_side` on the longest side), encode a new JPEG.
+
+    Raises ImageRejected when the upload is too big, not an image we accept, a decompression bomb,
+    or damaged. Never writes to disk.
+    """
+    if len(data) > max_bytes:
+        raise ImageRejected(ImageRejection.TOO_LARGE_FILE, f"{len(data)} bytes > {max_bytes}")
+    with _one_at_a_time, warnings.catch_warnings():
+        # Pillow only *warns* about a bomb between MAX_IMAGE_PIXELS and twice that; make it an error we refuse,
+        # without touching Pillow's global MAX_IMAGE_PIXELS. The filters are restored when the block ends.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Pillow's complaints about metadata it cannot parse ("Corrupt EXIF data", "malformed MPO"...) concern
+        # what we throw away; under `-W error` (as in the tests) they would turn a good photo into a crash.
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
+        try:
+            pixels = _decode(data, max_pixels=max_pixels, max_side=max_side)
+            encoded = _encode(pixels)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise ImageRejected(ImageRejection.TOO_MANY_PIXELS, str(error)) from error
+        except _PILLOW_ERRORS as error:
+            # The header was fine, the rest is not: truncated data, broken chunks, a failed decoder.
+            raise ImageRejected(ImageRejection.CORRUPT, f"{type(error).__name__}: {error}") from error
+    _check_only_picture_segments(encoded)
+    return CleanImage(encoded, pixels.width, pixels.height, "image/jpeg")
+
+
+def _decode(data: bytes, *, max_pixels: int, max_side: int) -> Image.Image:
+    """The upright, downscaled RGB pixels of `data`, in a new image that carries no `info` at all."""
+    try:
+        opened = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except _PILLOW_ERRORS as error:  # UnidentifiedImageError is an OSError
+        # No decoder among ALLOWED_FORMATS could read the header. If the file starts like one of them, it is
+        # damaged (say a cut-off download); otherwise it is something else entirely (PDF, text, ...).
+        reason = ImageRejection.CORRUPT if _starts_like_allowed_image(data) else ImageRejection.NOT_AN_IMAGE
+        raise ImageRejected(reason, f"{type(error).__name__}: {error}") from error
+    with opened as source:
+        # Image.open has only read the header: refuse bombs before any pixel is decoded.
+        width, height = source.size
+        if width * height > max_pixels:
+            raise ImageRejected(ImageRejection.TOO_MANY_PIXELS, f"{width}x{height} > {max_pixels} pixels")
+        target = _fit(source.size, max_side)
+        if target != source.size:
+            # JPEG can decode straight at 1/2, 1/4 or 1/8 size (never below target): less memory and time.
+            source.draft(None, target)
+        source.load()
+        # Make the photo upright now: the orientation tag goes away with the rest of the metadata.
+        upright = ImageOps.exif_transpose(source)
+    rgb = _flatten_to_rgb(upright)
+    target = _fit(rgb.size, max_side)
+    if target != rgb.size:
+        rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Copy the bare pixel bytes into a brand-new image, so that no `info` (exif, icc_profile, comment, xmp,
+    # dpi, ...) can follow: Pillow's JPEG writer falls back to `im.info` for some of them.
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+
+
+def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    width, height = size
+    longest = max(width, height)
+    if longest <= max_side:
+        return size
+    scale = max_side / longest
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
+
+
+def _flatten_to_rgb(image: Image.Image) -> Image.Image:
+    """RGB with any transparency composited on white (JPEG has no alpha; white is how a sticker looks)."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit greyscale (PNG, TIFF): Pillow would clip rather than scale it down to 8 bits.
+        image = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+    has_alpha = image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _encode(pixels: Image.Image) -> bytes:
+    # Always JPEG, even for PNG or GIF uploads: Telegram turns every "photo" into a JPEG anyway (and drops
+    # alpha), a JPEG of a camera picture is a fraction of a PNG's size, and a single output format means a
+    # single, simple check that nothing but pixels was written (see _check_only_picture_segments).
+    if pixels.info:
+        raise RuntimeError("the image to encode carries metadata")
+    out = io.BytesIO()
+    pixels.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def _check_only_picture_segments(jpeg: bytes) -> None:
+    """Fail closed if the encoder ever wrote anything but the picture (a new Pillow default, say).
+
+    Walks the segments before the scan: only quantisation and Huffman tables, the frame header, a restart
+    interval and a bare JFIF APP0 (no thumbnail) may be there; the file must end at EOI.
+    """
+    if jpeg[:2] != b"\xff\xd8" or jpeg[-2:] != b"\xff\xd9":
+        raise RuntimeError("the re-encoded photo is not a plain JPEG")
+    position = 2
+    while True:
+        if position + 4 > len(jpeg) or jpeg[position] != 0xFF:
+            raise RuntimeError("the re-encoded photo has a malformed segment")
+        marker = jpeg[position + 1]
+        length = int.from_bytes(jpeg[position + 2 : position + 4], "big")
+        if marker == _SOS:
+            return
+        if marker not in _PICTURE_SEGMENTS:
+            raise RuntimeError(f"the re-encoded photo still has segment 0xFF{marker:02X}")
+        if marker == _APP0 and (length != 16 or jpeg[position + 4 : position + 9] != _JFIF_APP0):
+            raise RuntimeError("the re-encoded photo has an APP0 that is not a bare JFIF header")
+        position += 2 + length
+
+
+def _starts_like_allowed_image(data: bytes) -> bool:
+    """Whether the first bytes are the signature of one of ALLOWED_FORMATS."""
+    if data.startswith(_SIGNATURES):
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return True
+    # "BM" alone is too weak (any text may start so): also want a known DIB header size.
+    if data[:2] == b"BM" and int.from_bytes(data[14:18], "little") in (12, 40, 52, 56, 64, 108, 124):
+        return True
+    heif_brands = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+    return HEIF_SUPPORTED and data[4:8] == b"ftyp" and data[8:12] in heif_brands
