@@ -1,0 +1,33 @@
+"""The real Application builds with every handler, without touching the network."""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.app import build_application
+from bot.context import BotData, ResidentSession, VigilContext
+from bot.network import parse_network
+from bot.settings import Settings
+from tests.sample_network import SECRET, TOKEN, network_toml
+
+
+def test_application_registers_every_flow_with_typed_context(tmp_path):
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
+        TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
+        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
+        VIGIL_SECRET_KEY=SECRET,
+        _env_file=None,
+    )
+    application = build_application(settings, parse_network(network_toml()))
+    handlers = application.handlers[0]
+    commands = {c for h in handlers if isinstance(h, CommandHandler) for c in h.commands}
+    assert {"start", "help", "report", "language", "cancel"} <= commands
+    patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
+    assert patterns == [r"^v1:vote:", r"^v1:form:", r"^v1:lang:"]
+    assert application.context_types.context is VigilContext
+    assert isinstance(application.bot_data, BotData)
+    assert application.context_types.user_data is ResidentSession
+    assert application.error_handlers
+    assert application.bot.base_url.startswith("http://127.0.0.1:9/bot")
