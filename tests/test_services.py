@@ -1,0 +1,169 @@
+"""The core flow at the service level, with a small hand-written fake of the Telegram port."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+from PIL import Image
+
+from bot.domain.indicators import Indicator
+from bot.domain.verification import ReportStatus, VoteKind
+from bot.i18n import Catalogs
+from bot.network import parse_network
+from bot.ports import ChatAccess, DeliveryError, Keyboard
+from bot.services.pseudonyms import Pseudonyms
+from bot.services.residents import CardDeliveryFailed, ResidentService
+from bot.services.verification import VerificationService, VoteOutcome
+from storage.database import Database
+from tests.sample_network import (
+    ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, SECRET, STRANGER, TOM, VERIFIER_GROUP, network_toml,
+)
+
+NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
+
+
+class FakePort:
+    """Records what would be sent; refuses chats listed in `refuse`."""
+
+    def __init__(self, members: set[int]) -> None:
+        self.members = members
+        self.sent: list[tuple[int, str, Keyboard | None]] = []
+        self.edits: dict[tuple[int, int], tuple[str, Keyboard | None]] = {}
+        self.photos: list[bytes] = []
+        self.files: dict[str, bytes] = {}
+        self.refuse: set[int] = set()
+
+    async def download(self, file_id: str) -> bytes:
+        return self.files[file_id]
+
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None) -> int:
+        if chat_id in self.refuse:
+            raise DeliveryError(chat_id, "Forbidden: bot is not a member of the channel chat")
+        self.sent.append((chat_id, html, keyboard))
+        return len(self.sent)
+
+    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+        self.photos.extend(photos)
+        return 100, [f"clean-{i}" for i in range(len(photos))]
+
+    async def edit_text(self, chat_id, message_id, html, keyboard=None) -> None:
+        self.edits[(chat_id, message_id)] = (html, keyboard)
+
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        return chat_id == VERIFIER_GROUP and user_id in self.members
+
+    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess:
+        return ChatAccess(chat_id, None, None)
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [html for chat, html, _ in self.sent if chat == chat_id]
+
+
+@pytest.fixture
+async def world(tmp_path):
+    database = await Database.open(tmp_path / "vigil.sqlite3")
+    port = FakePort(members={ANA, LUIS, MARTA})
+    common = dict(database=database, telegram=port, network=parse_network(network_toml()), catalogs=Catalogs.load(),
+                  pseudonyms=Pseudonyms(SECRET), clock=lambda: NOW)
+    yield ResidentService(**common), VerificationService(**common), port, database
+    await database.close()
+
+
+def gps_jpeg() -> bytes:
+    import piexif
+
+    exif = piexif.dump({"GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((34, 1), (24, 1), (0, 1))}})
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 0, 0)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def submit_clovis_report(residents: ResidentService, port: FakePort):
+    draft = residents.fresh_draft(None)
+    port.files["resident-photo"] = gps_jpeg()
+    await residents.add_photo(draft, "resident-photo")
+    draft.add_text("Five unmarked SUVs outside the dairy")
+    draft.toggle(Indicator.VEHICLES)
+    draft.choose_neighborhood("clovis")
+    return await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
+
+
+async def vote(verification: VerificationService, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
+    result = await verification.vote(report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind)
+    await verification.carry_out(result)
+    return result
+
+
+async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(world):
+    residents, _, port, _ = world
+    report = await submit_clovis_report(residents, port)
+    assert report.status is ReportStatus.PENDING and report.photo_file_ids == ("clean-0",)
+    assert b"Exif" not in port.photos[0] and port.photos[0] != port.files["resident-photo"]
+    (card,) = port.texts_to(VERIFIER_GROUP)
+    assert report.public_ref in card and "Five unmarked SUVs" in card and "Confirmed: 0/2" in card
+
+
+async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(world):
+    residents, verification, port, database = world
+    report = await submit_clovis_report(residents, port)
+    assert (await vote(verification, ANA)).outcome is VoteOutcome.COUNTED
+    assert port.texts_to(CLOVIS_EN_CHANNEL) == []
+    assert (await vote(verification, ANA)).outcome is VoteOutcome.ALREADY_VOTED
+    assert (await vote(verification, LUIS)).outcome is VoteOutcome.PUBLISHED
+    assert len(port.texts_to(CLOVIS_EN_CHANNEL)) == 1 and len(port.texts_to(CLOVIS_ES_CHANNEL)) == 1
+    assert "Alerta confirmada: Clovis" in port.texts_to(CLOVIS_ES_CHANNEL)[0]
+    assert "Tom" not in port.texts_to(CLOVIS_EN_CHANNEL)[0]
+    (notice,) = port.texts_to(TOM)
+    assert "confirmed by two verifiers" in notice
+    card_html, keyboard = port.edits[(VERIFIER_GROUP, report.card_message_id)]
+    assert "confirmed and published" in card_html and keyboard is None and "t.me/c/" in card_html
+    async with database.unit_of_work() as repo:
+        assert await repo.reporter_chat_id(report.id) is None  # contact forgotten once told
+    assert (await vote(verification, MARTA)).outcome is VoteOutcome.CLOSED  # a published report takes no votes
+
+
+async def test_refusals_change_nothing(world):
+    residents, verification, port, _ = world
+    await submit_clovis_report(residents, port)
+    port.members.add(TOM)  # the reporter is also a verifier
+    assert (await vote(verification, TOM)).outcome is VoteOutcome.OWN_REPORT
+    assert (await vote(verification, STRANGER)).outcome is VoteOutcome.NOT_AUTHORIZED
+    assert (await vote(verification, ANA, chat_id=-1001000000099)).outcome is VoteOutcome.NOT_AUTHORIZED
+    assert (await vote(verification, ANA, report_id=999)).outcome is VoteOutcome.UNKNOWN_REPORT
+    assert port.texts_to(CLOVIS_EN_CHANNEL) == []
+
+
+async def test_two_false_alarms_reject_without_posting(world):
+    residents, verification, port, _ = world
+    await submit_clovis_report(residents, port)
+    await vote(verification, ANA, VoteKind.FALSE_ALARM)
+    assert (await vote(verification, LUIS, VoteKind.FALSE_ALARM)).outcome is VoteOutcome.REJECTED
+    assert port.texts_to(CLOVIS_EN_CHANNEL) == [] and port.texts_to(CLOVIS_ES_CHANNEL) == []
+    assert "could not be confirmed" in port.texts_to(TOM)[0]
+
+
+async def test_a_refusing_channel_does_not_stop_the_others_and_shows_on_the_card(world):
+    residents, verification, port, _ = world
+    report = await submit_clovis_report(residents, port)
+    port.refuse.add(CLOVIS_ES_CHANNEL)
+    await vote(verification, ANA)
+    await vote(verification, LUIS)
+    assert len(port.texts_to(CLOVIS_EN_CHANNEL)) == 1
+    card_html, _ = port.edits[(VERIFIER_GROUP, report.card_message_id)]
+    assert "Could not post to channel" in card_html and "Forbidden" in card_html
+
+
+async def test_unreachable_verifier_group_keeps_nothing_and_the_draft_intact(world):
+    residents, _, port, database = world
+    port.refuse.add(VERIFIER_GROUP)
+    draft = residents.fresh_draft(None)
+    draft.add_text("Checkpoint on US-70")
+    draft.choose_neighborhood("clovis")
+    with pytest.raises(CardDeliveryFailed):
+        await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
+    assert draft.description == "Checkpoint on US-70"
+    async with database.unit_of_work() as repo:
+        assert await repo.count_by_status() == {}
