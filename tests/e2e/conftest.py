@@ -2,13 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-# The end-to-end tests need the strict fake Bot API server (bot.fake_telegram). It is not in
-# the repository yet (see the closing note of issue 2); until it lands these tests are skipped
-# with this reason instead of breaking collection of the whole suite.
-pytest.importorskip("bot.fake_telegram", reason="bot.fake_telegram (the fake Bot API server) is not written yet")
-
-from bot.fake_telegram import FakeTelegram  # noqa: E402
-from tests.e2e.harness import TOKEN, build_world, running_vigil  # noqa: E402
+from bot.fake_telegram import FakeTelegram
+from tests.e2e.harness import TOKEN, build_world, running_vigil
 
 
 @pytest.fixture

@@ -27,10 +27,12 @@ class Resident:
         return self.user_id
 
     async def _reply_after(self, before: int, contains: str | None = None) -> dict:
-        return await self.fake.wait_for_bot_message(
+        reply = await self.fake.wait_for_bot_message(
             self.chat_id,
             lambda m: m["message_id"] > before and (contains is None or contains in text_of(m)),
         )
+        await self.fake.settled()  # e.g. the previous panel losing its buttons
+        return self.current(reply["message_id"])
 
     async def sends_text(self, text: str, *, expect: str | None = None) -> dict:
         before = last_id(self.fake, self.chat_id)
@@ -54,7 +56,9 @@ class Resident:
         message = message or self.panel()
         data = button_data(message, label_or_data)
         query = self.fake.user_presses_button(self.user_id, self.chat_id, message["message_id"], data)
-        return await self.fake.wait_for_callback_answer(query)
+        answer = await self.fake.wait_for_callback_answer(query)
+        await self.fake.settled()  # the panel edit may follow the answer
+        return answer
 
     def current(self, message_id: int) -> dict:
         return next(m for m in self.fake.messages(self.chat_id) if m["message_id"] == message_id)

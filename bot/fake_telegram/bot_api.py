@@ -1,0 +1,473 @@
+"""The Bot API methods Vigil uses, answered from the World the way Telegram answers them."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from bot.fake_telegram import errors
+from bot.fake_telegram.errors import ApiError, bad_request, forbidden
+from bot.fake_telegram.formatting import caption_text, check_callback_answer, inline_keyboard, message_text
+from bot.fake_telegram.params import Params
+from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredMessage, World
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+
+
+@dataclass
+class InjectedFailure:
+    method: str
+    chat_id: int | None
+    error: ApiError
+    times: int
+
+
+Method = Callable[[Params], Awaitable[Any]]
+
+
+class BotApi:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.failures: list[InjectedFailure] = []
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.stopping = False
+        self._poll_generation = 0
+        self._methods: dict[str, Method] = {
+            name.lower(): getattr(self, "_" + _snake(name))
+            for name in (
+                "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "sendMessage", "sendPhoto",
+                "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+                "deleteMessage", "answerCallbackQuery", "getFile", "getChat", "getChatMember",
+                "setMyCommands", "getMyCommands", "deleteMyCommands", "sendChatAction",
+            )
+        }
+
+    async def call(self, method: str, params: Params) -> Any:
+        implementation = self._methods.get(method.lower())
+        if implementation is None:
+            raise errors.NOT_FOUND
+        self.requests.append((method, params.as_dict()))
+        self._raise_injected_failure(method, params)
+        return await implementation(params)
+
+    def _raise_injected_failure(self, method: str, params: Params) -> None:
+        chat_id = None
+        if params.has("chat_id"):
+            reference = params.chat_reference()
+            chat_id = reference if isinstance(reference, int) else None
+        for failure in self.failures:
+            if failure.method.lower() == method.lower() and failure.chat_id in (None, chat_id):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                raise failure.error
+
+    # --- identity and updates ------------------------------------------------------------
+
+    async def _get_me(self, params: Params) -> dict[str, Any]:
+        return {
+            **self.world.bot.to_json(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _delete_webhook(self, params: Params) -> bool:
+        if params.boolean("drop_pending_updates"):
+            self.world.updates.clear()
+        return True
+
+    async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.world.updates)}
+
+    async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
+        self._poll_generation += 1
+        generation = self._poll_generation
+        offset = params.integer("offset") or 0
+        limit = min(max(params.integer("limit") or 100, 1), 100)
+        timeout = max(params.integer("timeout") or 0, 0)
+        allowed = params.json("allowed_updates") or []
+        if offset > 0:
+            # Telegram forgets every update below the offset: that is how a bot confirms them.
+            self.world.updates[:] = [u for u in self.world.updates if u["update_id"] >= offset]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request; "
+                                    "make sure that only one bot instance is running")
+            pending = [u for u in self.world.updates if u["update_id"] >= offset and _wanted(u, allowed)]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if pending or remaining <= 0 or self.stopping:
+                return pending[:limit]
+            await self.world.wait_for_change(min(remaining, 0.5))
+
+    # --- sending -------------------------------------------------------------------------
+
+    def _chat_for_sending(self, params: Params) -> Chat:
+        chat = self._resolve_chat(params.chat_reference())
+        self._check_can_send(chat)
+        return chat
+
+    def _resolve_chat(self, reference: int | str) -> Chat:
+        chat = self.world.chat_by_username(reference) if isinstance(reference, str) else self.world.chat(reference)
+        if chat is None:
+            raise bad_request(errors.CHAT_NOT_FOUND)
+        if chat.migrated_to is not None:
+            raise bad_request("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
+        return chat
+
+    def _check_can_send(self, chat: Chat) -> None:
+        if chat.type == "private":
+            user = self.world.users[chat.id]
+            if user.is_bot:
+                raise forbidden("bot can't send messages to bots")
+            if user.blocked_bot:
+                raise forbidden("bot was blocked by the user")
+            if not user.started_bot:
+                raise forbidden("bot can't initiate conversation with a user")
+            return
+        status = self.world.member_status(chat, self.world.bot.id)
+        if chat.type == "channel":
+            if not chat.bot_rights.is_admin:
+                raise forbidden("bot is not a member of the channel chat")
+            if not chat.bot_rights.can_post_messages:
+                raise bad_request("need administrator rights in the channel chat")
+            return
+        if status == "kicked":
+            raise forbidden(f"bot was kicked from the {chat.type} chat")
+        if status not in PRESENT_STATUSES:
+            raise forbidden(f"bot is not a member of the {chat.type} chat")
+        if status == "restricted":
+            raise bad_request("not enough rights to send text messages to the chat")
+
+    def _reply_target(self, chat: Chat, params: Params) -> dict[str, Any] | None:
+        reply = params.json("reply_parameters")
+        if reply is None and params.has("reply_to_message_id"):
+            reply = {"message_id": params.integer("reply_to_message_id"),
+                     "allow_sending_without_reply": params.boolean("allow_sending_without_reply")}
+        if reply is None:
+            return None
+        if not isinstance(reply, dict) or "message_id" not in reply:
+            raise bad_request("can't parse reply parameters JSON object")
+        target = self.world.message(chat.id, int(reply["message_id"]))
+        if target is None:
+            if reply.get("allow_sending_without_reply"):
+                return None
+            raise bad_request("message to be replied not found")
+        replied = dict(target.data)
+        replied.pop("reply_to_message", None)
+        return replied
+
+    def _post(self, chat: Chat, fields: dict[str, Any], params: Params, reply_to: dict[str, Any] | None) -> StoredMessage:
+        markup = inline_keyboard(params)
+        if markup is not None:
+            fields["reply_markup"] = markup
+        if reply_to is not None:
+            fields["reply_to_message"] = reply_to
+        return self.world.add_message(chat, self.world.bot.to_json(), fields, from_bot=True)
+
+    async def _send_message(self, params: Params) -> dict[str, Any]:
+        chat = self._chat_for_sending(params)
+        text, entities = message_text(params)
+        fields: dict[str, Any] = {"text": text}
+        if entities:
+            fields["entities"] = entities
+        reply_to = self._reply_target(chat, params)
+        return self._post(chat, fields, params, reply_to).data
+
+    async def _send_photo(self, params: Params) -> dict[str, Any]:
+        chat = self._chat_for_sending(params)
+        caption, caption_entities = caption_text(params)
+        fields: dict[str, Any] = {"photo": self._photo_sizes(params, "photo")}
+        if caption:
+            fields["caption"] = caption
+        if caption_entities:
+            fields["caption_entities"] = caption_entities
+        reply_to = self._reply_target(chat, params)
+        return self._post(chat, fields, params, reply_to).data
+
+    async def _send_media_group(self, params: Params) -> list[dict[str, Any]]:
+        chat = self._chat_for_sending(params)
+        media = params.json("media")
+        if not isinstance(media, list):
+            raise bad_request("can't parse media JSON object")
+        if not 2 <= len(media) <= 10:
+            raise bad_request("wrong number of media in the group: from 2 to 10 expected")
+        items: list[dict[str, Any]] = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise bad_request("the fake Bot API only implements photo albums")
+            item_params = Params({k: v for k, v in item.items() if k != "media"}, {})
+            caption, caption_entities = caption_text(item_params)
+            fields: dict[str, Any] = {"photo": self._photo_sizes(params, "media", reference=str(item.get("media", "")))}
+            if caption:
+                fields["caption"] = caption
+            if caption_entities:
+                fields["caption_entities"] = caption_entities
+            items.append(fields)
+        reply_to = self._reply_target(chat, params)
+        group_id = self.world.new_media_group_id()
+        sent = []
+        for index, fields in enumerate(items):
+            fields["media_group_id"] = group_id
+            if index == 0 and reply_to is not None:
+                fields["reply_to_message"] = reply_to
+            sent.append(self.world.add_message(chat, self.world.bot.to_json(), fields, from_bot=True).data)
+        return sent
+
+    def _photo_sizes(self, params: Params, name: str, *, reference: str | None = None) -> list[dict[str, Any]]:
+        """Store an uploaded photo (or re-use a file_id) and describe it as Telegram's PhotoSize list."""
+        reference = reference if reference is not None else (params.string(name) or "")
+        upload = params.upload(name)
+        if reference.startswith("attach://"):
+            upload = params.upload(reference.removeprefix("attach://"))
+            if upload is None:
+                raise bad_request(errors.WRONG_FILE)
+        if upload is None:
+            stored = self.world.files.get(reference)
+            if stored is None:
+                raise bad_request(errors.WRONG_FILE)
+            content = stored.content
+        else:
+            content = upload.content
+        return photo_sizes(self.world, content)
+
+    # --- editing -------------------------------------------------------------------------
+
+    def _message_to_edit(self, params: Params) -> tuple[Chat, StoredMessage]:
+        if params.has("inline_message_id"):
+            raise bad_request("the fake Bot API does not implement inline messages")
+        chat = self._resolve_chat(params.chat_reference())
+        message_id = params.integer("message_id", required=True)
+        assert message_id is not None
+        stored = self.world.message(chat.id, message_id)
+        if stored is None:
+            raise bad_request("message to edit not found")
+        if not stored.from_bot:
+            raise bad_request("message can't be edited")
+        if chat.type == "channel" and not (chat.bot_rights.is_admin and chat.bot_rights.can_edit_messages):
+            raise bad_request("need administrator rights in the channel chat")
+        return chat, stored
+
+    def _apply_edit(self, stored: StoredMessage, changes: dict[str, Any], markup: dict[str, Any] | None) -> dict[str, Any]:
+        current = stored.data
+        new = dict(current)
+        for key, value in changes.items():
+            if value:
+                new[key] = value
+            else:
+                new.pop(key, None)
+        if markup is None:
+            new.pop("reply_markup", None)
+        else:
+            new["reply_markup"] = markup
+        if _content(new) == _content(current):
+            raise bad_request(errors.MESSAGE_NOT_MODIFIED)
+        new["edit_date"] = self.world.now()
+        stored.data = new
+        self.world.changed()
+        return new
+
+    async def _edit_message_text(self, params: Params) -> dict[str, Any]:
+        _, stored = self._message_to_edit(params)
+        if "text" not in stored.data:
+            raise bad_request("there is no text in the message to edit")
+        text, entities = message_text(params, editing=True)
+        return self._apply_edit(stored, {"text": text, "entities": entities}, inline_keyboard(params))
+
+    async def _edit_message_caption(self, params: Params) -> dict[str, Any]:
+        _, stored = self._message_to_edit(params)
+        if "text" in stored.data:
+            raise bad_request("there is no caption in the message to edit")
+        caption, entities = caption_text(params)
+        return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
+
+    async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
+        _, stored = self._message_to_edit(params)
+        return self._apply_edit(stored, {}, inline_keyboard(params))
+
+    async def _delete_message(self, params: Params) -> bool:
+        chat = self._resolve_chat(params.chat_reference())
+        message_id = params.integer("message_id", required=True)
+        stored = self.world.message(chat.id, message_id or 0)
+        if stored is None:
+            raise bad_request("message to delete not found")
+        if chat.type == "channel" and not chat.bot_rights.can_delete_messages:
+            raise bad_request("message can't be deleted")
+        if chat.type != "private" and not stored.from_bot:
+            if self.world.member_status(chat, self.world.bot.id) not in ("administrator", "creator"):
+                raise bad_request("message can't be deleted")
+        del self.world.messages[chat.id][stored.message_id]
+        self.world.changed()
+        return True
+
+    # --- buttons -------------------------------------------------------------------------
+
+    async def _answer_callback_query(self, params: Params) -> bool:
+        query_id = params.string("callback_query_id", required=True)
+        assert query_id is not None
+        answer = self.world.callback_answers.get(query_id)
+        if answer is None or answer.done():
+            raise bad_request(errors.QUERY_TOO_OLD)
+        text = params.string("text")
+        check_callback_answer(text)
+        answer.set_result({"text": text or "", "show_alert": params.boolean("show_alert"), "url": params.string("url")})
+        self.world.changed()
+        return True
+
+    # --- files and chats ---------------------------------------------------------------------
+
+    async def _get_file(self, params: Params) -> dict[str, Any]:
+        file_id = params.string("file_id", required=True)
+        stored = self.world.files.get(file_id or "")
+        if stored is None:
+            raise bad_request("invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.content), "file_path": stored.file_path}
+
+    def _chat_visible_to_bot(self, params: Params) -> Chat:
+        chat = self._resolve_chat(params.chat_reference())
+        if chat.type == "private":
+            if not self.world.users[chat.id].started_bot:
+                raise bad_request(errors.CHAT_NOT_FOUND)
+        elif chat.type == "channel":
+            if not chat.bot_rights.is_admin and not chat.username:
+                raise bad_request(errors.CHAT_NOT_FOUND)
+        else:
+            status = self.world.member_status(chat, self.world.bot.id)
+            if status == "kicked":
+                raise forbidden(f"bot was kicked from the {chat.type} chat")
+            if status not in PRESENT_STATUSES:
+                raise forbidden(f"bot is not a member of the {chat.type} chat")
+        return chat
+
+    async def _get_chat(self, params: Params) -> dict[str, Any]:
+        chat = self._chat_visible_to_bot(params)
+        return {
+            **chat.to_json(self.world),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                    "premium_subscription": False, "gifts_from_channels": False},
+        }
+
+    async def _get_chat_member(self, params: Params) -> dict[str, Any]:
+        chat = self._chat_visible_to_bot(params)
+        user_id = params.integer("user_id", required=True)
+        user = self.world.users.get(user_id or 0)
+        if user is None:
+            raise bad_request("user not found")
+        if chat.type == "channel":
+            if user.id != self.world.bot.id and not chat.bot_rights.is_admin:
+                raise bad_request("member list is inaccessible")
+            if user.id == self.world.bot.id:
+                return self._bot_in_channel(chat)
+        return chat_member_json(self.world.member_status(chat, user.id), user.to_json(), chat)
+
+    def _bot_in_channel(self, chat: Chat) -> dict[str, Any]:
+        rights = chat.bot_rights
+        if not rights.is_admin:
+            return {"status": "left", "user": self.world.bot.to_json()}
+        member = chat_member_json("administrator", self.world.bot.to_json(), chat)
+        member.update(can_post_messages=rights.can_post_messages, can_edit_messages=rights.can_edit_messages,
+                      can_delete_messages=rights.can_delete_messages)
+        return member
+
+    async def _send_chat_action(self, params: Params) -> bool:
+        self._chat_for_sending(params)
+        return True
+
+    # --- commands ------------------------------------------------------------------------
+
+    def _command_key(self, params: Params) -> tuple[str, str]:
+        scope = params.json("scope") or {"type": "default"}
+        return str(scope.get("type", "default")), params.string("language_code") or ""
+
+    async def _set_my_commands(self, params: Params) -> bool:
+        commands = params.json("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("can't parse commands JSON object")
+        for command in commands:
+            if not isinstance(command, dict) or not _COMMAND.fullmatch(str(command.get("command", ""))):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        language = params.string("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise bad_request("LANG_CODE_INVALID")
+        self.world.commands[self._command_key(params)] = commands
+        return True
+
+    async def _get_my_commands(self, params: Params) -> list[dict[str, Any]]:
+        return self.world.commands.get(self._command_key(params), [])
+
+    async def _delete_my_commands(self, params: Params) -> bool:
+        self.world.commands.pop(self._command_key(params), None)
+        return True
+
+
+def photo_sizes(world: World, content: bytes) -> list[dict[str, Any]]:
+    """Telegram refuses what it cannot decode as a photo; the largest size keeps the uploaded bytes."""
+    if len(content) > MAX_PHOTO_BYTES:
+        raise ApiError(413, "Request Entity Too Large")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise bad_request("IMAGE_PROCESS_FAILED") from None
+    if width + height > 10000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    stored = world.store_file(content, "photos", "jpg")
+    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+             "file_size": len(content), "width": width, "height": height}]
+
+
+def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str, Any]:
+    if status == "creator":
+        return {"status": status, "user": user, "is_anonymous": False}
+    if status == "administrator":
+        rights = dict.fromkeys(
+            ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+             "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"),
+            True,
+        )
+        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False,
+                "can_promote_members": False, **rights}
+    if status == "restricted":
+        rights = dict.fromkeys(
+            ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
+             "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
+             "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
+             "can_send_voice_notes", "can_edit_tag"),
+            False,
+        )
+        return {"status": status, "user": user, "is_member": True, "until_date": 0, **rights}
+    if status == "kicked":
+        return {"status": status, "user": user, "until_date": 0}
+    return {"status": status, "user": user}
+
+
+def _content(message: dict[str, Any]) -> tuple[Any, ...]:
+    return (message.get("text"), message.get("entities") or [], message.get("caption"),
+            message.get("caption_entities") or [], message.get("reply_markup"))
+
+
+def _wanted(update: dict[str, Any], allowed: list[str]) -> bool:
+    return not allowed or any(kind in update for kind in allowed)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()

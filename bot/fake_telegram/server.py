@@ -1,0 +1,316 @@
+"""FakeTelegram: a strict Bot API server on 127.0.0.1 plus the people who use it.
+
+Tests (and the local sandbox) act as residents and verifiers through this object: people send
+messages and press buttons, which become updates the bot polls for; what the bot sends is kept
+per chat, exactly as the Bot API would return it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from bot.fake_telegram import errors
+from bot.fake_telegram.bot_api import BotApi, InjectedFailure, photo_sizes
+from bot.fake_telegram.errors import ApiError
+from bot.fake_telegram.params import Params, Upload, error_for_unreadable_body
+from bot.fake_telegram.world import MEMBER_STATUSES, BotRights, Chat, User, World
+
+MessagePredicate = Callable[[dict[str, Any]], bool]
+MAX_REQUEST_BYTES = 50 * 1024 * 1024
+
+
+class FakeTelegram:
+    def __init__(self, token: str, bot_username: str = "vigil_bot", *, bot_name: str = "Vigil",
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.token = token
+        self.bot_user_id = int(token.split(":", 1)[0])
+        self.world = World(User(self.bot_user_id, bot_name, username=bot_username, is_bot=True))
+        self.api = BotApi(self.world)
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self._site_port: int | None = None
+        self._in_flight = 0
+        self._last_activity = 0.0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[union-attr]
+        self._site_port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        self.api.stopping = True
+        self.world.changed()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._site_port is None:
+            raise RuntimeError("the fake Telegram server is not started")
+        return self._site_port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self._host}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{self._host}:{self.port}/file/bot"
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _reply(errors.UNAUTHORIZED.to_json(), 401)
+        polling = request.match_info["method"].lower() == "getupdates"
+        if not polling:
+            self._in_flight += 1
+        try:
+            params = await _read_params(request)
+            result = await self.api.call(request.match_info["method"], params)
+        except ApiError as error:
+            return _reply(error.to_json(), error.error_code)
+        finally:
+            if not polling:
+                self._in_flight -= 1
+                self._last_activity = asyncio.get_running_loop().time()
+        return _reply({"ok": True, "result": result}, 200)
+
+    async def _handle_download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _reply(errors.UNAUTHORIZED.to_json(), 401)
+        path = request.match_info["path"]
+        stored = next((f for f in self.world.files.values() if f.file_path == path), None)
+        if stored is None:
+            return _reply(errors.NOT_FOUND.to_json(), 404)
+        return web.Response(body=stored.content, content_type="application/octet-stream")
+
+    # --- the world: people and chats -------------------------------------------------------
+
+    def add_user(self, user_id: int, first_name: str, last_name: str | None = None, *,
+                 username: str | None = None, language_code: str | None = None) -> None:
+        self.world.users[user_id] = User(user_id, first_name, last_name, username, language_code)
+
+    def add_group(self, chat_id: int, title: str, *, member_ids: list[int] = (),  # type: ignore[assignment]
+                  admin_ids: list[int] = (), bot_is_member: bool = True, username: str | None = None) -> None:  # type: ignore[assignment]
+        kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+        chat = Chat(chat_id, kind, title=title, username=username)
+        for user_id in member_ids:
+            chat.members[user_id] = "member"
+        for user_id in admin_ids:
+            chat.members[user_id] = "administrator"
+        if bot_is_member:
+            chat.members[self.bot_user_id] = "member"
+        self.world.chats[chat_id] = chat
+
+    def add_channel(self, chat_id: int, title: str, *, username: str | None = None, bot_is_admin: bool = True,
+                    bot_can_post: bool = True, bot_can_edit: bool = True) -> None:
+        rights = BotRights(is_admin=bot_is_admin, can_post_messages=bot_can_post, can_edit_messages=bot_can_edit)
+        self.world.chats[chat_id] = Chat(chat_id, "channel", title=title, username=username, bot_rights=rights)
+
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown member status {status!r}; Telegram has {MEMBER_STATUSES}")
+        self._group(chat_id).members[user_id] = status
+
+    def set_bot_rights(self, chat_id: int, *, is_admin: bool = True, can_post: bool = True, can_edit: bool = True) -> None:
+        chat = self.world.chats[chat_id]
+        chat.bot_rights = BotRights(is_admin=is_admin, can_post_messages=can_post, can_edit_messages=can_edit)
+
+    def user_blocks_bot(self, user_id: int) -> None:
+        self.world.users[user_id].blocked_bot = True
+
+    def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group upgraded to a supergroup: the old id answers with migrate_to_chat_id."""
+        old = self._group(old_chat_id)
+        old.migrated_to = new_chat_id
+        self.world.chats[new_chat_id] = Chat(new_chat_id, "supergroup", title=old.title, members=dict(old.members))
+
+    def fail_next(self, method: str, *, error_code: int = 400, description: str = "Bad Request: injected failure",
+                  retry_after: int | None = None, chat_id: int | None = None, times: int = 1) -> None:
+        """Make the next `times` calls of `method` (to `chat_id`, if given) fail as Telegram would."""
+        if retry_after is not None:
+            error = ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+        else:
+            error = ApiError(error_code, description)
+        self.api.failures.append(InjectedFailure(method, chat_id, error, times))
+
+    def _group(self, chat_id: int) -> Chat:
+        chat = self.world.chats.get(chat_id)
+        if chat is None or chat.type == "private":
+            raise KeyError(f"no group or channel {chat_id} in the fake world")
+        return chat
+
+    # --- people act ----------------------------------------------------------------------
+
+    def _from_user(self, user_id: int, chat_id: int | None, fields: dict[str, Any]) -> dict[str, Any]:
+        user = self.world.users[user_id]
+        chat_id = user_id if chat_id is None else chat_id
+        chat = self.world.chat(chat_id)
+        if chat is None:
+            raise KeyError(f"no chat {chat_id} in the fake world")
+        if chat.type == "private":
+            if user.blocked_bot:
+                raise AssertionError(f"user {user_id} blocked the bot and cannot write to it")
+            user.started_bot = True
+        stored = self.world.add_message(chat, user.to_json(), fields, from_bot=False)
+        self.world.push_update("message", stored.data)
+        return copy.deepcopy(stored.data)
+
+    def user_sends_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            fields["entities"] = [{"offset": 0, "length": len(command.encode("utf-16-le")) // 2, "type": "bot_command"}]
+        return self._from_user(user_id, chat_id, fields)
+
+    def user_sends_photo(self, user_id: int, image: bytes, *, caption: str | None = None,
+                         media_group_id: str | None = None, chat_id: int | None = None) -> dict[str, Any]:
+        fields: dict[str, Any] = {"photo": photo_sizes(self.world, image)}
+        if caption:
+            fields["caption"] = caption
+        if media_group_id:
+            fields["media_group_id"] = media_group_id
+        return self._from_user(user_id, chat_id, fields)
+
+    def user_sends_document(self, user_id: int, content: bytes, *, file_name: str, mime_type: str,
+                            chat_id: int | None = None) -> dict[str, Any]:
+        extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        stored = self.world.store_file(content, "documents", extension)
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content)}
+        return self._from_user(user_id, chat_id, {"document": document})
+
+    def user_sends_location(self, user_id: int, latitude: float, longitude: float, *,
+                            chat_id: int | None = None) -> dict[str, Any]:
+        return self._from_user(user_id, chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
+
+    def user_presses_button(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
+        """Press an inline button that the message really shows; returns the callback query id."""
+        stored = self.world.message(chat_id, message_id)
+        if stored is None:
+            raise AssertionError(f"no message {message_id} in chat {chat_id}")
+        markup = stored.data.get("reply_markup") or {}
+        datas = [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
+        if callback_data not in datas:
+            raise AssertionError(f"message {message_id} in chat {chat_id} has no button {callback_data!r}: {datas}")
+        query_id = self.world.new_query_id()
+        self.world.callback_answers[query_id] = asyncio.get_running_loop().create_future()
+        query = {"id": query_id, "from": self.world.users[user_id].to_json(), "message": stored.data,
+                 "chat_instance": str(abs(chat_id) * 7919 % 10**12), "data": callback_data}
+        self.world.push_update("callback_query", query)
+        return query_id
+
+    # --- what happened -------------------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message in the chat as it is now (edits applied), oldest first."""
+        return [copy.deepcopy(m.data) for m in self.world.messages.get(chat_id, {}).values()]
+
+    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [copy.deepcopy(m.data) for m in self.world.messages.get(chat_id, {}).values() if m.from_bot]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Parameters of every request of `method` the bot made, in order."""
+        return [params for name, params in self.api.requests if name.lower() == method.lower()]
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(self.api.requests)
+
+    def file_bytes(self, file_id: str) -> bytes:
+        return self.world.files[file_id].content
+
+    def commands(self, *, scope: str = "default", language_code: str = "") -> list[dict[str, Any]]:
+        return copy.deepcopy(self.world.commands.get((scope, language_code), []))
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            await self.world.wait_for_change(min(remaining, 0.05))
+
+    async def settled(self, quiet: float = 0.1, timeout: float = 5.0) -> None:
+        """Wait until the bot has made no request for `quiet` seconds (its reaction is complete)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._in_flight or loop.time() - self._last_activity < quiet:
+            if loop.time() > deadline:
+                raise AssertionError(f"the bot was still busy after {timeout}s")
+            await asyncio.sleep(quiet / 4)
+
+    async def wait_for_bot_message(self, chat_id: int, predicate: MessagePredicate | None = None,
+                                   timeout: float = 5.0) -> dict[str, Any]:
+        """The first bot message in the chat (as it is now) that satisfies the predicate."""
+        def found() -> dict[str, Any] | None:
+            return next((m for m in self.bot_messages(chat_id) if predicate is None or predicate(m)), None)
+
+        try:
+            await self.wait_until(lambda: found() is not None, timeout)
+        except AssertionError:
+            seen = [m.get("text") or m.get("caption") or "<media>" for m in self.bot_messages(chat_id)]
+            raise AssertionError(f"no matching bot message in chat {chat_id} after {timeout}s; it has: {seen}") from None
+        message = found()
+        assert message is not None
+        return message
+
+    async def wait_for_callback_answer(self, query_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        try:
+            return dict(await asyncio.wait_for(asyncio.shield(self.world.callback_answers[query_id]), timeout))
+        except TimeoutError:
+            raise AssertionError(f"the bot did not answer callback query {query_id} within {timeout}s") from None
+
+
+async def _read_params(request: web.Request) -> Params:
+    values: dict[str, Any] = dict(request.query)
+    uploads: dict[str, Upload] = {}
+    if request.method == "POST" and request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                raise error_for_unreadable_body() from None
+            if not isinstance(body, dict):
+                raise error_for_unreadable_body()
+            values.update(body)
+        else:
+            form = await request.post()
+            for name, value in form.items():
+                if isinstance(value, web.FileField):
+                    uploads[name] = Upload(value.filename, value.file.read())
+                else:
+                    values[name] = value
+    return Params(values, uploads)
+
+
+def _reply(body: dict[str, Any], status: int) -> web.Response:
+    return web.Response(text=json.dumps(body), status=status, content_type="application/json")
