@@ -32,6 +32,10 @@ def is_not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
 
 
+_NOT_FOUND_HINT = (
+    "Telegram says the chat does not exist for this bot: check the chat id, and that the bot was added "
+    "(as an administrator who can post and edit messages, for a channel)"
+)
 _MEMBER_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 
 
@@ -97,6 +101,11 @@ class TelegramGateway:
         try:
             chat = await self._bot.get_chat(chat_id)
             member = await self._bot.get_chat_member(chat_id, self._bot.id)
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                # Telegram hides private chats from bots that are not in them, so say what to do.
+                return ChatAccess(chat_id, None, _NOT_FOUND_HINT)
+            return ChatAccess(chat_id, None, error.message)
         except TelegramError as error:
             return ChatAccess(chat_id, None, error.message)
         title = chat.title

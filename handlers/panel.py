@@ -23,12 +23,17 @@ async def show_panel(context: VigilContext, chat_id: int) -> None:
     message = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=to_markup(keyboard))
     draft.panel_message_id = message.message_id
     if previous is not None:
-        try:
-            await context.bot.edit_message_reply_markup(chat_id, previous, reply_markup=None)
-        except BadRequest as error:
-            # Already without buttons, or deleted by the resident: nothing to tidy.
-            if not (is_not_modified(error) or "not found" in error.message.lower()):
-                raise
+        await take_buttons_off(context, chat_id, previous)
+
+
+async def take_buttons_off(context: VigilContext, chat_id: int, message_id: int) -> None:
+    """An old panel must not look live: a tap on it would act on a draft that moved on."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except BadRequest as error:
+        # Already without buttons, or deleted by the resident: nothing to tidy.
+        if not (is_not_modified(error) or "not found" in error.message.lower()):
+            raise
 
 
 async def update_panel_in_place(context: VigilContext, chat_id: int, message_id: int) -> None:

@@ -14,7 +14,7 @@ from bot.network import GeoPoint
 from bot.photos import ImageRejection
 from bot.rendering.notices import receipt
 from bot.services.residents import CardDeliveryFailed, PhotoRefused
-from handlers.panel import schedule_panel, show_panel, update_panel_in_place
+from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
 # Telegram will not let bots download more than this.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -182,8 +182,11 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
 
 
 async def on_cancel_command(update: Update, context: VigilContext) -> None:
+    abandoned = context.session.draft
     tr, _ = await _open_draft(update, context)
     context.session.draft = None
+    if abandoned is not None and abandoned.panel_message_id is not None:
+        await take_buttons_off(context, update.effective_chat.id, abandoned.panel_message_id)  # type: ignore[union-attr]
     await update.effective_message.reply_html(tr.gettext("Report discarded. Nothing was sent."))  # type: ignore[union-attr]
 
 
