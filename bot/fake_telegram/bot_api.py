@@ -15,7 +15,7 @@ from bot.fake_telegram import errors
 from bot.fake_telegram.errors import ApiError, bad_request, forbidden
 from bot.fake_telegram.formatting import caption_text, check_callback_answer, inline_keyboard, message_text
 from bot.fake_telegram.params import Params
-from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredMessage, World
+from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredFile, StoredMessage, World
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -93,6 +93,7 @@ class BotApi:
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
         self._poll_generation += 1
         generation = self._poll_generation
+        self.world.changed()  # an older long poll ends now with 409, as on Telegram
         offset = params.integer("offset") or 0
         limit = min(max(params.integer("limit") or 100, 1), 100)
         timeout = max(params.integer("timeout") or 0, 0)
@@ -100,6 +101,9 @@ class BotApi:
         if offset > 0:
             # Telegram forgets every update below the offset: that is how a bot confirms them.
             self.world.updates[:] = [u for u in self.world.updates if u["update_id"] >= offset]
+        elif offset < 0:
+            # -N: only the last N updates of the queue; all previous ones are forgotten.
+            self.world.updates[:] = self.world.updates[offset:]
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             if generation != self._poll_generation:
@@ -113,9 +117,9 @@ class BotApi:
 
     # --- sending -------------------------------------------------------------------------
 
-    def _chat_for_sending(self, params: Params) -> Chat:
+    def _chat_for_sending(self, params: Params, what: str = "text messages") -> Chat:
         chat = self._resolve_chat(params.chat_reference())
-        self._check_can_send(chat)
+        self._check_can_send(chat, what)
         return chat
 
     def _resolve_chat(self, reference: int | str) -> Chat:
@@ -126,7 +130,7 @@ class BotApi:
             raise bad_request("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})
         return chat
 
-    def _check_can_send(self, chat: Chat) -> None:
+    def _check_can_send(self, chat: Chat, what: str) -> None:
         if chat.type == "private":
             user = self.world.users[chat.id]
             if user.is_bot:
@@ -148,7 +152,7 @@ class BotApi:
         if status not in PRESENT_STATUSES:
             raise forbidden(f"bot is not a member of the {chat.type} chat")
         if status == "restricted":
-            raise bad_request("not enough rights to send text messages to the chat")
+            raise bad_request(f"not enough rights to send {what} to the chat")
 
     def _reply_target(self, chat: Chat, params: Params) -> dict[str, Any] | None:
         reply = params.json("reply_parameters")
@@ -179,6 +183,7 @@ class BotApi:
     async def _send_message(self, params: Params) -> dict[str, Any]:
         chat = self._chat_for_sending(params)
         text, entities = message_text(params)
+        entities = self._with_mentioned_users(entities)
         fields: dict[str, Any] = {"text": text}
         if entities:
             fields["entities"] = entities
@@ -186,8 +191,9 @@ class BotApi:
         return self._post(chat, fields, params, reply_to).data
 
     async def _send_photo(self, params: Params) -> dict[str, Any]:
-        chat = self._chat_for_sending(params)
+        chat = self._chat_for_sending(params, "photos")
         caption, caption_entities = caption_text(params)
+        caption_entities = self._with_mentioned_users(caption_entities)
         fields: dict[str, Any] = {"photo": self._photo_sizes(params, "photo")}
         if caption:
             fields["caption"] = caption
@@ -197,7 +203,7 @@ class BotApi:
         return self._post(chat, fields, params, reply_to).data
 
     async def _send_media_group(self, params: Params) -> list[dict[str, Any]]:
-        chat = self._chat_for_sending(params)
+        chat = self._chat_for_sending(params, "photos")
         media = params.json("media")
         if not isinstance(media, list):
             raise bad_request("can't parse media JSON object")
@@ -209,6 +215,7 @@ class BotApi:
                 raise bad_request("the fake Bot API only implements photo albums")
             item_params = Params({k: v for k, v in item.items() if k != "media"}, {})
             caption, caption_entities = caption_text(item_params)
+            caption_entities = self._with_mentioned_users(caption_entities)
             fields: dict[str, Any] = {"photo": self._photo_sizes(params, "media", reference=str(item.get("media", "")))}
             if caption:
                 fields["caption"] = caption
@@ -225,6 +232,18 @@ class BotApi:
             sent.append(self.world.add_message(chat, self.world.bot.to_json(), fields, from_bot=True).data)
         return sent
 
+    def _with_mentioned_users(self, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A text_mention (tg://user?id=...) names the whole user; one the bot cannot know is refused."""
+        out = []
+        for entity in entities:
+            if entity["type"] == "text_mention":
+                user = self.world.users.get(int(entity.get("user", {}).get("id", 0)))
+                if user is None:
+                    raise bad_request("ENTITY_MENTION_USER_INVALID")
+                entity = {**entity, "user": user.to_json()}
+            out.append(entity)
+        return out
+
     def _photo_sizes(self, params: Params, name: str, *, reference: str | None = None) -> list[dict[str, Any]]:
         """Store an uploaded photo (or re-use a file_id) and describe it as Telegram's PhotoSize list."""
         reference = reference if reference is not None else (params.string(name) or "")
@@ -237,10 +256,8 @@ class BotApi:
             stored = self.world.files.get(reference)
             if stored is None:
                 raise bad_request(errors.WRONG_FILE)
-            content = stored.content
-        else:
-            content = upload.content
-        return photo_sizes(self.world, content)
+            return photo_sizes(self.world, stored.content, stored=stored)
+        return photo_sizes(self.world, upload.content)
 
     # --- editing -------------------------------------------------------------------------
 
@@ -255,7 +272,9 @@ class BotApi:
             raise bad_request("message to edit not found")
         if not stored.from_bot:
             raise bad_request("message can't be edited")
-        if chat.type == "channel" and not (chat.bot_rights.is_admin and chat.bot_rights.can_edit_messages):
+        rights = chat.bot_rights
+        # can_edit_messages is the right to edit messages of others; a poster may edit its own posts.
+        if chat.type == "channel" and not (rights.is_admin and (rights.can_edit_messages or rights.can_post_messages)):
             raise bad_request("need administrator rights in the channel chat")
         return chat, stored
 
@@ -283,6 +302,7 @@ class BotApi:
         if "text" not in stored.data:
             raise bad_request("there is no text in the message to edit")
         text, entities = message_text(params, editing=True)
+        entities = self._with_mentioned_users(entities)
         return self._apply_edit(stored, {"text": text, "entities": entities}, inline_keyboard(params))
 
     async def _edit_message_caption(self, params: Params) -> dict[str, Any]:
@@ -290,6 +310,7 @@ class BotApi:
         if "text" in stored.data:
             raise bad_request("there is no caption in the message to edit")
         caption, entities = caption_text(params)
+        entities = self._with_mentioned_users(entities)
         return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
 
     async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
@@ -393,7 +414,13 @@ class BotApi:
 
     def _command_key(self, params: Params) -> tuple[str, str]:
         scope = params.json("scope") or {"type": "default"}
-        return str(scope.get("type", "default")), params.string("language_code") or ""
+        if not isinstance(scope, dict):
+            raise bad_request("can't parse BotCommandScope JSON object")
+        key = str(scope.get("type", "default"))
+        for part in ("chat_id", "user_id"):
+            if part in scope:
+                key += f":{scope[part]}"  # e.g. "chat:-100123" or "chat_member:-100123:42"
+        return key, params.string("language_code") or ""
 
     async def _set_my_commands(self, params: Params) -> bool:
         commands = params.json("commands")
@@ -418,7 +445,7 @@ class BotApi:
         return True
 
 
-def photo_sizes(world: World, content: bytes) -> list[dict[str, Any]]:
+def photo_sizes(world: World, content: bytes, *, stored: StoredFile | None = None) -> list[dict[str, Any]]:
     """Telegram refuses what it cannot decode as a photo; the largest size keeps the uploaded bytes."""
     if len(content) > MAX_PHOTO_BYTES:
         raise ApiError(413, "Request Entity Too Large")
@@ -430,7 +457,8 @@ def photo_sizes(world: World, content: bytes) -> list[dict[str, Any]]:
         raise bad_request("IMAGE_PROCESS_FAILED") from None
     if width + height > 10000 or max(width, height) > 20 * min(width, height):
         raise bad_request("PHOTO_INVALID_DIMENSIONS")
-    stored = world.store_file(content, "photos", "jpg")
+    if stored is None:
+        stored = world.store_file(content, "photos", "jpg")
     return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
              "file_size": len(content), "width": width, "height": height}]
 
@@ -451,7 +479,7 @@ def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str,
             ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
              "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
              "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
-             "can_send_voice_notes", "can_edit_tag"),
+             "can_send_voice_notes", "can_edit_tag", "can_react_to_messages"),
             False,
         )
         return {"status": status, "user": user, "is_member": True, "until_date": 0, **rights}

@@ -248,6 +248,7 @@ class FakeTelegram:
         return self.world.files[file_id].content
 
     def commands(self, *, scope: str = "default", language_code: str = "") -> list[dict[str, Any]]:
+        """The bot's commands for a scope type; chat scopes are named "chat:<chat_id>" (":<user_id>" for chat_member)."""
         return copy.deepcopy(self.world.commands.get((scope, language_code), []))
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
