@@ -16,11 +16,13 @@ from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import ResidentService
+from bot.services.retention import RetentionService
 from bot.services.startup_check import check_network_access
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
 from handlers import register
+from handlers.maintenance import schedule_maintenance
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,10 @@ def build_application(settings: Settings, network: Network, *, clock: Clock = ut
                     database=database,
                     residents=ResidentService(**common),
                     verification=VerificationService(**common),
+                    retention=RetentionService(database=database, network=network, clock=clock),
                 )
             )
+            schedule_maintenance(application)
             await _publish_commands(application, catalogs)
         except BaseException:
             await database.close()
@@ -92,6 +96,8 @@ async def _publish_commands(application: VigilApplication, catalogs: Catalogs) -
             BotCommand("report", tr.gettext("Report what you see")),
             BotCommand("language", tr.gettext("Change language")),
             BotCommand("cancel", tr.gettext("Discard the report you are writing")),
+            BotCommand("privacy", tr.gettext("What Vigil keeps about you")),
+            BotCommand("forgetme", tr.gettext("Erase everything Vigil keeps about you")),
             BotCommand("help", tr.gettext("How Vigil works")),
         ]
         await application.bot.set_my_commands(

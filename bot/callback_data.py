@@ -49,12 +49,29 @@ class ChooseLanguage:
     language: Language
 
 
-Action = Vote | Form | ChooseLanguage
+@dataclass(frozen=True)
+class Mute:
+    """An admin mutes (or unmutes) the reporter of a report, from its card."""
+
+    report_id: int
+    mute: bool
+
+
+@dataclass(frozen=True)
+class Forget:
+    """A resident's answer to "erase everything about me?"."""
+
+    confirmed: bool
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
     "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
+    "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
+    "forget": re.compile(r"^v1:forget:(?P<answer>yes|no)$"),
 }
 
 
@@ -66,6 +83,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
             data = f"{VERSION}:lang:{language}"
+        case Mute(report_id, mute):
+            data = f"{VERSION}:mute:{'m' if mute else 'u'}:{report_id}"
+        case Forget(confirmed):
+            data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -92,4 +113,8 @@ def decode(data: str | None) -> Action:
     if match := _PATTERNS["lang"].match(data):
         if match["language"] in SUPPORTED_LANGUAGES:
             return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+    if match := _PATTERNS["mute"].match(data):
+        return Mute(int(match["report"]), match["mode"] == "m")
+    if match := _PATTERNS["forget"].match(data):
+        return Forget(match["answer"] == "yes")
     raise InvalidCallbackData(data)

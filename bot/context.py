@@ -11,6 +11,7 @@ from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
 from bot.services.residents import ResidentService
+from bot.services.retention import RetentionService
 from bot.services.verification import VerificationService
 from storage.database import Database
 
@@ -22,6 +23,7 @@ class Services:
     database: Database
     residents: ResidentService
     verification: VerificationService
+    retention: RetentionService
 
 
 class BotData:

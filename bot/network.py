@@ -75,6 +75,22 @@ class Neighborhood(_Strict):
         return self.names.get(language) or next(iter(self.names.values()))
 
 
+class Limits(_Strict):
+    """Flood protection. Defaults suit a network of a few neighborhoods; raise them for a city."""
+
+    reports_per_hour: int = Field(default=3, ge=1, le=60)  # per reporter, also the burst
+    intake_per_hour: int = Field(default=120, ge=1, le=10000)  # all residents together
+    mute_days: int = Field(default=7, ge=1, le=365)
+
+
+class Retention(_Strict):
+    """How long anything about a report is kept. Short by default: less kept, less to seize."""
+
+    closed_report_days: int = Field(default=7, ge=1, le=365)
+    reporter_record_days: int = Field(default=90, ge=1, le=3650)
+    contact_grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+
+
 class Network(_Strict):
     verifier_group_id: int
     admin_user_ids: tuple[int, ...] = ()
@@ -85,6 +101,8 @@ class Network(_Strict):
     timezone: str = "UTC"
     hotline: Annotated[str, StringConstraints(min_length=3, max_length=64)]
     neighborhoods: tuple[Neighborhood, ...] = Field(min_length=1)
+    limits: Limits = Limits()
+    retention: Retention = Retention()
 
     @field_validator("verifier_group_id")
     @classmethod

@@ -7,12 +7,14 @@ from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.i18n import Translator
 from bot.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, match_language
 from bot.ports import Button
 from bot.telegram_gateway import to_markup
 
 
-async def _language(update: Update, context: VigilContext):
+async def resident_translator(update: Update, context: VigilContext) -> Translator:
+    """The resident's language: chosen with /language, else their client's, else the network's."""
     session = context.session
     user = update.effective_user
     assert user is not None
@@ -22,7 +24,7 @@ async def _language(update: Update, context: VigilContext):
 
 
 async def on_help(update: Update, context: VigilContext) -> None:
-    tr = await _language(update, context)
+    tr = await resident_translator(update, context)
     await update.effective_message.reply_html(  # type: ignore[union-attr]
         tr.gettext(
             "👋 <b>Vigil</b> passes what you see to trained volunteers of the rapid-response network. "
@@ -38,7 +40,7 @@ async def on_help(update: Update, context: VigilContext) -> None:
 
 
 async def on_language_command(update: Update, context: VigilContext) -> None:
-    tr = await _language(update, context)
+    tr = await resident_translator(update, context)
     keyboard = (tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in SUPPORTED_LANGUAGES),)
     await update.effective_message.reply_html(  # type: ignore[union-attr]
         tr.gettext("Choose your language:"), reply_markup=to_markup(keyboard)
@@ -53,7 +55,7 @@ async def on_language_button(update: Update, context: VigilContext) -> None:
     except cb.InvalidCallbackData:
         action = None
     if not isinstance(action, cb.ChooseLanguage):
-        tr = await _language(update, context)
+        tr = await resident_translator(update, context)
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     await context.services.residents.choose_language(query.from_user.id, action.language)

@@ -12,8 +12,8 @@ from bot.domain.indicators import Indicator
 from bot.i18n import Translator
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
-from bot.rendering.notices import receipt
-from bot.services.residents import CardDeliveryFailed, PhotoRefused
+from bot.rendering.notices import limit_notice, receipt
+from bot.services.residents import AlreadyReportedHere, CardDeliveryFailed, PhotoRefused, TooManyReports
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
 # Telegram will not let bots download more than this.
@@ -161,7 +161,7 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
     query = update.callback_query
     assert query is not None and query.message is not None and update.effective_user is not None
     try:
-        report = await context.services.residents.submit(
+        sent = await context.services.residents.submit(
             draft, user_id=update.effective_user.id, chat_id=query.message.chat.id, language=tr.language
         )
     except NeighborhoodMissing:
@@ -176,9 +176,17 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
             show_alert=True,
         )
         return
+    except AlreadyReportedHere as waiting:
+        await query.answer()
+        await query.message.reply_html(limit_notice(tr, waiting, context.services.network))
+        return
+    except TooManyReports as limited:
+        await query.answer()
+        await query.message.reply_html(limit_notice(tr, limited, context.services.network))
+        return
     context.session.draft = None
     await query.answer()
-    await query.edit_message_text(receipt(tr, report), parse_mode=ParseMode.HTML)
+    await query.edit_message_text(receipt(tr, sent.public_ref), parse_mode=ParseMode.HTML)
 
 
 async def on_cancel_command(update: Update, context: VigilContext) -> None:

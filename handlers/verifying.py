@@ -1,4 +1,4 @@
-"""A verifier presses Confirm or False alarm on a card in the verifier group."""
+"""Buttons on a card in the verifier group: Confirm, False alarm, and (admins) Mute reporter."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.i18n import Translator
 from bot.languages import match_language
-from bot.services.verification import VoteOutcome, VoteResult
+from bot.rendering.labels import local_time
+from bot.services.verification import MuteOutcome, MuteResult, VoteOutcome, VoteResult
+
+
+def _translator(update: Update, context: VigilContext) -> Translator:
+    """Answers follow the pressing verifier's client language."""
+    assert update.callback_query is not None
+    services = context.services
+    return services.catalogs(match_language(update.callback_query.from_user.language_code) or services.network.card_language)
 
 
 async def on_vote_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
     services = context.services
-    tr = services.catalogs(match_language(query.from_user.language_code) or services.network.card_language)
+    tr = _translator(update, context)
     try:
         action = cb.decode(query.data)
     except cb.InvalidCallbackData:
@@ -32,6 +40,39 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
     )
     await query.answer(_answer(tr, result), show_alert=not result.counted)
     await services.verification.carry_out(result)
+
+
+async def on_mute_button(update: Update, context: VigilContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = _translator(update, context)
+    try:
+        action = cb.decode(query.data)
+    except cb.InvalidCallbackData:
+        action = None
+    if not isinstance(action, cb.Mute) or query.message is None:
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+        return
+    result = await context.services.verification.set_mute(
+        report_id=action.report_id, chat_id=query.message.chat.id, user_id=query.from_user.id, mute=action.mute
+    )
+    await query.answer(_mute_answer(tr, result, context), show_alert=True)
+
+
+def _mute_answer(tr: Translator, result: MuteResult, context: VigilContext) -> str:
+    match result.outcome:
+        case MuteOutcome.MUTED:
+            assert result.until is not None
+            return tr.gettext(
+                "Reporter muted until {until}. Their new reports get a receipt but do not reach this group.",
+                until=local_time(tr, result.until, context.services.network.zone),
+            )
+        case MuteOutcome.UNMUTED:
+            return tr.gettext("Reporter unmuted. Their new reports reach this group again.")
+        case MuteOutcome.NOT_ADMIN:
+            return tr.gettext("Only the network's admins can mute a reporter.")
+        case MuteOutcome.UNKNOWN_REPORT:
+            return tr.gettext("This report no longer exists.")
 
 
 def _answer(tr: Translator, result: VoteResult) -> str:

@@ -65,6 +65,11 @@ class Database:
             else:
                 await self._connection.commit()
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database file and empty it, so deleted rows do not linger there."""
+        async with self._lock:
+            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def integrity_check(self) -> str:
         async with self._lock:
             async with self._connection.execute("PRAGMA integrity_check") as cursor:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 import aiosqlite
@@ -15,6 +15,9 @@ from bot.domain.indicators import parse_indicators
 from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
+from storage.reporters import ReporterQueries
+from storage.retention import RetentionQueries
+from storage.timestamps import from_text, to_text
 
 _REF_ATTEMPTS = 20
 
@@ -23,15 +26,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-def _to_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _from_text(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class Repository:
+class Repository(ReporterQueries, RetentionQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -50,7 +45,7 @@ class Repository:
                         json.dumps([str(i) for i in new.indicators]),
                         new.description,
                         new.reporter_language,
-                        _to_text(new.created_at),
+                        to_text(new.created_at),
                     ),
                 )
             except sqlite3.IntegrityError as error:
@@ -87,8 +82,8 @@ class Repository:
             description=row["description"],
             reporter_language=cast(Language, row["reporter_language"]),
             status=ReportStatus(row["status"]),
-            created_at=cast(datetime, _from_text(row["created_at"])),
-            closed_at=_from_text(row["closed_at"]),
+            created_at=cast(datetime, from_text(row["created_at"])),
+            closed_at=from_text(row["closed_at"]),
             card_chat_id=row["card_chat_id"],
             card_message_id=row["card_message_id"],
             photo_file_ids=photos,
@@ -105,7 +100,7 @@ class Repository:
         )
 
     async def set_status(self, report_id: int, status: ReportStatus, at: datetime) -> None:
-        closed_at = None if status.is_open else _to_text(at)
+        closed_at = None if status.is_open else to_text(at)
         await self._db.execute(
             "UPDATE reports SET status = ?, closed_at = ? WHERE id = ?", (str(status), closed_at, report_id)
         )
@@ -128,7 +123,7 @@ class Repository:
                 verifier_id=row["verifier_id"],
                 verifier_name=row["verifier_name"],
                 kind=VoteKind(row["kind"]),
-                cast_at=cast(datetime, _from_text(row["cast_at"])),
+                cast_at=cast(datetime, from_text(row["cast_at"])),
             )
             for row in rows
         ]
@@ -136,7 +131,7 @@ class Repository:
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
             "INSERT INTO votes (report_id, verifier_id, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier_id, vote.verifier_name, str(vote.kind), _to_text(vote.cast_at)),
+            (report_id, vote.verifier_id, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
         )
 
     # --- reporter contact --------------------------------------------------------------
@@ -158,7 +153,7 @@ class Repository:
             "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (report_id, channel_id) DO UPDATE SET message_id = excluded.message_id,"
             " error = excluded.error, posted_at = excluded.posted_at",
-            (report_id, post.channel_id, post.message_id, post.error, _to_text(at)),
+            (report_id, post.channel_id, post.message_id, post.error, to_text(at)),
         )
 
     async def channel_posts(self, report_id: int) -> list[ChannelPost]:

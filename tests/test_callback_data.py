@@ -20,6 +20,10 @@ from bot.domain.verification import VoteKind
         cb.Form(cb.FormStep.INDICATOR, Indicator.CHECKPOINT.value),
         cb.Form(cb.FormStep.SUBMIT),
         cb.ChooseLanguage("es"),
+        cb.Mute(987654321987654321, True),
+        cb.Mute(3, False),
+        cb.Forget(True),
+        cb.Forget(False),
     ],
 )
 def test_every_action_round_trips_within_telegrams_64_bytes(action):
@@ -31,7 +35,8 @@ def test_every_action_round_trips_within_telegrams_64_bytes(action):
 @pytest.mark.parametrize(
     "data",
     [None, "", "v2:vote:c:1", "v1:vote:x:1", "v1:vote:c:0", "v1:vote:c:-5", "v1:vote:c:1:extra",
-     "v1:form:nb", "v1:form:send:now", "v1:form:ind:unicorns", "v1:form:explode", "v1:lang:fr", "confirm 12"],
+     "v1:form:nb", "v1:form:send:now", "v1:form:ind:unicorns", "v1:form:explode", "v1:lang:fr", "confirm 12",
+     "v1:mute:x:1", "v1:mute:m:0", "v1:mute:m", "v1:forget:maybe", "v1:forget:"],
 )
 def test_anything_unexpected_is_refused(data):
     with pytest.raises(cb.InvalidCallbackData):

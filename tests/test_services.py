@@ -15,7 +15,8 @@ from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.ports import ChatAccess, DeliveryError, Keyboard
 from bot.services.pseudonyms import Pseudonyms
-from bot.services.residents import CardDeliveryFailed, ResidentService
+from bot.domain.reports import Report
+from bot.services.residents import CardDeliveryFailed, Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
 from tests.sample_network import (
@@ -91,6 +92,12 @@ async def submit_clovis_report(residents: ResidentService, port: FakePort):
     return await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
 
 
+async def stored(database: Database, receipt: Receipt) -> Report:
+    assert receipt.report_id is not None
+    async with database.unit_of_work() as repo:
+        return await repo.report(receipt.report_id)
+
+
 async def vote(verification: VerificationService, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     result = await verification.vote(report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind)
     await verification.carry_out(result)
@@ -98,8 +105,8 @@ async def vote(verification: VerificationService, user_id: int, kind=VoteKind.CO
 
 
 async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(world):
-    residents, _, port, _ = world
-    report = await submit_clovis_report(residents, port)
+    residents, _, port, database = world
+    report = await stored(database, await submit_clovis_report(residents, port))
     assert report.status is ReportStatus.PENDING and report.photo_file_ids == ("clean-0",)
     assert b"Exif" not in port.photos[0] and port.photos[0] != port.files["resident-photo"]
     (card,) = port.texts_to(VERIFIER_GROUP)
@@ -108,7 +115,7 @@ async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(wor
 
 async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(world):
     residents, verification, port, database = world
-    report = await submit_clovis_report(residents, port)
+    report = await stored(database, await submit_clovis_report(residents, port))
     assert (await vote(verification, ANA)).outcome is VoteOutcome.COUNTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
     assert (await vote(verification, ANA)).outcome is VoteOutcome.ALREADY_VOTED
@@ -120,6 +127,7 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
     assert "confirmed by two verifiers" in notice
     card_html, keyboard = port.edits[(VERIFIER_GROUP, report.card_message_id)]
     assert "confirmed and published" in card_html and keyboard is None and "t.me/c/" in card_html
+    assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:
         assert await repo.reporter_chat_id(report.id) is None  # contact forgotten once told
     assert (await vote(verification, MARTA)).outcome is VoteOutcome.CLOSED  # a published report takes no votes
@@ -146,8 +154,8 @@ async def test_two_false_alarms_reject_without_posting(world):
 
 
 async def test_a_refusing_channel_does_not_stop_the_others_and_shows_on_the_card(world):
-    residents, verification, port, _ = world
-    report = await submit_clovis_report(residents, port)
+    residents, verification, port, database = world
+    report = await stored(database, await submit_clovis_report(residents, port))
     port.refuse.add(CLOVIS_ES_CHANNEL)
     await vote(verification, ANA)
     await vote(verification, LUIS)

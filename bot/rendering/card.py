@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import callback_data as cb
+from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Html, Translator, escape
@@ -19,6 +20,7 @@ def render_card(
     votes: list[RecordedVote],
     posts: list[ChannelPost],
     network: Network,
+    reporter: ReporterStanding,
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
@@ -33,12 +35,12 @@ def render_card(
         lines.append(quote(report.description))
     if report.photo_file_ids:
         lines.append(tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", len(report.photo_file_ids)))
+    lines.extend(_reporter_lines(tr, reporter, network))
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
     lines.extend(_post_lines(tr, report, posts, network))
-    keyboard = _vote_keyboard(tr, report) if report.status is ReportStatus.PENDING else None
-    return Html("\n".join(lines)), keyboard
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter)
 
 
 def _headline(tr: Translator, report: Report) -> str:
@@ -86,10 +88,45 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
     return lines
 
 
-def _vote_keyboard(tr: Translator, report: Report) -> Keyboard:
-    return (
-        (
+def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network) -> list[str]:
+    record = reporter.record
+    if record.is_empty:
+        line = tr.gettext("👤 Reporter {tag} · no earlier reports on record", tag=reporter.tag)
+    else:
+        line = tr.gettext(
+            "👤 Reporter {tag} · earlier: {confirmed} confirmed, {false_alarms} false alarm(s), "
+            "{unconfirmed} not confirmed in time",
+            tag=reporter.tag, confirmed=record.confirmed, false_alarms=record.false_alarms,
+            unconfirmed=record.unconfirmed,
+        )
+    lines = [line]
+    if reporter.muted_until is not None:
+        until = local_time(tr, reporter.muted_until, network.zone)
+        lines.append(tr.gettext("🔇 Muted until {until}: new reports from {tag} do not reach this group.",
+                                until=until, tag=reporter.tag))
+    return lines
+
+
+def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding) -> Keyboard | None:
+    rows: list[tuple[Button, ...]] = []
+    if report.status is ReportStatus.PENDING:
+        rows.append((
             Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
             Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
-        ),
+        ))
+    # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
+    if report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
+        if reporter.muted_until is None:
+            rows.append((Button(tr.gettext("🔇 Mute reporter (admins)"), cb.encode(cb.Mute(report.id, True))),))
+        else:
+            rows.append((Button(tr.gettext("🔊 Unmute reporter (admins)"), cb.encode(cb.Mute(report.id, False))),))
+    return tuple(rows) or None
+
+
+def withdrawn_card(tr: Translator, public_ref: str) -> Html:
+    """What replaces a card when its reporter erased their data: nothing of the report remains."""
+    return tr.gettext(
+        "🗑 <b>Report {ref}</b> — withdrawn by the reporter, who asked Vigil to erase their data. "
+        "No action needed.",
+        ref=public_ref,
     )

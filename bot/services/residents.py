@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.draft import CleanPhoto, Draft
+from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, give_back, take
+from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import NewReport, Report, new_public_ref
 from bot.i18n import Catalogs
 from bot.languages import Language, match_language
 from bot.network import Network
 from bot.photos import ImageRejected, ImageRejection, sanitize_image
 from bot.ports import DeliveryError, TelegramPort
-from bot.rendering.card import render_card
+from bot.rendering.card import render_card, withdrawn_card
 from bot.services.pseudonyms import Pseudonyms
+from bot.services.standing import standing_of
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+INTAKE_BUCKET = "intake"
+
 
 class CardDeliveryFailed(Exception):
     """The verifier group could not be reached; the report was not kept and the draft is intact."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    public_ref: str
+    report_id: int | None  # None when the report was dropped because its reporter is muted
 
 
 class PhotoRefused(Exception):
@@ -81,32 +92,90 @@ class ResidentService:
             raise PhotoRefused(rejection) from None
         draft.add_photo(CleanPhoto(clean.data, clean.width, clean.height))
 
-    async def submit(self, draft: Draft, *, user_id: int, chat_id: int, language: Language) -> Report:
+    async def submit(self, draft: Draft, *, user_id: int, chat_id: int, language: Language) -> Receipt:
+        """Take the limits' tokens, store the report and put its card before the verifiers.
+
+        Raises AlreadyReportedHere, TooManyReports or IntakeFull without storing anything, and
+        CardDeliveryFailed after undoing everything; in every case the draft is left intact.
+        """
         neighborhood_key = draft.check_ready()
-        new = NewReport(
-            reporter_pseudonym=self._pseudonyms.of_user(user_id),
-            reporter_chat_id=chat_id,
-            neighborhood_key=neighborhood_key,
-            indicators=draft.ordered_indicators(),
-            description=draft.description,
-            reporter_language=language,
-            created_at=self._clock(),
-        )
+        pseudonym = self._pseudonyms.of_user(user_id)
+        now = self._clock()
+        personal_key = f"reporter:{pseudonym}"
+        personal_rule = BucketRule(self._network.limits.reports_per_hour)
+        intake_rule = BucketRule(self._network.limits.intake_per_hour)
         async with self._database.unit_of_work() as repo:
-            report = await repo.add_report(new, new_public_ref)
-        group = self._network.verifier_group_id
-        try:
-            first_photo_message, photo_file_ids = (
-                await self._telegram.send_photos(group, [p.data for p in draft.photos]) if draft.photos else (None, [])
+            waiting = await repo.open_report_in(pseudonym, neighborhood_key)
+            if waiting is not None:
+                raise AlreadyReportedHere(waiting)
+            personal = take(personal_rule, await repo.bucket(personal_key), now)
+            if not personal.allowed:
+                assert personal.retry_at is not None
+                raise TooManyReports(personal.retry_at)
+            await repo.save_bucket(personal_key, personal.state)
+            muted_until = await repo.muted_until(pseudonym)
+            if muted_until is not None and muted_until > now:
+                # Indistinguishable from a real receipt, so a muted flooder learns nothing.
+                return Receipt(new_public_ref(), None)
+            intake = take(intake_rule, await repo.bucket(INTAKE_BUCKET), now)
+            if not intake.allowed:
+                assert intake.retry_at is not None
+                raise IntakeFull(intake.retry_at)  # rolls back the personal token too
+            await repo.save_bucket(INTAKE_BUCKET, intake.state)
+            report = await repo.add_report(
+                NewReport(
+                    reporter_pseudonym=pseudonym,
+                    reporter_chat_id=chat_id,
+                    neighborhood_key=neighborhood_key,
+                    indicators=draft.ordered_indicators(),
+                    description=draft.description,
+                    reporter_language=language,
+                    created_at=now,
+                ),
+                new_public_ref,
             )
-            with_photos = replace(report, photo_file_ids=tuple(photo_file_ids))
-            text, keyboard = render_card(self._catalogs(self._network.card_language), with_photos, [], [], self._network)
-            card_message = await self._telegram.send_text(group, text, keyboard, reply_to=first_photo_message)
+            await repo.note_report_sent(pseudonym, now)
+            standing = await standing_of(repo, report, now)
+        try:
+            await self._deliver_card(report, draft, standing)
         except DeliveryError as error:
             log.error("could not deliver report %s to the verifier group: %s", report.public_ref, error.reason)
             async with self._database.unit_of_work() as repo:
                 await repo.delete_report(report.id)
+                for key, rule in ((personal_key, personal_rule), (INTAKE_BUCKET, intake_rule)):
+                    state = await repo.bucket(key)
+                    if state is not None:
+                        await repo.save_bucket(key, give_back(rule, state, self._clock()))
             raise CardDeliveryFailed() from error
+        return Receipt(report.public_ref, report.id)
+
+    async def _deliver_card(self, report: Report, draft: Draft, standing: ReporterStanding) -> None:
+        group = self._network.verifier_group_id
+        first_photo_message, photo_file_ids = (
+            await self._telegram.send_photos(group, [p.data for p in draft.photos]) if draft.photos else (None, [])
+        )
+        with_photos = replace(report, photo_file_ids=tuple(photo_file_ids))
+        text, keyboard = render_card(
+            self._catalogs(self._network.card_language), with_photos, [], [], self._network, standing
+        )
+        card_message = await self._telegram.send_text(group, text, keyboard, reply_to=first_photo_message)
         async with self._database.unit_of_work() as repo:
             await repo.attach_card(report.id, group, card_message, photo_file_ids)
-            return await repo.report(report.id)
+
+    async def forget(self, user_id: int) -> int:
+        """/forgetme: erase everything linked to the resident; withdraw their open reports.
+
+        Returns how many open reports were withdrawn.
+        """
+        async with self._database.unit_of_work() as repo:
+            withdrawn = await repo.forget_reporter(self._pseudonyms.of_user(user_id))
+        tr = self._catalogs(self._network.card_language)
+        for card in withdrawn:
+            if card.chat_id is None or card.message_id is None:
+                continue
+            try:
+                await self._telegram.edit_text(card.chat_id, card.message_id, withdrawn_card(tr, card.public_ref))
+            except DeliveryError as error:
+                log.error("could not mark the card of %s as withdrawn: %s", card.public_ref, error.reason)
+        await self._database.checkpoint()
+        return len(withdrawn)

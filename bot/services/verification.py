@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -33,6 +33,7 @@ from bot.rendering.alert import render_alert
 from bot.rendering.card import render_card
 from bot.rendering.notices import outcome
 from bot.services.pseudonyms import Pseudonyms
+from bot.services.standing import standing_of
 from storage.database import Database
 from storage.repository import ReportNotFound
 
@@ -60,6 +61,19 @@ class VoteResult:
     @property
     def counted(self) -> bool:
         return self.outcome in (VoteOutcome.COUNTED, VoteOutcome.PUBLISHED, VoteOutcome.REJECTED)
+
+
+class MuteOutcome(StrEnum):
+    MUTED = "muted"
+    UNMUTED = "unmuted"
+    NOT_ADMIN = "not_admin"
+    UNKNOWN_REPORT = "unknown_report"
+
+
+@dataclass(frozen=True)
+class MuteResult:
+    outcome: MuteOutcome
+    until: datetime | None = None
 
 
 class VerificationService:
@@ -107,6 +121,7 @@ class VerificationService:
                 await repo.add_vote(report_id, RecordedVote(user_id, display_name, kind, now))
                 if decision.closed_report:
                     await repo.set_status(report_id, decision.status, now)
+                    await repo.note_outcome(report.reporter_pseudonym, decision.status)
         except ReportNotFound:
             return VoteResult(VoteOutcome.UNKNOWN_REPORT)
         except NotAVerifier:
@@ -120,6 +135,24 @@ class VerificationService:
 
         results = {ReportStatus.PUBLISHED: VoteOutcome.PUBLISHED, ReportStatus.REJECTED: VoteOutcome.REJECTED}
         return VoteResult(results.get(decision.status, VoteOutcome.COUNTED), report.public_ref, report_id=report_id)
+
+    async def set_mute(self, *, report_id: int, chat_id: int, user_id: int, mute: bool) -> MuteResult:
+        """An admin mutes (or unmutes) the reporter of a report, from its card in the verifier group."""
+        if chat_id != self._network.verifier_group_id or user_id not in self._network.admin_user_ids:
+            return MuteResult(MuteOutcome.NOT_ADMIN)
+        now = self._clock()
+        until = now + timedelta(days=self._network.limits.mute_days)
+        try:
+            async with self._database.unit_of_work() as repo:
+                report = await repo.report(report_id)
+                if mute:
+                    await repo.mute(report.reporter_pseudonym, until, now)
+                else:
+                    await repo.unmute(report.reporter_pseudonym)
+        except ReportNotFound:
+            return MuteResult(MuteOutcome.UNKNOWN_REPORT)
+        await self.refresh_card(report_id)
+        return MuteResult(MuteOutcome.MUTED, until) if mute else MuteResult(MuteOutcome.UNMUTED)
 
     async def carry_out(self, result: VoteResult) -> None:
         """What a counted vote sets off. Separate from :meth:`vote` so the verifier's button
@@ -138,14 +171,17 @@ class VerificationService:
                 report = await repo.report(report_id)
                 votes = await repo.votes(report_id)
                 posts = await repo.channel_posts(report_id)
+                standing = await standing_of(repo, report, self._clock())
             if report.card_chat_id is None or report.card_message_id is None:
                 return
-            text, keyboard = render_card(self._catalogs(self._network.card_language), report, votes, posts, self._network)
+            text, keyboard = render_card(
+                self._catalogs(self._network.card_language), report, votes, posts, self._network, standing
+            )
             try:
                 await self._telegram.edit_text(report.card_chat_id, report.card_message_id, text, keyboard)
             except DeliveryError as error:
                 log.error("could not update the card of report %s: %s", report.public_ref, error.reason)
-            if not report.status.is_open:
+            if not report.status.is_open and standing.muted_until is None:
                 self._card_locks.pop(report_id, None)
 
     async def _publish(self, report_id: int) -> None:

@@ -188,7 +188,7 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
     for expected in ("Clovis", "Several vehicles parked haphazardly", CLOVIS_DAIRY, "2 photos", "Confirmed: 0/2", "False alarm: 0/2"):
         assert expected in text
     assert re.search(r"\d{2}:\d{2} MST", text), text  # local time of the network
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm"]
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "🔇 Mute reporter (admins)"]
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     assert len(album) == 2 and album[0].get("media_group_id")
     assert card.get("reply_to_message", {}).get("message_id") == album[0]["message_id"]
@@ -202,7 +202,7 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
     answer = await Verifier(fake, ANA).presses(card, "👍")
     assert "cuenta" in answer["text"]
     card = await wait_card(fake, ref, "Confirmed: 1/2 — Ana")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm"]
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "🔇 Mute reporter (admins)"]
 
 
 # --- 3. Two distinct verifiers publish -----------------------------------------------------
@@ -335,7 +335,7 @@ async def test_two_false_alarms_close_the_report_and_nothing_is_posted(vigil, fa
     answer = await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "👎")
     assert "false alarm" in answer["text"]
     card = await wait_card(fake, ref, "closed as a false alarm")
-    assert buttons_of(card) == []
+    assert [t for t, _ in buttons_of(card)] == ["🔇 Mute reporter (admins)"]  # no more votes
     notice = await fake.wait_for_bot_message(TOM, lambda m: "could not be confirmed" in text_of(m))
     assert ref in text_of(notice) and "Thank you" in text_of(notice)
     await asyncio.sleep(0.2)

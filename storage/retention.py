@@ -1,0 +1,102 @@
+"""SQL that forgets: the retention purge and a resident's /forgetme.
+
+Before report rows go, they are folded into anonymous daily counts (day, neighborhood, outcome),
+which is all that statistics need.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from storage.timestamps import to_text
+
+_FOLD_INTO_STATISTICS = """
+INSERT INTO report_statistics (day, neighborhood_key, status, count)
+SELECT substr(created_at, 1, 10), neighborhood_key, {status}, count(*) FROM reports
+WHERE {condition}
+GROUP BY 1, 2, 3
+ON CONFLICT (day, neighborhood_key, status) DO UPDATE SET count = count + excluded.count
+"""
+
+
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PurgeCounts:
+    reports: int
+    contacts: int
+    reporter_records: int
+
+
+@dataclass(frozen=True)
+class WithdrawnCard:
+    public_ref: str
+    chat_id: int | None
+    message_id: int | None
+
+
+class RetentionQueries:
+    _db: aiosqlite.Connection
+
+    async def purge(self, *, closed_before: datetime, contacts_closed_before: datetime,
+                    records_idle_since: datetime, now: datetime) -> PurgeCounts:
+        closed = "closed_at IS NOT NULL AND closed_at < ?"
+        await self._db.execute(_FOLD_INTO_STATISTICS.format(status="status", condition=closed),
+                               (to_text(closed_before),))
+        # Contacts first: a report kept for its record must still not keep a way to reach the reporter.
+        contacts = await self._db.execute(
+            f"DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE {closed})",
+            (to_text(contacts_closed_before),),
+        )
+        reports = await self._db.execute(f"DELETE FROM reports WHERE {closed}", (to_text(closed_before),))
+        records = await self._db.execute(
+            "DELETE FROM reporter_records WHERE last_report_at < ?", (to_text(records_idle_since),)
+        )
+        await self._db.execute("DELETE FROM reporter_mutes WHERE until < ?", (to_text(now),))
+        # A bucket untouched for an hour is full again, the same as no row at all.
+        await self._db.execute("DELETE FROM intake_buckets WHERE updated_at < ?",
+                               (to_text(now - _HOUR),))
+        return PurgeCounts(reports.rowcount, contacts.rowcount, records.rowcount)
+
+    async def forget_reporter(self, pseudonym: str) -> list[WithdrawnCard]:
+        """Erase what is linked to a pseudonym. Returns the cards of the reports it withdrew.
+
+        Published alerts stay (they are public and name no one) but lose their link to the
+        pseudonym; a mute stays until it ends, so forgetting is not a way around it.
+        """
+        async with self._db.execute(
+            "SELECT public_ref, card_chat_id, card_message_id FROM reports"
+            " WHERE reporter_pseudonym = ? AND status = 'pending' ORDER BY id",
+            (pseudonym,),
+        ) as cursor:
+            withdrawn = [WithdrawnCard(r["public_ref"], r["card_chat_id"], r["card_message_id"])
+                         for r in await cursor.fetchall()]
+        mine = "reporter_pseudonym = ? AND status != 'published'"
+        await self._db.execute(
+            _FOLD_INTO_STATISTICS.format(
+                status="CASE status WHEN 'pending' THEN 'withdrawn' ELSE status END", condition=mine),
+            (pseudonym,),
+        )
+        await self._db.execute(f"DELETE FROM reports WHERE {mine}", (pseudonym,))
+        await self._db.execute(
+            "DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
+        await self._db.execute(
+            "UPDATE reports SET reporter_pseudonym = ? WHERE reporter_pseudonym = ?",
+            (f"forgotten:{secrets.token_hex(16)}", pseudonym),
+        )
+        await self._db.execute("DELETE FROM reporter_records WHERE pseudonym = ?", (pseudonym,))
+        await self._db.execute("DELETE FROM resident_settings WHERE pseudonym = ?", (pseudonym,))
+        return withdrawn
+
+    async def statistics(self) -> list[tuple[str, str, str, int]]:
+        async with self._db.execute(
+            "SELECT day, neighborhood_key, status, count FROM report_statistics ORDER BY 1, 2, 3"
+        ) as cursor:
+            return [(r["day"], r["neighborhood_key"], r["status"], r["count"]) for r in await cursor.fetchall()]
