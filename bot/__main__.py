@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from telegram import Update
 
 from bot.app import build_application
 from bot.errors import ConfigurationError
+from bot.logging_setup import configure_logging, token_secrets
 from bot.network import load_network
 from bot.settings import load_settings
-
-
-def configure_logging() -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def main() -> int:
     configure_logging()
     try:
         settings = load_settings()
+        configure_logging(secrets=token_secrets(settings.telegram_bot_token.get_secret_value()))
         network = load_network(settings.network_file)
         application = build_application(settings, network)
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -217,3 +217,5 @@ class VerificationService:
                 log.info("could not tell the reporter of %s the outcome: %s", report.public_ref, error.reason)
         async with self._database.unit_of_work() as repo:
             await repo.forget_reporter_contact(report_id)
+        # Until a checkpoint, the write-ahead log still holds the page that had the chat id.
+        await self._database.checkpoint()

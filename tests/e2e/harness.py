@@ -37,7 +37,7 @@ def build_world(fake: FakeTelegram) -> None:
 
 def make_settings(fake: FakeTelegram, tmp_path: Path) -> Settings:
     return Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_BASE_URL=fake.base_url,
         TELEGRAM_BASE_FILE_URL=fake.base_file_url,
         VIGIL_DATABASE=tmp_path / "vigil.sqlite3",

@@ -1,0 +1,110 @@
+"""Issue 4, end to end: nothing that identifies a reporter is kept, logged or shown."""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+from pathlib import Path
+
+import pytest
+
+from bot.fake_telegram import FakeTelegram
+from bot.logging_setup import configure_logging, token_secrets
+from tests.e2e.harness import ANA, LUIS, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, running_vigil
+from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.test_setup_and_edges import gps_exif
+
+CANARY_TOKEN = "8123456789:AAcanaryTOKENzq7x9wvQ4-mZ3rT8yHk2pLnB"
+CANARY_ID = 6111222333
+CANARY_FIRST, CANARY_LAST, CANARY_USERNAME = "Kanaryfirstzq", "Kanarylastzq", "canary_zq7_user"
+CANARY_WORDS = "Canarywords zq7: three white vans by the laundromat on Main"
+CANARY_LATITUDE, CANARY_LONGITUDE = 32.1123457, -106.6634567
+
+
+@pytest.fixture
+def captured_logs():
+    """The production log configuration, at DEBUG for Vigil's own loggers, into a buffer."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    configure_logging(secrets=token_secrets(CANARY_TOKEN), stream=buffer, level=logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+
+
+def identity_needles() -> dict[str, bytes]:
+    needles = {
+        "user id": str(CANARY_ID).encode(),
+        "first name": CANARY_FIRST.encode(),
+        "last name": CANARY_LAST.encode(),
+        "username": CANARY_USERNAME.encode(),
+        "token": CANARY_TOKEN.encode(),
+        "token secret": CANARY_TOKEN.partition(":")[2].encode(),
+        "latitude": b"32.11234",
+        "longitude": b"106.66345",
+        # SQLite keeps integers big-endian in 1, 2, 3, 4, 6 or 8 bytes.
+        "user id as a 6-byte integer": CANARY_ID.to_bytes(6, "big"),
+        "user id as an 8-byte integer": struct.pack(">q", CANARY_ID),
+    }
+    return needles
+
+
+def files_of(database: Path) -> list[Path]:
+    return [p for p in (database, Path(f"{database}-wal"), Path(f"{database}-journal")) if p.exists()]
+
+
+def assert_absent(where: str, data: bytes, needles: dict[str, bytes]) -> None:
+    found = [name for name, needle in needles.items() if needle in data]
+    assert not found, f"{where} contains the reporter's {', '.join(found)}"
+
+
+async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_posts(tmp_path, captured_logs):
+    async with FakeTelegram(token=CANARY_TOKEN, bot_username="vigil_test_bot") as fake:
+        build_world(fake)
+        fake.add_user(CANARY_ID, CANARY_FIRST, CANARY_LAST, username=CANARY_USERNAME, language_code="en")
+        async with running_vigil(fake, tmp_path) as vigil:
+            canary = Resident(fake, CANARY_ID)
+            fake.user_sends_location(CANARY_ID, CANARY_LATITUDE, CANARY_LONGITUDE)
+            await fake.wait_for_bot_message(CANARY_ID, lambda m: "not sent yet" in text_of(m))
+            await canary.sends_photo(jpeg_bytes(exif=gps_exif()), caption=CANARY_WORDS, expect="1 photo")
+            panel_id = canary.panel()["message_id"]
+            await canary.taps("✅")
+            ref = text_of(canary.current(panel_id)).split("reference is ")[1][:6]
+
+            # While the report is open the chat id is needed (to tell the outcome), and it is there.
+            database = vigil.settings.database
+            await Verifier(fake, ANA).presses(card_in_group(fake, ref), "👍")
+            await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
+            await fake.wait_for_bot_message(CANARY_ID, lambda m: "confirmed by two verifiers" in text_of(m))
+            await fake.wait_for_bot_message(VADO_CHANNEL)
+            await fake.settled()
+
+            needles = identity_needles()
+            for path in files_of(database):  # scanned while the bot runs, -wal included
+                assert_absent(path.name, path.read_bytes(), needles)
+            public = [text_of(m) for chat in (VERIFIER_GROUP, VADO_CHANNEL) for m in fake.bot_messages(chat)]
+            assert_absent("what verifiers and subscribers saw", "\n".join(public).encode(), needles)
+            assert not fake.calls("forwardMessage") and not fake.calls("copyMessage")
+            assert "Reporter #" in text_of(card_in_group(fake, ref))
+        for path in files_of(database):  # and after a clean shutdown
+            assert_absent(path.name, path.read_bytes(), needles)
+    logs = captured_logs.getvalue()
+    assert "Application started" in logs  # the logs were really captured
+    assert_absent("the log", logs.encode(), needles | {"report text": b"Canarywords", "photo's camera data": b"PhoneMaker"})
+
+
+async def test_a_token_in_a_library_error_is_scrubbed_from_the_log(captured_logs):
+    try:
+        raise RuntimeError(f"Client error for url 'https://api.telegram.org/bot{CANARY_TOKEN}/getMe'")
+    except RuntimeError:
+        logging.getLogger("httpx").error("request failed: %s", f"/bot{CANARY_TOKEN}/getMe", exc_info=True)
+    logs = captured_logs.getvalue()
+    assert "request failed" in logs and "RuntimeError" in logs
+    assert CANARY_TOKEN.partition(":")[2] not in logs
