@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.errors import ConfigurationError
@@ -34,7 +34,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_application(settings: Settings, network: Network, *, clock: Clock = utc_now) -> VigilApplication:
+def build_application(
+    settings: Settings, network: Network, *, clock: Clock = utc_now, rate_limiter: BaseRateLimiter | None = None
+) -> VigilApplication:
+    """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
 
@@ -79,7 +82,7 @@ def build_application(settings: Settings, network: Network, *, clock: Clock = ut
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=VigilContext, bot_data=BotData, user_data=ResidentSession))
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(rate_limiter or AIORateLimiter())
         .post_init(start_services)
         .post_shutdown(stop_services)
         .build()

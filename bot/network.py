@@ -79,7 +79,7 @@ class Limits(_Strict):
     """Flood protection. Defaults suit a network of a few neighborhoods; raise them for a city."""
 
     reports_per_hour: int = Field(default=3, ge=1, le=60)  # per reporter, also the burst
-    intake_per_hour: int = Field(default=120, ge=1, le=10000)  # all residents together
+    intake_per_hour: int = Field(default=240, ge=1, le=10000)  # all residents together
     mute_days: int = Field(default=7, ge=1, le=365)
 
 

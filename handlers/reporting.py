@@ -127,6 +127,7 @@ async def on_form_button(update: Update, context: VigilContext) -> None:
         return
     draft = session.draft
     if not isinstance(action, cb.Form):
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     if draft is None or draft.panel_message_id != query.message.message_id:
         await query.answer(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
+from telegram.ext import BaseRateLimiter
 
 from bot.app import build_application
 from bot.context import VigilApplication
@@ -57,12 +58,15 @@ class Vigil:
 
 @asynccontextmanager
 async def running_vigil(
-    fake: FakeTelegram, tmp_path: Path, *, network: Network | None = None, clock: Callable[[], datetime] | None = None
+    fake: FakeTelegram, tmp_path: Path, *, network: Network | None = None, clock: Callable[[], datetime] | None = None,
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> AsyncIterator[Vigil]:
     """Start Vigil the way run_polling does (post_init included), stop it the same way."""
     network = network or parse_network(network_toml())
     settings = make_settings(fake, tmp_path)
-    application = build_application(settings, network, clock=clock or (lambda: datetime.now(UTC)))
+    application = build_application(
+        settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
+    )
     await application.initialize()
     try:
         assert application.post_init is not None
