@@ -155,6 +155,8 @@ async def test_retention_purge_deletes_closed_reports_and_keeps_anonymous_counts
         await wait_card(fake, ref, "false alarm")
         open_ref = await report_from_tom(fake, place="Vado", text="Bus at the church")
         services = vigil.application.bot_data.services
+        (job,) = vigil.application.job_queue.get_jobs_by_name("retention-purge")
+        assert job.job.trigger.interval == timedelta(hours=1)  # first run: right after start-up
         clock.now += timedelta(days=6)
         assert (await services.retention.purge()).reports == 0
         clock.now += timedelta(days=1, minutes=1)
