@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.network import parse_network
-from tests.e2e.harness import ANA, LUIS, ROSA, TOM, VERIFIER_GROUP, buttons_of, network_toml, running_vigil
+from tests.e2e.harness import ANA, LUIS, ROSA, TOM, VERIFIER_GROUP, buttons_of, jpeg_bytes, network_toml, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import ref_in, report_from_tom, wait_card
 
@@ -170,3 +170,20 @@ async def test_retention_purge_deletes_closed_reports_and_keeps_anonymous_counts
             b"SUVs parked" not in (database.parent / f"{database.name}-wal").read_bytes()
         )
         assert open_ref in text_of(card_in_group(fake, open_ref))
+
+
+async def test_an_album_is_one_report_and_costs_one_token(fake, tmp_path):
+    network = parse_network(with_limits(reports_per_hour=1))
+    async with running_vigil(fake, tmp_path, network=network):
+        tom = Resident(fake, TOM)
+        for color in ((200, 0, 0), (0, 200, 0), (0, 0, 200)):
+            fake.user_sends_photo(TOM, jpeg_bytes(color), media_group_id="album-1")
+        await fake.wait_until(lambda: any("3 photos" in text_of(m) for m in fake.bot_messages(TOM)))
+        await fake.settled()
+        await tom.taps("Clovis")
+        panel_id = tom.panel()["message_id"]
+        await tom.taps("✅")
+        assert "Sent to the verifiers" in text_of(tom.current(panel_id))
+        cards = [m for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]
+        assert len(cards) == 1 and "3 photos" in text_of(cards[0])
+        assert sum(1 for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")) == 3
