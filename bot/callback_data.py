@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.domain.indicators import Indicator
 from bot.domain.verification import VoteKind
@@ -65,6 +66,7 @@ class Forget:
 
 
 Action = Vote | Form | ChooseLanguage | Mute | Forget
+ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget)
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
@@ -90,6 +92,15 @@ def encode(action: Action) -> str:
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
+
+
+def decode_as(data: str | None, kind: type[ActionT]) -> ActionT | None:
+    """The payload as `kind`, or None for anything else (stale, tampered or another family)."""
+    try:
+        action = decode(data)
+    except InvalidCallbackData:
+        return None
+    return action if isinstance(action, kind) else None
 
 
 def decode(data: str | None) -> Action:

@@ -50,11 +50,8 @@ async def on_language_command(update: Update, context: VigilContext) -> None:
 async def on_language_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
-    try:
-        action = cb.decode(query.data)
-    except cb.InvalidCallbackData:
-        action = None
-    if not isinstance(action, cb.ChooseLanguage):
+    action = cb.decode_as(query.data, cb.ChooseLanguage)
+    if action is None:
         tr = await resident_translator(update, context)
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return

@@ -33,11 +33,8 @@ async def on_forget_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = await resident_translator(update, context)
-    try:
-        action = cb.decode(query.data)
-    except cb.InvalidCallbackData:
-        action = None
-    if not isinstance(action, cb.Forget):
+    action = cb.decode_as(query.data, cb.Forget)
+    if action is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     if not action.confirmed:

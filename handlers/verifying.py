@@ -24,11 +24,8 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
     assert query is not None
     services = context.services
     tr = _translator(update, context)
-    try:
-        action = cb.decode(query.data)
-    except cb.InvalidCallbackData:
-        action = None
-    if not isinstance(action, cb.Vote) or query.message is None:
+    action = cb.decode_as(query.data, cb.Vote)
+    if action is None or query.message is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     result = await services.verification.vote(
@@ -46,11 +43,8 @@ async def on_mute_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
     tr = _translator(update, context)
-    try:
-        action = cb.decode(query.data)
-    except cb.InvalidCallbackData:
-        action = None
-    if not isinstance(action, cb.Mute) or query.message is None:
+    action = cb.decode_as(query.data, cb.Mute)
+    if action is None or query.message is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     result = await context.services.verification.set_mute(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 HOUR = timedelta(hours=1)
+# Float refill can land a hair below a whole token at the promised retry time; honour the promise.
+_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ def level(rule: BucketRule, state: BucketState | None, now: datetime) -> float:
 
 def take(rule: BucketRule, state: BucketState | None, now: datetime) -> Take:
     tokens = level(rule, state, now)
-    if tokens >= 1.0:
-        return Take(True, BucketState(tokens - 1.0, now))
+    if tokens + _ROUNDING >= 1.0:
+        return Take(True, BucketState(max(tokens - 1.0, 0.0), now))
     wait = math.ceil((1.0 - tokens) * rule.seconds_per_token)
     return Take(False, BucketState(tokens, now), now + timedelta(seconds=wait))
 
