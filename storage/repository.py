@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import cast
 
 import aiosqlite
@@ -15,6 +15,9 @@ from bot.domain.indicators import parse_indicators
 from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
+from storage.alerts import AlertQueries
+from storage.codec import from_text, to_text
+from storage.outbox import OutboxQueries
 
 _REF_ATTEMPTS = 20
 
@@ -23,15 +26,11 @@ class ReportNotFound(LookupError):
     pass
 
 
-def _to_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+_to_text = to_text
+_from_text = from_text
 
 
-def _from_text(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class Repository:
+class Repository(AlertQueries, OutboxQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -155,19 +154,21 @@ class Repository:
 
     async def record_channel_post(self, report_id: int, post: ChannelPost, at: datetime) -> None:
         await self._db.execute(
-            "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at, maybe_twice)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (report_id, channel_id) DO UPDATE SET message_id = excluded.message_id,"
-            " error = excluded.error, posted_at = excluded.posted_at",
-            (report_id, post.channel_id, post.message_id, post.error, _to_text(at)),
+            " error = excluded.error, posted_at = excluded.posted_at, maybe_twice = excluded.maybe_twice",
+            (report_id, post.channel_id, post.message_id, post.error, _to_text(at), int(post.maybe_twice)),
         )
 
     async def channel_posts(self, report_id: int) -> list[ChannelPost]:
         async with self._db.execute(
-            "SELECT channel_id, message_id, error FROM channel_posts WHERE report_id = ? ORDER BY channel_id",
+            "SELECT channel_id, message_id, error, maybe_twice FROM channel_posts WHERE report_id = ?"
+            " ORDER BY channel_id",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [ChannelPost(row["channel_id"], row["message_id"], row["error"]) for row in rows]
+        return [ChannelPost(row["channel_id"], row["message_id"], row["error"], bool(row["maybe_twice"])) for row in rows]
 
     # --- resident settings -------------------------------------------------------------
 

@@ -192,3 +192,24 @@ class QueuedMessage:
     next_attempt_at: datetime
     telegram_message_id: int | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A message that could not be delivered (or not confirmed), for the card, /status and logs."""
+
+    outbox_id: int
+    report_id: int | None
+    kind: MessageKind
+    chat_id: int | None  # None for a reporter's private chat, which is not kept
+    status: DeliveryStatus
+    error: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int  # pending or on their way
+    oldest_waiting_since: datetime | None
+    failed: int
+    unknown: int

@@ -61,7 +61,8 @@ CREATE TABLE outbox (
     created_at          TEXT    NOT NULL,
     finished_at         TEXT,
     telegram_message_id INTEGER,
-    last_error          TEXT
+    last_error          TEXT,
+    last_error_at       TEXT
 );
 CREATE INDEX outbox_open_by_chat ON outbox (chat_id, id) WHERE status IN ('pending', 'sending');
 CREATE INDEX outbox_by_report ON outbox (report_id, kind);
