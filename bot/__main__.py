@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from telegram import Update
@@ -22,6 +23,9 @@ def configure_logging() -> None:
 
 def main() -> int:
     configure_logging()
+    # Opt in to python-telegram-bot's coming behaviour: RetryAfter.retry_after is a timedelta.
+    # Without it, every 429 also raises a deprecation warning from inside the library.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         settings = load_settings()
         network = load_network(settings.network_file)
