@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.indicators import Indicator
+from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
 from bot.languages import SUPPORTED_LANGUAGES, Language
 
@@ -18,6 +19,7 @@ VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 _VOTE_CODES = {VoteKind.CONFIRM: "c", VoteKind.FALSE_ALARM: "f"}
+_ALERT_CODES = {AlertAction.STILL_ACTIVE: "s", AlertAction.ALL_CLEAR: "e", AlertAction.RETRACT: "r"}
 
 
 class InvalidCallbackData(ValueError):
@@ -49,12 +51,21 @@ class ChooseLanguage:
     language: Language
 
 
-Action = Vote | Form | ChooseLanguage
+@dataclass(frozen=True)
+class OnAlert:
+    """A press on a published alert's card: still active, all clear, or retract."""
+
+    report_id: int
+    action: AlertAction
+
+
+Action = Vote | Form | ChooseLanguage | OnAlert
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
     "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
+    "alert": re.compile(r"^v1:alert:(?P<action>[ser]):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -66,6 +77,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
             data = f"{VERSION}:lang:{language}"
+        case OnAlert(report_id, alert_action):
+            data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -92,4 +105,7 @@ def decode(data: str | None) -> Action:
     if match := _PATTERNS["lang"].match(data):
         if match["language"] in SUPPORTED_LANGUAGES:
             return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+    if match := _PATTERNS["alert"].match(data):
+        alert_action = next(a for a, code in _ALERT_CODES.items() if code == match["action"])
+        return OnAlert(int(match["report"]), alert_action)
     raise InvalidCallbackData(data)

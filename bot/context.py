@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.alarm import DeadlineAlarm
 from bot.domain.draft import Draft
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.dispatcher import Dispatcher
+from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
+from bot.services.status import StatusService
 from bot.services.verification import VerificationService
 from storage.database import Database
 
@@ -22,6 +26,10 @@ class Services:
     database: Database
     residents: ResidentService
     verification: VerificationService
+    lifecycle: LifecycleService
+    status: StatusService
+    dispatcher: Dispatcher
+    alarm: DeadlineAlarm
 
 
 class BotData:
@@ -38,6 +46,9 @@ class BotData:
 
     def install(self, services: Services) -> None:
         self._services = services
+
+    def installed(self) -> Services | None:
+        return self._services
 
     def uninstall(self) -> Services | None:
         services, self._services = self._services, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import general, reporting, verifying
+from handlers import admin, general, lifecycle, reporting, verifying
 from handlers.errors import on_error
 
 
@@ -15,6 +15,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("language", general.on_language_command, filters=private))
     application.add_handler(CommandHandler("report", reporting.on_report_command, filters=private))
     application.add_handler(CommandHandler("cancel", reporting.on_cancel_command, filters=private))
+    # Any chat: the handler itself allows organizers only, in private or in the verifier group.
+    application.add_handler(CommandHandler("status", admin.on_status))
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
     application.add_handler(MessageHandler(private & filters.Document.ALL, reporting.on_other_file))
@@ -24,5 +26,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
     application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))
     application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^v1:lang:"))
+    application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=r"^v1:alert:"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
     application.add_error_handler(on_error)  # type: ignore[arg-type]

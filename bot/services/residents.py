@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.draft import CleanPhoto, Draft
+from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.reports import NewReport, Report, new_public_ref
 from bot.i18n import Catalogs
 from bot.languages import Language, match_language
@@ -42,6 +43,7 @@ class ResidentService:
         catalogs: Catalogs,
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._telegram = telegram
@@ -49,6 +51,7 @@ class ResidentService:
         self._catalogs = catalogs
         self._pseudonyms = pseudonyms
         self._clock = clock
+        self._after_commit = after_commit  # arms the reminder and expiry of a new report
 
     def fresh_draft(self, current: Draft | None) -> Draft:
         """The draft to keep writing: the current one, unless it was abandoned long ago."""
@@ -94,6 +97,10 @@ class ResidentService:
         )
         async with self._database.unit_of_work() as repo:
             report = await repo.add_report(new, new_public_ref)
+            # With the report, in its transaction: every pending report is sure to be reminded
+            # about and to expire, even if Vigil stops before the card is delivered.
+            for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
+                await repo.set_deadline(report.id, kind, due_at)
         group = self._network.verifier_group_id
         try:
             first_photo_message, photo_file_ids = (
@@ -109,4 +116,6 @@ class ResidentService:
             raise CardDeliveryFailed() from error
         async with self._database.unit_of_work() as repo:
             await repo.attach_card(report.id, group, card_message, photo_file_ids)
-            return await repo.report(report.id)
+            attached = await repo.report(report.id)
+        self._after_commit()
+        return attached

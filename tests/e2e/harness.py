@@ -73,12 +73,15 @@ async def running_vigil(
         try:
             yield Vigil(fake, application, network, settings)
         finally:
+            # The order of run_polling: stop, post_stop, shutdown, post_shutdown.
             await application.updater.stop()
             await application.stop()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
+            if application.post_stop is not None:
+                await application.post_stop(application)
     finally:
         await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:
