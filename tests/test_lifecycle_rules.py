@@ -22,6 +22,7 @@ from bot.domain.lifecycle import (
     deadlines_for_new_report,
     expire_alert,
     expire_report,
+    should_remind,
     still_needed,
     transition_alert,
 )
@@ -79,6 +80,13 @@ def test_pending_report_expires_but_a_closed_one_does_not():
     for closed in (s for s in ReportStatus if not s.is_open):
         with pytest.raises(ReportClosed):
             expire_report(closed)
+
+
+def test_no_reminder_for_a_closed_report_or_one_expiring_now():
+    expires = NOON + timedelta(hours=1)
+    assert should_remind(ReportStatus.PENDING, expires, NOON + timedelta(minutes=10))
+    assert not should_remind(ReportStatus.PUBLISHED, expires, NOON + timedelta(minutes=10))
+    assert not should_remind(ReportStatus.PENDING, expires, expires)  # back after an outage: expiry says it all
 
 
 def test_reminder_names_what_is_still_needed():

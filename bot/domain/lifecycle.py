@@ -89,6 +89,12 @@ def still_needed(ballots: Sequence[Ballot], quorum: int) -> StillNeeded:
     )
 
 
+def should_remind(status: ReportStatus, expires_at: datetime | None, now: datetime) -> bool:
+    """Remind only about a report that is still open and not about to close this very moment
+    (after a long outage both deadlines come due together: the expiry says all there is)."""
+    return status.is_open and (expires_at is None or now < expires_at)
+
+
 def expire_report(status: ReportStatus) -> ReportStatus:
     """A pending report that nobody confirmed in time closes; a closed one is left alone."""
     if not status.is_open:

@@ -268,6 +268,18 @@ class FakeTelegram:
         self.world.push_update("callback_query", query)
         return query_id
 
+    def redeliver(self, update_id: int) -> None:
+        """Offer an update again, as Telegram does after a bot crashed before confirming it.
+        A running bot has moved its offset past it; a restarted one fetches it again."""
+        update = copy.deepcopy(self.world.update_history[update_id])
+        self.world.updates.append(update)
+        self.world.updates.sort(key=lambda u: u["update_id"])
+        self.world.changed()
+
+    def update_id_of_query(self, query_id: str) -> int:
+        return next(uid for uid, u in self.world.update_history.items()
+                    if u.get("callback_query", {}).get("id") == query_id)
+
     # --- what happened -------------------------------------------------------------------
 
     def messages(self, chat_id: int) -> list[dict[str, Any]]:

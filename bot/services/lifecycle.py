@@ -26,6 +26,7 @@ from bot.domain.lifecycle import (
     expire_alert,
     expire_report,
     is_due,
+    should_remind,
     still_needed,
 )
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
@@ -182,10 +183,12 @@ class LifecycleService:
 
     async def _remind(self, repo: Repository, report_id: int, now: datetime) -> None:
         report = await repo.report(report_id)
-        if not report.status.is_open or report.card_chat_id is None or report.card_message_id is None:
+        expiry = await repo.deadline(report_id, DeadlineKind.EXPIRE_REPORT)
+        if not should_remind(report.status, expiry.due_at if expiry else None, now):
+            return
+        if report.card_chat_id is None or report.card_message_id is None:
             return
         votes = await repo.votes(report_id)
-        expiry = await repo.deadline(report_id, DeadlineKind.EXPIRE_REPORT)
         text = reminder(
             self._catalogs(self._network.card_language),
             report,
