@@ -19,6 +19,8 @@ def configure_logging() -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The deadline alarm is re-armed after every state change; APScheduler would log each time.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def main() -> int:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
@@ -15,6 +15,7 @@ from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
+from bot.rate_limits import MessageRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
@@ -120,10 +121,11 @@ def build_application(settings: Settings, network: Network, *, clock: Clock = ut
         # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
-        # max_retries=0: after a 429 the limiter does not sleep inside the request. The dispatcher
-        # honours retry_after itself, pausing that chat's queue, so a request never sits "sending"
-        # for half a minute (a crash then would leave it in doubt for no reason).
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # AIORateLimiter keeps every message within Telegram's flood limits (see bot/rate_limits.py
+        # for why reads are exempt). max_retries=0: after a 429 the limiter does not sleep inside
+        # the request; the dispatcher honours retry_after itself, pausing only that chat's queue,
+        # so a request never sits "sending" for half a minute (a crash then would leave it in doubt).
+        .rate_limiter(MessageRateLimiter(max_retries=0))
         .post_init(start_services)
         .post_stop(stop_sending)
         .post_shutdown(stop_services)
