@@ -11,8 +11,10 @@ them, then wake the dispatcher. For each message it:
    reporter's chat id forgotten).
 
 Messages to one chat go out in outbox order, one at a time (an edit must not overtake the post it
-edits; a 429 in one chat pauses only that chat); different chats are served concurrently. The
-AIORateLimiter inside python-telegram-bot paces the requests themselves.
+edits; a 429 in one chat pauses only that chat). Chats are independent: each has at most one
+request on its way, and a slow or throttled chat (the verifier group at its 20 messages a minute)
+never holds back another chat's alert. The AIORateLimiter inside python-telegram-bot paces the
+requests themselves.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ class Dispatcher:
         self._cards = cards
         self._clock = clock
         self._wakeup = asyncio.Event()
-        self._round = asyncio.Lock()  # one round of sending at a time (the loop, or drain in tests)
+        self._busy: set[int] = set()  # chats with a request on its way
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -96,16 +99,18 @@ class Dispatcher:
         self._task = asyncio.create_task(self._supervise(), name="vigil-dispatcher")
 
     async def stop(self) -> None:
-        """Let the requests on their way finish (so they are not left in doubt), then stop."""
+        """Start nothing new; let the requests on their way finish (so they are not left in
+        doubt), then stop. What is still queued is sent after the next start."""
         self._stopping = True
         self._wakeup.set()
-        if self._task is None:
+        tasks = [t for t in (self._task, *self._in_flight) if t is not None]
+        self._task = None
+        if not tasks:
             return
-        task, self._task = self._task, None
-        try:
-            await asyncio.wait_for(asyncio.shield(task), STOP_TIMEOUT_SECONDS)
-        except TimeoutError:
+        _, late = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_SECONDS)
+        for task in late:
             task.cancel()
+        for task in late:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -115,8 +120,12 @@ class Dispatcher:
 
     async def drain(self) -> None:
         """Send everything that is due now, including what sending it queues (card refreshes)."""
-        while (await self._send_due())[0]:
-            pass
+        while True:
+            started, _ = await self._start_due()
+            if self._in_flight:
+                await asyncio.gather(*list(self._in_flight))
+            elif not started:
+                return
 
     async def recover(self) -> None:
         """Messages left ``sending`` by a crash may have arrived: apply the policy, never resend blindly."""
@@ -146,26 +155,43 @@ class Dispatcher:
     async def _run(self) -> None:
         while not self._stopping:
             self._wakeup.clear()
-            attempted, next_due = await self._send_due()
-            if attempted:
-                continue
+            _, next_due = await self._start_due()
             timeout = IDLE_CHECK_SECONDS
             if next_due is not None:
                 timeout = min(max((next_due - self._clock()).total_seconds(), 0.01), IDLE_CHECK_SECONDS)
+            # Woken by a commit, or by a finished request (its chat's next message may be due).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
 
-    async def _send_due(self) -> tuple[int, datetime | None]:
-        """One round: the first message of every chat, if it is due. Returns how many were
-        attempted and when the next waiting one is due."""
-        async with self._round:
-            async with self._database.unit_of_work() as repo:
-                heads = [h for h in await repo.outbox_heads() if h.progress.status is DeliveryStatus.PENDING]
-            now = self._clock()
-            due = [h for h in heads if h.next_attempt_at <= now]
-            later = [h.next_attempt_at for h in heads if h.next_attempt_at > now]
-            await asyncio.gather(*(self._deliver(head) for head in due))
-            return len(due), min(later, default=None)
+    async def _start_due(self) -> tuple[int, datetime | None]:
+        """Start the first message of every chat that is free and whose message is due. Returns
+        how many were started and when the next waiting one is due."""
+        async with self._database.unit_of_work() as repo:
+            heads = await repo.outbox_heads()
+        now = self._clock()
+        ready = [h for h in heads if h.progress.status is DeliveryStatus.PENDING and h.message.chat_id not in self._busy]
+        due = [h for h in ready if h.next_attempt_at <= now]
+        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
+        for head in due:
+            if self._stopping:
+                break
+            self._busy.add(head.message.chat_id)
+            task = asyncio.create_task(self._deliver_then_free(head), name=f"vigil-send-{head.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(due), min(later, default=None)
+
+    async def _deliver_then_free(self, head: QueuedMessage) -> None:
+        try:
+            await self._deliver(head)
+        except Exception:  # noqa: BLE001 - see below
+            # Same reason as _supervise: nobody awaits this task. Log it, and keep the chat busy
+            # a moment so a message that fails the same way every time cannot spin the loop.
+            log.exception("sending outbox message %s failed unexpectedly", head.id)
+            await asyncio.sleep(RESTART_PAUSE_SECONDS)
+        finally:
+            self._busy.discard(head.message.chat_id)
+            self._wakeup.set()
 
     # --- one message -------------------------------------------------------------------------
 
@@ -201,18 +227,15 @@ class Dispatcher:
             if view is None:
                 return "the report has no card to update"
             return _Request(view.chat_id, view.text, view.keyboard, edit=view.message_id)
-        edit_target = await _target(repo, message.edit)
-        if message.edit is not None and not isinstance(edit_target, int):
+        edit = await _target(repo, message.edit)
+        if message.edit is not None and edit.message_id is None:
             return "the message to update was never confirmed by Telegram"
-        reply_target = await _target(repo, message.reply_to)
-        if message.reply_to is not None and reply_target is None:
+        reply = await _target(repo, message.reply_to)
+        if message.reply_to is not None and not reply.may_exist:
             return "the message to reply to was never made"
-        return _Request(
-            message.chat_id,
-            message.text,
-            reply_to=reply_target if isinstance(reply_target, int) else None,
-            edit=edit_target if isinstance(edit_target, int) else None,
-        )
+        # A reply to a post that may exist but whose id is unknown goes out on its own: the
+        # subscribers must still hear that the alert ended.
+        return _Request(message.chat_id, message.text, reply_to=reply.message_id, edit=edit.message_id)
 
     async def _perform(self, request: _Request) -> _Result:
         try:
@@ -265,20 +288,25 @@ class Dispatcher:
                         progress.retry_at.isoformat() if progress.retry_at else "once more")
 
 
-async def _target(repo: Repository, ref: MessageRef | None) -> int | bool | None:
-    """The Telegram id of a referenced message; True if it may exist but its id is unknown;
-    None if it certainly does not exist."""
+@dataclass(frozen=True)
+class _Target:
+    message_id: int | None  # known: reply to it, or edit it
+    may_exist: bool  # false when it certainly does not exist (refused, skipped, gone)
+
+
+async def _target(repo: Repository, ref: MessageRef | None) -> _Target:
+    """The message a reference points at, as far as Vigil knows it."""
     if ref is None:
-        return None
+        return _Target(None, False)
     if ref.message_id is not None:
-        return ref.message_id
+        return _Target(ref.message_id, True)
     assert ref.outbox_id is not None
     target = await repo.queued(ref.outbox_id)
     if target is None:
-        return None
+        return _Target(None, False)
     if target.progress.status is DeliveryStatus.SENT and target.telegram_message_id is not None:
-        return target.telegram_message_id
-    return True if target.progress.status is DeliveryStatus.UNKNOWN else None
+        return _Target(target.telegram_message_id, True)
+    return _Target(None, target.progress.status is DeliveryStatus.UNKNOWN)
 
 
 async def _describe(repo: Repository, row: QueuedMessage) -> str:
