@@ -170,7 +170,7 @@ class World:
         return stored
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
+        update: dict[str, Any] = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self.updates.append(update)
         self.update_history[update["update_id"]] = copy.deepcopy(update)
         self.changed()

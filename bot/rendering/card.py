@@ -68,7 +68,7 @@ def _alert_headline(tr: Translator, report: Report, alert: Alert) -> str:
 
 
 def _alert_lines(tr: Translator, alert: Alert, network: Network) -> list[str]:
-    lines = []
+    lines: list[str] = []
     if alert.status.is_active and alert.active_until is not None:
         lines.append(
             tr.gettext(
@@ -102,7 +102,7 @@ def _problem_lines(tr: Translator, report: Report, problems: Sequence[DeliveryPr
     """Updates of channel posts that failed or were never confirmed (posts have their own lines)."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     languages_of = {c.chat_id: c.languages for c in (neighborhood.channels if neighborhood else ())}
-    lines = []
+    lines: list[str] = []
     for problem in problems:
         if problem.kind not in (MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY) or problem.chat_id is None:
             continue

@@ -127,7 +127,8 @@ class Killer:
         self.plan = plan
         self.fired.clear()
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
+        """Carry out the armed plan now (if the bot still runs)."""
         if self.plan is not None and self.bot.alive:
             self.counts[self.plan] = self.counts.get(self.plan, 0) + 1
             self.plan = None
@@ -143,17 +144,17 @@ class Killer:
                 # Hold the confirming request while the bot works on the batch, then kill it:
                 # Telegram never saw the confirmation, so it offers the batch again.
                 await asyncio.sleep(self.rng.uniform(0.0, 0.3))
-                self._fire()
+                self.fire()
                 raise AbortRequest()
 
     async def _after(self, method: str, params: dict[str, Any]) -> None:
         chat_id = _chat(params)
         if self.plan is KillPlan.AFTER_CHANNEL_POST and method == "sendMessage" and chat_id in self.channels:
-            self._fire()
+            self.fire()
         elif self.plan is KillPlan.AFTER_EDIT and method == "editMessageText":
-            self._fire()
+            self.fire()
         elif self.plan is KillPlan.AFTER_ANSWER and method == "answerCallbackQuery":
-            self._fire()
+            self.fire()
 
 
 def _chat(params: dict[str, Any]) -> int | None:
