@@ -143,7 +143,7 @@ class Killer:
             if offset and any(u["update_id"] < offset for u in self.fake.world.updates):
                 # Hold the confirming request while the bot works on the batch, then kill it:
                 # Telegram never saw the confirmation, so it offers the batch again.
-                await asyncio.sleep(self.rng.uniform(0.0, 0.3))
+                await asyncio.sleep(self.rng.uniform(0.1, 0.4))
                 self.fire()
                 raise AbortRequest()
 
