@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from telegram import Update
@@ -15,6 +16,9 @@ from bot.settings import load_settings
 
 def main() -> int:
     configure_logging()
+    # Opt in to python-telegram-bot's coming behaviour: RetryAfter.retry_after is a timedelta.
+    # Without it, every 429 also raises a deprecation warning from inside the library.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         settings = load_settings()
         configure_logging(secrets=token_secrets(settings.telegram_bot_token.get_secret_value()))

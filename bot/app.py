@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter, ContextTypes
+from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 
+from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
+from bot.rate_limits import MessageRateLimiter
 from bot.services.pseudonyms import Pseudonyms
+from bot.services.cards import CardRenderer
+from bot.services.dispatcher import Dispatcher
+from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.startup_check import check_network_access
+from bot.services.status import StatusService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
@@ -28,6 +34,8 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# Telegram keeps an unconfirmed update for at most 24 hours; its id cannot come back after that.
+PROCESSED_UPDATES_KEPT = timedelta(days=2)
 
 
 def utc_now() -> datetime:
@@ -53,8 +61,25 @@ def build_application(
                     f"Vigil cannot post in the verifier group {network.verifier_group_id}: "
                     f"{access.verifier_group.problem}. Add the bot to the group and check verifier_group_id."
                 )
+            async with database.unit_of_work() as repo:
+                await repo.forget_updates_before(clock() - PROCESSED_UPDATES_KEPT)
+            dispatcher = Dispatcher(
+                database=database, telegram=telegram, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock), clock=clock
+            )
+            wakers: list[Callable[[], None]] = [dispatcher.wake]
+
+            def after_commit() -> None:
+                """A service committed messages or deadlines: the dispatcher and the alarm look now."""
+                for wake in wakers:
+                    wake()
+
             common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
-                          pseudonyms=pseudonyms, clock=clock)
+                          pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
+            lifecycle = LifecycleService(**common)
+            if application.job_queue is None:
+                raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
+            alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
+            wakers.append(alarm.wake)
             application.bot_data.install(
                 Services(
                     network=network,
@@ -63,17 +88,34 @@ def build_application(
                     residents=ResidentService(**common),
                     verification=VerificationService(**common),
                     retention=RetentionService(database=database, network=network, clock=clock),
+                    lifecycle=lifecycle,
+                    status=StatusService(database=database, network=network, clock=clock),
+                    dispatcher=dispatcher,
+                    alarm=alarm,
                 )
             )
             schedule_maintenance(application)
             await _publish_commands(application, catalogs)
+            # Recover what a crash left in doubt, then send; deadlines that passed while Vigil was
+            # down fire as soon as the JobQueue starts (right after post_init).
+            await dispatcher.start()
+            alarm.wake()
         except BaseException:
             await database.close()
             raise
 
+    async def stop_sending(application: VigilApplication) -> None:
+        """Before the Bot's HTTP client closes: finish the requests on their way, stop the alarm."""
+        services = application.bot_data.installed()
+        if services is not None:
+            services.alarm.stop()
+            await services.dispatcher.stop()
+
     async def stop_services(application: VigilApplication) -> None:
         services = application.bot_data.uninstall()
         if services is not None:
+            services.alarm.stop()
+            await services.dispatcher.stop()
             await services.database.close()
 
     application: VigilApplication = (
@@ -82,8 +124,17 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=VigilContext, bot_data=BotData, user_data=ResidentSession))
-        .rate_limiter(rate_limiter or AIORateLimiter())
+        # Timeouts: a request that gets no answer in time may still have reached Telegram, which
+        # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
+        .read_timeout(settings.telegram_timeout_seconds)
+        .write_timeout(settings.telegram_timeout_seconds)
+        # AIORateLimiter keeps every message within Telegram's flood limits (see bot/rate_limits.py
+        # for why reads are exempt). max_retries=0: after a 429 the limiter does not sleep inside
+        # the request; the dispatcher honours retry_after itself, pausing only that chat's queue,
+        # so a request never sits "sending" for half a minute (a crash then would leave it in doubt).
+        .rate_limiter(rate_limiter or MessageRateLimiter(max_retries=0))
         .post_init(start_services)
+        .post_stop(stop_sending)
         .post_shutdown(stop_services)
         .build()
     )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.domain.indicators import Indicator
+from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
 from bot.languages import SUPPORTED_LANGUAGES, Language
 
@@ -19,6 +20,7 @@ VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 _VOTE_CODES = {VoteKind.CONFIRM: "c", VoteKind.FALSE_ALARM: "f"}
+_ALERT_CODES = {AlertAction.STILL_ACTIVE: "s", AlertAction.ALL_CLEAR: "e", AlertAction.RETRACT: "r"}
 
 
 class InvalidCallbackData(ValueError):
@@ -65,8 +67,16 @@ class Forget:
     confirmed: bool
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget)
+@dataclass(frozen=True)
+class OnAlert:
+    """A press on a published alert's card: still active, all clear, or retract."""
+
+    report_id: int
+    action: AlertAction
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert
+ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert)
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
@@ -74,6 +84,7 @@ _PATTERNS = {
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
     "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
     "forget": re.compile(r"^v1:forget:(?P<answer>yes|no)$"),
+    "alert": re.compile(r"^v1:alert:(?P<action>[ser]):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -89,6 +100,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:mute:{'m' if mute else 'u'}:{report_id}"
         case Forget(confirmed):
             data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
+        case OnAlert(report_id, alert_action):
+            data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -128,4 +141,7 @@ def decode(data: str | None) -> Action:
         return Mute(int(match["report"]), match["mode"] == "m")
     if match := _PATTERNS["forget"].match(data):
         return Forget(match["answer"] == "yes")
+    if match := _PATTERNS["alert"].match(data):
+        alert_action = next(a for a, code in _ALERT_CODES.items() if code == match["action"])
+        return OnAlert(int(match["report"]), alert_action)
     raise InvalidCallbackData(data)

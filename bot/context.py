@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.alarm import DeadlineAlarm
 from bot.domain.draft import Draft
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.dispatcher import Dispatcher
+from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
+from bot.services.status import StatusService
 from bot.services.verification import VerificationService
 from storage.database import Database
 
@@ -24,6 +28,10 @@ class Services:
     residents: ResidentService
     verification: VerificationService
     retention: RetentionService
+    lifecycle: LifecycleService
+    status: StatusService
+    dispatcher: Dispatcher
+    alarm: DeadlineAlarm
 
 
 class BotData:
@@ -40,6 +48,9 @@ class BotData:
 
     def install(self, services: Services) -> None:
         self._services = services
+
+    def installed(self) -> Services | None:
+        return self._services
 
     def uninstall(self) -> Services | None:
         services, self._services = self._services, None

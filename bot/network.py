@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
+from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
 from bot.errors import ConfigurationError, describe_validation_error
 from bot.languages import Language, SUPPORTED_LANGUAGES
@@ -89,6 +91,28 @@ class Retention(_Strict):
     closed_report_days: int = Field(default=7, ge=1, le=365)
     reporter_record_days: int = Field(default=90, ge=1, le=3650)
     contact_grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+class TimeoutsSection(_Strict):
+    """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
+
+    # A report nobody has settled gets one reminder in the verifier group after this long...
+    reminder_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # ...and closes as "could not be confirmed" after this long.
+    unconfirmed_report_minutes: int = Field(default=60, ge=2, le=7 * 24 * 60)
+    # A published alert nobody marks "Still active" for this long is marked expired.
+    alert_lifetime_minutes: int = Field(default=240, ge=5, le=7 * 24 * 60)
+
+    @model_validator(mode="after")
+    def _reminder_before_expiry(self) -> TimeoutsSection:
+        if self.reminder_minutes >= self.unconfirmed_report_minutes:
+            raise ValueError("reminder_minutes must be less than unconfirmed_report_minutes")
+        return self
+
+    def as_timeouts(self) -> Timeouts:
+        return Timeouts(
+            reminder=timedelta(minutes=self.reminder_minutes),
+            report_expiry=timedelta(minutes=self.unconfirmed_report_minutes),
+            alert_lifetime=timedelta(minutes=self.alert_lifetime_minutes),
+        )
 
 
 class Network(_Strict):
@@ -103,6 +127,7 @@ class Network(_Strict):
     neighborhoods: tuple[Neighborhood, ...] = Field(min_length=1)
     limits: Limits = Limits()
     retention: Retention = Retention()
+    timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
 
     @field_validator("verifier_group_id")
     @classmethod
@@ -137,6 +162,10 @@ class Network(_Strict):
     @property
     def card_language(self) -> Language:
         return self.verifier_language or self.default_language
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self.timeouts_section.as_timeouts()
 
     @property
     def zone(self) -> ZoneInfo:

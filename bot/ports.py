@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 
@@ -29,12 +30,40 @@ class ChatAccess:
 
 
 class DeliveryError(Exception):
-    """Telegram refused or could not take a message. `reason` is Telegram's description."""
+    """Telegram refused or could not take a message. `reason` is Telegram's description.
+
+    The base class means a refusal that trying again will not fix (403, 400); the subclasses
+    below say when trying again is right, and whether the message may already have arrived.
+    """
 
     def __init__(self, chat_id: int, reason: str) -> None:
         super().__init__(f"chat {chat_id}: {reason}")
         self.chat_id = chat_id
         self.reason = reason
+
+
+class RateLimited(DeliveryError):
+    """429: Telegram did not take the message and said how long to wait."""
+
+    def __init__(self, chat_id: int, reason: str, retry_after: timedelta) -> None:
+        super().__init__(chat_id, reason)
+        self.retry_after = retry_after
+
+
+class TemporaryFailure(DeliveryError):
+    """A network error or a 5xx answer: the message certainly was not delivered; try again later."""
+
+
+class DeliveryUncertain(DeliveryError):
+    """The request left but no answer came back (timed out, connection dropped): it may have arrived."""
+
+
+class ChatMoved(DeliveryError):
+    """The group became a supergroup with a new id; messages to the old id are refused."""
+
+    def __init__(self, chat_id: int, reason: str, new_chat_id: int) -> None:
+        super().__init__(chat_id, reason)
+        self.new_chat_id = new_chat_id
 
 
 class TelegramPort(Protocol):

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
     # database file alone would let anyone re-link pseudonyms to Telegram accounts.
     secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY", min_length=32)
+    # How long to wait for Telegram's answer. A request with no answer in time may still have
+    # been delivered (see the delivery policy in the README), so this errs on the long side.
+    telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT_SECONDS")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -58,6 +61,7 @@ _ENVIRONMENT_NAMES = {
     "database": "VIGIL_DATABASE",
     "network_file": "VIGIL_NETWORK_FILE",
     "secret_key": "VIGIL_SECRET_KEY",
+    "telegram_timeout_seconds": "TELEGRAM_TIMEOUT_SECONDS",
 }
 
 

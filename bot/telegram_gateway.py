@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
+import httpx
 from telegram import (
     Bot,
     ChatMember,
@@ -15,9 +17,17 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.ports import ChatAccess, DeliveryError, Keyboard
+from bot.ports import (
+    ChatAccess,
+    ChatMoved,
+    DeliveryError,
+    DeliveryUncertain,
+    Keyboard,
+    RateLimited,
+    TemporaryFailure,
+)
 
 
 def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -30,6 +40,28 @@ def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 def is_not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
+
+
+# Transport errors raised before the request could reach Telegram: nothing was delivered.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:
+    """Say what a failed request means for delivery: refused, try later, or may have arrived."""
+    if isinstance(error, RetryAfter):
+        # A timedelta because bot/__main__.py opts in to PTB_TIMEDELTA; an int otherwise.
+        wait = error.retry_after
+        return RateLimited(chat_id, error.message, wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
+    if isinstance(error, ChatMigrated):
+        return ChatMoved(chat_id, error.message, error.new_chat_id)
+    if isinstance(error, NetworkError):  # TimedOut included
+        cause = error.__cause__
+        if isinstance(cause, _NOT_SENT):
+            return TemporaryFailure(chat_id, error.message)
+        if cause is None and not isinstance(error, TimedOut):
+            return TemporaryFailure(chat_id, error.message)  # Telegram answered with a 5xx
+        return DeliveryUncertain(chat_id, error.message)
+    return DeliveryError(chat_id, error.message)
 
 
 _NOT_FOUND_HINT = (
@@ -63,7 +95,7 @@ class TelegramGateway:
                 reply_parameters=reply,
             )
         except TelegramError as error:
-            raise DeliveryError(chat_id, error.message) from error
+            raise delivery_error(chat_id, error) from error
         return message.message_id
 
     async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
@@ -73,7 +105,7 @@ class TelegramGateway:
             else:
                 messages = await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
         except TelegramError as error:
-            raise DeliveryError(chat_id, error.message) from error
+            raise delivery_error(chat_id, error) from error
         # Re-using Telegram's copies means the original upload is the only time the bytes travel.
         return messages[0].message_id, [m.photo[-1].file_id for m in messages]
 
@@ -84,9 +116,9 @@ class TelegramGateway:
             )
         except BadRequest as error:
             if not is_not_modified(error):
-                raise DeliveryError(chat_id, error.message) from error
+                raise delivery_error(chat_id, error) from error
         except TelegramError as error:
-            raise DeliveryError(chat_id, error.message) from error
+            raise delivery_error(chat_id, error) from error
 
     async def is_member(self, chat_id: int, user_id: int) -> bool:
         try:

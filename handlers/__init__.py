@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import general, privacy, reporting, verifying
+from handlers import admin, general, lifecycle, reporting, verifying
 from handlers.errors import on_error
 
 
@@ -17,6 +18,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("cancel", reporting.on_cancel_command, filters=private))
     application.add_handler(CommandHandler("privacy", privacy.on_privacy, filters=private))
     application.add_handler(CommandHandler("forgetme", privacy.on_forget_command, filters=private))
+    # Any chat: the handler itself allows organizers only, in private or in the verifier group.
+    application.add_handler(CommandHandler("status", admin.on_status))
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
     application.add_handler(MessageHandler(private & filters.Document.ALL, reporting.on_other_file))
@@ -28,5 +31,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^v1:lang:"))
     application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=r"^v1:mute:"))
     application.add_handler(CallbackQueryHandler(privacy.on_forget_button, pattern=r"^v1:forget:"))
+    application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=r"^v1:alert:"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
     application.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -34,7 +34,10 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
         user_id=query.from_user.id,
         display_name=query.from_user.first_name,
         kind=action.kind,
+        update_id=update.update_id,
     )
+    if result.outcome is VoteOutcome.DUPLICATE:
+        return  # Telegram redelivered a press that was already handled (and answered): do nothing
     await query.answer(_answer(tr, result), show_alert=not result.counted)
     await services.verification.carry_out(result)
 
@@ -85,5 +88,5 @@ def _answer(tr: Translator, result: VoteResult) -> str:
             return tr.gettext("You already voted on {ref}. Each verifier counts once.", ref=result.public_ref)
         case VoteOutcome.CLOSED:
             return tr.gettext("{ref} is already closed.", ref=result.public_ref)
-        case VoteOutcome.UNKNOWN_REPORT:
+        case VoteOutcome.UNKNOWN_REPORT | VoteOutcome.DUPLICATE:
             return tr.gettext("This report no longer exists.")

@@ -9,7 +9,7 @@ import aiosqlite
 from bot.domain.limits import BucketState
 from bot.domain.reporters import TrackRecord
 from bot.domain.verification import ReportStatus
-from storage.timestamps import from_text, to_text
+from storage.codec import from_text, to_text
 
 _OUTCOME_COLUMN = {
     ReportStatus.PUBLISHED: "confirmed",

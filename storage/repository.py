@@ -15,9 +15,11 @@ from bot.domain.indicators import parse_indicators
 from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
+from storage.alerts import AlertQueries
+from storage.codec import from_text, to_text
+from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
-from storage.timestamps import from_text, to_text
 
 _REF_ATTEMPTS = 20
 
@@ -26,7 +28,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(ReporterQueries, RetentionQueries):
+class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -150,19 +152,21 @@ class Repository(ReporterQueries, RetentionQueries):
 
     async def record_channel_post(self, report_id: int, post: ChannelPost, at: datetime) -> None:
         await self._db.execute(
-            "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO channel_posts (report_id, channel_id, message_id, error, posted_at, maybe_twice)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (report_id, channel_id) DO UPDATE SET message_id = excluded.message_id,"
-            " error = excluded.error, posted_at = excluded.posted_at",
-            (report_id, post.channel_id, post.message_id, post.error, to_text(at)),
+            " error = excluded.error, posted_at = excluded.posted_at, maybe_twice = excluded.maybe_twice",
+            (report_id, post.channel_id, post.message_id, post.error, to_text(at), int(post.maybe_twice)),
         )
 
     async def channel_posts(self, report_id: int) -> list[ChannelPost]:
         async with self._db.execute(
-            "SELECT channel_id, message_id, error FROM channel_posts WHERE report_id = ? ORDER BY channel_id",
+            "SELECT channel_id, message_id, error, maybe_twice FROM channel_posts WHERE report_id = ?"
+            " ORDER BY channel_id",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [ChannelPost(row["channel_id"], row["message_id"], row["error"]) for row in rows]
+        return [ChannelPost(row["channel_id"], row["message_id"], row["error"], bool(row["maybe_twice"])) for row in rows]
 
     # --- resident settings -------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.timestamps import to_text
+from storage.codec import to_text
 
 _FOLD_INTO_STATISTICS = """
 INSERT INTO report_statistics (day, neighborhood_key, status, count)
@@ -45,15 +45,19 @@ class RetentionQueries:
 
     async def purge(self, *, closed_before: datetime, contacts_closed_before: datetime,
                     records_idle_since: datetime, now: datetime) -> PurgeCounts:
-        closed = "closed_at IS NOT NULL AND closed_at < ?"
+        # Closed, and if it became an alert, that alert has ended too (it may still need the reporter).
+        closed = (
+            "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"
+            " WHERE alerts.report_id = reports.id AND (alerts.status = 'active' OR alerts.closed_at >= :cutoff))"
+        )
         await self._db.execute(_FOLD_INTO_STATISTICS.format(status="status", condition=closed),
-                               (to_text(closed_before),))
+                               {"cutoff": to_text(closed_before)})
         # Contacts first: a report kept for its record must still not keep a way to reach the reporter.
         contacts = await self._db.execute(
             f"DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE {closed})",
-            (to_text(contacts_closed_before),),
+            {"cutoff": to_text(contacts_closed_before)},
         )
-        reports = await self._db.execute(f"DELETE FROM reports WHERE {closed}", (to_text(closed_before),))
+        reports = await self._db.execute(f"DELETE FROM reports WHERE {closed}", {"cutoff": to_text(closed_before)})
         records = await self._db.execute(
             "DELETE FROM reporter_records WHERE last_report_at < ?", (to_text(records_idle_since),)
         )

@@ -21,8 +21,15 @@ STRANGER = 9001  # not in the verifier group
 ADMIN = 7001
 
 
-def network_toml(*, quorum: int = 2) -> str:
-    return f"""
+def network_toml(*, quorum: int = 2, extra: str = "") -> str:
+    """The sample network; `extra` is appended (more neighborhoods, a [timeouts] table)."""
+    return _NETWORK.format(
+        quorum=quorum, VERIFIER_GROUP=VERIFIER_GROUP, ADMIN=ADMIN, DOWNTOWN_CHANNEL=DOWNTOWN_CHANNEL,
+        VADO_CHANNEL=VADO_CHANNEL, CLOVIS_EN_CHANNEL=CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL=CLOVIS_ES_CHANNEL,
+    ) + extra
+
+
+_NETWORK = """
 verifier_group_id = {VERIFIER_GROUP}
 admin_user_ids = [{ADMIN}]
 quorum = {quorum}

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot import callback_data as cb
 from bot.domain.indicators import Indicator
+from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
 
 
@@ -24,6 +25,9 @@ from bot.domain.verification import VoteKind
         cb.Mute(3, False),
         cb.Forget(True),
         cb.Forget(False),
+        cb.OnAlert(1, AlertAction.STILL_ACTIVE),
+        cb.OnAlert(987654321987654321, AlertAction.ALL_CLEAR),
+        cb.OnAlert(42, AlertAction.RETRACT),
     ],
 )
 def test_every_action_round_trips_within_telegrams_64_bytes(action):
@@ -36,7 +40,8 @@ def test_every_action_round_trips_within_telegrams_64_bytes(action):
     "data",
     [None, "", "v2:vote:c:1", "v1:vote:x:1", "v1:vote:c:0", "v1:vote:c:-5", "v1:vote:c:1:extra",
      "v1:form:nb", "v1:form:send:now", "v1:form:ind:unicorns", "v1:form:explode", "v1:lang:fr", "confirm 12",
-     "v1:mute:x:1", "v1:mute:m:0", "v1:mute:m", "v1:forget:maybe", "v1:forget:"],
+     "v1:mute:x:1", "v1:mute:m:0", "v1:mute:m", "v1:forget:maybe", "v1:forget:",
+     "v1:alert:x:1", "v1:alert:s:0", "v1:alert:e", "v1:alert:r:1:2"],
 )
 def test_anything_unexpected_is_refused(data):
     with pytest.raises(cb.InvalidCallbackData):

@@ -18,7 +18,22 @@ VALID_SECRET = "x" * 40
 def test_the_committed_example_network_file_is_valid():
     network = load_network(ROOT / "network.example.toml")
     assert network.quorum == 2
+    assert network.timeouts.alert_lifetime.total_seconds() == 4 * 3600
     assert {n.key for n in network.neighborhoods} == {"las-cruces-downtown", "vado", "clovis"}
+
+
+def test_timeouts_default_to_ten_minutes_one_hour_and_four_hours_and_can_be_set():
+    assert parse_network(network_toml()).timeouts.reminder.total_seconds() == 600
+    network = parse_network(network_toml(extra="\n[timeouts]\nalert_lifetime_minutes = 120\n"))
+    assert network.timeouts.alert_lifetime.total_seconds() == 7200
+    assert network.timeouts.report_expiry.total_seconds() == 3600
+
+
+def test_a_reminder_that_would_come_after_expiry_is_refused_naming_the_fields():
+    with pytest.raises(ConfigurationError, match="timeouts: .*reminder_minutes must be less than unconfirmed_report_minutes"):
+        parse_network(network_toml(extra="\n[timeouts]\nreminder_minutes = 60\nunconfirmed_report_minutes = 30\n"))
+    with pytest.raises(ConfigurationError, match=r"timeouts\.alert_lifetime_minutes"):
+        parse_network(network_toml(extra="\n[timeouts]\nalert_lifetime_minutes = 0\n"))
 
 
 def test_quorum_below_two_is_refused_naming_the_field():

@@ -16,6 +16,8 @@ from bot.network import parse_network
 from bot.ports import ChatAccess, DeliveryError, Keyboard
 from bot.services.pseudonyms import Pseudonyms
 from bot.domain.reports import Report
+from bot.services.cards import CardRenderer
+from bot.services.dispatcher import Dispatcher
 from bot.services.residents import CardDeliveryFailed, Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
@@ -67,9 +69,13 @@ class FakePort:
 async def world(tmp_path):
     database = await Database.open(tmp_path / "vigil.sqlite3")
     port = FakePort(members={ANA, LUIS, MARTA})
-    common = dict(database=database, telegram=port, network=parse_network(network_toml()), catalogs=Catalogs.load(),
+    network, catalogs = parse_network(network_toml()), Catalogs.load()
+    common = dict(database=database, telegram=port, network=network, catalogs=catalogs,
                   pseudonyms=Pseudonyms(SECRET), clock=lambda: NOW)
-    yield ResidentService(**common), VerificationService(**common), port, database
+    dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=lambda: NOW),
+                            clock=lambda: NOW)
+    verification = VerificationService(**common, after_commit=dispatcher.wake)
+    yield ResidentService(**common), verification, port, database, dispatcher
     await database.close()
 
 
@@ -98,14 +104,16 @@ async def stored(database: Database, receipt: Receipt) -> Report:
         return await repo.report(receipt.report_id)
 
 
-async def vote(verification: VerificationService, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
+async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
+    _, verification, _, _, dispatcher = world
     result = await verification.vote(report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind)
     await verification.carry_out(result)
+    await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 
 
 async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(world):
-    residents, _, port, database = world
+    residents, _, port, database, _ = world
     report = await stored(database, await submit_clovis_report(residents, port))
     assert report.status is ReportStatus.PENDING and report.photo_file_ids == ("clean-0",)
     assert b"Exif" not in port.photos[0] and port.photos[0] != port.files["resident-photo"]
@@ -114,58 +122,65 @@ async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(wor
 
 
 async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(world):
-    residents, verification, port, database = world
+    residents, verification, port, database, _ = world
     report = await stored(database, await submit_clovis_report(residents, port))
-    assert (await vote(verification, ANA)).outcome is VoteOutcome.COUNTED
+    assert (await vote(world, ANA)).outcome is VoteOutcome.COUNTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
-    assert (await vote(verification, ANA)).outcome is VoteOutcome.ALREADY_VOTED
-    assert (await vote(verification, LUIS)).outcome is VoteOutcome.PUBLISHED
+    assert (await vote(world, ANA)).outcome is VoteOutcome.ALREADY_VOTED
+    assert (await vote(world, LUIS)).outcome is VoteOutcome.PUBLISHED
     assert len(port.texts_to(CLOVIS_EN_CHANNEL)) == 1 and len(port.texts_to(CLOVIS_ES_CHANNEL)) == 1
     assert "Alerta confirmada: Clovis" in port.texts_to(CLOVIS_ES_CHANNEL)[0]
     assert "Tom" not in port.texts_to(CLOVIS_EN_CHANNEL)[0]
     (notice,) = port.texts_to(TOM)
     assert "confirmed by two verifiers" in notice
     card_html, keyboard = port.edits[(VERIFIER_GROUP, report.card_message_id)]
-    assert "confirmed and published" in card_html and keyboard is None and "t.me/c/" in card_html
+    assert "confirmed and published" in card_html and "t.me/c/" in card_html
+    # no vote buttons any more; the live alert's buttons instead
+    assert [b.callback_data for row in keyboard for b in row] == [
+        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}"
+    ]
     assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:
-        assert await repo.reporter_chat_id(report.id) is None  # contact forgotten once told
-    assert (await vote(verification, MARTA)).outcome is VoteOutcome.CLOSED  # a published report takes no votes
+        # kept while the alert is live: the reporter is also told how it ends (issue 3)
+        assert await repo.reporter_chat_id(report.id) == TOM
+    assert (await vote(world, MARTA)).outcome is VoteOutcome.CLOSED  # a published report takes no votes
 
 
 async def test_refusals_change_nothing(world):
-    residents, verification, port, _ = world
+    residents, verification, port, _, _ = world
     await submit_clovis_report(residents, port)
     port.members.add(TOM)  # the reporter is also a verifier
-    assert (await vote(verification, TOM)).outcome is VoteOutcome.OWN_REPORT
-    assert (await vote(verification, STRANGER)).outcome is VoteOutcome.NOT_AUTHORIZED
-    assert (await vote(verification, ANA, chat_id=-1001000000099)).outcome is VoteOutcome.NOT_AUTHORIZED
-    assert (await vote(verification, ANA, report_id=999)).outcome is VoteOutcome.UNKNOWN_REPORT
+    assert (await vote(world, TOM)).outcome is VoteOutcome.OWN_REPORT
+    assert (await vote(world, STRANGER)).outcome is VoteOutcome.NOT_AUTHORIZED
+    assert (await vote(world, ANA, chat_id=-1001000000099)).outcome is VoteOutcome.NOT_AUTHORIZED
+    assert (await vote(world, ANA, report_id=999)).outcome is VoteOutcome.UNKNOWN_REPORT
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
 
 
 async def test_two_false_alarms_reject_without_posting(world):
-    residents, verification, port, _ = world
+    residents, verification, port, database, _ = world
     await submit_clovis_report(residents, port)
-    await vote(verification, ANA, VoteKind.FALSE_ALARM)
-    assert (await vote(verification, LUIS, VoteKind.FALSE_ALARM)).outcome is VoteOutcome.REJECTED
+    await vote(world, ANA, VoteKind.FALSE_ALARM)
+    assert (await vote(world, LUIS, VoteKind.FALSE_ALARM)).outcome is VoteOutcome.REJECTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == [] and port.texts_to(CLOVIS_ES_CHANNEL) == []
     assert "could not be confirmed" in port.texts_to(TOM)[0]
+    async with database.unit_of_work() as repo:
+        assert await repo.reporter_chat_id(1) is None  # contact forgotten once told the final outcome
 
 
 async def test_a_refusing_channel_does_not_stop_the_others_and_shows_on_the_card(world):
-    residents, verification, port, database = world
+    residents, verification, port, database, _ = world
     report = await stored(database, await submit_clovis_report(residents, port))
     port.refuse.add(CLOVIS_ES_CHANNEL)
-    await vote(verification, ANA)
-    await vote(verification, LUIS)
+    await vote(world, ANA)
+    await vote(world, LUIS)
     assert len(port.texts_to(CLOVIS_EN_CHANNEL)) == 1
     card_html, _ = port.edits[(VERIFIER_GROUP, report.card_message_id)]
     assert "Could not post to channel" in card_html and "Forbidden" in card_html
 
 
 async def test_unreachable_verifier_group_keeps_nothing_and_the_draft_intact(world):
-    residents, _, port, database = world
+    residents, _, port, database, _ = world
     port.refuse.add(VERIFIER_GROUP)
     draft = residents.fresh_draft(None)
     draft.add_text("Checkpoint on US-70")

@@ -43,10 +43,42 @@ async def test_migrations_bring_a_new_file_to_the_latest_version(tmp_path):
     db = await Database.open(path)
     await db.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations())
+        versions = [m.version for m in bundled_migrations()]
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == max(versions)
+        assert [r[0] for r in raw.execute("SELECT version FROM schema_migrations ORDER BY version")] == versions
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # opening again applies nothing twice
     db = await Database.open(path)
+    assert await db.integrity_check() == "ok"
+    await db.close()
+
+
+async def test_a_migration_merged_later_with_a_lower_number_is_still_applied(tmp_path, monkeypatch):
+    """Branches number migrations in parallel: a database may have 0001 and 0003 before 0002 exists."""
+    from storage import migrations as module
+
+    real = bundled_migrations()
+    path = tmp_path / "branch.sqlite3"
+    monkeypatch.setattr(module, "bundled_migrations", lambda: [m for m in real if m.version != 2] or real)
+    db = await Database.open(path)
+    await db.close()
+    late = module.Migration(2, "0002_merged_later.sql", "CREATE TABLE merged_later (id INTEGER PRIMARY KEY);")
+    monkeypatch.setattr(module, "bundled_migrations", lambda: sorted([*real, late] if all(m.version != 2 for m in real)
+                                                                     else real, key=lambda m: m.version))
+    db = await Database.open(path)
+    await db.close()
+    with sqlite3.connect(path) as raw:
+        recorded = {r[0] for r in raw.execute("SELECT version FROM schema_migrations")}
+    assert {1, 2, 3} <= recorded
+
+
+async def test_a_database_counted_by_user_version_only_is_recognised(tmp_path):
+    """Databases from before per-version bookkeeping: user_version says how many were applied."""
+    path = tmp_path / "old.sqlite3"
+    first = bundled_migrations()[0]
+    with sqlite3.connect(path) as raw:
+        raw.executescript(f"{first.sql}\nPRAGMA user_version = 1;")
+    db = await Database.open(path)  # must not run 0001 again ("table reports already exists")
     assert await db.integrity_check() == "ok"
     await db.close()
 

@@ -63,3 +63,5 @@ class ChannelPost:
     channel_id: int
     message_id: int | None
     error: str | None
+    # Sent again after Telegram did not confirm the first try: the channel may show it twice.
+    maybe_twice: bool = False

@@ -5,6 +5,6 @@ as it talks to Telegram, and it refuses what Telegram refuses (see :mod:`.format
 """
 
 from bot.fake_telegram.errors import ApiError
-from bot.fake_telegram.server import FakeTelegram
+from bot.fake_telegram.server import AbortRequest, FakeTelegram
 
-__all__ = ["ApiError", "FakeTelegram"]
+__all__ = ["AbortRequest", "ApiError", "FakeTelegram"]

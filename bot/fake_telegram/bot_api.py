@@ -30,6 +30,17 @@ class InjectedFailure:
     times: int
 
 
+@dataclass
+class InjectedDelay:
+    """Do the work (store the message), then answer only after `seconds`: the client times out
+    although Telegram did what it asked, which is the case a careful bot must not resend blindly."""
+
+    method: str
+    chat_id: int | None
+    seconds: float
+    times: int
+
+
 Method = Callable[[Params], Awaitable[Any]]
 
 
@@ -37,7 +48,9 @@ class BotApi:
     def __init__(self, world: World) -> None:
         self.world = world
         self.failures: list[InjectedFailure] = []
+        self.delays: list[InjectedDelay] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.request_times: list[float] = []  # loop time of each request, parallel to `requests`
         self.stopping = False
         self._poll_generation = 0
         self._methods: dict[str, Method] = {
@@ -55,20 +68,29 @@ class BotApi:
         if implementation is None:
             raise errors.NOT_FOUND
         self.requests.append((method, params.as_dict()))
+        self.request_times.append(asyncio.get_running_loop().time())
         self._raise_injected_failure(method, params)
         return await implementation(params)
 
     def _raise_injected_failure(self, method: str, params: Params) -> None:
-        chat_id = None
-        if params.has("chat_id"):
-            reference = params.chat_reference()
-            chat_id = reference if isinstance(reference, int) else None
+        chat_id = _target_chat(params)
         for failure in self.failures:
             if failure.method.lower() == method.lower() and failure.chat_id in (None, chat_id):
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
                 raise failure.error
+
+    def take_response_delay(self, method: str, params: Params) -> float:
+        """Seconds to hold the answer to a request that already succeeded (0 for none)."""
+        chat_id = _target_chat(params)
+        for delay in self.delays:
+            if delay.method.lower() == method.lower() and delay.chat_id in (None, chat_id):
+                delay.times -= 1
+                if delay.times <= 0:
+                    self.delays.remove(delay)
+                return delay.seconds
+        return 0.0
 
     # --- identity and updates ------------------------------------------------------------
 
@@ -443,6 +465,13 @@ class BotApi:
     async def _delete_my_commands(self, params: Params) -> bool:
         self.world.commands.pop(self._command_key(params), None)
         return True
+
+
+def _target_chat(params: Params) -> int | None:
+    if not params.has("chat_id"):
+        return None
+    reference = params.chat_reference()
+    return reference if isinstance(reference, int) else None
 
 
 def photo_sizes(world: World, content: bytes, *, stored: StoredFile | None = None) -> list[dict[str, Any]]:

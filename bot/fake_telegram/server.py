@@ -10,20 +10,33 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from bot.fake_telegram import errors
-from bot.fake_telegram.bot_api import BotApi, InjectedFailure, photo_sizes
+from bot.fake_telegram.bot_api import BotApi, InjectedDelay, InjectedFailure, photo_sizes
 from bot.fake_telegram.errors import ApiError
 from bot.fake_telegram.params import Params, Upload, error_for_unreadable_body
 from bot.fake_telegram.world import MEMBER_STATUSES, BotRights, Chat, User, World
 
 MessagePredicate = Callable[[dict[str, Any]], bool]
+# Called with the method name and the request's parameters; used by tests to act at exact
+# moments (for example to kill the bot while Telegram holds a request).
+CallHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 MAX_REQUEST_BYTES = 50 * 1024 * 1024
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request: injected failure",
+    403: "Forbidden: injected failure",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+class AbortRequest(Exception):
+    """Raised by a before-hook: the request is dropped unprocessed, as if it never arrived."""
 
 
 class FakeTelegram:
@@ -39,6 +52,8 @@ class FakeTelegram:
         self._site_port: int | None = None
         self._in_flight = 0
         self._last_activity = 0.0
+        self._before_hooks: list[CallHook] = []
+        self._after_hooks: list[CallHook] = []
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -91,11 +106,21 @@ class FakeTelegram:
         polling = request.match_info["method"].lower() == "getupdates"
         if not polling:
             self._in_flight += 1
+        method = request.match_info["method"]
         try:
             params = await _read_params(request)
-            result = await self.api.call(request.match_info["method"], params)
+            for hook in self._before_hooks:
+                await hook(method, params.as_dict())
+            result = await self.api.call(method, params)
+            for hook in self._after_hooks:
+                await hook(method, params.as_dict())
+            delay = self.api.take_response_delay(method, params)
+            if delay:
+                await asyncio.sleep(delay)
         except ApiError as error:
             return _reply(error.to_json(), error.error_code)
+        except AbortRequest:
+            return _reply({"ok": False, "error_code": 500, "description": "Internal Server Error: aborted"}, 500)
         finally:
             if not polling:
                 self._in_flight -= 1
@@ -152,14 +177,30 @@ class FakeTelegram:
         old.migrated_to = new_chat_id
         self.world.chats[new_chat_id] = Chat(new_chat_id, "supergroup", title=old.title, members=dict(old.members))
 
-    def fail_next(self, method: str, *, error_code: int = 400, description: str = "Bad Request: injected failure",
+    def fail_next(self, method: str, *, error_code: int = 400, description: str | None = None,
                   retry_after: int | None = None, chat_id: int | None = None, times: int = 1) -> None:
-        """Make the next `times` calls of `method` (to `chat_id`, if given) fail as Telegram would."""
+        """Make the next `times` calls of `method` (to `chat_id`, if given) fail as Telegram would,
+        before doing anything: a 429 with retry_after, a 5xx, a 403 or a 400."""
         if retry_after is not None:
             error = ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
         else:
-            error = ApiError(error_code, description)
+            text = description or _DEFAULT_DESCRIPTIONS.get(error_code, f"Error {error_code}: injected failure")
+            error = ApiError(error_code, text)
         self.api.failures.append(InjectedFailure(method, chat_id, error, times))
+
+    def time_out_after_storing(self, method: str, *, seconds: float, chat_id: int | None = None,
+                               times: int = 1) -> None:
+        """Make the next `times` calls of `method` succeed (the message is stored and shown) but
+        answer only after `seconds`, past the client's read timeout."""
+        self.api.delays.append(InjectedDelay(method, chat_id, seconds, times))
+
+    def before_call(self, hook: CallHook) -> None:
+        """Run `hook` when a request arrives, before Telegram acts on it (it may raise AbortRequest)."""
+        self._before_hooks.append(hook)
+
+    def after_call(self, hook: CallHook) -> None:
+        """Run `hook` after Telegram acted on a request, before the answer is written."""
+        self._after_hooks.append(hook)
 
     def _group(self, chat_id: int) -> Chat:
         chat = self.world.chats.get(chat_id)
@@ -227,6 +268,18 @@ class FakeTelegram:
         self.world.push_update("callback_query", query)
         return query_id
 
+    def redeliver(self, update_id: int) -> None:
+        """Offer an update again, as Telegram does after a bot crashed before confirming it.
+        A running bot has moved its offset past it; a restarted one fetches it again."""
+        update = copy.deepcopy(self.world.update_history[update_id])
+        self.world.updates.append(update)
+        self.world.updates.sort(key=lambda u: u["update_id"])
+        self.world.changed()
+
+    def update_id_of_query(self, query_id: str) -> int:
+        return next(uid for uid, u in self.world.update_history.items()
+                    if u.get("callback_query", {}).get("id") == query_id)
+
     # --- what happened -------------------------------------------------------------------
 
     def messages(self, chat_id: int) -> list[dict[str, Any]]:
@@ -239,6 +292,11 @@ class FakeTelegram:
     def calls(self, method: str) -> list[dict[str, Any]]:
         """Parameters of every request of `method` the bot made, in order."""
         return [params for name, params in self.api.requests if name.lower() == method.lower()]
+
+    def call_times(self, method: str) -> list[float]:
+        """Loop time (asyncio's clock) of every request of `method`, in order."""
+        return [at for (name, _), at in zip(self.api.requests, self.api.request_times, strict=True)
+                if name.lower() == method.lower()]
 
     @property
     def requests(self) -> list[tuple[str, dict[str, Any]]]:

@@ -88,6 +88,7 @@ class World:
         self.messages: dict[int, dict[int, StoredMessage]] = {}
         self.files: dict[str, StoredFile] = {}
         self.updates: list[dict[str, Any]] = []
+        self.update_history: dict[int, dict[str, Any]] = {}  # every update ever offered, by id
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._update_ids = itertools.count(1)
@@ -169,7 +170,8 @@ class World:
         return stored
 
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
+        update: dict[str, Any] = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self.updates.append(update)
+        self.update_history[update["update_id"]] = copy.deepcopy(update)
         self.changed()
         return update

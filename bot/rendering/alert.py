@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.domain.lifecycle import AlertStatus
 from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html, Translator
 from bot.languages import Language
@@ -43,3 +47,79 @@ def _section(tr: Translator, report: Report, network: Network) -> str:
     )
     lines.append(tr.gettext("📞 Rapid-response hotline: {hotline}", hotline=network.hotline))
     return "\n".join(lines)
+
+
+# --- after publication ---------------------------------------------------------------------
+
+
+def render_still_active(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network, at: datetime
+) -> Html:
+    """The short reply under the post when a verifier confirms it is still going on."""
+    return _in_languages(
+        catalogs, languages,
+        lambda tr: tr.gettext(
+            "🔄 <b>Still active</b> — {place}: verifiers confirmed at {time} that this is still going on. "
+            "Stay alert and share this alert.",
+            place=_place(tr, report, network), time=local_time(tr, at, network.zone),
+        ),
+    )
+
+
+def render_ending_reply(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
+    status: AlertStatus, at: datetime,
+) -> Html:
+    """The reply under the post that notifies subscribers that it ended or was retracted."""
+
+    def line(tr: Translator) -> str:
+        place, time = _place(tr, report, network), local_time(tr, at, network.zone)
+        if status is AlertStatus.RETRACTED:
+            return tr.gettext(
+                "⚠️ <b>Retracted</b> — {place}: at {time} the verifiers withdrew the alert above. "
+                "Please disregard it.",
+                place=place, time=time,
+            )
+        return tr.gettext(
+            "✅ <b>All clear</b> — {place}: verifiers confirmed at {time} that the activity reported above has ended.",
+            place=place, time=time,
+        )
+
+    return _in_languages(catalogs, languages, line)
+
+
+def render_closed_alert(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
+    status: AlertStatus, at: datetime, last_active_at: datetime,
+) -> Html:
+    """The post as edited when the alert is over: a banner on top, the original text kept below."""
+
+    def banner(tr: Translator) -> str:
+        match status:
+            case AlertStatus.ENDED:
+                return tr.gettext(
+                    "✅ <b>ENDED — all clear since {time}.</b> The alert below is no longer active.",
+                    time=local_time(tr, at, network.zone),
+                )
+            case AlertStatus.RETRACTED:
+                return tr.gettext(
+                    "⚠️ <b>RETRACTED at {time}.</b> The verifiers withdrew this alert: do not act on it.",
+                    time=local_time(tr, at, network.zone),
+                )
+            case _:
+                return tr.gettext(
+                    "⌛ <b>EXPIRED</b> — no update since {time}. This alert may be out of date.",
+                    time=local_time(tr, last_active_at, network.zone),
+                )
+
+    banners = "\n".join(banner(catalogs(language)) for language in languages)
+    return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, report, languages, network))
+
+
+def _place(tr: Translator, report: Report, network: Network) -> str:
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    return neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
+
+
+def _in_languages(catalogs: Catalogs, languages: tuple[Language, ...], line: Callable[[Translator], str]) -> Html:
+    return Html("\n\n".join(line(catalogs(language)) for language in languages))

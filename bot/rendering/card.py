@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot import callback_data as cb
+from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
+from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
@@ -20,11 +24,15 @@ def render_card(
     votes: list[RecordedVote],
     posts: list[ChannelPost],
     network: Network,
-    reporter: ReporterStanding,
+    *,
+    reporter: ReporterStanding | None = None,
+    alert: Alert | None = None,
+    problems: Sequence[DeliveryProblem] = (),
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
-    lines = [_headline(tr, report), ""]
+    headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
+    lines = [headline, ""]
     lines.append(f"📍 {escape(place)}")
     lines.append(f"🕒 {escape(local_time(tr, report.created_at, network.zone))}")
     if report.indicators:
@@ -35,12 +43,90 @@ def render_card(
         lines.append(quote(report.description))
     if report.photo_file_ids:
         lines.append(tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", len(report.photo_file_ids)))
-    lines.extend(_reporter_lines(tr, reporter, network))
+    if reporter is not None:
+        lines.extend(_reporter_lines(tr, reporter, network))
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
     lines.extend(_post_lines(tr, report, posts, network))
+    if report.status is ReportStatus.EXPIRED:
+        minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
+        lines.append(tr.gettext("Could not be confirmed within {minutes} minutes; nothing was published.", minutes=minutes))
+    if alert is not None:
+        lines.extend(_alert_lines(tr, alert, network))
+    lines.extend(_problem_lines(tr, report, problems, network))
+    if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
+        return Html("\n".join(lines)), _alert_keyboard(tr, report)
     return Html("\n".join(lines)), _keyboard(tr, report, reporter)
+
+
+def _alert_headline(tr: Translator, report: Report, alert: Alert) -> str:
+    match alert.status:
+        case AlertStatus.ENDED:
+            return tr.gettext("🏁 <b>Report {ref}</b> — alert ended: all clear", ref=report.public_ref)
+        case AlertStatus.RETRACTED:
+            return tr.gettext("↩️ <b>Report {ref}</b> — alert retracted", ref=report.public_ref)
+        case _:
+            return tr.gettext("⌛ <b>Report {ref}</b> — alert expired without an update", ref=report.public_ref)
+
+
+def _alert_lines(tr: Translator, alert: Alert, network: Network) -> list[str]:
+    lines: list[str] = []
+    if alert.status.is_active and alert.active_until is not None:
+        lines.append(
+            tr.gettext(
+                "🟢 Active until {time}, unless a verifier presses Still active.",
+                time=local_time(tr, alert.active_until, network.zone),
+            )
+        )
+    still = [v for v in alert.votes if v.action is AlertAction.STILL_ACTIVE]
+    if still:
+        latest = still[-1]
+        lines.append(
+            tr.gettext(
+                "🔄 Still active: {time} — {name}",
+                time=local_time(tr, latest.cast_at, network.zone), name=latest.verifier_name,
+            )
+        )
+    for action in (AlertAction.ALL_CLEAR, AlertAction.RETRACT):
+        voters = [v for v in alert.votes if v.action is action]
+        if not voters and not alert.status.is_active:
+            continue
+        names = Html(", ".join(escape(v.verifier_name) for v in voters))
+        if action is AlertAction.ALL_CLEAR:
+            line = tr.gettext("✅ All clear: {count}/{quorum}", count=len(voters), quorum=network.quorum)
+        else:
+            line = tr.gettext("↩️ Retract: {count}/{quorum}", count=len(voters), quorum=network.quorum)
+        lines.append(Html(f"{line} — {names}") if names else line)
+    return lines
+
+
+def _problem_lines(tr: Translator, report: Report, problems: Sequence[DeliveryProblem], network: Network) -> list[str]:
+    """Updates of channel posts that failed or were never confirmed (posts have their own lines)."""
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    languages_of = {c.chat_id: c.languages for c in (neighborhood.channels if neighborhood else ())}
+    lines: list[str] = []
+    for problem in problems:
+        if problem.kind not in (MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY) or problem.chat_id is None:
+            continue
+        if problem.status not in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):
+            continue
+        label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(problem.chat_id, ()))
+        lines.append(
+            tr.gettext("⚠️ Could not update channel {chat_id} ({channel}): {reason}",
+                       chat_id=problem.chat_id, channel=label, reason=problem.error or "")
+        )
+    return lines
+
+
+def _alert_keyboard(tr: Translator, report: Report) -> Keyboard:
+    return (
+        (
+            Button(tr.gettext("🔄 Still active"), cb.encode(cb.OnAlert(report.id, AlertAction.STILL_ACTIVE))),
+            Button(tr.gettext("✅ All clear"), cb.encode(cb.OnAlert(report.id, AlertAction.ALL_CLEAR))),
+            Button(tr.gettext("↩️ Retract"), cb.encode(cb.OnAlert(report.id, AlertAction.RETRACT))),
+        ),
+    )
 
 
 def _headline(tr: Translator, report: Report) -> str:
@@ -76,14 +162,24 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
     for post in posts:
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(post.channel_id, ()))
         link = message_link(post.channel_id, post.message_id) if post.message_id else None
-        if link:
+        if link and post.maybe_twice:
+            lines.append(
+                tr.gettext('📣 Posted: <a href="{link}">{channel}</a> — ⚠️ sent again after Telegram did not '
+                           "confirm the first try, so it may appear twice", link=link, channel=label)
+            )
+        elif link:
             lines.append(tr.gettext('📣 Posted: <a href="{link}">{channel}</a>', link=link, channel=label))
+        elif post.maybe_twice and post.message_id is None:
+            lines.append(
+                tr.gettext("⚠️ Telegram did not confirm the post in channel {chat_id} ({channel}) after two tries: "
+                           "check the channel.", chat_id=post.channel_id, channel=label)
+            )
         elif post.error:
             lines.append(
                 tr.gettext("⚠️ Could not post to channel {chat_id} ({channel}): {reason}",
                            chat_id=post.channel_id, channel=label, reason=post.error)
             )
-    if not posts:
+    if len(posts) < len(languages_of):
         lines.append(tr.gettext("📣 Posting to the channels…"))
     return lines
 
@@ -107,7 +203,7 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
     return lines
 
 
-def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding) -> Keyboard | None:
+def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     if report.status is ReportStatus.PENDING:
         rows.append((
@@ -115,7 +211,7 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding) -> Key
             Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
         ))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
-    if report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
+    if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:
             rows.append((Button(tr.gettext("🔇 Mute reporter (admins)"), cb.encode(cb.Mute(report.id, True))),))
         else:

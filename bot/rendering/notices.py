@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.domain.lifecycle import AlertStatus, StillNeeded
 from bot.domain.reports import Report
 from bot.network import Network
 from bot.rendering.labels import local_time
@@ -35,6 +41,12 @@ def outcome(tr: Translator, report: Report) -> Html | None:
                 "If you see something new, send another report.",
                 ref=report.public_ref,
             )
+        case ReportStatus.EXPIRED:
+            return tr.gettext(
+                "Your report <b>{ref}</b> could not be confirmed in time, so it was not published. "
+                "Thank you for reporting. If it is still going on, send a new report with what you see now.",
+                ref=report.public_ref,
+            )
         case _:
             return None
 
@@ -59,3 +71,52 @@ def limit_notice(tr: Translator, refusal: AlreadyReportedHere | TooManyReports, 
         "If someone is in danger now, call the hotline: {hotline}",
         when=when, hotline=network.hotline,
     )
+def alert_outcome(tr: Translator, report: Report, status: AlertStatus) -> Html | None:
+    """How the alert made from the resident's report ended (the last thing they are told)."""
+    match status:
+        case AlertStatus.ENDED:
+            return tr.gettext(
+                "✅ The alert from your report <b>{ref}</b> has ended: verifiers marked it all clear.",
+                ref=report.public_ref,
+            )
+        case AlertStatus.RETRACTED:
+            return tr.gettext(
+                "The alert from your report <b>{ref}</b> was retracted by the verifiers and is marked so in the channel.",
+                ref=report.public_ref,
+            )
+        case AlertStatus.EXPIRED:
+            return tr.gettext(
+                "The alert from your report <b>{ref}</b> has expired: nobody confirmed it was still going on.",
+                ref=report.public_ref,
+            )
+        case _:
+            return None
+
+
+def reminder(tr: Translator, report: Report, needed: StillNeeded, *, waited: timedelta, expires_at: datetime,
+             zone: ZoneInfo) -> Html:
+    """One nudge in the verifier group, naming exactly what the report still needs."""
+    minutes = int(waited.total_seconds() // 60)
+    lines = [
+        tr.ngettext(
+            "⏰ <b>Report {ref}</b> has waited {n} minute.",
+            "⏰ <b>Report {ref}</b> has waited {n} minutes.",
+            minutes,
+            ref=report.public_ref,
+        ),
+        tr.ngettext(
+            "Still needed: {n} more confirmation to publish it,",
+            "Still needed: {n} more confirmations to publish it,",
+            needed.confirmations,
+        ),
+        tr.ngettext(
+            "or {n} more false-alarm vote to close it.",
+            "or {n} more false-alarm votes to close it.",
+            needed.false_alarms,
+        ),
+        tr.gettext(
+            "If nobody decides, it closes as not confirmed at {time}.",
+            time=format_datetime(expires_at, "HH:mm zzz", tzinfo=zone, locale=tr.language),
+        ),
+    ]
+    return Html("\n".join(lines))

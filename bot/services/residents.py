@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.draft import CleanPhoto, Draft
+from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, give_back, take
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import NewReport, Report, new_public_ref
@@ -53,6 +54,7 @@ class ResidentService:
         catalogs: Catalogs,
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._telegram = telegram
@@ -60,6 +62,7 @@ class ResidentService:
         self._catalogs = catalogs
         self._pseudonyms = pseudonyms
         self._clock = clock
+        self._after_commit = after_commit  # arms the reminder and expiry of a new report
 
     def fresh_draft(self, current: Draft | None) -> Draft:
         """The draft to keep writing: the current one, unless it was abandoned long ago."""
@@ -135,6 +138,10 @@ class ResidentService:
                 new_public_ref,
             )
             await repo.note_report_sent(pseudonym, now)
+            # With the report, in its transaction: every pending report is sure to be reminded
+            # about and to expire, even if Vigil stops before the card is delivered.
+            for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
+                await repo.set_deadline(report.id, kind, due_at)
             standing = await standing_of(repo, report, now)
         try:
             await self._deliver_card(report, draft, standing)
@@ -147,6 +154,7 @@ class ResidentService:
                     if state is not None:
                         await repo.save_bucket(key, give_back(rule, state, self._clock()))
             raise CardDeliveryFailed() from error
+        self._after_commit()
         return Receipt(report.public_ref, report.id)
 
     async def _deliver_card(self, report: Report, draft: Draft, standing: ReporterStanding) -> None:
@@ -156,7 +164,7 @@ class ResidentService:
         )
         with_photos = replace(report, photo_file_ids=tuple(photo_file_ids))
         text, keyboard = render_card(
-            self._catalogs(self._network.card_language), with_photos, [], [], self._network, standing
+            self._catalogs(self._network.card_language), with_photos, [], [], self._network, reporter=standing
         )
         card_message = await self._telegram.send_text(group, text, keyboard, reply_to=first_photo_message)
         async with self._database.unit_of_work() as repo:

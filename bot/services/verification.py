@@ -1,21 +1,22 @@
 """A verifier presses Confirm or False alarm.
 
-The vote is decided and written in one transaction; only the vote that closed the report
-goes on to publish or to tell the reporter, so concurrent presses publish exactly once.
-Every message that follows is rendered from what is stored, never from what the handler saw.
+The vote is decided and written in one transaction, together with everything it sets off: the
+report's new status, the alert and its expiry deadline, one post per channel, the reporter's
+notice and the card refresh, all as outbox rows, plus the Telegram update id. The dispatcher
+sends them afterwards. So concurrent presses publish exactly once, a crash after the commit
+loses nothing, and a crash before it leaves nothing half done.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.reports import ChannelPost, RecordedVote, Report
+from bot.domain.lifecycle import DeadlineKind, alert_expiry
+from bot.domain.reports import RecordedVote
 from bot.domain.verification import (
     AlreadyVoted,
     NotAVerifier,
@@ -28,10 +29,9 @@ from bot.domain.verification import (
 )
 from bot.i18n import Catalogs
 from bot.network import Network
-from bot.ports import DeliveryError, TelegramPort
-from bot.rendering.alert import render_alert
-from bot.rendering.card import render_card
+from bot.ports import TelegramPort
 from bot.rendering.notices import outcome
+from bot.services import announcements
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.standing import standing_of
 from storage.database import Database
@@ -49,6 +49,7 @@ class VoteOutcome(StrEnum):
     ALREADY_VOTED = "already_voted"
     CLOSED = "closed"
     UNKNOWN_REPORT = "unknown_report"
+    DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class VerificationService:
         catalogs: Catalogs,
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
         self._telegram = telegram
@@ -93,11 +95,13 @@ class VerificationService:
         self._catalogs = catalogs
         self._pseudonyms = pseudonyms
         self._clock = clock
-        # Card edits for one report run one at a time, each rendering the latest stored state,
-        # so a slow edit can never overwrite a newer one with an older tally.
-        self._card_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Wakes the dispatcher and the deadline alarm once the outbox and deadlines have changed.
+        self._after_commit = after_commit
 
-    async def vote(self, *, report_id: int, chat_id: int, user_id: int, display_name: str, kind: VoteKind) -> VoteResult:
+    async def vote(
+        self, *, report_id: int, chat_id: int, user_id: int, display_name: str, kind: VoteKind,
+        update_id: int | None = None,
+    ) -> VoteResult:
         if chat_id != self._network.verifier_group_id:
             return VoteResult(VoteOutcome.NOT_AUTHORIZED)
         voter = Voter(
@@ -105,10 +109,18 @@ class VerificationService:
             pseudonym=self._pseudonyms.of_user(user_id),
             is_verifier=await self._telegram.is_member(self._network.verifier_group_id, user_id),
         )
-        try:
-            async with self._database.unit_of_work() as repo:
+        now = self._clock()
+        # Refusals return from inside the unit of work on purpose: the update id is committed
+        # with them, so a redelivered refused press is not judged (and answered) a second time.
+        async with self._database.unit_of_work() as repo:
+            if update_id is not None and not await repo.claim_update(update_id, now):
+                return VoteResult(VoteOutcome.DUPLICATE)
+            try:
                 report = await repo.report(report_id)
-                votes = await repo.votes(report_id)
+            except ReportNotFound:
+                return VoteResult(VoteOutcome.UNKNOWN_REPORT)
+            votes = await repo.votes(report_id)
+            try:
                 decision = cast_vote(
                     status=report.status,
                     ballots=[v.as_ballot() for v in votes],
@@ -117,22 +129,33 @@ class VerificationService:
                     kind=kind,
                     quorum=self._network.quorum,
                 )
-                now = self._clock()
-                await repo.add_vote(report_id, RecordedVote(user_id, display_name, kind, now))
-                if decision.closed_report:
-                    await repo.set_status(report_id, decision.status, now)
-                    await repo.note_outcome(report.reporter_pseudonym, decision.status)
-        except ReportNotFound:
-            return VoteResult(VoteOutcome.UNKNOWN_REPORT)
-        except NotAVerifier:
-            return VoteResult(VoteOutcome.NOT_AUTHORIZED)
-        except ReporterCannotVote:
-            return VoteResult(VoteOutcome.OWN_REPORT, report.public_ref)
-        except AlreadyVoted as already:
-            return VoteResult(VoteOutcome.ALREADY_VOTED, report.public_ref, already.previous)
-        except ReportClosed:
-            return VoteResult(VoteOutcome.CLOSED, report.public_ref)
-
+            except NotAVerifier:
+                return VoteResult(VoteOutcome.NOT_AUTHORIZED)
+            except ReporterCannotVote:
+                return VoteResult(VoteOutcome.OWN_REPORT, report.public_ref)
+            except AlreadyVoted as already:
+                return VoteResult(VoteOutcome.ALREADY_VOTED, report.public_ref, already.previous)
+            except ReportClosed:
+                return VoteResult(VoteOutcome.CLOSED, report.public_ref)
+            await repo.add_vote(report_id, RecordedVote(user_id, display_name, kind, now))
+            if decision.closed_report:
+                await repo.set_status(report_id, decision.status, now)
+                await repo.note_outcome(report.reporter_pseudonym, decision.status)
+                await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.EXPIRE_REPORT)
+                closed = replace(report, status=decision.status)
+                notice = outcome(self._catalogs(report.reporter_language), closed)
+                if decision.status is ReportStatus.PUBLISHED:
+                    await repo.start_alert(report_id, now)
+                    await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
+                    if not await announcements.post_alert(repo, closed, self._network, self._catalogs, now):
+                        log.error("report %s names neighborhood %r, which the network file no longer has",
+                                  report.public_ref, report.neighborhood_key)
+                    # The reporter will also hear how the alert ends, so their contact stays until then.
+                    await announcements.tell_reporter(repo, closed, notice, now, last=False)
+                else:
+                    await announcements.tell_reporter(repo, closed, notice, now, last=True)
+            await repo.enqueue_card_refresh(report_id, now)
+        self._after_commit()
         results = {ReportStatus.PUBLISHED: VoteOutcome.PUBLISHED, ReportStatus.REJECTED: VoteOutcome.REJECTED}
         return VoteResult(results.get(decision.status, VoteOutcome.COUNTED), report.public_ref, report_id=report_id)
 
@@ -155,67 +178,13 @@ class VerificationService:
         return MuteResult(MuteOutcome.MUTED, until) if mute else MuteResult(MuteOutcome.UNMUTED)
 
     async def carry_out(self, result: VoteResult) -> None:
-        """What a counted vote sets off. Separate from :meth:`vote` so the verifier's button
-        is answered at once, before the slower posting to channels."""
-        if not result.counted or result.report_id is None:
-            return
-        if result.outcome is VoteOutcome.PUBLISHED:
-            await self._publish(result.report_id)
-        await self.refresh_card(result.report_id)
-        if result.outcome in (VoteOutcome.PUBLISHED, VoteOutcome.REJECTED):
-            await self._tell_reporter(result.report_id)
+        """What a counted vote sets off is already in the outbox (written with the vote); this only
+        makes sure the dispatcher is awake. Kept so the handler reads as before: answer, then act."""
+        if result.counted:
+            self._after_commit()
 
     async def refresh_card(self, report_id: int) -> None:
-        async with self._card_locks[report_id]:
-            async with self._database.unit_of_work() as repo:
-                report = await repo.report(report_id)
-                votes = await repo.votes(report_id)
-                posts = await repo.channel_posts(report_id)
-                standing = await standing_of(repo, report, self._clock())
-            if report.card_chat_id is None or report.card_message_id is None:
-                return
-            text, keyboard = render_card(
-                self._catalogs(self._network.card_language), report, votes, posts, self._network, standing
-            )
-            try:
-                await self._telegram.edit_text(report.card_chat_id, report.card_message_id, text, keyboard)
-            except DeliveryError as error:
-                log.error("could not update the card of report %s: %s", report.public_ref, error.reason)
-            if not report.status.is_open and standing.muted_until is None:
-                self._card_locks.pop(report_id, None)
-
-    async def _publish(self, report_id: int) -> None:
-        """Post to every channel of the neighborhood; one channel's refusal does not stop the others."""
+        """Show the report's latest stored state on its card (queued; rendered when sent)."""
         async with self._database.unit_of_work() as repo:
-            report = await repo.report(report_id)
-        neighborhood = self._network.neighborhood(report.neighborhood_key)
-        if neighborhood is None:
-            log.error("report %s names neighborhood %r, which the network file no longer has", report.public_ref, report.neighborhood_key)
-            return
-        for channel in neighborhood.channels:
-            text = render_alert(self._catalogs, report, channel.languages, self._network)
-            try:
-                message_id = await self._telegram.send_text(channel.chat_id, text)
-                post = ChannelPost(channel.chat_id, message_id, None)
-            except DeliveryError as error:
-                log.error("could not post report %s to channel %s: %s", report.public_ref, channel.chat_id, error.reason)
-                post = ChannelPost(channel.chat_id, None, error.reason)
-            async with self._database.unit_of_work() as repo:
-                await repo.record_channel_post(report_id, post, self._clock())
-
-    async def _tell_reporter(self, report_id: int) -> None:
-        """Tell the reporter how it ended, then forget how to reach them."""
-        async with self._database.unit_of_work() as repo:
-            report: Report = await repo.report(report_id)
-            chat_id = await repo.reporter_chat_id(report_id)
-        message = outcome(self._catalogs(report.reporter_language), report)
-        if chat_id is not None and message is not None:
-            try:
-                await self._telegram.send_text(chat_id, message)
-            except DeliveryError as error:
-                # The resident may have blocked the bot; nothing else to do but not keep their chat id.
-                log.info("could not tell the reporter of %s the outcome: %s", report.public_ref, error.reason)
-        async with self._database.unit_of_work() as repo:
-            await repo.forget_reporter_contact(report_id)
-        # Until a checkpoint, the write-ahead log still holds the page that had the chat id.
-        await self._database.checkpoint()
+            await repo.enqueue_card_refresh(report_id, self._clock())
+        self._after_commit()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
 from telegram.ext import BaseRateLimiter
 
 from bot.app import build_application
-from bot.context import VigilApplication
+from bot.context import Services, VigilApplication
 from bot.fake_telegram import FakeTelegram
 from bot.network import Network, parse_network
 from bot.settings import Settings
@@ -36,7 +37,7 @@ def build_world(fake: FakeTelegram) -> None:
     fake.add_channel(DOWNTOWN_CHANNEL, "Downtown Las Cruces Alerts")
 
 
-def make_settings(fake: FakeTelegram, tmp_path: Path) -> Settings:
+def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float = 10.0) -> Settings:
     return Settings(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_BASE_URL=fake.base_url,
@@ -44,8 +45,23 @@ def make_settings(fake: FakeTelegram, tmp_path: Path) -> Settings:
         VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
         VIGIL_NETWORK_FILE=tmp_path / "network.toml",
         VIGIL_SECRET_KEY=SECRET,
+        TELEGRAM_TIMEOUT_SECONDS=telegram_timeout,
         _env_file=None,
     )
+
+
+class TravelClock:
+    """Vigil's clock in time-travel tests: real time plus an offset the test moves forward, so
+    an hour passes in an instant while seconds (retries, back-off) still pass as usual."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, **delta: float) -> None:
+        self._offset += timedelta(**delta)
 
 
 @dataclass
@@ -55,15 +71,39 @@ class Vigil:
     network: Network
     settings: Settings
 
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data.services
+
+    def alarm_rings(self) -> None:
+        """What the JobQueue does when the wall clock reaches a deadline; a time-travel test
+        calls it after moving the clock, instead of waiting real minutes."""
+        self.services.alarm.wake()
+
+    async def outbox_idle(self, timeout: float = 5.0) -> None:
+        """Wait until nothing is left to send (every outbox message settled)."""
+        async def idle() -> bool:
+            async with self.services.database.unit_of_work() as repo:
+                return (await repo.outbox_backlog()).waiting == 0
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not await idle():
+            if loop.time() > deadline:
+                raise AssertionError(f"the outbox was still busy after {timeout}s")
+            await asyncio.sleep(0.02)
+        await self.fake.settled()
+
 
 @asynccontextmanager
 async def running_vigil(
     fake: FakeTelegram, tmp_path: Path, *, network: Network | None = None, clock: Callable[[], datetime] | None = None,
     rate_limiter: BaseRateLimiter | None = None,
+    telegram_timeout: float = 10.0,
 ) -> AsyncIterator[Vigil]:
     """Start Vigil the way run_polling does (post_init included), stop it the same way."""
     network = network or parse_network(network_toml())
-    settings = make_settings(fake, tmp_path)
+    settings = make_settings(fake, tmp_path, telegram_timeout=telegram_timeout)
     application = build_application(
         settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
     )
@@ -77,12 +117,15 @@ async def running_vigil(
         try:
             yield Vigil(fake, application, network, settings)
         finally:
+            # The order of run_polling: stop, post_stop, shutdown, post_shutdown.
             await application.updater.stop()
             await application.stop()
-            if application.post_shutdown is not None:
-                await application.post_shutdown(application)
+            if application.post_stop is not None:
+                await application.post_stop(application)
     finally:
         await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:

@@ -84,6 +84,11 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "confirmed by two verifiers" in text_of(m))
             await fake.wait_for_bot_message(VADO_CHANNEL)
+            # The chat id is kept while the alert is live (the reporter hears how it ends); end it.
+            await fake.wait_until(lambda: "All clear" in str(card_in_group(fake, ref).get("reply_markup")))
+            await Verifier(fake, ANA).presses(card_in_group(fake, ref), "✅ All clear")
+            await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "✅ All clear")
+            await fake.wait_for_bot_message(CANARY_ID, lambda m: "has ended" in text_of(m))
             await fake.settled()
 
             needles = identity_needles()

@@ -1,0 +1,215 @@
+"""The delivery policy of the outbox: when to send again, when to stop, and what "unknown" means.
+
+Pure functions over plain values; the dispatcher (:mod:`bot.services.dispatcher`) does the I/O.
+
+The hard case is a request that may have reached Telegram without Vigil hearing back: a
+timeout after the request was written, a dropped connection, or the bot killed mid-request
+(found at start-up as a row still marked ``sending``). The Bot API offers no way to ask
+"did my message arrive?", so the policy decides per kind of message:
+
+* **Edits** (the verifier card, the ENDED/RETRACTED/EXPIRED banner) are repeated: applying the
+  same edit twice changes nothing.
+* **Channel posts and channel replies** are sent **once more, and only once**: a missing alert or
+  a missing "all clear" can put people in danger, a second copy cannot. So a subscriber may see
+  the same post twice, never three times, and only after such an unconfirmed request; the card
+  says so. The copy Vigil never heard about is not edited later (it has no message id for it).
+* **Notices** (to the reporter, reminders in the verifier group) are **not** sent again: a lost
+  "thank you" or reminder harms nobody, a repeated one only adds noise. They end as ``unknown``.
+
+Everything else is plain: a 429 waits exactly as long as Telegram asked (and does not count as an
+attempt); network errors and 5xx answers, where the request certainly did not produce a message,
+are retried with exponential back-off; a refusal (403, 400, a migrated chat) is final and shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    CHANNEL_POST = "channel_post"
+    CHANNEL_EDIT = "channel_edit"
+    CHANNEL_REPLY = "channel_reply"
+    CARD_EDIT = "card_edit"
+    REPORTER_NOTICE = "reporter_notice"
+    GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
+
+    @property
+    def is_edit(self) -> bool:
+        return self in (MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT)
+
+    @property
+    def is_channel(self) -> bool:
+        return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # a request is (or, after a crash, may have been) on its way
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused, or retries were exhausted
+    UNKNOWN = "unknown"  # may have arrived; the policy forbids another try
+    SKIPPED = "skipped"  # no longer needed (e.g. the post it would edit was never made)
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    RATE_LIMITED = "rate_limited"  # 429: Telegram said when to come back
+    NOT_DELIVERED = "not_delivered"  # network error or 5xx: certainly no message
+    UNCERTAIN = "uncertain"  # timed out after the request left, or the bot died mid-request
+    REFUSED = "refused"  # 403, 400, migrated chat: trying again will not help
+
+
+# How many requests of each kind may produce a message. Two for what subscribers must not miss
+# (hence at most one duplicate), one for notices. Edits are idempotent and not limited here.
+MAX_SENDS: dict[MessageKind, int] = {
+    MessageKind.CHANNEL_POST: 2,
+    MessageKind.CHANNEL_REPLY: 2,
+    MessageKind.REPORTER_NOTICE: 1,
+    MessageKind.GROUP_NOTICE: 1,
+}
+MAX_ATTEMPTS = 25  # with the back-off below, about an hour and a half of Telegram being down
+BACKOFF_FIRST = timedelta(seconds=1)
+BACKOFF_CAP = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s, ... up to five minutes between tries."""
+    if attempts <= 1:
+        return BACKOFF_FIRST
+    return min(BACKOFF_FIRST * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A row's delivery state as the outbox stores it."""
+
+    status: DeliveryStatus
+    attempts: int = 0
+    uncertain_attempts: int = 0
+    retry_at: datetime | None = None
+
+
+def begin_attempt(progress: Progress) -> Progress:
+    """Written (and committed) before the request leaves, so a crash leaves a trace."""
+    if progress.status is not DeliveryStatus.PENDING:
+        raise ValueError(f"cannot send a {progress.status} message")
+    return Progress(DeliveryStatus.SENDING, progress.attempts + 1, progress.uncertain_attempts, None)
+
+
+def after_attempt(
+    kind: MessageKind,
+    progress: Progress,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    retry_after: timedelta | None = None,
+) -> Progress:
+    """The state after one request's outcome. `progress` is the state from :func:`begin_attempt`."""
+    if progress.status is not DeliveryStatus.SENDING:
+        raise ValueError(f"no request is on its way for a {progress.status} message")
+    attempts, uncertain = progress.attempts, progress.uncertain_attempts
+    match outcome:
+        case Outcome.DELIVERED:
+            return Progress(DeliveryStatus.SENT, attempts, uncertain)
+        case Outcome.REFUSED:
+            return Progress(DeliveryStatus.FAILED, attempts, uncertain)
+        case Outcome.RATE_LIMITED:
+            # Telegram did not take the message; waiting is what it asked, not a failure.
+            wait = max(retry_after or BACKOFF_FIRST, BACKOFF_FIRST)
+            return Progress(DeliveryStatus.PENDING, attempts - 1, uncertain, now + wait)
+        case Outcome.UNCERTAIN if not kind.is_edit:
+            uncertain += 1
+            if uncertain >= MAX_SENDS[kind]:
+                return Progress(DeliveryStatus.UNKNOWN, attempts, uncertain)
+            return Progress(DeliveryStatus.PENDING, attempts, uncertain, now + backoff(attempts))
+        case Outcome.UNCERTAIN | Outcome.NOT_DELIVERED:
+            if outcome is Outcome.UNCERTAIN:
+                uncertain += 1  # an edit: repeating it is harmless, but keep count
+            if attempts >= MAX_ATTEMPTS:
+                return Progress(DeliveryStatus.FAILED, attempts, uncertain)
+            return Progress(DeliveryStatus.PENDING, attempts, uncertain, now + backoff(attempts))
+    raise AssertionError(outcome)  # pragma: no cover - every Outcome is matched above
+
+
+def recover_after_crash(kind: MessageKind, progress: Progress, now: datetime) -> Progress:
+    """A row still ``sending`` at start-up: the bot died during its request, so it may have arrived."""
+    return after_attempt(kind, progress, Outcome.UNCERTAIN, now)
+
+
+# --- what the services put in the outbox --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message to reply to or edit: known by its id, or the one another outbox row produced."""
+
+    message_id: int | None = None
+    outbox_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.message_id is None) == (self.outbox_id is None):
+            raise ValueError("a message reference names a message id or an outbox row, not both")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to Telegram, rendered when the state changed.
+
+    A card edit carries no text: the card is rendered from stored state when it is sent, so it
+    always shows the newest tally and the links of posts made since.
+    """
+
+    kind: MessageKind
+    chat_id: int
+    text: str = ""
+    reply_to: MessageRef | None = None
+    edit: MessageRef | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is MessageKind.CARD_EDIT:
+            if self.text or self.reply_to or self.edit:
+                raise ValueError("a card edit is rendered when it is sent")
+            return
+        if not self.text:
+            raise ValueError(f"a {self.kind} needs its text")
+        if self.kind.is_edit != (self.edit is not None):
+            raise ValueError(f"a {self.kind} {'needs' if self.kind.is_edit else 'cannot have'} a message to edit")
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: int
+    report_id: int | None
+    message: Outgoing
+    progress: Progress
+    next_attempt_at: datetime
+    telegram_message_id: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    """A message that could not be delivered (or not confirmed), for the card, /status and logs."""
+
+    outbox_id: int
+    report_id: int | None
+    kind: MessageKind
+    chat_id: int | None  # None for a reporter's private chat, which is not kept
+    status: DeliveryStatus
+    error: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int  # pending or on their way
+    oldest_waiting_since: datetime | None
+    failed: int
+    unknown: int

@@ -1,0 +1,60 @@
+"""/status for the organizers: what is waiting, what is live, what is stuck, what went wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.delivery import Backlog, DeliveryProblem
+from bot.i18n import Html, Translator, escape
+from bot.rendering.labels import local_time
+
+MAX_ERROR_CHARS = 200
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    now: datetime
+    pending_reports: int
+    oldest_pending: datetime | None
+    active_alerts: int
+    backlog: Backlog
+    next_deadline: datetime | None
+    recent_problems: list[DeliveryProblem]
+
+
+def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
+    def when(moment: datetime) -> str:
+        return local_time(tr, moment, zone)
+
+    lines = [tr.gettext("📊 <b>Vigil status</b> — {time}", time=when(status.now)), ""]
+    lines.append(tr.gettext("🔎 Reports waiting for verification: {n}", n=status.pending_reports))
+    if status.oldest_pending is not None:
+        lines.append(tr.gettext("   oldest sent {time}", time=when(status.oldest_pending)))
+    lines.append(tr.gettext("🟢 Active alerts: {n}", n=status.active_alerts))
+    lines.append(tr.gettext("📤 Messages waiting to be sent: {n}", n=status.backlog.waiting))
+    if status.backlog.oldest_waiting_since is not None:
+        lines.append(tr.gettext("   oldest waiting since {time}", time=when(status.backlog.oldest_waiting_since)))
+    lines.append(
+        tr.gettext("⚠️ Messages that failed: {failed}; not confirmed by Telegram: {unknown}",
+                   failed=status.backlog.failed, unknown=status.backlog.unknown)
+    )
+    if status.next_deadline is not None:
+        lines.append(tr.gettext("⏰ Next reminder or expiry: {time}", time=when(status.next_deadline)))
+    lines.append("")
+    if not status.recent_problems:
+        lines.append(tr.gettext("No delivery errors."))
+    else:
+        lines.append(tr.gettext("<b>Last delivery errors:</b>"))
+        for problem in status.recent_problems:
+            # A reporter's chat id is never shown: it is a Telegram account.
+            where = str(problem.chat_id) if problem.chat_id is not None else tr.gettext("a reporter")
+            error = (problem.error or "")[:MAX_ERROR_CHARS]
+            moment = when(problem.at) if problem.at else "?"
+            lines.append(Html(f"• {escape(moment)} — {escape(where)}: {escape(error)}"))
+    return Html("\n".join(lines))
+
+
+def not_an_organizer(tr: Translator) -> Html:
+    return tr.gettext("/status is only for the organizers of this network.")

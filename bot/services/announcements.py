@@ -1,0 +1,85 @@
+"""What a state change tells the world, written to the outbox inside the change's transaction.
+
+Texts are rendered now, in every language of each channel, so what is sent later is exactly
+what was true when the state changed. Edits and replies point at the outbox row of the post
+they belong to; the dispatcher fills in its Telegram message id when it sends them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, QueuedMessage
+from bot.domain.lifecycle import AlertStatus
+from bot.domain.reports import Report
+from bot.i18n import Catalogs, Html
+from bot.languages import Language
+from bot.network import Network
+from bot.rendering.alert import render_alert, render_closed_alert, render_ending_reply, render_still_active
+from storage.repository import Repository
+
+
+def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[Language, ...]:
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    for channel in neighborhood.channels if neighborhood else ():
+        if channel.chat_id == chat_id:
+            return channel.languages
+    # The channel left the network file after publication: speak the network's language.
+    return (network.default_language,)
+
+
+async def post_alert(repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime) -> int:
+    """One post per channel of the neighborhood. Returns how many were queued."""
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    if neighborhood is None:
+        return 0
+    for channel in neighborhood.channels:
+        text = render_alert(catalogs, report, channel.languages, network)
+        await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text), now)
+    return len(neighborhood.channels)
+
+
+async def still_active(repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime) -> None:
+    for post in await _live_posts(repo, report.id):
+        languages = channel_languages(network, report, post.message.chat_id)
+        text = render_still_active(catalogs, report, languages, network, now)
+        await repo.enqueue(report.id, _reply(post.message.chat_id, post.id, text), now)
+
+
+async def alert_closed(
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime,
+    *, status: AlertStatus, last_active_at: datetime,
+) -> None:
+    """Edit every post in place (a banner on top), and reply to it unless the alert merely expired:
+    an expiry is not news worth a notification, an all clear or a retraction is."""
+    for post in await _live_posts(repo, report.id):
+        chat_id = post.message.chat_id
+        languages = channel_languages(network, report, chat_id)
+        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at)
+        await repo.enqueue(
+            report.id, Outgoing(MessageKind.CHANNEL_EDIT, chat_id, banner, edit=MessageRef(outbox_id=post.id)), now
+        )
+        if status is not AlertStatus.EXPIRED:
+            reply = render_ending_reply(catalogs, report, languages, network, status, now)
+            await repo.enqueue(report.id, _reply(chat_id, post.id, reply), now)
+
+
+async def tell_reporter(repo: Repository, report: Report, text: Html | None, now: datetime, *, last: bool) -> None:
+    """Queue a notice to the reporter; after the last one, forget how to reach them."""
+    chat_id = await repo.reporter_chat_id(report.id)
+    if chat_id is not None and text is not None:
+        await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_NOTICE, chat_id, text), now)
+    if last:
+        await repo.forget_reporter_contact(report.id)
+
+
+def _reply(chat_id: int, post_outbox_id: int, text: Html) -> Outgoing:
+    return Outgoing(MessageKind.CHANNEL_REPLY, chat_id, text, reply_to=MessageRef(outbox_id=post_outbox_id))
+
+
+async def _live_posts(repo: Repository, report_id: int) -> list[QueuedMessage]:
+    """Posts that exist or may still come to exist: a refused post has nothing to update."""
+    return [
+        post for post in await repo.channel_post_messages(report_id)
+        if post.progress.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
+    ]

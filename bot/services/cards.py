@@ -1,0 +1,54 @@
+"""The verifier card as it should look now, rendered from stored state when it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.delivery import DeliveryStatus
+from bot.i18n import Catalogs, Html
+from bot.network import Network
+from bot.ports import Keyboard
+from bot.rendering.card import render_card
+from bot.services.standing import standing_of
+from storage.repository import ReportNotFound, Repository
+
+
+@dataclass(frozen=True)
+class CardView:
+    chat_id: int
+    message_id: int
+    text: Html
+    keyboard: Keyboard | None
+
+
+class CardRenderer:
+    def __init__(self, *, catalogs: Catalogs, network: Network, clock: Callable[[], datetime]) -> None:
+        self._catalogs = catalogs
+        self._network = network
+        self._clock = clock
+
+    async def current(self, repo: Repository, report_id: int) -> CardView | None:
+        """None when there is no card to edit (the report is gone, or its card never arrived)."""
+        try:
+            report = await repo.report(report_id)
+        except ReportNotFound:
+            return None
+        if report.card_chat_id is None or report.card_message_id is None:
+            return None
+        problems = [
+            p for p in await repo.delivery_problems(report_id)
+            if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+        ]
+        text, keyboard = render_card(
+            self._catalogs(self._network.card_language),
+            report,
+            await repo.votes(report_id),
+            await repo.channel_posts(report_id),
+            self._network,
+            reporter=await standing_of(repo, report, self._clock()),
+            alert=await repo.alert(report_id),
+            problems=problems,
+        )
+        return CardView(report.card_chat_id, report.card_message_id, text, keyboard)

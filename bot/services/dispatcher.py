@@ -1,0 +1,330 @@
+"""The dispatcher: sends what the outbox holds, once, in order per chat, and records what happened.
+
+Services write messages to the outbox in the same transaction as the state change that caused
+them, then wake the dispatcher. For each message it:
+
+1. commits ``sending`` (one more attempt) *before* the request leaves, so a crash mid-request
+   leaves a trace that start-up recovery treats as "may have arrived";
+2. makes the request through the TelegramPort;
+3. commits the outcome through the policy in :mod:`bot.domain.delivery`, with the Telegram
+   message id it produced, and what follows from it (the channel post on the card, the
+   reporter's chat id forgotten).
+
+Messages to one chat go out in outbox order, one at a time (an edit must not overtake the post it
+edits; a 429 in one chat pauses only that chat). Chats are independent: each has at most one
+request on its way, and a slow or throttled chat (the verifier group at its 20 messages a minute)
+never holds back another chat's alert. The AIORateLimiter inside python-telegram-bot paces the
+requests themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.delivery import (
+    DeliveryStatus,
+    MessageKind,
+    MessageRef,
+    Outcome,
+    Progress,
+    QueuedMessage,
+    after_attempt,
+    begin_attempt,
+    recover_after_crash,
+)
+from bot.domain.reports import ChannelPost
+from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.services.cards import CardRenderer
+from storage.database import Database
+from storage.repository import ReportNotFound, Repository
+
+log = logging.getLogger(__name__)
+
+IDLE_CHECK_SECONDS = 30.0  # look at the outbox at least this often, even without a wake-up
+RESTART_PAUSE_SECONDS = 5.0
+STOP_TIMEOUT_SECONDS = 15.0
+CRASH_NOTE = "Vigil stopped before Telegram answered"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Request:
+    chat_id: int
+    text: str
+    keyboard: Keyboard | None = None
+    reply_to: int | None = None
+    edit: int | None = None
+
+
+@dataclass(frozen=True)
+class _Result:
+    outcome: Outcome
+    message_id: int | None = None
+    error: str | None = None
+    retry_after: timedelta | None = None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        telegram: TelegramPort,
+        cards: CardRenderer,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._database = database
+        self._telegram = telegram
+        self._cards = cards
+        self._clock = clock
+        self._wakeup = asyncio.Event()
+        self._busy: set[int] = set()  # chats with a request on its way
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.recover()
+        self._stopping = False
+        self._task = asyncio.create_task(self._supervise(), name="vigil-dispatcher")
+
+    async def stop(self) -> None:
+        """Start nothing new; let the requests on their way finish (so they are not left in
+        doubt), then stop. What is still queued is sent after the next start."""
+        self._stopping = True
+        self._wakeup.set()
+        tasks = [t for t in (self._task, *self._in_flight) if t is not None]
+        self._task = None
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_SECONDS)
+        for task in late:
+            task.cancel()
+        for task in late:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """Something was committed to the outbox: look now instead of at the next idle check."""
+        self._wakeup.set()
+
+    async def drain(self) -> None:
+        """Send everything that is due now, including what sending it queues (card refreshes)."""
+        while True:
+            started, _ = await self._start_due()
+            if self._in_flight:
+                await asyncio.gather(*list(self._in_flight))
+            elif not started:
+                return
+
+    async def recover(self) -> None:
+        """Messages left ``sending`` by a crash may have arrived: apply the policy, never resend blindly."""
+        now = self._clock()
+        async with self._database.unit_of_work() as repo:
+            for row in await repo.in_doubt():
+                progress = recover_after_crash(row.message.kind, row.progress, now)
+                await repo.save_progress(row.id, progress, now, error=CRASH_NOTE)
+                await self._follow_up(repo, row, progress, None, CRASH_NOTE, now)
+                log.warning(
+                    "%s %s was on its way when Vigil stopped; it may have arrived, so it is now %s",
+                    row.message.kind, await _describe(repo, row), _policy_word(progress),
+                )
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        while not self._stopping:
+            try:
+                await self._run()
+            except Exception:  # noqa: BLE001 - see below
+                # A background task has no error handler to fall back on: if a bug or a database
+                # error escaped, log it and start again rather than silently stop all delivery.
+                log.exception("the dispatcher failed; restarting in %s s", RESTART_PAUSE_SECONDS)
+                await asyncio.sleep(RESTART_PAUSE_SECONDS)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wakeup.clear()
+            _, next_due = await self._start_due()
+            timeout = IDLE_CHECK_SECONDS
+            if next_due is not None:
+                timeout = min(max((next_due - self._clock()).total_seconds(), 0.01), IDLE_CHECK_SECONDS)
+            # Woken by a commit, or by a finished request (its chat's next message may be due).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    async def _start_due(self) -> tuple[int, datetime | None]:
+        """Start the first message of every chat that is free and whose message is due. Returns
+        how many were started and when the next waiting one is due."""
+        async with self._database.unit_of_work() as repo:
+            heads = await repo.outbox_heads()
+        now = self._clock()
+        ready = [h for h in heads if h.progress.status is DeliveryStatus.PENDING and h.message.chat_id not in self._busy]
+        due = [h for h in ready if h.next_attempt_at <= now]
+        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
+        for head in due:
+            if self._stopping:
+                break
+            self._busy.add(head.message.chat_id)
+            task = asyncio.create_task(self._deliver_then_free(head), name=f"vigil-send-{head.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(due), min(later, default=None)
+
+    async def _deliver_then_free(self, head: QueuedMessage) -> None:
+        try:
+            await self._deliver(head)
+        except Exception:  # noqa: BLE001 - see below
+            # Same reason as _supervise: nobody awaits this task. Log it, and keep the chat busy
+            # a moment so a message that fails the same way every time cannot spin the loop.
+            log.exception("sending outbox message %s failed unexpectedly", head.id)
+            await asyncio.sleep(RESTART_PAUSE_SECONDS)
+        finally:
+            self._busy.discard(head.message.chat_id)
+            self._wakeup.set()
+
+    # --- one message -------------------------------------------------------------------------
+
+    async def _deliver(self, head: QueuedMessage) -> None:
+        now = self._clock()
+        async with self._database.unit_of_work() as repo:
+            row = await repo.queued(head.id)
+            if row is None or row.progress.status is not DeliveryStatus.PENDING:
+                return
+            request = await self._prepare(repo, row)
+            if isinstance(request, str):
+                skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
+                await repo.save_progress(row.id, skipped, now)
+                await self._follow_up(repo, row, skipped, None, None, now)
+                log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
+                return
+            sending = begin_attempt(row.progress)
+            await repo.save_progress(row.id, sending, now)
+        result = await self._perform(request)
+        now = self._clock()
+        progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
+        async with self._database.unit_of_work() as repo:
+            await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
+            await self._follow_up(repo, row, progress, result.message_id, result.error, now)
+            if result.outcome is not Outcome.DELIVERED:
+                self._log_problem(row, progress, result, await _describe(repo, row))
+        if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
+            # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
+            await self._database.checkpoint()
+
+    async def _prepare(self, repo: Repository, row: QueuedMessage) -> _Request | str:
+        """The request to make, or why the message is no longer needed."""
+        message = row.message
+        if message.kind is MessageKind.CARD_EDIT:
+            view = await self._cards.current(repo, row.report_id) if row.report_id is not None else None
+            if view is None:
+                return "the report has no card to update"
+            return _Request(view.chat_id, view.text, view.keyboard, edit=view.message_id)
+        edit = await _target(repo, message.edit)
+        if message.edit is not None and edit.message_id is None:
+            return "the message to update was never confirmed by Telegram"
+        reply = await _target(repo, message.reply_to)
+        if message.reply_to is not None and not reply.may_exist:
+            return "the message to reply to was never made"
+        # A reply to a post that may exist but whose id is unknown goes out on its own: the
+        # subscribers must still hear that the alert ended.
+        return _Request(message.chat_id, message.text, reply_to=reply.message_id, edit=edit.message_id)
+
+    async def _perform(self, request: _Request) -> _Result:
+        try:
+            if request.edit is not None:
+                await self._telegram.edit_text(request.chat_id, request.edit, request.text, request.keyboard)
+                return _Result(Outcome.DELIVERED, request.edit)
+            message_id = await self._telegram.send_text(request.chat_id, request.text, reply_to=request.reply_to)
+            return _Result(Outcome.DELIVERED, message_id)
+        except RateLimited as error:
+            return _Result(Outcome.RATE_LIMITED, error=error.reason, retry_after=error.retry_after)
+        except TemporaryFailure as error:
+            return _Result(Outcome.NOT_DELIVERED, error=error.reason)
+        except DeliveryUncertain as error:
+            return _Result(Outcome.UNCERTAIN, error=error.reason)
+        except DeliveryError as error:
+            return _Result(Outcome.REFUSED, error=error.reason)
+
+    async def _follow_up(
+        self, repo: Repository, row: QueuedMessage, progress: Progress, message_id: int | None,
+        error: str | None, now: datetime,
+    ) -> None:
+        """What a settled message changes elsewhere, in the same transaction as its outcome."""
+        kind, status = row.message.kind, progress.status
+        if row.report_id is None or not status.is_final:
+            return
+        if kind is MessageKind.CHANNEL_POST:
+            post = ChannelPost(
+                row.message.chat_id,
+                message_id if status is DeliveryStatus.SENT else None,
+                None if status is DeliveryStatus.SENT else error,
+                maybe_twice=progress.uncertain_attempts > 0,
+            )
+            await repo.record_channel_post(row.report_id, post, now)
+            await repo.enqueue_card_refresh(row.report_id, now)
+        elif kind in (MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY) and status in (
+            DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN
+        ):
+            await repo.enqueue_card_refresh(row.report_id, now)  # the card shows the failure
+        elif kind is MessageKind.REPORTER_NOTICE:
+            await repo.forget_notice_chat(row.id)
+
+    def _log_problem(self, row: QueuedMessage, progress: Progress, result: _Result, what: str) -> None:
+        if progress.status is DeliveryStatus.FAILED:
+            log.error("could not deliver %s %s: %s", row.message.kind, what, result.error)
+        elif progress.status is DeliveryStatus.UNKNOWN:
+            log.error("%s %s was not confirmed by Telegram (%s) and will not be sent again",
+                      row.message.kind, what, result.error)
+        else:
+            log.warning("%s %s: %s; trying again at %s", row.message.kind, what, result.error,
+                        progress.retry_at.isoformat() if progress.retry_at else "once more")
+
+
+@dataclass(frozen=True)
+class _Target:
+    message_id: int | None  # known: reply to it, or edit it
+    may_exist: bool  # false when it certainly does not exist (refused, skipped, gone)
+
+
+async def _target(repo: Repository, ref: MessageRef | None) -> _Target:
+    """The message a reference points at, as far as Vigil knows it."""
+    if ref is None:
+        return _Target(None, False)
+    if ref.message_id is not None:
+        return _Target(ref.message_id, True)
+    assert ref.outbox_id is not None
+    target = await repo.queued(ref.outbox_id)
+    if target is None:
+        return _Target(None, False)
+    if target.progress.status is DeliveryStatus.SENT and target.telegram_message_id is not None:
+        return _Target(target.telegram_message_id, True)
+    return _Target(None, target.progress.status is DeliveryStatus.UNKNOWN)
+
+
+async def _describe(repo: Repository, row: QueuedMessage) -> str:
+    """For the log: the report reference and the chat, but never a reporter's chat id."""
+    reference = "?"
+    if row.report_id is not None:
+        try:
+            reference = (await repo.report(row.report_id)).public_ref
+        except ReportNotFound:
+            pass
+    where = "the reporter" if row.message.kind is MessageKind.REPORTER_NOTICE else f"chat {row.message.chat_id}"
+    return f"of report {reference} to {where}"
+
+
+def _policy_word(progress: Progress) -> str:
+    if progress.status is DeliveryStatus.PENDING:
+        return "sent once more (it may appear twice)" if progress.uncertain_attempts else "retried"
+    return str(progress.status)

@@ -1,0 +1,238 @@
+"""What happens after a report is sent: reminders, expiry, and the alert's life after publication.
+
+Presses on a published alert's card ("Still active", "All clear", "Retract") and deadlines that
+come due are decided by the pure rules in :mod:`bot.domain.lifecycle` inside one transaction,
+which also writes every resulting message to the outbox and records the Telegram update, so a
+crash either keeps all of it or none of it, and a redelivered update changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.lifecycle import (
+    AlertAction,
+    AlertClosed,
+    AlertStatus,
+    AlreadyAsked,
+    Deadline,
+    DeadlineKind,
+    RecordedAlertVote,
+    decide_alert_action,
+    expire_alert,
+    expire_report,
+    is_due,
+    should_remind,
+    still_needed,
+)
+from bot.domain.delivery import MessageKind, MessageRef, Outgoing
+from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus, Voter
+from bot.i18n import Catalogs
+from bot.network import Network
+from bot.ports import TelegramPort
+from bot.rendering.notices import alert_outcome, outcome, reminder
+from bot.services import announcements
+from bot.services.pseudonyms import Pseudonyms
+from storage.database import Database
+from storage.repository import ReportNotFound, Repository
+
+log = logging.getLogger(__name__)
+
+
+class AlertOutcome(StrEnum):
+    EXTENDED = "extended"
+    COUNTED = "counted"
+    ENDED = "ended"
+    RETRACTED = "retracted"
+    NOT_AUTHORIZED = "not_authorized"
+    OWN_REPORT = "own_report"
+    ALREADY_ASKED = "already_asked"
+    CLOSED = "closed"
+    UNKNOWN_REPORT = "unknown_report"
+    DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    outcome: AlertOutcome
+    public_ref: str | None = None
+    previous: AlertAction | None = None
+    active_until: datetime | None = None
+
+    @property
+    def counted(self) -> bool:
+        return self.outcome in (AlertOutcome.EXTENDED, AlertOutcome.COUNTED, AlertOutcome.ENDED, AlertOutcome.RETRACTED)
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        telegram: TelegramPort,
+        network: Network,
+        catalogs: Catalogs,
+        pseudonyms: Pseudonyms,
+        clock: Callable[[], datetime],
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._database = database
+        self._telegram = telegram
+        self._network = network
+        self._catalogs = catalogs
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+        self._after_commit = after_commit
+
+    # --- presses on a published alert ------------------------------------------------------
+
+    async def act(
+        self, *, report_id: int, chat_id: int, user_id: int, display_name: str, action: AlertAction,
+        update_id: int | None = None,
+    ) -> AlertResult:
+        if chat_id != self._network.verifier_group_id:
+            return AlertResult(AlertOutcome.NOT_AUTHORIZED)
+        voter = Voter(
+            user_id=user_id,
+            pseudonym=self._pseudonyms.of_user(user_id),
+            is_verifier=await self._telegram.is_member(self._network.verifier_group_id, user_id),
+        )
+        now = self._clock()
+        async with self._database.unit_of_work() as repo:
+            if update_id is not None and not await repo.claim_update(update_id, now):
+                return AlertResult(AlertOutcome.DUPLICATE)
+            try:
+                report = await repo.report(report_id)
+            except ReportNotFound:
+                return AlertResult(AlertOutcome.UNKNOWN_REPORT)
+            alert = await repo.alert(report_id)
+            if alert is None:
+                return AlertResult(AlertOutcome.CLOSED, report.public_ref)
+            try:
+                decision = decide_alert_action(
+                    status=alert.status,
+                    ballots=[v.as_ballot() for v in alert.votes],
+                    reporter_pseudonym=report.reporter_pseudonym,
+                    voter=voter,
+                    action=action,
+                    quorum=self._network.quorum,
+                    now=now,
+                    timeouts=self._network.timeouts,
+                )
+            except NotAVerifier:
+                return AlertResult(AlertOutcome.NOT_AUTHORIZED)
+            except ReporterCannotVote:
+                return AlertResult(AlertOutcome.OWN_REPORT, report.public_ref)
+            except AlreadyAsked as already:
+                return AlertResult(AlertOutcome.ALREADY_ASKED, report.public_ref, already.previous)
+            except AlertClosed:
+                return AlertResult(AlertOutcome.CLOSED, report.public_ref)
+            await repo.add_alert_vote(report_id, RecordedAlertVote(user_id, display_name, action, now))
+            if decision.active_until is not None:
+                await repo.mark_still_active(report_id, now)
+                await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, decision.active_until)
+                await announcements.still_active(repo, report, self._network, self._catalogs, now)
+            elif decision.closed_alert:
+                await self._close_alert(repo, report_id, decision.status, now, alert.last_active_at)
+            await repo.enqueue_card_refresh(report_id, now)
+        self._after_commit()
+        if decision.active_until is not None:
+            return AlertResult(AlertOutcome.EXTENDED, report.public_ref, active_until=decision.active_until)
+        results = {AlertStatus.ENDED: AlertOutcome.ENDED, AlertStatus.RETRACTED: AlertOutcome.RETRACTED}
+        return AlertResult(results.get(decision.status, AlertOutcome.COUNTED), report.public_ref)
+
+    # --- deadlines ---------------------------------------------------------------------------
+
+    async def fire_due_deadlines(self) -> datetime | None:
+        """Act on every deadline that has come (including those that passed while Vigil was down).
+        Returns when the next one is due. Each runs in its own transaction and re-checks that it
+        is still due, so two alarms at once, or a press at the same moment, cannot act twice."""
+        now = self._clock()
+        async with self._database.unit_of_work() as repo:
+            due = await repo.due_deadlines(now)
+        fired = 0
+        for deadline in due:
+            async with self._database.unit_of_work() as repo:
+                fired += await self._fire(repo, deadline, now)
+        if fired:
+            self._after_commit()
+        async with self._database.unit_of_work() as repo:
+            return await repo.next_deadline()
+
+    async def _fire(self, repo: Repository, deadline: Deadline, now: datetime) -> bool:
+        current = await repo.deadline(deadline.report_id, deadline.kind)
+        if current is None or not is_due(current, now):
+            return False  # handled meanwhile, or moved later by "Still active"
+        await repo.clear_deadlines(deadline.report_id, deadline.kind)
+        report = await repo.report(deadline.report_id)
+        match deadline.kind:
+            case DeadlineKind.REMIND:
+                await self._remind(repo, report.id, now)
+            case DeadlineKind.EXPIRE_REPORT:
+                await self._expire_report(repo, report.id, now)
+            case DeadlineKind.EXPIRE_ALERT:
+                alert = await repo.alert(report.id)
+                if alert is not None and alert.status.is_active:
+                    await self._close_alert(repo, report.id, expire_alert(alert.status), now, alert.last_active_at)
+                    await repo.enqueue_card_refresh(report.id, now)
+        return True
+
+    async def _remind(self, repo: Repository, report_id: int, now: datetime) -> None:
+        report = await repo.report(report_id)
+        expiry = await repo.deadline(report_id, DeadlineKind.EXPIRE_REPORT)
+        if not should_remind(report.status, expiry.due_at if expiry else None, now):
+            return
+        if report.card_chat_id is None or report.card_message_id is None:
+            return
+        votes = await repo.votes(report_id)
+        text = reminder(
+            self._catalogs(self._network.card_language),
+            report,
+            still_needed([v.as_ballot() for v in votes], self._network.quorum),
+            waited=now - report.created_at,
+            expires_at=expiry.due_at if expiry else now,
+            zone=self._network.zone,
+        )
+        await repo.enqueue(
+            report_id,
+            Outgoing(MessageKind.GROUP_NOTICE, report.card_chat_id, text,
+                     reply_to=MessageRef(message_id=report.card_message_id)),
+            now,
+        )
+        log.info("reminded the verifiers of report %s", report.public_ref)
+
+    async def _expire_report(self, repo: Repository, report_id: int, now: datetime) -> None:
+        report = await repo.report(report_id)
+        try:
+            status = expire_report(report.status)
+        except ReportClosed:
+            return
+        await repo.set_status(report_id, status, now)
+        await repo.note_outcome(report.reporter_pseudonym, status)
+        await repo.clear_deadlines(report_id, DeadlineKind.REMIND)
+        closed = replace(report, status=status)
+        await announcements.tell_reporter(
+            repo, closed, outcome(self._catalogs(report.reporter_language), closed), now, last=True
+        )
+        await repo.enqueue_card_refresh(report_id, now)
+        log.info("report %s expired without confirmation", report.public_ref)
+
+    async def _close_alert(
+        self, repo: Repository, report_id: int, status: AlertStatus, now: datetime, last_active_at: datetime
+    ) -> None:
+        """Ended, retracted or expired: mark it, update every post, tell the reporter (the last time)."""
+        report = await repo.report(report_id)
+        if report.status is not ReportStatus.PUBLISHED:
+            return
+        await repo.set_alert_status(report_id, status, now)
+        await repo.clear_deadlines(report_id, DeadlineKind.EXPIRE_ALERT)
+        await announcements.alert_closed(
+            repo, report, self._network, self._catalogs, now, status=status, last_active_at=last_active_at
+        )
+        notice = alert_outcome(self._catalogs(report.reporter_language), report, status)
+        await announcements.tell_reporter(repo, report, notice, now, last=True)
+        log.info("the alert of report %s is %s", report.public_ref, status)

@@ -1,0 +1,38 @@
+"""/status: what organizers need to see to trust that Vigil is working."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.domain.lifecycle import AlertStatus
+from bot.domain.verification import ReportStatus
+from bot.network import Network
+from bot.rendering.status import StatusReport
+from storage.database import Database
+
+RECENT_PROBLEMS = 5
+
+
+class StatusService:
+    def __init__(self, *, database: Database, network: Network, clock: Callable[[], datetime]) -> None:
+        self._database = database
+        self._network = network
+        self._clock = clock
+
+    def is_organizer(self, user_id: int) -> bool:
+        return user_id in self._network.admin_user_ids
+
+    async def snapshot(self) -> StatusReport:
+        async with self._database.unit_of_work() as repo:
+            reports = await repo.count_by_status()
+            alerts = await repo.count_alerts_by_status()
+            return StatusReport(
+                now=self._clock(),
+                pending_reports=reports.get(ReportStatus.PENDING, 0),
+                oldest_pending=await repo.oldest_pending_report(),
+                active_alerts=alerts.get(AlertStatus.ACTIVE, 0),
+                backlog=await repo.outbox_backlog(),
+                next_deadline=await repo.next_deadline(),
+                recent_problems=await repo.delivery_problems(limit=RECENT_PROBLEMS),
+            )

@@ -1,0 +1,26 @@
+"""/status for the network's organizers (admin_user_ids in the network file)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.context import VigilContext
+from bot.languages import match_language
+from bot.rendering.status import not_an_organizer, render_status
+
+
+async def on_status(update: Update, context: VigilContext) -> None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    services = context.services
+    tr = services.catalogs(match_language(user.language_code) or services.network.default_language)
+    # Organizers only, and only where it cannot leak: their private chat or the verifier group.
+    if not services.status.is_organizer(user.id) or (
+        chat.type != "private" and chat.id != services.network.verifier_group_id
+    ):
+        await message.reply_html(not_an_organizer(tr))
+        return
+    status = await services.status.snapshot()
+    await message.reply_text(render_status(tr, status, services.network.zone), parse_mode=ParseMode.HTML)

@@ -1,0 +1,186 @@
+"""SQL for the outbox: messages written with the state change that caused them, sent later.
+
+A mixin of :class:`storage.repository.Repository`, so it is only used inside a unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.delivery import (
+    Backlog,
+    DeliveryProblem,
+    DeliveryStatus,
+    MessageKind,
+    MessageRef,
+    Outgoing,
+    Progress,
+    QueuedMessage,
+)
+from storage.codec import from_text, required_moment, to_text
+
+_OPEN = "('pending', 'sending')"
+
+
+class OutboxQueries:
+    _db: aiosqlite.Connection
+
+    async def enqueue(self, report_id: int | None, message: Outgoing, at: datetime) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (report_id, kind, chat_id, payload, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, str(message.kind), message.chat_id, _encode(message), to_text(at), to_text(at)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def enqueue_card_refresh(self, report_id: int, at: datetime) -> int | None:
+        """Queue a re-render of the report's card, unless one is already waiting (it will show
+        the newest state anyway, because cards are rendered when they are sent)."""
+        async with self._db.execute(
+            "SELECT id FROM outbox WHERE report_id = ? AND kind = 'card_edit' AND status = 'pending'", (report_id,)
+        ) as cursor:
+            waiting = await cursor.fetchone()
+        if waiting is not None:
+            return int(waiting["id"])
+        async with self._db.execute("SELECT card_chat_id FROM reports WHERE id = ?", (report_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None or row["card_chat_id"] is None:
+            return None
+        return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["card_chat_id"])), at)
+
+    async def outbox_heads(self) -> list[QueuedMessage]:
+        """The first unfinished message of every chat: messages to one chat go out in order."""
+        async with self._db.execute(
+            "SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
+            f" WHERE status IN {_OPEN} GROUP BY chat_id) AS head ON head.id = o.id ORDER BY o.id"
+        ) as cursor:
+            return [_queued(row) for row in await cursor.fetchall()]
+
+    async def queued(self, outbox_id: int) -> QueuedMessage | None:
+        async with self._db.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _queued(row) if row else None
+
+    async def in_doubt(self) -> list[QueuedMessage]:
+        """Messages whose request was on its way when the bot stopped without finishing."""
+        async with self._db.execute("SELECT * FROM outbox WHERE status = 'sending' ORDER BY id") as cursor:
+            return [_queued(row) for row in await cursor.fetchall()]
+
+    async def save_progress(
+        self,
+        outbox_id: int,
+        progress: Progress,
+        at: datetime,
+        *,
+        telegram_message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, attempts = ?, uncertain_attempts = ?,"
+            " next_attempt_at = COALESCE(?, next_attempt_at), finished_at = ?,"
+            " telegram_message_id = COALESCE(?, telegram_message_id),"
+            " last_error = COALESCE(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END"
+            " WHERE id = ?",
+            (
+                str(progress.status), progress.attempts, progress.uncertain_attempts,
+                to_text(progress.retry_at) if progress.retry_at else None,
+                to_text(at) if progress.status.is_final else None,
+                telegram_message_id, error, error, to_text(at), outbox_id,
+            ),
+        )
+
+    async def forget_notice_chat(self, outbox_id: int) -> None:
+        """A reporter's chat id is kept only until their notice is done with."""
+        await self._db.execute(
+            "UPDATE outbox SET chat_id = NULL WHERE id = ? AND kind = 'reporter_notice'", (outbox_id,)
+        )
+
+    async def channel_post_messages(self, report_id: int) -> list[QueuedMessage]:
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE report_id = ? AND kind = 'channel_post' ORDER BY id", (report_id,)
+        ) as cursor:
+            return [_queued(row) for row in await cursor.fetchall()]
+
+    async def delivery_problems(self, report_id: int | None = None, *, limit: int = 20) -> list[DeliveryProblem]:
+        """Edits and replies that failed or were never confirmed, and every message that is still
+        being retried after an error (a post's own failure is also kept in channel_posts)."""
+        where = "last_error IS NOT NULL AND status IN ('failed', 'unknown', 'pending')"
+        params: tuple[Any, ...] = ()
+        if report_id is not None:
+            where += " AND report_id = ?"
+            params = (report_id,)
+        async with self._db.execute(
+            f"SELECT * FROM outbox WHERE {where} ORDER BY last_error_at DESC, id DESC LIMIT ?", (*params, limit)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            DeliveryProblem(
+                outbox_id=row["id"],
+                report_id=row["report_id"],
+                kind=MessageKind(row["kind"]),
+                chat_id=None if row["kind"] == "reporter_notice" else row["chat_id"],
+                status=DeliveryStatus(row["status"]),
+                error=row["last_error"],
+                at=from_text(row["last_error_at"]),
+            )
+            for row in rows
+        ]
+
+    async def outbox_backlog(self) -> Backlog:
+        async with self._db.execute(
+            f"SELECT SUM(status IN {_OPEN}) AS waiting, MIN(CASE WHEN status IN {_OPEN} THEN created_at END) AS oldest,"
+            " SUM(status = 'failed') AS failed, SUM(status = 'unknown') AS unknown FROM outbox"
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return Backlog(int(row["waiting"] or 0), from_text(row["oldest"]), int(row["failed"] or 0), int(row["unknown"] or 0))
+
+
+def _encode(message: Outgoing) -> str:
+    data: dict[str, Any] = {}
+    if message.text:
+        data["text"] = message.text
+    if message.reply_to is not None:
+        data["reply_to"] = _encode_ref(message.reply_to)
+    if message.edit is not None:
+        data["edit"] = _encode_ref(message.edit)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _encode_ref(ref: MessageRef) -> dict[str, int]:
+    return {"message_id": ref.message_id} if ref.message_id is not None else {"outbox_id": ref.outbox_id or 0}
+
+
+def _decode_ref(data: dict[str, int] | None) -> MessageRef | None:
+    if data is None:
+        return None
+    return MessageRef(message_id=data.get("message_id"), outbox_id=data.get("outbox_id"))
+
+
+def _queued(row: aiosqlite.Row) -> QueuedMessage:
+    data = json.loads(row["payload"])
+    message = Outgoing(
+        kind=MessageKind(row["kind"]),
+        # 0 stands for a reporter's chat that was already forgotten; such a row is finished.
+        chat_id=row["chat_id"] if row["chat_id"] is not None else 0,
+        text=data.get("text", ""),
+        reply_to=_decode_ref(data.get("reply_to")),
+        edit=_decode_ref(data.get("edit")),
+    )
+    progress = Progress(
+        DeliveryStatus(row["status"]), row["attempts"], row["uncertain_attempts"], from_text(row["next_attempt_at"])
+    )
+    return QueuedMessage(
+        id=row["id"],
+        report_id=row["report_id"],
+        message=message,
+        progress=progress,
+        next_attempt_at=required_moment(row["next_attempt_at"]),
+        telegram_message_id=row["telegram_message_id"],
+        last_error=row["last_error"],
+    )

@@ -1,0 +1,116 @@
+"""The fake Bot API fails the way Telegram fails, and the gateway says what each failure means.
+
+These run a real python-telegram-bot `Bot` over real HTTP against the fake server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.fake_telegram import AbortRequest, FakeTelegram
+from bot.ports import ChatMoved, DeliveryError, DeliveryUncertain, RateLimited, TemporaryFailure
+from bot.telegram_gateway import TelegramGateway
+from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, TOKEN
+
+OLD_GROUP = -4000000001
+NEW_SUPERGROUP = -1004000000001
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegram(token=TOKEN) as server:
+        server.add_channel(CLOVIS_EN_CHANNEL, "Clovis Alerts")
+        server.add_channel(CLOVIS_ES_CHANNEL, "Alertas Clovis")
+        server.add_group(OLD_GROUP, "Clovis neighbours")
+        yield server
+
+
+@pytest.fixture
+async def gateway(fake):
+    request = HTTPXRequest(read_timeout=0.5, connect_timeout=0.5)
+    async with Bot(TOKEN, base_url=fake.base_url, request=request) as bot:
+        yield TelegramGateway(bot)
+
+
+async def test_429_says_how_long_to_wait_and_stores_nothing(fake, gateway):
+    fake.fail_next("sendMessage", retry_after=7)
+    with pytest.raises(RateLimited) as raised:
+        await gateway.send_text(CLOVIS_EN_CHANNEL, "alert")
+    assert raised.value.retry_after == timedelta(seconds=7)
+    assert fake.bot_messages(CLOVIS_EN_CHANNEL) == []
+    await gateway.send_text(CLOVIS_EN_CHANNEL, "alert")  # only the next call failed
+    assert len(fake.bot_messages(CLOVIS_EN_CHANNEL)) == 1
+
+
+async def test_a_500_is_temporary_and_stores_nothing(fake, gateway):
+    fake.fail_next("sendMessage", error_code=500, times=2)
+    for _ in range(2):
+        with pytest.raises(TemporaryFailure):
+            await gateway.send_text(CLOVIS_EN_CHANNEL, "alert")
+    assert fake.bot_messages(CLOVIS_EN_CHANNEL) == []
+
+
+async def test_a_timeout_after_storing_is_uncertain_and_the_message_exists(fake, gateway):
+    fake.time_out_after_storing("sendMessage", seconds=1.0, chat_id=CLOVIS_EN_CHANNEL)
+    with pytest.raises(DeliveryUncertain):
+        await gateway.send_text(CLOVIS_EN_CHANNEL, "alert")
+    assert [m["text"] for m in fake.bot_messages(CLOVIS_EN_CHANNEL)] == ["alert"]
+    # other chats are not delayed
+    await gateway.send_text(CLOVIS_ES_CHANNEL, "alerta")
+
+
+async def test_a_channel_that_removed_the_bot_refuses_for_good(fake, gateway):
+    fake.set_bot_rights(CLOVIS_ES_CHANNEL, is_admin=False)
+    with pytest.raises(DeliveryError) as raised:
+        await gateway.send_text(CLOVIS_ES_CHANNEL, "alerta")
+    assert type(raised.value) is DeliveryError and "not a member of the channel" in raised.value.reason
+
+
+async def test_a_migrated_group_names_its_new_id(fake, gateway):
+    fake.migrate_chat(OLD_GROUP, NEW_SUPERGROUP)
+    with pytest.raises(ChatMoved) as raised:
+        await gateway.send_text(OLD_GROUP, "alert")
+    assert raised.value.new_chat_id == NEW_SUPERGROUP
+
+
+async def test_an_unreachable_server_is_temporary():
+    server = FakeTelegram(token=TOKEN)
+    await server.start()
+    request = HTTPXRequest(connect_timeout=0.5)
+    async with Bot(TOKEN, base_url=server.base_url, request=request) as bot:
+        await server.stop()  # Telegram unreachable: nothing listens on the port any more
+        with pytest.raises(TemporaryFailure):
+            await TelegramGateway(bot).send_text(CLOVIS_EN_CHANNEL, "alert")
+
+
+async def test_hooks_see_requests_before_and_after_telegram_acts(fake, gateway):
+    seen: list[tuple[str, str, int]] = []
+
+    async def before(method, params):
+        seen.append(("before", method, len(fake.bot_messages(CLOVIS_EN_CHANNEL))))
+        if params.get("text") == "drop me":
+            raise AbortRequest()
+
+    async def after(method, params):
+        seen.append(("after", method, len(fake.bot_messages(CLOVIS_EN_CHANNEL))))
+
+    fake.before_call(before)
+    fake.after_call(after)
+    await gateway.send_text(CLOVIS_EN_CHANNEL, "alert")
+    assert seen == [("before", "sendMessage", 0), ("after", "sendMessage", 1)]
+    with pytest.raises(TemporaryFailure):
+        await gateway.send_text(CLOVIS_EN_CHANNEL, "drop me")
+    assert len(fake.bot_messages(CLOVIS_EN_CHANNEL)) == 1
+
+
+async def test_call_times_are_recorded_per_method(fake, gateway):
+    await gateway.send_text(CLOVIS_EN_CHANNEL, "one")
+    await asyncio.sleep(0.05)
+    await gateway.send_text(CLOVIS_EN_CHANNEL, "two")
+    first, second = fake.call_times("sendMessage")
+    assert second - first >= 0.05

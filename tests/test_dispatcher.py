@@ -1,0 +1,220 @@
+"""The dispatcher with a hand-written Telegram port: order, retries, doubts and crashes, no network."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, Progress, begin_attempt
+from bot.domain.reports import new_public_ref
+from bot.domain.verification import ReportStatus
+from bot.i18n import Catalogs
+from bot.network import parse_network
+from bot.ports import DeliveryError, DeliveryUncertain, RateLimited, TemporaryFailure
+from bot.services.cards import CardRenderer
+from bot.services.dispatcher import Dispatcher
+from storage.database import Database
+from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, TOM, VERIFIER_GROUP, network_toml
+from tests.test_storage import clovis_report
+
+START = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class ScriptedPort:
+    """Each chat answers from its script (an exception to raise, or None to deliver) then delivers."""
+
+    def __init__(self) -> None:
+        self.script: dict[int, list[Exception | None]] = {}
+        self.delivered: list[tuple[str, int, str, int | None]] = []  # (what, chat, text, target)
+        self.gates: dict[int, asyncio.Event] = {}
+        self.next_id = 100
+
+    async def _answer(self, chat_id: int) -> None:
+        if chat_id in self.gates:
+            await self.gates[chat_id].wait()
+        queue = self.script.get(chat_id, [])
+        if queue and (problem := queue.pop(0)) is not None:
+            raise problem
+
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None) -> int:
+        await self._answer(chat_id)
+        self.next_id += 1
+        self.delivered.append(("send", chat_id, html, reply_to))
+        return self.next_id
+
+    async def edit_text(self, chat_id, message_id, html, keyboard=None) -> None:
+        await self._answer(chat_id)
+        self.delivered.append(("edit", chat_id, html, message_id))
+
+    def to(self, chat_id: int) -> list[tuple[str, str, int | None]]:
+        return [(what, text, target) for what, chat, text, target in self.delivered if chat == chat_id]
+
+
+@pytest.fixture
+async def setup(tmp_path):
+    database = await Database.open(tmp_path / "vigil.sqlite3")
+    async with database.unit_of_work() as repo:
+        report = await repo.add_report(clovis_report(), new_public_ref)
+        await repo.attach_card(report.id, VERIFIER_GROUP, 42, [])
+        await repo.set_status(report.id, ReportStatus.PUBLISHED, START)  # its posts are what is sent here
+        await repo.start_alert(report.id, START)
+    port, clock = ScriptedPort(), Clock()
+    network = parse_network(network_toml())
+    dispatcher = Dispatcher(database=database, telegram=port, clock=clock,
+                            cards=CardRenderer(catalogs=Catalogs.load(), network=network, clock=lambda: START))
+    yield database, dispatcher, port, clock, report.id
+    await dispatcher.stop()
+    await database.close()
+
+
+async def enqueue(database: Database, report_id: int, message: Outgoing) -> int:
+    async with database.unit_of_work() as repo:
+        return await repo.enqueue(report_id, message, START)
+
+
+async def row(database: Database, outbox_id: int):
+    async with database.unit_of_work() as repo:
+        return await repo.queued(outbox_id)
+
+
+def post(chat: int, text: str = "alert") -> Outgoing:
+    return Outgoing(MessageKind.CHANNEL_POST, chat, text)
+
+
+async def test_an_edit_and_a_reply_follow_their_post_and_use_its_message_id(setup):
+    database, dispatcher, port, _, report_id = setup
+    first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED",
+                                                edit=MessageRef(outbox_id=first)))
+    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear",
+                                                reply_to=MessageRef(outbox_id=first)))
+    await dispatcher.drain()
+    (sent, edited, replied) = port.to(CLOVIS_EN_CHANNEL)
+    message_id = (await row(database, first)).telegram_message_id
+    assert sent == ("send", "alert", None)
+    assert edited == ("edit", "ENDED", message_id) and replied == ("send", "all clear", message_id)
+    async with database.unit_of_work() as repo:
+        (recorded,) = await repo.channel_posts(report_id)
+    assert recorded.message_id == message_id and not recorded.maybe_twice
+    assert port.to(VERIFIER_GROUP)[0][0] == "edit"  # the card was refreshed to link the post
+
+
+async def test_a_slow_chat_does_not_hold_back_another_chat(setup):
+    database, dispatcher, port, _, report_id = setup
+    port.gates[CLOVIS_ES_CHANNEL] = asyncio.Event()  # e.g. throttled, or Telegram slow to answer
+    await enqueue(database, report_id, post(CLOVIS_ES_CHANNEL, "alerta"))
+    await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL, "first"))
+    await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL, "second"))
+    await dispatcher.start()
+    dispatcher.wake()
+    for _ in range(200):
+        if len(port.to(CLOVIS_EN_CHANNEL)) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert [text for _, text, _ in port.to(CLOVIS_EN_CHANNEL)] == ["first", "second"]
+    assert port.to(CLOVIS_ES_CHANNEL) == []
+    port.gates[CLOVIS_ES_CHANNEL].set()
+    await dispatcher.stop()  # lets the request on its way finish
+    assert [text for _, text, _ in port.to(CLOVIS_ES_CHANNEL)] == ["alerta"]
+
+
+async def test_a_429_waits_its_retry_after_before_the_next_try(setup):
+    database, dispatcher, port, clock, report_id = setup
+    port.script[CLOVIS_EN_CHANNEL] = [RateLimited(CLOVIS_EN_CHANNEL, "Too Many Requests", timedelta(seconds=30))]
+    queued = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    await dispatcher.drain()
+    assert port.to(CLOVIS_EN_CHANNEL) == []
+    waiting = await row(database, queued)
+    assert waiting.progress.status is DeliveryStatus.PENDING and waiting.next_attempt_at == START + timedelta(seconds=30)
+    clock.now += timedelta(seconds=29)
+    await dispatcher.drain()
+    assert port.to(CLOVIS_EN_CHANNEL) == []
+    clock.now += timedelta(seconds=1)
+    await dispatcher.drain()
+    assert len(port.to(CLOVIS_EN_CHANNEL)) == 1
+
+
+async def test_temporary_failures_are_retried_and_refusals_are_final_and_shown(setup):
+    database, dispatcher, port, clock, report_id = setup
+    port.script[CLOVIS_EN_CHANNEL] = [TemporaryFailure(CLOVIS_EN_CHANNEL, "Bad Gateway")]
+    port.script[CLOVIS_ES_CHANNEL] = [DeliveryError(CLOVIS_ES_CHANNEL, "Forbidden: bot was kicked")]
+    en = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    es = await enqueue(database, report_id, post(CLOVIS_ES_CHANNEL))
+    await dispatcher.drain()
+    clock.now += timedelta(seconds=1)
+    await dispatcher.drain()
+    delivered = (await row(database, en)).progress
+    assert (delivered.status, delivered.attempts, delivered.uncertain_attempts) == (DeliveryStatus.SENT, 2, 0)
+    refused = await row(database, es)
+    assert refused.progress.status is DeliveryStatus.FAILED and refused.last_error == "Forbidden: bot was kicked"
+    card_html = port.to(VERIFIER_GROUP)[-1][1]
+    assert "Could not post to channel" in card_html and "Forbidden: bot was kicked" in card_html
+
+
+async def test_an_unconfirmed_post_is_sent_once_more_and_never_a_third_time(setup):
+    database, dispatcher, port, clock, report_id = setup
+    port.script[CLOVIS_EN_CHANNEL] = [DeliveryUncertain(CLOVIS_EN_CHANNEL, "Timed out")] * 2
+    queued = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    await dispatcher.drain()
+    clock.now += timedelta(minutes=1)
+    await dispatcher.drain()
+    clock.now += timedelta(minutes=1)
+    await dispatcher.drain()
+    final = await row(database, queued)
+    assert final.progress.status is DeliveryStatus.UNKNOWN and final.progress.attempts == 2
+    async with database.unit_of_work() as repo:
+        (recorded,) = await repo.channel_posts(report_id)
+    assert recorded.message_id is None and recorded.maybe_twice
+    assert "did not confirm the post" in port.to(VERIFIER_GROUP)[-1][1]
+
+
+async def test_a_reply_to_an_unconfirmed_post_goes_out_alone_and_its_edit_is_skipped(setup):
+    database, dispatcher, port, clock, report_id = setup
+    port.script[CLOVIS_EN_CHANNEL] = [DeliveryUncertain(CLOVIS_EN_CHANNEL, "Timed out")] * 2
+    first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    edit = await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED",
+                                                       edit=MessageRef(outbox_id=first)))
+    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear",
+                                                reply_to=MessageRef(outbox_id=first)))
+    for _ in range(3):
+        await dispatcher.drain()
+        clock.now += timedelta(minutes=1)
+    assert (await row(database, edit)).progress.status is DeliveryStatus.SKIPPED
+    assert port.to(CLOVIS_EN_CHANNEL) == [("send", "all clear", None)]  # subscribers still hear it
+
+
+async def test_a_message_left_sending_by_a_crash_follows_the_policy_at_start(setup):
+    database, dispatcher, port, _, report_id = setup
+    in_doubt = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    notice = await enqueue(database, report_id, Outgoing(MessageKind.REPORTER_NOTICE, TOM, "confirmed"))
+    async with database.unit_of_work() as repo:  # what a kill -9 mid-request leaves behind
+        for outbox_id in (in_doubt, notice):
+            await repo.save_progress(outbox_id, begin_attempt(Progress(DeliveryStatus.PENDING)), START)
+    await dispatcher.recover()
+    assert (await row(database, notice)).progress.status is DeliveryStatus.UNKNOWN
+    assert (await row(database, notice)).message.chat_id == 0  # the reporter's chat id is not kept
+    resend = await row(database, in_doubt)
+    assert resend.progress.status is DeliveryStatus.PENDING and resend.progress.uncertain_attempts == 1
+    assert "stopped before Telegram answered" in resend.last_error
+
+
+async def test_an_unconfirmed_card_edit_is_simply_repeated(setup):
+    database, dispatcher, port, clock, report_id = setup
+    port.script[VERIFIER_GROUP] = [DeliveryUncertain(VERIFIER_GROUP, "Timed out")]
+    async with database.unit_of_work() as repo:
+        card = await repo.enqueue_card_refresh(report_id, START)
+    await dispatcher.drain()
+    clock.now += timedelta(seconds=1)
+    await dispatcher.drain()
+    assert (await row(database, card)).progress.status is DeliveryStatus.SENT
+    assert [what for what, _, _ in port.to(VERIFIER_GROUP)] == ["edit"]

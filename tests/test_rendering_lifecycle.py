@@ -1,0 +1,56 @@
+"""Messages of the alert's later life: in every language, within Telegram's limits, original kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain.indicators import Indicator
+from bot.domain.lifecycle import AlertStatus, StillNeeded
+from bot.domain.reports import Report
+from bot.domain.verification import ReportStatus
+from bot.fake_telegram.html_text import parse_html
+from bot.i18n import Catalogs
+from bot.network import parse_network
+from bot.rendering.alert import render_alert, render_closed_alert, render_ending_reply, render_still_active
+from bot.rendering.notices import reminder
+from bot.text_length import utf16_length
+from tests.sample_network import network_toml
+
+NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
+NETWORK = parse_network(network_toml())
+CATALOGS = Catalogs.load()
+
+
+def vado_report(description: str = "White bus and two vans in the Walmart parking lot in Vado") -> Report:
+    return Report(7, "R-7F3K", "pseudonym", "vado", tuple(Indicator), description, "es", ReportStatus.PUBLISHED,
+                  NOW, NOW, -1001000000001, 12, ())
+
+
+@pytest.mark.parametrize("status", [AlertStatus.ENDED, AlertStatus.RETRACTED, AlertStatus.EXPIRED])
+def test_the_longest_edited_post_fits_in_one_telegram_message(status):
+    report = vado_report("🚨" * 400)  # 800 UTF-16 units, the most a resident can write
+    text, _ = parse_html(render_closed_alert(CATALOGS, report, ("es", "en"), NETWORK, status, NOW, NOW))
+    assert utf16_length(text) <= 4096
+
+
+def test_an_edited_post_has_a_banner_per_language_on_top_and_the_original_below():
+    report = vado_report()
+    edited = render_closed_alert(CATALOGS, report, ("es", "en"), NETWORK, AlertStatus.ENDED, NOW, NOW)
+    assert edited.index("TERMINADA") < edited.index("ENDED") < edited.index("Alerta confirmada")
+    assert edited.endswith(render_alert(CATALOGS, report, ("es", "en"), NETWORK))
+
+
+def test_updates_are_written_in_each_language_of_the_channel():
+    report = vado_report()
+    still = render_still_active(CATALOGS, report, ("en",), NETWORK, NOW)
+    assert "Still active" in still and "Sigue activo" not in still
+    both = render_ending_reply(CATALOGS, report, ("es", "en"), NETWORK, AlertStatus.RETRACTED, NOW)
+    assert both.index("Retirada") < both.index("Retracted")
+
+
+def test_a_reminder_says_what_is_still_needed_in_the_card_language():
+    text = reminder(CATALOGS("es"), vado_report(), StillNeeded(confirmations=1, false_alarms=2),
+                    waited=NOW - NOW.replace(minute=0), expires_at=NOW, zone=NETWORK.zone)
+    assert "lleva 5 minutos" in text and "1 confirmación más" in text and "2 votos más de falsa alarma" in text
