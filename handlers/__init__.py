@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import general, privacy, reporting, verifying
-from handlers import admin, general, lifecycle, reporting, verifying
+from handlers import admin, general, lifecycle, privacy, reporting, verifying
 from handlers.errors import on_error
 
 

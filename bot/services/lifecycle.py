@@ -30,13 +30,14 @@ from bot.domain.lifecycle import (
     still_needed,
 )
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus, Voter
+from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus
 from bot.i18n import Catalogs
 from bot.network import Network
 from bot.ports import TelegramPort
 from bot.rendering.notices import alert_outcome, outcome, reminder
 from bot.services import announcements
 from bot.services.pseudonyms import Pseudonyms
+from bot.services.voters import voter_in_group
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -96,11 +97,7 @@ class LifecycleService:
     ) -> AlertResult:
         if chat_id != self._network.verifier_group_id:
             return AlertResult(AlertOutcome.NOT_AUTHORIZED)
-        voter = Voter(
-            user_id=user_id,
-            pseudonym=self._pseudonyms.of_user(user_id),
-            is_verifier=await self._telegram.is_member(self._network.verifier_group_id, user_id),
-        )
+        voter = await voter_in_group(self._telegram, self._network, self._pseudonyms, user_id)
         now = self._clock()
         async with self._database.unit_of_work() as repo:
             if update_id is not None and not await repo.claim_update(update_id, now):

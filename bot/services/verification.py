@@ -23,7 +23,6 @@ from bot.domain.verification import (
     ReportClosed,
     ReporterCannotVote,
     ReportStatus,
-    Voter,
     VoteKind,
     cast_vote,
 )
@@ -33,7 +32,7 @@ from bot.ports import TelegramPort
 from bot.rendering.notices import outcome
 from bot.services import announcements
 from bot.services.pseudonyms import Pseudonyms
-from bot.services.standing import standing_of
+from bot.services.voters import voter_in_group
 from storage.database import Database
 from storage.repository import ReportNotFound
 
@@ -104,11 +103,7 @@ class VerificationService:
     ) -> VoteResult:
         if chat_id != self._network.verifier_group_id:
             return VoteResult(VoteOutcome.NOT_AUTHORIZED)
-        voter = Voter(
-            user_id=user_id,
-            pseudonym=self._pseudonyms.of_user(user_id),
-            is_verifier=await self._telegram.is_member(self._network.verifier_group_id, user_id),
-        )
+        voter = await voter_in_group(self._telegram, self._network, self._pseudonyms, user_id)
         now = self._clock()
         # Refusals return from inside the unit of work on purpose: the update id is committed
         # with them, so a redelivered refused press is not judged (and answered) a second time.

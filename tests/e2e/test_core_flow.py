@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
-
 from tests.e2e.harness import (
     ANA,
     CLOVIS_EN_CHANNEL,
@@ -165,7 +163,6 @@ async def test_a_file_that_is_not_an_image_is_refused_and_the_bot_keeps_working(
 
 
 async def test_location_suggests_the_neighborhood_and_is_not_kept(vigil, fake):
-    tom = Resident(fake, TOM)
     fake.user_sends_location(TOM, 32.1120, -106.6630)
     await fake.wait_for_bot_message(TOM, lambda m: "Based on your location" in text_of(m))
     panel = await fake.wait_for_bot_message(TOM, lambda m: "not sent yet" in text_of(m))
