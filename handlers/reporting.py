@@ -177,13 +177,9 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
             show_alert=True,
         )
         return
-    except AlreadyReportedHere as waiting:
+    except (AlreadyReportedHere, TooManyReports) as refusal:
         await query.answer()
-        await query.message.reply_html(limit_notice(tr, waiting, context.services.network))
-        return
-    except TooManyReports as limited:
-        await query.answer()
-        await query.message.reply_html(limit_notice(tr, limited, context.services.network))
+        await query.message.reply_html(limit_notice(tr, refusal, context.services.network))
         return
     context.session.draft = None
     await query.answer()

@@ -167,9 +167,11 @@ class VerificationService:
                     await repo.mute(report.reporter_pseudonym, until, now)
                 else:
                     await repo.unmute(report.reporter_pseudonym)
+                # The card update goes to the outbox with the change, like every other state change.
+                await repo.enqueue_card_refresh(report_id, now)
         except ReportNotFound:
             return MuteResult(MuteOutcome.UNKNOWN_REPORT)
-        await self.refresh_card(report_id)
+        self._after_commit()
         return MuteResult(MuteOutcome.MUTED, until) if mute else MuteResult(MuteOutcome.UNMUTED)
 
     async def carry_out(self, result: VoteResult) -> None:
@@ -178,8 +180,3 @@ class VerificationService:
         if result.counted:
             self._after_commit()
 
-    async def refresh_card(self, report_id: int) -> None:
-        """Show the report's latest stored state on its card (queued; rendered when sent)."""
-        async with self._database.unit_of_work() as repo:
-            await repo.enqueue_card_refresh(report_id, self._clock())
-        self._after_commit()
