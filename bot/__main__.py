@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
-from telegram import Update
-
 from bot.app import build_application
 from bot.errors import ConfigurationError
 from bot.logging_setup import configure_logging, token_secrets
 from bot.network import load_network
+from bot.runner import run
 from bot.settings import load_settings
 
 
@@ -24,7 +23,7 @@ def main() -> int:
         configure_logging(secrets=token_secrets(settings.telegram_bot_token.get_secret_value()))
         network = load_network(settings.network_file)
         application = build_application(settings, network)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        run(application)
     except ConfigurationError as problem:
         print(f"Vigil did not start.\n{problem}", file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.context import Services, VigilApplication
 from bot.fake_telegram import FakeTelegram
 from bot.network import Network, parse_network
+from bot.runner import running
 from bot.settings import Settings
 
 from tests.sample_network import ANA, LUIS, MARTA, OTHER_GROUP, ROSA, STRANGER, TOM, VERIFIER_GROUP, VADO_CHANNEL, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, DOWNTOWN_CHANNEL, TOKEN, SECRET, network_toml
@@ -101,31 +102,14 @@ async def running_vigil(
     rate_limiter: BaseRateLimiter | None = None,
     telegram_timeout: float = 10.0,
 ) -> AsyncIterator[Vigil]:
-    """Start Vigil the way run_polling does (post_init included), stop it the same way."""
+    """Start Vigil as `vigil run` does (bot.runner), stop it the same way."""
     network = network or parse_network(network_toml())
     settings = make_settings(fake, tmp_path, telegram_timeout=telegram_timeout)
     application = build_application(
         settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
     )
-    await application.initialize()
-    try:
-        assert application.post_init is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        await application.start()
-        try:
-            yield Vigil(fake, application, network, settings)
-        finally:
-            # The order of run_polling: stop, post_stop, shutdown, post_shutdown.
-            await application.updater.stop()
-            await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+    async with running(application, poll_timeout=1):
+        yield Vigil(fake, application, network, settings)
 
 
 def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:
