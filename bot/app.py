@@ -15,6 +15,7 @@ from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
+from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import MessageRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
@@ -133,6 +134,10 @@ def build_application(
         # the request; the dispatcher honours retry_after itself, pausing only that chat's queue,
         # so a request never sits "sending" for half a minute (a crash then would leave it in doubt).
         .rate_limiter(rate_limiter or MessageRateLimiter(max_retries=0))
+        # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
+        # in order within a chat, and an update is confirmed to Telegram only once handled.
+        .concurrent_updates(ChatOrderedProcessor(PendingUpdates()))
+        .updater(None)
         .post_init(start_services)
         .post_stop(stop_sending)
         .post_shutdown(stop_services)

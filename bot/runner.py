@@ -1,8 +1,10 @@
 """Running Vigil: the one way the bot is started and stopped, for `vigil run`, the sandbox and tests.
 
-:func:`running` starts the Application the way ``run_polling`` does (initialize, post_init,
-polling, start) and stops it in the same order (stop polling, stop, post_stop, shutdown,
-post_shutdown). :func:`run` wraps it for the command line and stops on SIGINT or SIGTERM.
+:func:`running` starts the Application as ``run_polling`` would, but with Vigil's own polling
+loop (:mod:`bot.pipeline`) instead of python-telegram-bot's Updater, so that Telegram hears an
+update is done only after it was handled. It stops in the same order as ``run_polling``: stop
+fetching, let every fetched update finish (Application.stop), confirm them to Telegram, post_stop,
+shutdown, post_shutdown. :func:`run` wraps it for the command line and stops on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -15,25 +17,35 @@ from contextlib import asynccontextmanager, suppress
 from telegram import Update
 
 from bot.context import VigilApplication
+from bot.pipeline import ChatOrderedProcessor, Poller
+
+DEFAULT_POLL_TIMEOUT = 10  # seconds Telegram may hold a getUpdates when there is nothing new
 
 
 @asynccontextmanager
-async def running(application: VigilApplication, *, poll_timeout: int = 10) -> AsyncIterator[VigilApplication]:
+async def running(
+    application: VigilApplication, *, poll_timeout: int = DEFAULT_POLL_TIMEOUT
+) -> AsyncIterator[VigilApplication]:
     """Vigil handling updates until the block ends."""
+    processor = application.update_processor
+    if not isinstance(processor, ChatOrderedProcessor):
+        raise TypeError("build the application with bot.app.build_application: it needs Vigil's update processor")
     await application.initialize()
     try:
         if application.post_init is not None:
             await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        poller = Poller(
+            application.bot, processor.pending, application.update_queue.put,
+            poll_timeout=poll_timeout, allowed_updates=Update.ALL_TYPES,
         )
         await application.start()
+        await poller.start()
         try:
             yield application
         finally:
-            await application.updater.stop()
-            await application.stop()
+            await poller.stop()
+            await application.stop()  # waits until every fetched update was handled
+            await poller.confirm()
             if application.post_stop is not None:
                 await application.post_stop(application)
     finally:
