@@ -16,7 +16,7 @@ from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
-from bot.rate_limits import MessageRateLimiter
+from bot.rate_limits import PriorityRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
@@ -129,11 +129,11 @@ def build_application(
         # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
-        # AIORateLimiter keeps every message within Telegram's flood limits (see bot/rate_limits.py
-        # for why reads are exempt). max_retries=0: after a 429 the limiter does not sleep inside
-        # the request; the dispatcher honours retry_after itself, pausing only that chat's queue,
-        # so a request never sits "sending" for half a minute (a crash then would leave it in doubt).
-        .rate_limiter(rate_limiter or MessageRateLimiter(max_retries=0))
+        # Telegram's flood limits, alerts first (bot/rate_limits.py; reads are exempt). A 429 is not
+        # retried inside the request: the dispatcher honours retry_after itself, pausing only that
+        # chat's queue, so a request never sits "sending" for half a minute (a crash then would
+        # leave it in doubt).
+        .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
         .concurrent_updates(ChatOrderedProcessor(PendingUpdates()))

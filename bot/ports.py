@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot.domain.delivery import Priority
+
 
 @dataclass(frozen=True)
 class Button:
@@ -69,17 +71,25 @@ class ChatMoved(DeliveryError):
 class TelegramPort(Protocol):
     async def download(self, file_id: str) -> bytes: ...
 
+    # `priority` says whose turn it is when Telegram's budget is contended (bot/rate_limits.py).
+
     async def send_text(
-        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None
+        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
     ) -> int:
         """Send and return the new message id."""
         ...
 
-    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+    async def send_photos(
+        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+    ) -> tuple[int, list[str]]:
         """Upload cleaned photos (an album when several); return the first message id and the file ids."""
         ...
 
-    async def edit_text(self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None) -> None:
+    async def edit_text(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,
+        priority: Priority = Priority.RESIDENT,
+    ) -> None:
         """Replace a message's text and buttons; an edit that changes nothing is not an error."""
         ...
 

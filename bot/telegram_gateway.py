@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from datetime import timedelta
 
 import httpx
@@ -17,8 +18,10 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
+from telegram.ext import ExtBot
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.domain.delivery import Priority
 from bot.ports import (
     ChatAccess,
     ChatMoved,
@@ -75,6 +78,10 @@ class TelegramGateway:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
+    def _priority(self, priority: Priority) -> dict[str, Any]:
+        """The application's ExtBot hands rate_limit_args to the rate limiter; a plain Bot has none."""
+        return {"rate_limit_args": int(priority)} if isinstance(self._bot, ExtBot) else {}
+
     async def download(self, file_id: str) -> bytes:
         try:
             file = await self._bot.get_file(file_id)
@@ -83,7 +90,8 @@ class TelegramGateway:
             raise DeliveryError(0, error.message) from error
 
     async def send_text(
-        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None
+        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
     ) -> int:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         try:
@@ -93,26 +101,35 @@ class TelegramGateway:
                 parse_mode=ParseMode.HTML,
                 reply_markup=to_markup(keyboard),
                 reply_parameters=reply,
+                **self._priority(priority),
             )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error
         return message.message_id
 
-    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+    async def send_photos(
+        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+    ) -> tuple[int, list[str]]:
         try:
             if len(photos) == 1:
-                messages = (await self._bot.send_photo(chat_id, photos[0]),)
+                messages = (await self._bot.send_photo(chat_id, photos[0], **self._priority(priority)),)
             else:
-                messages = await self._bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
+                messages = await self._bot.send_media_group(
+                    chat_id, [InputMediaPhoto(p) for p in photos], **self._priority(priority)
+                )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error
         # Re-using Telegram's copies means the original upload is the only time the bytes travel.
         return messages[0].message_id, [m.photo[-1].file_id for m in messages]
 
-    async def edit_text(self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None) -> None:
+    async def edit_text(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,
+        priority: Priority = Priority.RESIDENT,
+    ) -> None:
         try:
             await self._bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=to_markup(keyboard)
+                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                reply_markup=to_markup(keyboard), **self._priority(priority),
             )
         except BadRequest as error:
             if not is_not_modified(error):

@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
 from bot.rendering.notices import limit_notice, receipt
-from bot.services.residents import AlreadyReportedHere, CardDeliveryFailed, PhotoRefused, TooManyReports
+from bot.services.residents import AlreadyReportedHere, DuplicateSubmit, PhotoRefused, TooManyReports
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
 # Telegram will not let bots download more than this.
@@ -163,7 +163,8 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
     assert query is not None and query.message is not None and update.effective_user is not None
     try:
         sent = await context.services.residents.submit(
-            draft, user_id=update.effective_user.id, chat_id=query.message.chat.id, language=tr.language
+            draft, user_id=update.effective_user.id, chat_id=query.message.chat.id, language=tr.language,
+            update_id=update.update_id,
         )
     except NeighborhoodMissing:
         await query.answer(tr.gettext("Choose where this is happening first."), show_alert=True)
@@ -171,12 +172,8 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
     except NothingToReport:
         await query.answer(tr.gettext("Add a photo, a few words or tick what you see first."), show_alert=True)
         return
-    except CardDeliveryFailed:
-        await query.answer(
-            tr.gettext("We could not reach the verifiers right now. Your report is kept: tap Send again in a minute."),
-            show_alert=True,
-        )
-        return
+    except DuplicateSubmit:
+        return  # Telegram redelivered a Send that was already handled (and answered): do nothing
     except (AlreadyReportedHere, TooManyReports) as refusal:
         await query.answer()
         await query.message.reply_html(limit_notice(tr, refusal, context.services.network))

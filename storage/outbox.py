@@ -53,13 +53,14 @@ class OutboxQueries:
             return None
         return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["card_chat_id"])), at)
 
-    async def outbox_heads(self) -> list[QueuedMessage]:
-        """The first unfinished message of every chat: messages to one chat go out in order."""
-        async with self._db.execute(
-            "SELECT o.* FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
-            f" WHERE status IN {_OPEN} GROUP BY chat_id) AS head ON head.id = o.id ORDER BY o.id"
-        ) as cursor:
-            return [_queued(row) for row in await cursor.fetchall()]
+    async def outbox_waiting(self) -> dict[int, list[QueuedMessage]]:
+        """Every unfinished message, by chat, in the order they were queued."""
+        chats: dict[int, list[QueuedMessage]] = {}
+        async with self._db.execute(f"SELECT * FROM outbox WHERE status IN {_OPEN} ORDER BY id") as cursor:
+            for row in await cursor.fetchall():
+                message = _queued(row)
+                chats.setdefault(message.message.chat_id, []).append(message)
+        return chats
 
     async def queued(self, outbox_id: int) -> QueuedMessage | None:
         async with self._db.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
@@ -183,4 +184,5 @@ def _queued(row: aiosqlite.Row) -> QueuedMessage:
         next_attempt_at=required_moment(row["next_attempt_at"]),
         telegram_message_id=row["telegram_message_id"],
         last_error=row["last_error"],
+        created_at=required_moment(row["created_at"]),
     )

@@ -101,6 +101,27 @@ class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries)
             [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
         )
 
+    async def add_report_media(self, report_id: int, photos: list[bytes]) -> None:
+        """Cleaned photos waiting for the album to reach the verifier group."""
+        await self._db.executemany(
+            "INSERT INTO report_media (report_id, position, data) VALUES (?, ?, ?)",
+            [(report_id, position, data) for position, data in enumerate(photos)],
+        )
+
+    async def report_media(self, report_id: int) -> list[bytes]:
+        async with self._db.execute(
+            "SELECT data FROM report_media WHERE report_id = ? ORDER BY position", (report_id,)
+        ) as cursor:
+            return [bytes(row["data"]) for row in await cursor.fetchall()]
+
+    async def settle_album(self, report_id: int, photo_file_ids: list[str]) -> None:
+        """The album was sent (or given up on): Telegram's file ids replace the bytes, which go."""
+        await self._db.executemany(
+            "INSERT INTO report_photos (report_id, position, file_id) VALUES (?, ?, ?)",
+            [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
+        )
+        await self._db.execute("DELETE FROM report_media WHERE report_id = ?", (report_id,))
+
     async def set_status(self, report_id: int, status: ReportStatus, at: datetime) -> None:
         closed_at = None if status.is_open else to_text(at)
         await self._db.execute(

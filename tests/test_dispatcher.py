@@ -46,13 +46,13 @@ class ScriptedPort:
         if queue and (problem := queue.pop(0)) is not None:
             raise problem
 
-    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None) -> int:
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
         await self._answer(chat_id)
         self.next_id += 1
         self.delivered.append(("send", chat_id, html, reply_to))
         return self.next_id
 
-    async def edit_text(self, chat_id, message_id, html, keyboard=None) -> None:
+    async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         await self._answer(chat_id)
         self.delivered.append(("edit", chat_id, html, message_id))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -13,12 +13,12 @@ from bot.domain.indicators import Indicator
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
-from bot.ports import ChatAccess, DeliveryError, Keyboard
+from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
 from bot.services.pseudonyms import Pseudonyms
 from bot.domain.reports import Report
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
-from bot.services.residents import CardDeliveryFailed, Receipt, ResidentService
+from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
 from tests.sample_network import (
@@ -38,21 +38,28 @@ class FakePort:
         self.photos: list[bytes] = []
         self.files: dict[str, bytes] = {}
         self.refuse: set[int] = set()
+        self.down: set[int] = set()  # chats that answer with a 5xx for now
+        self.replies: dict[int, int | None] = {}  # message id -> the message it replied to
 
     async def download(self, file_id: str) -> bytes:
         return self.files[file_id]
 
-    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None) -> int:
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
+        if chat_id in self.down:
+            raise TemporaryFailure(chat_id, "Internal Server Error")
         if chat_id in self.refuse:
             raise DeliveryError(chat_id, "Forbidden: bot is not a member of the channel chat")
         self.sent.append((chat_id, html, keyboard))
+        self.replies[len(self.sent)] = reply_to
         return len(self.sent)
 
-    async def send_photos(self, chat_id: int, photos: Sequence[bytes]) -> tuple[int, list[str]]:
+    async def send_photos(self, chat_id: int, photos: Sequence[bytes], *, priority=None) -> tuple[int, list[str]]:
+        if chat_id in self.down:
+            raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(photos)
         return 100, [f"clean-{i}" for i in range(len(photos))]
 
-    async def edit_text(self, chat_id, message_id, html, keyboard=None) -> None:
+    async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         self.edits[(chat_id, message_id)] = (html, keyboard)
 
     async def is_member(self, chat_id: int, user_id: int) -> bool:
@@ -65,17 +72,26 @@ class FakePort:
         return [html for chat, html, _ in self.sent if chat == chat_id]
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
 async def world(tmp_path):
     database = await Database.open(tmp_path / "vigil.sqlite3")
     port = FakePort(members={ANA, LUIS, MARTA})
     network, catalogs = parse_network(network_toml()), Catalogs.load()
+    clock = Clock()
     common = dict(database=database, telegram=port, network=network, catalogs=catalogs,
-                  pseudonyms=Pseudonyms(SECRET), clock=lambda: NOW)
-    dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=lambda: NOW),
-                            clock=lambda: NOW)
+                  pseudonyms=Pseudonyms(SECRET), clock=clock)
+    dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                            clock=clock)
     verification = VerificationService(**common, after_commit=dispatcher.wake)
-    yield ResidentService(**common), verification, port, database, dispatcher
+    yield ResidentService(**common, after_commit=dispatcher.wake), verification, port, database, dispatcher
     await database.close()
 
 
@@ -88,14 +104,17 @@ def gps_jpeg() -> bytes:
     return out.getvalue()
 
 
-async def submit_clovis_report(residents: ResidentService, port: FakePort):
+async def submit_clovis_report(residents: ResidentService, port: FakePort, dispatcher: Dispatcher | None = None):
     draft = residents.fresh_draft(None)
     port.files["resident-photo"] = gps_jpeg()
     await residents.add_photo(draft, "resident-photo")
     draft.add_text("Five unmarked SUVs outside the dairy")
     draft.toggle(Indicator.VEHICLES)
     draft.choose_neighborhood("clovis")
-    return await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
+    receipt = await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
+    if dispatcher is not None:
+        await dispatcher.drain()  # the card goes through the outbox
+    return receipt
 
 
 async def stored(database: Database, receipt: Receipt) -> Report:
@@ -114,7 +133,7 @@ async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=
 
 async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(world):
     residents, _, port, database, _ = world
-    report = await stored(database, await submit_clovis_report(residents, port))
+    report = await stored(database, await submit_clovis_report(residents, port, world[4]))
     assert report.status is ReportStatus.PENDING and report.photo_file_ids == ("clean-0",)
     assert b"Exif" not in port.photos[0] and port.photos[0] != port.files["resident-photo"]
     (card,) = port.texts_to(VERIFIER_GROUP)
@@ -123,7 +142,7 @@ async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(wor
 
 async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(world):
     residents, verification, port, database, _ = world
-    report = await stored(database, await submit_clovis_report(residents, port))
+    report = await stored(database, await submit_clovis_report(residents, port, world[4]))
     assert (await vote(world, ANA)).outcome is VoteOutcome.COUNTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
     assert (await vote(world, ANA)).outcome is VoteOutcome.ALREADY_VOTED
@@ -148,7 +167,7 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
 
 async def test_refusals_change_nothing(world):
     residents, verification, port, _, _ = world
-    await submit_clovis_report(residents, port)
+    await submit_clovis_report(residents, port, world[4])
     port.members.add(TOM)  # the reporter is also a verifier
     assert (await vote(world, TOM)).outcome is VoteOutcome.OWN_REPORT
     assert (await vote(world, STRANGER)).outcome is VoteOutcome.NOT_AUTHORIZED
@@ -159,7 +178,7 @@ async def test_refusals_change_nothing(world):
 
 async def test_two_false_alarms_reject_without_posting(world):
     residents, verification, port, database, _ = world
-    await submit_clovis_report(residents, port)
+    await submit_clovis_report(residents, port, world[4])
     await vote(world, ANA, VoteKind.FALSE_ALARM)
     assert (await vote(world, LUIS, VoteKind.FALSE_ALARM)).outcome is VoteOutcome.REJECTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == [] and port.texts_to(CLOVIS_ES_CHANNEL) == []
@@ -170,7 +189,7 @@ async def test_two_false_alarms_reject_without_posting(world):
 
 async def test_a_refusing_channel_does_not_stop_the_others_and_shows_on_the_card(world):
     residents, verification, port, database, _ = world
-    report = await stored(database, await submit_clovis_report(residents, port))
+    report = await stored(database, await submit_clovis_report(residents, port, world[4]))
     port.refuse.add(CLOVIS_ES_CHANNEL)
     await vote(world, ANA)
     await vote(world, LUIS)
@@ -179,14 +198,31 @@ async def test_a_refusing_channel_does_not_stop_the_others_and_shows_on_the_card
     assert "Could not post to channel" in card_html and "Forbidden" in card_html
 
 
-async def test_unreachable_verifier_group_keeps_nothing_and_the_draft_intact(world):
-    residents, _, port, database, _ = world
-    port.refuse.add(VERIFIER_GROUP)
+async def test_send_answers_at_once_and_the_card_follows_through_the_outbox(world):
+    residents, _, port, database, dispatcher = world
+    receipt = await submit_clovis_report(residents, port)  # no drain: nothing waits on the group
+    assert port.sent == [] and port.photos == []
+    await dispatcher.drain()
+    report = await stored(database, receipt)
+    (card,) = port.texts_to(VERIFIER_GROUP)
+    assert report.public_ref in card and "1 photo above" in card
+    assert port.replies[report.card_message_id] == 100  # the card answers its album
+    async with database.unit_of_work() as repo:
+        assert await repo.report_media(report.id) == []  # the cleaned bytes are not kept once sent
+
+
+async def test_a_verifier_group_that_is_down_gets_the_card_when_it_is_back(world):
+    residents, _, port, database, dispatcher = world
+    port.down.add(VERIFIER_GROUP)
     draft = residents.fresh_draft(None)
     draft.add_text("Checkpoint on US-70")
     draft.choose_neighborhood("clovis")
-    with pytest.raises(CardDeliveryFailed):
-        await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
-    assert draft.description == "Checkpoint on US-70"
-    async with database.unit_of_work() as repo:
-        assert await repo.count_by_status() == {}
+    receipt = await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")
+    await dispatcher.drain()
+    assert port.texts_to(VERIFIER_GROUP) == []
+    assert (await stored(database, receipt)).status is ReportStatus.PENDING  # kept, not lost
+    port.down.clear()
+    world[4]._clock.now = NOW + timedelta(seconds=5)  # past the retry's back-off
+    await dispatcher.drain()
+    (card,) = port.texts_to(VERIFIER_GROUP)
+    assert "Checkpoint on US-70" in card and (await stored(database, receipt)).card_message_id is not None

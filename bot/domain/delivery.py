@@ -13,6 +13,9 @@ timeout after the request was written, a dropped connection, or the bot killed m
   a missing "all clear" can put people in danger, a second copy cannot. So a subscriber may see
   the same post twice, never three times, and only after such an unconfirmed request; the card
   says so. The copy Vigil never heard about is not edited later (it has no message id for it).
+* **Cards and their albums** in the verifier group are also sent once more, and only once: a
+  report the verifiers never see is never verified, while a second card works like the first
+  (its buttons name the report).
 * **Notices** (to the reporter, reminders in the verifier group) are **not** sent again: a lost
   "thank you" or reminder harms nobody, a repeated one only adds noise. They end as ``unknown``.
 
@@ -25,13 +28,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class MessageKind(StrEnum):
     CHANNEL_POST = "channel_post"
     CHANNEL_EDIT = "channel_edit"
     CHANNEL_REPLY = "channel_reply"
+    CARD_ALBUM = "card_album"  # a new report's cleaned photos, before its card
+    CARD = "card"  # a new report's card, with its buttons
     CARD_EDIT = "card_edit"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
@@ -43,6 +48,27 @@ class MessageKind(StrEnum):
     @property
     def is_channel(self) -> bool:
         return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+
+    @property
+    def is_rendered_when_sent(self) -> bool:
+        """Cards (and their albums) are built from stored state when sent, so they show the newest."""
+        return self in (MessageKind.CARD_ALBUM, MessageKind.CARD, MessageKind.CARD_EDIT)
+
+
+class Priority(IntEnum):
+    """Whose message goes first when Telegram's budget of 30 messages a second is contended."""
+
+    ALERT = 0  # posts, edits and replies in the neighborhood channels
+    DESK = 1  # cards, card edits and reminders in the verifier group
+    RESIDENT = 2  # draft panels, receipts and notices in private chats (the default)
+
+
+def priority_of(kind: MessageKind) -> Priority:
+    if kind.is_channel:
+        return Priority.ALERT
+    if kind is MessageKind.REPORTER_NOTICE:
+        return Priority.RESIDENT
+    return Priority.DESK
 
 
 class DeliveryStatus(StrEnum):
@@ -71,6 +97,8 @@ class Outcome(StrEnum):
 MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.CHANNEL_POST: 2,
     MessageKind.CHANNEL_REPLY: 2,
+    MessageKind.CARD_ALBUM: 2,
+    MessageKind.CARD: 2,
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
 }
@@ -173,9 +201,9 @@ class Outgoing:
     edit: MessageRef | None = None
 
     def __post_init__(self) -> None:
-        if self.kind is MessageKind.CARD_EDIT:
-            if self.text or self.reply_to or self.edit:
-                raise ValueError("a card edit is rendered when it is sent")
+        if self.kind.is_rendered_when_sent:
+            if self.text or self.edit or (self.reply_to and self.kind is not MessageKind.CARD):
+                raise ValueError(f"a {self.kind} is rendered when it is sent")
             return
         if not self.text:
             raise ValueError(f"a {self.kind} needs its text")
@@ -192,6 +220,45 @@ class QueuedMessage:
     next_attempt_at: datetime
     telegram_message_id: int | None
     last_error: str | None
+    created_at: datetime
+
+
+# Within the verifier group, which waiting message goes first: new cards (so the desk sees every
+# report), then edits of cards (coalesced: one pending edit per card carries the newest state),
+# then reminders. Elsewhere, and within a rank, the order they were queued in.
+DESK_RANK: dict[MessageKind, int] = {
+    MessageKind.CARD_ALBUM: 0,
+    MessageKind.CARD: 0,
+    MessageKind.CARD_EDIT: 1,
+    MessageKind.GROUP_NOTICE: 2,
+}
+RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank
+
+
+def next_in_chat(waiting: list[QueuedMessage], now: datetime) -> QueuedMessage | None:
+    """The message to send next in one chat, or None while one is on its way (or none is due).
+
+    `waiting` is the chat's unfinished messages. A message that replies to or edits another
+    queued message of the same chat waits for it (an album before its card, a post before its edit).
+    """
+    if any(row.progress.status is DeliveryStatus.SENDING for row in waiting):
+        return None
+    open_ids = {row.id for row in waiting}
+
+    def blocked(row: QueuedMessage) -> bool:
+        refs = (row.message.reply_to, row.message.edit)
+        return any(ref is not None and ref.outbox_id in open_ids for ref in refs)
+
+    def turn(row: QueuedMessage) -> tuple[int, int]:
+        rank = DESK_RANK.get(row.message.kind, 0)
+        if now - row.created_at >= RANK_AGING:
+            rank = 0
+        return rank, row.id
+
+    candidates = [row for row in waiting if not blocked(row)]
+    if not candidates:
+        return None
+    return min(candidates, key=turn)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from storage.repository import ReportNotFound, Repository
 @dataclass(frozen=True)
 class CardView:
     chat_id: int
-    message_id: int
+    message_id: int | None  # None for a card not sent yet
     text: Html
     keyboard: Keyboard | None
 
@@ -28,6 +28,18 @@ class CardRenderer:
         self._catalogs = catalogs
         self._network = network
         self._clock = clock
+
+    async def new(self, repo: Repository, report_id: int) -> CardView | None:
+        """A new report's card, before it has a message; None when the report is gone."""
+        try:
+            report = await repo.report(report_id)
+        except ReportNotFound:
+            return None
+        text, keyboard = render_card(
+            self._catalogs(self._network.card_language), report, [], [], self._network,
+            reporter=await standing_of(repo, report, self._clock()),
+        )
+        return CardView(self._network.verifier_group_id, None, text, keyboard)
 
     async def current(self, repo: Repository, report_id: int) -> CardView | None:
         """None when there is no card to edit (the report is gone, or its card never arrived)."""

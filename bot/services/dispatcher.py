@@ -10,11 +10,13 @@ them, then wake the dispatcher. For each message it:
    message id it produced, and what follows from it (the channel post on the card, the
    reporter's chat id forgotten).
 
-Messages to one chat go out in outbox order, one at a time (an edit must not overtake the post it
-edits; a 429 in one chat pauses only that chat). Chats are independent: each has at most one
-request on its way, and a slow or throttled chat (the verifier group at its 20 messages a minute)
-never holds back another chat's alert. The AIORateLimiter inside python-telegram-bot paces the
-requests themselves.
+Messages to one chat go out one at a time (a 429 in one chat pauses only that chat), in outbox
+order, except that in the verifier group new cards go before card edits and reminders
+(:func:`bot.domain.delivery.next_in_chat`); a message never overtakes the one it replies to or
+edits. Chats are independent: each has at most one request on its way, and a slow or throttled
+chat (the verifier group at its 20 messages a minute) never holds back another chat's alert.
+The rate limiter inside python-telegram-bot (:mod:`bot.rate_limits`) paces the requests
+themselves, alerts first (:func:`bot.domain.delivery.priority_of`).
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ from bot.domain.delivery import (
     MessageKind,
     MessageRef,
     Outcome,
+    Priority,
     Progress,
     QueuedMessage,
     after_attempt,
     begin_attempt,
+    next_in_chat,
+    priority_of,
     recover_after_crash,
 )
 from bot.domain.reports import ChannelPost
@@ -58,10 +63,12 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class _Request:
     chat_id: int
-    text: str
+    priority: Priority
+    text: str = ""
     keyboard: Keyboard | None = None
     reply_to: int | None = None
     edit: int | None = None
+    photos: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class _Result:
     message_id: int | None = None
     error: str | None = None
     retry_after: timedelta | None = None
+    file_ids: tuple[str, ...] = ()
 
 
 class Dispatcher:
@@ -167,10 +175,11 @@ class Dispatcher:
         """Start the first message of every chat that is free and whose message is due. Returns
         how many were started and when the next waiting one is due."""
         async with self._database.unit_of_work() as repo:
-            heads = await repo.outbox_heads()
+            chats = await repo.outbox_waiting()
         now = self._clock()
-        ready = [h for h in heads if h.progress.status is DeliveryStatus.PENDING and h.message.chat_id not in self._busy]
-        due = [h for h in ready if h.next_attempt_at <= now]
+        heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
+        ready = [h for h in heads if h is not None]
+        due = sorted((h for h in ready if h.next_attempt_at <= now), key=lambda h: (priority_of(h.message.kind), h.id))
         later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
         for head in due:
             if self._stopping:
@@ -215,7 +224,7 @@ class Dispatcher:
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
-            await self._follow_up(repo, row, progress, result.message_id, result.error, now)
+            await self._follow_up(repo, row, progress, result.message_id, result.error, now, result.file_ids)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
         if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
@@ -225,11 +234,23 @@ class Dispatcher:
     async def _prepare(self, repo: Repository, row: QueuedMessage) -> _Request | str:
         """The request to make, or why the message is no longer needed."""
         message = row.message
+        priority = priority_of(message.kind)
         if message.kind is MessageKind.CARD_EDIT:
             view = await self._cards.current(repo, row.report_id) if row.report_id is not None else None
             if view is None:
                 return "the report has no card to update"
-            return _Request(view.chat_id, view.text, view.keyboard, edit=view.message_id)
+            return _Request(view.chat_id, priority, view.text, view.keyboard, edit=view.message_id)
+        if message.kind is MessageKind.CARD_ALBUM:
+            photos = await repo.report_media(row.report_id) if row.report_id is not None else []
+            if not photos:
+                return "the report and its photos are gone"
+            return _Request(message.chat_id, priority, photos=tuple(photos))
+        if message.kind is MessageKind.CARD:
+            new = await self._cards.new(repo, row.report_id) if row.report_id is not None else None
+            if new is None:
+                return "the report is gone"
+            album = await _target(repo, message.reply_to)
+            return _Request(message.chat_id, priority, new.text, new.keyboard, reply_to=album.message_id)
         edit = await _target(repo, message.edit)
         if message.edit is not None and edit.message_id is None:
             return "the message to update was never confirmed by Telegram"
@@ -238,14 +259,20 @@ class Dispatcher:
             return "the message to reply to was never made"
         # A reply to a post that may exist but whose id is unknown goes out on its own: the
         # subscribers must still hear that the alert ended.
-        return _Request(message.chat_id, message.text, reply_to=reply.message_id, edit=edit.message_id)
+        return _Request(message.chat_id, priority, message.text, reply_to=reply.message_id, edit=edit.message_id)
 
     async def _perform(self, request: _Request) -> _Result:
+        chat, priority = request.chat_id, request.priority
         try:
+            if request.photos:
+                first, file_ids = await self._telegram.send_photos(chat, request.photos, priority=priority)
+                return _Result(Outcome.DELIVERED, first, file_ids=tuple(file_ids))
             if request.edit is not None:
-                await self._telegram.edit_text(request.chat_id, request.edit, request.text, request.keyboard)
+                await self._telegram.edit_text(chat, request.edit, request.text, request.keyboard, priority=priority)
                 return _Result(Outcome.DELIVERED, request.edit)
-            message_id = await self._telegram.send_text(request.chat_id, request.text, reply_to=request.reply_to)
+            message_id = await self._telegram.send_text(
+                chat, request.text, request.keyboard, reply_to=request.reply_to, priority=priority
+            )
             return _Result(Outcome.DELIVERED, message_id)
         except RateLimited as error:
             return _Result(Outcome.RATE_LIMITED, error=error.reason, retry_after=error.retry_after)
@@ -258,13 +285,22 @@ class Dispatcher:
 
     async def _follow_up(
         self, repo: Repository, row: QueuedMessage, progress: Progress, message_id: int | None,
-        error: str | None, now: datetime,
+        error: str | None, now: datetime, file_ids: tuple[str, ...] = (),
     ) -> None:
         """What a settled message changes elsewhere, in the same transaction as its outcome."""
         kind, status = row.message.kind, progress.status
         if row.report_id is None or not status.is_final:
             return
-        if kind is MessageKind.CHANNEL_POST:
+        if kind is MessageKind.CARD_ALBUM:
+            # Sent: Telegram's copies stand for the photos from now on. Failed or in doubt: the card
+            # goes without them. Either way the cleaned bytes are no longer kept.
+            await repo.settle_album(row.report_id, list(file_ids) if status is DeliveryStatus.SENT else [])
+        elif kind is MessageKind.CARD:
+            if status is DeliveryStatus.SENT and message_id is not None:
+                # No refresh needed: the card was rendered from stored state as it left, and no
+                # button can change that state before the card exists.
+                await repo.attach_card(row.report_id, row.message.chat_id, message_id, [])
+        elif kind is MessageKind.CHANNEL_POST:
             post = ChannelPost(
                 row.message.chat_id,
                 message_id if status is DeliveryStatus.SENT else None,

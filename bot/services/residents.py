@@ -5,31 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.draft import CleanPhoto, Draft
 from bot.domain.lifecycle import deadlines_for_new_report
-from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, give_back, take
-from bot.domain.reporters import ReporterStanding
-from bot.domain.reports import NewReport, Report, new_public_ref
+from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
+from bot.domain.reports import NewReport, new_public_ref
 from bot.i18n import Catalogs
 from bot.languages import Language, match_language
 from bot.network import Network
 from bot.photos import ImageRejected, ImageRejection, sanitize_image
 from bot.ports import DeliveryError, TelegramPort
-from bot.rendering.card import render_card, withdrawn_card
+from bot.rendering.card import withdrawn_card
 from bot.services.pseudonyms import Pseudonyms
-from bot.services.standing import standing_of
 from storage.database import Database
+from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
 INTAKE_BUCKET = "intake"
 
 
-class CardDeliveryFailed(Exception):
-    """The verifier group could not be reached; the report was not kept and the draft is intact."""
+class DuplicateSubmit(Exception):
+    """Telegram delivered the Send press again (after a crash): the report was already made."""
 
 
 @dataclass(frozen=True)
@@ -95,23 +95,28 @@ class ResidentService:
             raise PhotoRefused(rejection) from None
         draft.add_photo(CleanPhoto(clean.data, clean.width, clean.height))
 
-    async def submit(self, draft: Draft, *, user_id: int, chat_id: int, language: Language) -> Receipt:
-        """Take the limits' tokens, store the report and put its card before the verifiers.
+    async def submit(
+        self, draft: Draft, *, user_id: int, chat_id: int, language: Language, update_id: int | None = None
+    ) -> Receipt:
+        """Take the limits' tokens, store the report and queue its card for the verifiers.
 
-        Raises AlreadyReportedHere, TooManyReports or IntakeFull without storing anything, and
-        CardDeliveryFailed after undoing everything; in every case the draft is left intact.
+        Raises AlreadyReportedHere, TooManyReports or IntakeFull without storing anything, and then
+        the draft is left intact. The card (and its album) go through the outbox, written in the same
+        transaction as the report: the resident's receipt never waits on the verifier group's pace,
+        and a crash neither loses nor doubles a card. `update_id` is the Send press: a press Telegram
+        delivers again after a crash finds the report already made (DuplicateSubmit).
         """
         neighborhood_key = draft.check_ready()
         pseudonym = self._pseudonyms.of_user(user_id)
         now = self._clock()
         personal_key = f"reporter:{pseudonym}"
-        personal_rule = BucketRule(self._network.limits.reports_per_hour)
-        intake_rule = BucketRule(self._network.limits.intake_per_hour)
         async with self._database.unit_of_work() as repo:
+            if update_id is not None and not await repo.claim_update(update_id, now):
+                raise DuplicateSubmit()
             waiting = await repo.open_report_in(pseudonym, neighborhood_key)
             if waiting is not None:
                 raise AlreadyReportedHere(waiting)
-            personal = take(personal_rule, await repo.bucket(personal_key), now)
+            personal = take(BucketRule(self._network.limits.reports_per_hour), await repo.bucket(personal_key), now)
             if not personal.allowed:
                 assert personal.retry_at is not None
                 raise TooManyReports(personal.retry_at)
@@ -120,7 +125,7 @@ class ResidentService:
             if muted_until is not None and muted_until > now:
                 # Indistinguishable from a real receipt, so a muted flooder learns nothing.
                 return Receipt(new_public_ref(), None)
-            intake = take(intake_rule, await repo.bucket(INTAKE_BUCKET), now)
+            intake = take(BucketRule(self._network.limits.intake_per_hour), await repo.bucket(INTAKE_BUCKET), now)
             if not intake.allowed:
                 assert intake.retry_at is not None
                 raise IntakeFull(intake.retry_at)  # rolls back the personal token too
@@ -142,33 +147,19 @@ class ResidentService:
             # about and to expire, even if Vigil stops before the card is delivered.
             for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
                 await repo.set_deadline(report.id, kind, due_at)
-            standing = await standing_of(repo, report, now)
-        try:
-            await self._deliver_card(report, draft, standing)
-        except DeliveryError as error:
-            log.error("could not deliver report %s to the verifier group: %s", report.public_ref, error.reason)
-            async with self._database.unit_of_work() as repo:
-                await repo.delete_report(report.id)
-                for key, rule in ((personal_key, personal_rule), (INTAKE_BUCKET, intake_rule)):
-                    state = await repo.bucket(key)
-                    if state is not None:
-                        await repo.save_bucket(key, give_back(rule, state, self._clock()))
-            raise CardDeliveryFailed() from error
+            await self._queue_card(repo, report.id, [p.data for p in draft.photos], now)
         self._after_commit()
         return Receipt(report.public_ref, report.id)
 
-    async def _deliver_card(self, report: Report, draft: Draft, standing: ReporterStanding) -> None:
+    async def _queue_card(self, repo: Repository, report_id: int, photos: list[bytes], now: datetime) -> None:
+        """The album (cleaned photos) and then the card, rendered from stored state when sent."""
         group = self._network.verifier_group_id
-        first_photo_message, photo_file_ids = (
-            await self._telegram.send_photos(group, [p.data for p in draft.photos]) if draft.photos else (None, [])
-        )
-        with_photos = replace(report, photo_file_ids=tuple(photo_file_ids))
-        text, keyboard = render_card(
-            self._catalogs(self._network.card_language), with_photos, [], [], self._network, reporter=standing
-        )
-        card_message = await self._telegram.send_text(group, text, keyboard, reply_to=first_photo_message)
-        async with self._database.unit_of_work() as repo:
-            await repo.attach_card(report.id, group, card_message, photo_file_ids)
+        album = None
+        if photos:
+            await repo.add_report_media(report_id, photos)
+            album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
+        reply_to = MessageRef(outbox_id=album) if album is not None else None
+        await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=reply_to), now)
 
     async def forget(self, user_id: int) -> int:
         """/forgetme: erase everything linked to the resident; withdraw their open reports.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from telegram.ext import AIORateLimiter
+from bot.rate_limits import PriorityRateLimiter
 
 from bot.callback_data import Form, FormStep, encode
 from tests.e2e.harness import VERIFIER_GROUP, running_vigil
@@ -54,8 +54,8 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
         fake.add_user(user_id, f"Resident {user_id}", language_code="en")
     # Telegram's own pace (20 messages a minute into one group) would spread 200 cards over ten
     # minutes of real time; this test is about Vigil's limits, so the client-side pacing is off.
-    unpaced = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
-    async with running_vigil(fake, tmp_path, rate_limiter=unpaced):
+    unpaced = PriorityRateLimiter(overall_per_second=0, group_per_minute=0)
+    async with running_vigil(fake, tmp_path, rate_limiter=unpaced) as vigil:
         started = time.monotonic()
 
         async def hostile() -> None:
@@ -67,6 +67,7 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
             *(one_report(fake, user_id, f"Ordinary report from {user_id}", PLACES[user_id % 3]) for user_id in ORDINARY),
         )
         elapsed = time.monotonic() - started
+        await vigil.outbox_idle(timeout=60)  # the cards follow the receipts through the outbox
 
         cards = [text_of(m) for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]
         for user_id in ORDINARY:
