@@ -20,6 +20,7 @@ from bot.rate_limits import PriorityRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
+from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -77,6 +78,7 @@ def build_application(
             common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
                           pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
             lifecycle = LifecycleService(**common)
+            images = ImageCleaner(telegram)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
             alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
@@ -86,7 +88,8 @@ def build_application(
                     network=network,
                     catalogs=catalogs,
                     database=database,
-                    residents=ResidentService(**common),
+                    residents=ResidentService(**common, images=images),
+                    images=images,
                     verification=VerificationService(**common),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
@@ -117,6 +120,7 @@ def build_application(
         if services is not None:
             services.alarm.stop()
             await services.dispatcher.stop()
+            services.images.close()
             await services.database.close()
 
     application: VigilApplication = (

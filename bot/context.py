@@ -12,6 +12,7 @@ from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
 from bot.services.dispatcher import Dispatcher
+from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -32,6 +33,7 @@ class Services:
     status: StatusService
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
+    images: ImageCleaner
 
 
 class BotData:

@@ -13,8 +13,9 @@ import struct
 import threading
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 try:
     # HEIC/HEIF (what iPhones save) needs the optional pillow-heif package.
@@ -49,7 +50,7 @@ _SIGNATURES = (
 _PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 # Pillow keeps process-wide warning filters; `warnings.catch_warnings` swaps them for a while and is not
-# thread-safe, so one image is cleaned at a time. This also caps memory at one decoded image.
+# thread-safe, so the part that may warn (reading the header and the metadata) runs one call at a time.
 _one_at_a_time = threading.Lock()
 
 
@@ -79,19 +80,23 @@ class CleanImage:
 
 
 def sanitize_image(
-    data: bytes,
+    source: bytes | Path,
     *,
     max_bytes: int = MAX_BYTES,
     max_pixels: int = MAX_PIXELS,
     max_side: int = MAX_SIDE,
 ) -> CleanImage:
-    """Decode `data`, keep only its pixels (upright, at most `max_side` on the longest side), encode a new JPEG.
+    """Decode `source` (the upload's bytes, or the file it was streamed to), keep only its pixels
+    (upright, at most `max_side` on the longest side), encode a new JPEG.
 
     Raises ImageRejected when the upload is too big, not an image we accept, a decompression bomb,
-    or damaged. Never writes to disk.
+    or damaged. Never writes to disk. Safe to call from several threads at once: only the short
+    reading of the header and metadata is done one call at a time (see _one_at_a_time); decoding,
+    scaling and encoding, where the time goes, run in parallel (Pillow releases the GIL there).
     """
-    if len(data) > max_bytes:
-        raise ImageRejected(ImageRejection.TOO_LARGE_FILE, f"{len(data)} bytes > {max_bytes}")
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size > max_bytes:
+        raise ImageRejected(ImageRejection.TOO_LARGE_FILE, f"{size} bytes > {max_bytes}")
     with _one_at_a_time, warnings.catch_warnings():
         # Pillow only *warns* about a bomb between MAX_IMAGE_PIXELS and twice that; make it an error we refuse,
         # without touching Pillow's global MAX_IMAGE_PIXELS. The filters are restored when the block ends.
@@ -100,38 +105,70 @@ def sanitize_image(
         # what we throw away; under `-W error` (as in the tests) they would turn a good photo into a crash.
         warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
         try:
-            pixels = _decode(data, max_pixels=max_pixels, max_side=max_side)
-            encoded = _encode(pixels)
+            opened, turn = _open(source, max_pixels=max_pixels, max_side=max_side)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageRejected(ImageRejection.TOO_MANY_PIXELS, str(error)) from error
         except _PILLOW_ERRORS as error:
-            # The header was fine, the rest is not: truncated data, broken chunks, a failed decoder.
             raise ImageRejected(ImageRejection.CORRUPT, f"{type(error).__name__}: {error}") from error
+    try:
+        with opened:
+            pixels = _pixels(opened, turn, max_side=max_side)
+        encoded = _encode(pixels)
+    except _PILLOW_ERRORS as error:
+        # The header was fine, the rest is not: truncated data, broken chunks, a failed decoder.
+        raise ImageRejected(ImageRejection.CORRUPT, f"{type(error).__name__}: {error}") from error
     _check_only_picture_segments(encoded)
     return CleanImage(encoded, pixels.width, pixels.height, "image/jpeg")
 
 
-def _decode(data: bytes, *, max_pixels: int, max_side: int) -> Image.Image:
-    """The upright, downscaled RGB pixels of `data`, in a new image that carries no `info` at all."""
+# How to turn a picture upright for each EXIF orientation (what ImageOps.exif_transpose does).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _open(source: bytes | Path, *, max_pixels: int, max_side: int) -> tuple[Image.Image, Image.Transpose | None]:
+    """Read the header and the orientation tag (nothing else of the metadata is used); no pixel yet."""
     try:
-        opened = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        opened = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source, formats=ALLOWED_FORMATS)
     except _PILLOW_ERRORS as error:  # UnidentifiedImageError is an OSError
         # No decoder among ALLOWED_FORMATS could read the header. If the file starts like one of them, it is
         # damaged (say a cut-off download); otherwise it is something else entirely (PDF, text, ...).
-        reason = ImageRejection.CORRUPT if _starts_like_allowed_image(data) else ImageRejection.NOT_AN_IMAGE
+        prefix = source[:32] if isinstance(source, bytes) else _prefix(source)
+        reason = ImageRejection.CORRUPT if _starts_like_allowed_image(prefix) else ImageRejection.NOT_AN_IMAGE
         raise ImageRejected(reason, f"{type(error).__name__}: {error}") from error
-    with opened as source:
+    try:
         # Image.open has only read the header: refuse bombs before any pixel is decoded.
-        width, height = source.size
+        width, height = opened.size
         if width * height > max_pixels:
             raise ImageRejected(ImageRejection.TOO_MANY_PIXELS, f"{width}x{height} > {max_pixels} pixels")
-        target = _fit(source.size, max_side)
-        if target != source.size:
+        turn = _UPRIGHT.get(opened.getexif().get(ExifTags.Base.Orientation, 1))
+        target = _fit(opened.size, max_side)
+        if target != opened.size:
             # JPEG can decode straight at 1/2, 1/4 or 1/8 size (never below target): less memory and time.
-            source.draft(None, target)
-        source.load()
-        # Make the photo upright now: the orientation tag goes away with the rest of the metadata.
-        upright = ImageOps.exif_transpose(source)
+            opened.draft(None, target)
+    except BaseException:
+        opened.close()
+        raise
+    return opened, turn
+
+
+def _prefix(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(32)
+
+
+def _pixels(source: Image.Image, turn: Image.Transpose | None, *, max_side: int) -> Image.Image:
+    """The upright, downscaled RGB pixels of `source`, in a new image that carries no `info` at all."""
+    source.load()
+    # Make the photo upright now: the orientation tag goes away with the rest of the metadata.
+    upright = source.transpose(turn) if turn is not None else source
     rgb = _flatten_to_rgb(upright)
     target = _fit(rgb.size, max_side)
     if target != rgb.size:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from bot.domain.delivery import Priority
@@ -60,6 +61,10 @@ class DeliveryUncertain(DeliveryError):
     """The request left but no answer came back (timed out, connection dropped): it may have arrived."""
 
 
+class FileTooLarge(DeliveryError):
+    """A file a user sent is larger than Vigil accepts (or than Telegram lets a bot download)."""
+
+
 class ChatMoved(DeliveryError):
     """The group became a supergroup with a new id; messages to the old id are refused."""
 
@@ -69,7 +74,9 @@ class ChatMoved(DeliveryError):
 
 
 class TelegramPort(Protocol):
-    async def download(self, file_id: str) -> bytes: ...
+    async def download(self, file_id: str, destination: Path, *, max_bytes: int) -> None:
+        """Stream a file a user sent to `destination`; a DeliveryError if it cannot (or is too large)."""
+        ...
 
     # `priority` says whose turn it is when Telegram's budget is contended (bot/rate_limits.py).
 

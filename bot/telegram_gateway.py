@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from bot.ports import (
     ChatMoved,
     DeliveryError,
     DeliveryUncertain,
+    FileTooLarge,
     Keyboard,
     RateLimited,
     TemporaryFailure,
@@ -44,6 +46,9 @@ def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 def is_not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
 
+
+_DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_DOWNLOAD_CHUNK = 256 * 1024
 
 # Transport errors raised before the request could reach Telegram: nothing was delivered.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -82,12 +87,29 @@ class TelegramGateway:
         """The application's ExtBot hands rate_limit_args to the rate limiter; a plain Bot has none."""
         return {"rate_limit_args": int(priority)} if isinstance(self._bot, ExtBot) else {}
 
-    async def download(self, file_id: str) -> bytes:
+    async def download(self, file_id: str, destination: Path, *, max_bytes: int) -> None:
+        """Stream the file to `destination`, never holding it whole in memory (python-telegram-bot's
+        own download reads it into memory first). Refuses a file larger than `max_bytes`."""
         try:
             file = await self._bot.get_file(file_id)
-            return bytes(await file.download_as_bytearray())
         except TelegramError as error:
             raise DeliveryError(0, error.message) from error
+        if not file.file_path:
+            raise DeliveryError(0, "Telegram gave no file path")
+        written = 0
+        try:
+            async with httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT) as client, client.stream("GET", file.file_path) as answer:
+                if answer.status_code != 200:
+                    raise DeliveryError(0, f"download answered {answer.status_code}")
+                with destination.open("wb") as out:
+                    async for chunk in answer.aiter_bytes(_DOWNLOAD_CHUNK):
+                        written += len(chunk)
+                        if written > max_bytes:
+                            raise FileTooLarge(0, f"the file is larger than {max_bytes} bytes")
+                        out.write(chunk)
+        except httpx.HTTPError as error:
+            # Not the error's text: it would carry the file URL, which holds the bot's token.
+            raise TemporaryFailure(0, f"download failed ({type(error).__name__})") from None
 
     async def send_text(
         self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None,

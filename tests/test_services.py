@@ -41,8 +41,8 @@ class FakePort:
         self.down: set[int] = set()  # chats that answer with a 5xx for now
         self.replies: dict[int, int | None] = {}  # message id -> the message it replied to
 
-    async def download(self, file_id: str) -> bytes:
-        return self.files[file_id]
+    async def download(self, file_id: str, destination, *, max_bytes: int) -> None:
+        destination.write_bytes(self.files[file_id])
 
     async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
         if chat_id in self.down:

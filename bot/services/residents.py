@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from bot.domain.reports import NewReport, new_public_ref
 from bot.i18n import Catalogs
 from bot.languages import Language, match_language
 from bot.network import Network
-from bot.photos import ImageRejected, ImageRejection, sanitize_image
 from bot.ports import DeliveryError, TelegramPort
+from bot.services.images import ImageCleaner, PhotoRefused
 from bot.rendering.card import withdrawn_card
 from bot.services.pseudonyms import Pseudonyms
 from storage.database import Database
@@ -38,10 +37,6 @@ class Receipt:
     report_id: int | None  # None when the report was dropped because its reporter is muted
 
 
-class PhotoRefused(Exception):
-    def __init__(self, rejection: ImageRejected) -> None:
-        super().__init__(str(rejection))
-        self.reason = rejection.reason
 
 
 class ResidentService:
@@ -55,6 +50,7 @@ class ResidentService:
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
         after_commit: Callable[[], None] = lambda: None,
+        images: ImageCleaner | None = None,
     ) -> None:
         self._database = database
         self._telegram = telegram
@@ -63,6 +59,7 @@ class ResidentService:
         self._pseudonyms = pseudonyms
         self._clock = clock
         self._after_commit = after_commit  # arms the reminder and expiry of a new report
+        self._images = images or ImageCleaner(telegram)
 
     def fresh_draft(self, current: Draft | None) -> Draft:
         """The draft to keep writing: the current one, unless it was abandoned long ago."""
@@ -83,16 +80,7 @@ class ResidentService:
 
     async def add_photo(self, draft: Draft, file_id: str) -> None:
         """Download, strip every byte of metadata, keep only the clean pixels in the draft."""
-        try:
-            data = await self._telegram.download(file_id)
-        except DeliveryError as error:
-            log.info("could not download a resident's image: %s", error.reason)
-            raise PhotoRefused(ImageRejected(ImageRejection.CORRUPT)) from None
-        try:
-            # Decoding and re-encoding is CPU work; keep the event loop free for other residents.
-            clean = await asyncio.to_thread(sanitize_image, data)
-        except ImageRejected as rejection:
-            raise PhotoRefused(rejection) from None
+        clean = await self._images.clean(file_id)
         draft.add_photo(CleanPhoto(clean.data, clean.width, clean.height))
 
     async def submit(

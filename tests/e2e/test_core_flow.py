@@ -48,8 +48,9 @@ async def report_from_tom(fake, *, place="Clovis", indicators=("Several vehicles
         await tom.sends_text(text, expect=text[:20])
     panel_id = tom.panel()["message_id"]
     await tom.taps("✅")
-    receipt = tom.current(panel_id)
-    return ref_in(text_of(receipt))
+    # the receipt replaces the panel right after the button's answer
+    await fake.wait_until(lambda: REF.search(text_of(tom.current(panel_id))) is not None, what="the receipt")
+    return ref_in(text_of(tom.current(panel_id)))
 
 
 async def wait_card(fake, ref: str, contains: str) -> dict:

@@ -1,0 +1,71 @@
+"""Residents' images, cleaned off the event loop with bounded memory.
+
+During a raid dozens of residents send 12-megapixel photos at once. Each image is streamed to a
+private temporary file (not held in memory), decoded at reduced size where the result will be
+smaller (Pillow's draft mode, in :mod:`bot.photos`), re-encoded without any metadata in a worker
+thread, and the file is deleted at once. At most `slots` images are worked on at the same moment
+(downloading or cleaning), so a hundred photos cannot exhaust memory; the cleaning itself runs on
+as many threads as the machine has cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, sanitize_image
+from bot.ports import DeliveryError, FileTooLarge, TelegramPort
+
+log = logging.getLogger(__name__)
+
+
+class PhotoRefused(Exception):
+    def __init__(self, rejection: ImageRejected) -> None:
+        super().__init__(str(rejection))
+        self.reason = rejection.reason
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+class ImageCleaner:
+    def __init__(self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None) -> None:
+        self._telegram = telegram
+        self._workers = workers or default_workers()
+        # Two images per worker: one being cleaned while the next one downloads.
+        self._slots = asyncio.Semaphore(slots or 2 * self._workers)
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="vigil-image")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def clean(self, file_id: str) -> CleanImage:
+        """The upload's clean pixels. Raises PhotoRefused (with the reason to tell the resident)."""
+        async with self._slots:
+            # A directory only this process can read, removed with everything in it right after.
+            with tempfile.TemporaryDirectory(prefix="vigil-image-") as directory:
+                upload = Path(directory) / "upload"
+                try:
+                    await self._telegram.download(file_id, upload, max_bytes=MAX_BYTES)
+                except DeliveryError as error:
+                    log.info("could not download a resident's image: %s", error.reason)
+                    too_large = isinstance(error, FileTooLarge)
+                    reason = ImageRejection.TOO_LARGE_FILE if too_large else ImageRejection.CORRUPT
+                    raise PhotoRefused(ImageRejected(reason)) from None
+                loop = asyncio.get_running_loop()
+                try:
+                    return await loop.run_in_executor(self._executor(), sanitize_image, upload)
+                except ImageRejected as rejection:
+                    raise PhotoRefused(rejection) from None
