@@ -15,7 +15,8 @@ Vigil replaces both pieces, through the library's extension points:
   not take one of those places, so one flooding account cannot fill them.
 * :class:`Poller` is the ``getUpdates`` loop. It tells Telegram that an update is done only when
   it and every update before it have been handled, which for Vigil means their effects are
-  committed (each service commits before it returns). After a crash, Telegram offers the
+  committed: when the handler returns, or earlier, when it starts its reply to a resident
+  (handlers commit first and reply last; :mod:`bot.update_scope` checks it). After a crash, Telegram offers the
   unfinished updates again; the update ids that the services store with their effects make a
   second delivery of an already applied press harmless (see ``Repository.claim_update``).
 
@@ -34,9 +35,14 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseUpdateProcessor
 
+from bot import update_scope
+from bot.update_scope import UpdateTicket
+
 log = logging.getLogger(__name__)
 
-MAX_RUNNING_UPDATES = 32  # handled at the same moment; the rest wait (in arrival order per chat)
+# Handled at the same moment; the rest wait (in arrival order per chat). Most of a running update's
+# time is spent waiting for Telegram, and image work has its own, smaller bound (services/images.py).
+MAX_RUNNING_UPDATES = 256
 HANDLER_TIMEOUT_SECONDS = 180.0  # an update that takes longer is abandoned (and logged)
 BATCH_LIMIT = 100  # Telegram's maximum per getUpdates
 BUSY_POLL_SECONDS = 0.05  # how often to look for new updates while earlier ones are still handled
@@ -137,10 +143,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await earlier.wait()
             async with self._running:
                 started = True
+                scope = None
+                if isinstance(update, Update):
+                    scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
                 try:
                     await asyncio.wait_for(coroutine, HANDLER_TIMEOUT_SECONDS)
                 except TimeoutError:
                     log.error("an update took longer than %s s and was abandoned", HANDLER_TIMEOUT_SECONDS)
+                finally:
+                    if scope is not None:
+                        update_scope.end(scope)
         finally:
             if not started and asyncio.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting its turn: it never ran

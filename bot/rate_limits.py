@@ -30,6 +30,7 @@ from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
 from telegram.ext import BaseRateLimiter
 
+from bot import update_scope
 from bot.domain.delivery import Priority
 
 # Requests that neither post nor change a message in a chat.
@@ -135,6 +136,10 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         if endpoint in NOT_MESSAGES or chat is None:
             return await callback(*args, **kwargs)
         priority = Priority(rate_limit_args) if rate_limit_args is not None else Priority.RESIDENT
+        if priority is Priority.RESIDENT:
+            # A handler replying to a resident has committed everything: its update may be confirmed
+            # now rather than after the reply waited its turn (bot/update_scope.py).
+            update_scope.only_replies_left()
         with contextlib.suppress(ValueError, TypeError):
             chat = int(chat)
         # Groups and channels have negative ids (or an @username); they share 20 a minute each.

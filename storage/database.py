@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot import update_scope
 from storage.migrations import apply_migrations
 from storage.repository import Repository
 
@@ -55,6 +56,7 @@ class Database:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[Repository]:
         """Everything inside commits together or not at all."""
+        update_scope.check_may_commit()
         async with self._lock:
             await self._connection.execute("BEGIN IMMEDIATE")
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram import CallbackQuery, Chat, Message, Update, User
@@ -155,3 +156,53 @@ async def test_an_update_whose_handler_fails_is_still_finished():
     )
     assert isinstance(results[0], RuntimeError) and results[1] is None
     assert pending.offset == 3
+
+
+# --- an update is confirmed as soon as only replies to the resident are left ------------------
+
+
+async def test_a_reply_to_a_resident_releases_the_update_before_it_waits_for_telegrams_budget(tmp_path):
+    from bot.rate_limits import PriorityRateLimiter
+
+    pending = PendingUpdates()
+    processor = ChatOrderedProcessor(pending)
+    limiter = PriorityRateLimiter(overall_per_second=1, group_per_minute=0)
+    pending.receive([1])
+    offsets: list[int | None] = []
+
+    async def reply(chat: int) -> bool:
+        offsets.append(pending.offset)
+        return True
+
+    async def handler() -> None:
+        await limiter.process_request(reply, (7,), {}, "sendMessage", {"chat_id": 7}, None)  # takes the burst
+        await limiter.process_request(reply, (7,), {}, "sendMessage", {"chat_id": 7}, None)  # waits ~1 s
+
+    await processor.process_update(text_update(1, 7), handler())
+    assert offsets == [2, 2]  # confirmable from the first reply on, not after the wait
+
+
+async def test_committing_after_replying_to_a_resident_is_refused(tmp_path):
+    from bot.update_scope import CommittedAfterConfirming
+    from bot.rate_limits import PriorityRateLimiter
+    from storage.database import Database
+
+    database = await Database.open(tmp_path / "vigil.sqlite3")
+    processor = ChatOrderedProcessor(PendingUpdates())
+    limiter = PriorityRateLimiter()
+
+    async def ok(_: int) -> bool:
+        return True
+
+    async def handler() -> None:
+        async with database.unit_of_work():
+            pass  # commit first: fine
+        await limiter.process_request(ok, (7,), {}, "sendMessage", {"chat_id": 7}, None)
+        async with database.unit_of_work():
+            pass  # then commit again: refused
+
+    try:
+        with pytest.raises(CommittedAfterConfirming):
+            await processor.process_update(text_update(1, 7), handler())
+    finally:
+        await database.close()

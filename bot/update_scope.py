@@ -1,0 +1,60 @@
+"""Which Telegram update the running code is handling, and whether it is already confirmed.
+
+The update pipeline (:mod:`bot.pipeline`) confirms an update to Telegram once its effects are
+committed. Vigil's handlers commit first and reply to the resident last, so the moment a handler
+starts a reply to a resident, everything durable about the update is done: the pipeline may
+confirm it then, instead of after the reply has waited its turn for Telegram's 30 messages a
+second (during a surge, seconds). That keeps the getUpdates window (100 updates) moving, so a
+verifier's press behind a crowd of residents is fetched at once.
+
+The promise is checked, not hoped for: a unit of work started for an update that was already
+released raises :class:`CommittedAfterConfirming` (see storage.database), so a handler that
+commits after replying fails its tests instead of risking a lost update in a crash.
+
+No Telegram import: storage uses this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+class CommittedAfterConfirming(RuntimeError):
+    """A handler changed stored state after its update was confirmed to Telegram."""
+
+
+@dataclass
+class UpdateTicket:
+    update_id: int
+    release: Callable[[int], None]
+    released: bool = field(default=False)
+
+
+_current: ContextVar[UpdateTicket | None] = ContextVar("vigil_update", default=None)
+
+
+def begin(ticket: UpdateTicket) -> object:
+    return _current.set(ticket)
+
+
+def end(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+def only_replies_left() -> None:
+    """The update's effects are committed; what remains is telling the resident."""
+    ticket = _current.get()
+    if ticket is not None and not ticket.released:
+        ticket.released = True
+        ticket.release(ticket.update_id)
+
+
+def check_may_commit() -> None:
+    ticket = _current.get()
+    if ticket is not None and ticket.released:
+        raise CommittedAfterConfirming(
+            f"update {ticket.update_id} changed stored state after a reply to a resident had started; "
+            "commit first, reply last"
+        )

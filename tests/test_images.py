@@ -1,0 +1,99 @@
+"""Residents' images: streamed to a private file that is gone afterwards, cleaned with bounded concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.photos import ImageRejection
+from bot.ports import DeliveryError, FileTooLarge
+from bot.services.images import ImageCleaner, PhotoRefused
+
+
+def jpeg(size=(4000, 3000)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, "JPEG", exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00")
+    return out.getvalue()
+
+
+class Port:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+        self.paths: list[Path] = []
+        self.downloading = 0
+        self.peak = 0
+
+    async def download(self, file_id: str, destination: Path, *, max_bytes: int) -> None:
+        self.downloading += 1
+        self.peak = max(self.peak, self.downloading)
+        try:
+            await asyncio.sleep(0.01)
+            data = self.files.get(file_id)
+            if data is None:
+                raise DeliveryError(0, "Bad Request: wrong file_id")
+            if len(data) > max_bytes:
+                raise FileTooLarge(0, "too large")
+            destination.write_bytes(data)
+            self.paths.append(destination)
+        finally:
+            self.downloading -= 1
+
+
+async def test_a_big_photo_is_cleaned_to_at_most_2560_pixels_and_its_file_is_gone():
+    port = Port({"a": jpeg()})
+    cleaner = ImageCleaner(port, workers=2)
+    try:
+        clean = await cleaner.clean("a")
+    finally:
+        cleaner.close()
+    assert (clean.width, clean.height) == (2560, 1920)
+    assert b"Exif" not in clean.data
+    assert port.paths and not port.paths[0].exists() and not port.paths[0].parent.exists()
+    assert oct(0o777 & port.paths[0].parent.stat().st_mode) if port.paths[0].parent.exists() else True
+
+
+async def test_the_file_is_gone_after_a_refusal_too():
+    port = Port({"junk": b"%PDF-1.7 not a picture"})
+    cleaner = ImageCleaner(port, workers=1)
+    try:
+        with pytest.raises(PhotoRefused) as refused:
+            await cleaner.clean("junk")
+    finally:
+        cleaner.close()
+    assert refused.value.reason is ImageRejection.NOT_AN_IMAGE
+    assert not port.paths[0].exists()
+
+
+async def test_a_file_over_the_limit_is_refused_as_too_large_and_a_failed_download_as_unreadable():
+    port = Port({"huge": b"\xff" * 10})
+    cleaner = ImageCleaner(port, workers=1)
+    try:
+        port.files["huge"] = b"\xff\xd8\xff" + b"\x00" * (20 * 1024 * 1024)
+        with pytest.raises(PhotoRefused) as refused:
+            await cleaner.clean("huge")
+        assert refused.value.reason is ImageRejection.TOO_LARGE_FILE
+        with pytest.raises(PhotoRefused) as refused:
+            await cleaner.clean("missing")
+        assert refused.value.reason is ImageRejection.CORRUPT
+    finally:
+        cleaner.close()
+
+
+async def test_at_most_the_slots_are_worked_on_at_once():
+    port = Port({f"p{i}": jpeg((64, 48)) for i in range(12)})
+    cleaner = ImageCleaner(port, workers=2, slots=3)
+    try:
+        await asyncio.gather(*(cleaner.clean(f"p{i}") for i in range(12)))
+    finally:
+        cleaner.close()
+    assert port.peak == 3
+
+
+def test_no_temporary_files_are_left_behind():
+    leftovers = list(Path(tempfile.gettempdir()).glob("vigil-image-*"))
+    assert leftovers == []

@@ -1,0 +1,77 @@
+"""Which waiting message goes next in one chat (bot.domain.delivery.next_in_chat)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.delivery import (
+    DeliveryStatus,
+    MessageKind,
+    MessageRef,
+    Outgoing,
+    Priority,
+    Progress,
+    QueuedMessage,
+    next_in_chat,
+    priority_of,
+)
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+GROUP = -100
+
+
+def row(id_: int, kind: MessageKind, *, status=DeliveryStatus.PENDING, reply_to=None, edit=None, age=timedelta(0)):
+    text = "" if kind.is_rendered_when_sent else "text"
+    return QueuedMessage(
+        id=id_, report_id=1, message=Outgoing(kind, GROUP, text, reply_to=reply_to, edit=edit),
+        progress=Progress(status), next_attempt_at=NOW, telegram_message_id=None, last_error=None,
+        created_at=NOW - age,
+    )
+
+
+def test_new_cards_go_before_card_edits_and_reminders_in_the_verifier_group():
+    waiting = [row(1, MessageKind.GROUP_NOTICE), row(2, MessageKind.CARD_EDIT), row(3, MessageKind.CARD)]
+    assert next_in_chat(waiting, NOW).id == 3
+    assert next_in_chat(waiting[:2], NOW).id == 2
+
+
+def test_a_card_waits_for_its_album():
+    waiting = [row(1, MessageKind.CARD_ALBUM), row(2, MessageKind.CARD, reply_to=MessageRef(outbox_id=1))]
+    assert next_in_chat(waiting, NOW).id == 1
+    assert next_in_chat([waiting[1]], NOW).id == 2
+
+
+def test_nothing_goes_while_a_message_of_the_chat_is_on_its_way():
+    assert next_in_chat([row(1, MessageKind.CARD_EDIT, status=DeliveryStatus.SENDING), row(2, MessageKind.CARD)], NOW) is None
+
+
+def test_a_message_that_waited_long_goes_first_whatever_its_rank():
+    waiting = [row(1, MessageKind.GROUP_NOTICE, age=timedelta(minutes=2)), row(2, MessageKind.CARD)]
+    assert next_in_chat(waiting, NOW).id == 1
+
+
+def test_alerts_before_the_desk_before_residents():
+    assert priority_of(MessageKind.CHANNEL_POST) < priority_of(MessageKind.CARD) < priority_of(MessageKind.REPORTER_NOTICE)
+    assert priority_of(MessageKind.CHANNEL_EDIT) is Priority.ALERT and priority_of(MessageKind.CARD_EDIT) is Priority.DESK
+
+
+kinds = st.sampled_from([MessageKind.CARD_ALBUM, MessageKind.CARD, MessageKind.CARD_EDIT, MessageKind.GROUP_NOTICE])
+
+
+@given(st.lists(st.tuples(kinds, st.integers(0, 180)), min_size=1, max_size=30))
+def test_every_waiting_message_is_sent_eventually_and_never_before_what_it_answers(plan):
+    waiting = []
+    for index, (kind, age) in enumerate(plan, start=1):
+        reply = MessageRef(outbox_id=index - 1) if kind is MessageKind.CARD and index > 1 else None
+        waiting.append(row(index, kind, reply_to=reply, age=timedelta(seconds=age)))
+    sent: list[int] = []
+    while waiting:
+        chosen = next_in_chat(waiting, NOW)
+        assert chosen is not None  # nothing is stuck
+        ref = chosen.message.reply_to
+        assert ref is None or ref.outbox_id in sent or all(w.id != ref.outbox_id for w in waiting)
+        sent.append(chosen.id)
+        waiting.remove(chosen)
