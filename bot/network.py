@@ -91,6 +91,11 @@ class Retention(_Strict):
     closed_report_days: int = Field(default=7, ge=1, le=365)
     reporter_record_days: int = Field(default=90, ge=1, le=3650)
     contact_grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Outbox messages that settled (sent, failed, not confirmed, skipped) this long ago are deleted,
+    # except those a later message still needs (see storage.outbox.OutboxQueries.purge_outbox).
+    outbox_days: int = Field(default=7, ge=1, le=365)
+
+
 class TimeoutsSection(_Strict):
     """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
 

@@ -1,4 +1,4 @@
--- Issue 13: verifiers are protected too; one reply per "Still active".
+-- Issue 13: verifiers are protected too; one reply per "Still active"; an outbox that is purged.
 
 -- Verifiers are known by the same keyed pseudonym (HMAC) as reporters, never by their Telegram id.
 -- SQLite cannot change a column's type in place, so both ballot tables are rebuilt. The key is
@@ -40,3 +40,6 @@ ALTER TABLE alert_votes_keyed RENAME TO alert_votes;
 CREATE UNIQUE INDEX alert_votes_one_ending_per_verifier
     ON alert_votes (report_id, verifier_pseudonym) WHERE action IN ('all_clear', 'retract');
 
+
+-- Settled outbox messages are purged after retention.outbox_days; this finds them by age.
+CREATE INDEX outbox_settled_by_age ON outbox (finished_at) WHERE status IN ('sent', 'failed', 'unknown', 'skipped');
