@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.network import parse_network
 from tests.e2e.harness import TravelClock, buttons_of, running_vigil
 from tests.e2e.people import Verifier, card_in_group
 from tests.e2e.test_lifecycle import publish, replies
-from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, VERIFIER_GROUP
+from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, VERIFIER_GROUP, network_toml
 
 
 @pytest.fixture
@@ -68,16 +69,15 @@ async def test_a_second_press_within_five_minutes_only_extends_then_a_later_one_
         clock.advance(seconds=2)  # five minutes since the channels were told
         later = await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "🔄")
         assert "the channel gets an update" in later["text"]
-        await fake.wait_until(lambda: len(replies(fake, CLOVIS_EN_CHANNEL)) == 2 and len(replies(fake, CLOVIS_ES_CHANNEL)) == 2,
-                              what="the second reply in each channel")
+        await fake.wait_until(
+            lambda: len(replies(fake, CLOVIS_EN_CHANNEL)) == 2 and len(replies(fake, CLOVIS_ES_CHANNEL)) == 2,
+            what="the second reply in each channel",
+        )
         await vigil.outbox_idle()
         assert len(replies(fake, CLOVIS_EN_CHANNEL)) == 2
 
 
 async def test_the_quiet_window_comes_from_the_network_file(fake, tmp_path, clock):
-    from bot.network import parse_network
-    from tests.sample_network import network_toml
-
     network = parse_network(network_toml(extra="\n[timeouts]\nstill_active_quiet_minutes = 0\n"))
     async with running_vigil(fake, tmp_path, clock=clock, network=network) as vigil:
         ref = await publish(fake)
