@@ -65,6 +65,10 @@ def build_application(
                 )
             async with database.unit_of_work() as repo:
                 await repo.forget_updates_before(clock() - PROCESSED_UPDATES_KEPT)
+                # Verifier ids from before migration 0004 become pseudonyms before any press is handled.
+                keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
+            if keyed_verifiers:
+                await database.checkpoint()  # the ids must not linger in the write-ahead log
             dispatcher = Dispatcher(
                 database=database, telegram=telegram, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock), clock=clock
             )

@@ -91,6 +91,11 @@ class Retention(_Strict):
     closed_report_days: int = Field(default=7, ge=1, le=365)
     reporter_record_days: int = Field(default=90, ge=1, le=3650)
     contact_grace_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Outbox messages that settled (sent, failed, not confirmed, skipped) this long ago are deleted,
+    # except those a later message still needs (see storage.outbox.OutboxQueries.purge_outbox).
+    outbox_days: int = Field(default=7, ge=1, le=365)
+
+
 class TimeoutsSection(_Strict):
     """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
 
@@ -100,6 +105,9 @@ class TimeoutsSection(_Strict):
     unconfirmed_report_minutes: int = Field(default=60, ge=2, le=7 * 24 * 60)
     # A published alert nobody marks "Still active" for this long is marked expired.
     alert_lifetime_minutes: int = Field(default=240, ge=5, le=7 * 24 * 60)
+    # A "Still active" this soon after the channels were last told so extends the alert without
+    # another reply (0: every press notifies).
+    still_active_quiet_minutes: int = Field(default=5, ge=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _reminder_before_expiry(self) -> TimeoutsSection:
@@ -112,6 +120,7 @@ class TimeoutsSection(_Strict):
             reminder=timedelta(minutes=self.reminder_minutes),
             report_expiry=timedelta(minutes=self.unconfirmed_report_minutes),
             alert_lifetime=timedelta(minutes=self.alert_lifetime_minutes),
+            still_active_quiet=timedelta(minutes=self.still_active_quiet_minutes),
         )
 
 

@@ -9,7 +9,7 @@ from bot.context import VigilContext
 from bot.domain.lifecycle import AlertAction
 from bot.i18n import Translator
 from bot.languages import match_language
-from bot.rendering.labels import local_time
+from bot.rendering.labels import local_clock, local_time
 from bot.services.lifecycle import AlertOutcome, AlertResult
 
 
@@ -45,6 +45,15 @@ def _answer(tr: Translator, result: AlertResult, context: VigilContext) -> str:
             return tr.gettext(
                 "Thank you: {ref} stays active until {time}, and the channel gets an update.",
                 ref=result.public_ref, time=local_time(tr, result.active_until, context.services.network.zone),
+            )
+        case AlertOutcome.EXTENDED_QUIETLY:
+            assert result.active_until is not None and result.announced_at is not None
+            zone = context.services.network.zone
+            return tr.gettext(
+                "Thank you: {ref} stays active until {time}. The channel was told it is still active at "
+                "{announced}, so it gets no second notification now.",
+                ref=result.public_ref, time=local_time(tr, result.active_until, zone),
+                announced=local_clock(tr, result.announced_at, zone),
             )
         case AlertOutcome.COUNTED:
             return tr.gettext("Thank you, your request on {ref} is counted. It takes {quorum} verifiers to change the alert.",

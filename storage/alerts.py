@@ -90,11 +90,13 @@ class AlertQueries:
         if row is None:
             return None
         async with self._db.execute(
-            "SELECT verifier_id, verifier_name, action, cast_at FROM alert_votes WHERE report_id = ? ORDER BY id",
+            "SELECT verifier_pseudonym, verifier_name, action, cast_at, notified FROM alert_votes WHERE report_id = ?"
+            " ORDER BY id",
             (report_id,),
         ) as cursor:
             votes = tuple(
-                RecordedAlertVote(r["verifier_id"], r["verifier_name"], AlertAction(r["action"]), required_moment(r["cast_at"]))
+                RecordedAlertVote(r["verifier_pseudonym"], r["verifier_name"], AlertAction(r["action"]),
+                                  required_moment(r["cast_at"]), bool(r["notified"]))
                 for r in await cursor.fetchall()
             )
         return Alert(
@@ -109,8 +111,9 @@ class AlertQueries:
 
     async def add_alert_vote(self, report_id: int, vote: RecordedAlertVote) -> None:
         await self._db.execute(
-            "INSERT INTO alert_votes (report_id, verifier_id, verifier_name, action, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier_id, vote.verifier_name, str(vote.action), to_text(vote.cast_at)),
+            "INSERT INTO alert_votes (report_id, verifier_pseudonym, verifier_name, action, cast_at, notified)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, vote.verifier, vote.verifier_name, str(vote.action), to_text(vote.cast_at), vote.notified),
         )
 
     async def mark_still_active(self, report_id: int, at: datetime) -> None:

@@ -24,6 +24,12 @@ from bot.domain.delivery import (
 from storage.codec import from_text, required_moment, to_text
 
 _OPEN = "('pending', 'sending')"
+_SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
+# Messages that later messages point at by outbox id (MessageRef(outbox_id=...)) when they are
+# created, possibly long after this one was sent: a channel post is replied to ("Still active") and
+# edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
+# later ones refer to this way (a card sent through the outbox, say) belongs here too.
+KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (MessageKind.CHANNEL_POST,)
 
 
 class OutboxQueries:
@@ -131,6 +137,29 @@ class OutboxQueries:
             )
             for row in rows
         ]
+
+    async def purge_outbox(self, *, settled_before: datetime) -> int:
+        """Delete messages that settled (sent, failed, unknown, skipped) before the moment, except
+        what a later decision still needs:
+
+        - a message of a kind in KEPT_WHILE_REPORT_LIVES, while its report exists (the report's own
+          purge takes it, by cascade);
+        - a message that a message still waiting to be sent refers to (its reply or edit target);
+        - a failed or unconfirmed message of a report that still exists: the card lists it.
+        Messages still on their way are never touched. Returns how many were deleted.
+        """
+        kept_kinds = ", ".join(f"'{kind}'" for kind in KEPT_WHILE_REPORT_LIVES)  # fixed names, not input
+        cursor = await self._db.execute(
+            f"DELETE FROM outbox WHERE status IN {_SETTLED} AND finished_at < :cutoff"
+            f" AND NOT (report_id IS NOT NULL AND (kind IN ({kept_kinds}) OR status IN ('failed', 'unknown')))"
+            " AND id NOT IN ("
+            "   SELECT json_extract(payload, '$.reply_to.outbox_id') FROM outbox"
+            f"  WHERE status IN {_OPEN} AND json_extract(payload, '$.reply_to.outbox_id') IS NOT NULL"
+            "   UNION SELECT json_extract(payload, '$.edit.outbox_id') FROM outbox"
+            f"  WHERE status IN {_OPEN} AND json_extract(payload, '$.edit.outbox_id') IS NOT NULL)",
+            {"cutoff": to_text(settled_before)},
+        )
+        return cursor.rowcount
 
     async def outbox_backlog(self) -> Backlog:
         async with self._db.execute(

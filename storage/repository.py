@@ -22,6 +22,8 @@ from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
 
 _REF_ATTEMPTS = 20
+# How migration 0004 marks a verifier id it could not turn into a pseudonym (see key_legacy_verifiers).
+_UNKEYED = "unkeyed:"
 
 
 class ReportNotFound(LookupError):
@@ -137,13 +139,13 @@ class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries)
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_id, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
         return [
             RecordedVote(
-                verifier_id=row["verifier_id"],
+                verifier=row["verifier_pseudonym"],
                 verifier_name=row["verifier_name"],
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
@@ -153,9 +155,27 @@ class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries)
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_id, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier_id, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
+            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
         )
+
+    async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:
+        """Replace the Telegram ids that migration 0004 carried over as 'unkeyed:<id>' with keyed
+        pseudonyms. SQL cannot do it (the key is not in the database), so Vigil does it at start-up,
+        before it handles any press. Returns how many rows changed; the caller checkpoints the WAL."""
+        changed = 0
+        for table in ("votes", "alert_votes"):  # fixed names, not input
+            async with self._db.execute(
+                f"SELECT DISTINCT verifier_pseudonym FROM {table} WHERE verifier_pseudonym LIKE '{_UNKEYED}%'"
+            ) as cursor:
+                legacy = [str(row[0]) for row in await cursor.fetchall()]
+            for marker in legacy:
+                cursor = await self._db.execute(
+                    f"UPDATE {table} SET verifier_pseudonym = ? WHERE verifier_pseudonym = ?",
+                    (pseudonym_of(int(marker.removeprefix(_UNKEYED))), marker),
+                )
+                changed += cursor.rowcount
+        return changed
 
     # --- reporter contact --------------------------------------------------------------
 

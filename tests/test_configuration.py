@@ -29,6 +29,21 @@ def test_timeouts_default_to_ten_minutes_one_hour_and_four_hours_and_can_be_set(
     assert network.timeouts.report_expiry.total_seconds() == 3600
 
 
+def test_settled_outbox_messages_are_kept_seven_days_unless_the_network_file_says_otherwise():
+    assert parse_network(network_toml()).retention.outbox_days == 7
+    assert parse_network(network_toml(extra="\n[retention]\noutbox_days = 2\n")).retention.outbox_days == 2
+    with pytest.raises(ConfigurationError, match=r"retention\.outbox_days"):
+        parse_network(network_toml(extra="\n[retention]\noutbox_days = 0\n"))
+
+
+def test_the_still_active_quiet_window_defaults_to_five_minutes_and_can_be_set():
+    assert parse_network(network_toml()).timeouts.still_active_quiet.total_seconds() == 300
+    network = parse_network(network_toml(extra="\n[timeouts]\nstill_active_quiet_minutes = 2\n"))
+    assert network.timeouts.still_active_quiet.total_seconds() == 120
+    with pytest.raises(ConfigurationError, match=r"timeouts\.still_active_quiet_minutes"):
+        parse_network(network_toml(extra="\n[timeouts]\nstill_active_quiet_minutes = -1\n"))
+
+
 def test_a_reminder_that_would_come_after_expiry_is_refused_naming_the_fields():
     with pytest.raises(ConfigurationError, match="timeouts: .*reminder_minutes must be less than unconfirmed_report_minutes"):
         parse_network(network_toml(extra="\n[timeouts]\nreminder_minutes = 60\nunconfirmed_report_minutes = 30\n"))

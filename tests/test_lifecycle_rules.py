@@ -23,6 +23,7 @@ from bot.domain.lifecycle import (
     expire_alert,
     expire_report,
     should_remind,
+    still_active_notifies,
     still_needed,
     transition_alert,
 )
@@ -43,14 +44,19 @@ NOON = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
 DEFAULTS = Timeouts()
 
 
+def p(user_id: int) -> str:
+    """The pseudonym a verifier is known by (what storage keeps instead of the Telegram id)."""
+    return f"pseudonym-{user_id}"
+
+
 def verifier(user_id: int) -> Voter:
-    return Voter(user_id=user_id, pseudonym=f"pseudonym-{user_id}", is_verifier=True)
+    return Voter(pseudonym=p(user_id), is_verifier=True)
 
 
-def press(status, ballots, voter, action, quorum=2, now=NOON):
+def press(status, ballots, voter, action, quorum=2, now=NOON, announced_at=None):
     return decide_alert_action(
         status=status, ballots=ballots, reporter_pseudonym=REPORTER, voter=voter, action=action,
-        quorum=quorum, now=now, timeouts=DEFAULTS,
+        quorum=quorum, now=now, timeouts=DEFAULTS, announced_at=announced_at,
     )
 
 
@@ -90,7 +96,7 @@ def test_no_reminder_for_a_closed_report_or_one_expiring_now():
 
 
 def test_reminder_names_what_is_still_needed():
-    ballots = [Ballot(1, VoteKind.CONFIRM), Ballot(2, VoteKind.FALSE_ALARM)]
+    ballots = [Ballot(p(1), VoteKind.CONFIRM), Ballot(p(2), VoteKind.FALSE_ALARM)]
     needed = still_needed(ballots, quorum=3)
     assert (needed.confirmations, needed.false_alarms) == (2, 2)
     assert still_needed([], quorum=2).confirmations == 2
@@ -107,8 +113,73 @@ def test_still_active_by_any_verifier_extends_the_alert_from_now():
 
 
 def test_still_active_can_be_pressed_again_by_the_same_verifier():
-    ballots = [AlertBallot(1, AlertAction.STILL_ACTIVE)]
+    ballots = [AlertBallot(p(1), AlertAction.STILL_ACTIVE)]
     assert press(AlertStatus.ACTIVE, ballots, verifier(1), AlertAction.STILL_ACTIVE).active_until is not None
+
+
+# --- one reply per action: still active within the quiet window -------------------------------
+
+QUIET = timedelta(minutes=5)
+
+
+def test_the_quiet_window_defaults_to_five_minutes_and_cannot_be_negative():
+    assert DEFAULTS.still_active_quiet == QUIET
+    assert Timeouts(still_active_quiet=timedelta(0)).still_active_quiet == timedelta(0)  # every press notifies
+    with pytest.raises(ValueError):
+        Timeouts(still_active_quiet=timedelta(minutes=-1))
+
+
+def test_the_first_still_active_since_publication_notifies_the_channels():
+    decision = press(AlertStatus.ACTIVE, [], verifier(1), AlertAction.STILL_ACTIVE, announced_at=None)
+    assert decision.notify
+
+
+def test_a_second_still_active_within_the_window_extends_the_alert_without_notifying():
+    told = NOON
+    soon = NOON + QUIET - timedelta(seconds=1)
+    decision = press(AlertStatus.ACTIVE, [AlertBallot(p(1), AlertAction.STILL_ACTIVE)], verifier(2),
+                     AlertAction.STILL_ACTIVE, now=soon, announced_at=told)
+    assert not decision.notify
+    assert decision.active_until == alert_expiry(soon, DEFAULTS)  # the lifetime is still extended
+
+
+def test_two_presses_at_the_same_instant_notify_once():
+    first = press(AlertStatus.ACTIVE, [], verifier(1), AlertAction.STILL_ACTIVE, announced_at=None)
+    second = press(AlertStatus.ACTIVE, [first.ballot], verifier(2), AlertAction.STILL_ACTIVE, announced_at=NOON)
+    assert (first.notify, second.notify) == (True, False)
+
+
+def test_a_still_active_once_the_window_has_passed_notifies_again():
+    assert still_active_notifies(NOON, NOON + QUIET, QUIET)
+    assert not still_active_notifies(NOON, NOON + QUIET - timedelta(microseconds=1), QUIET)
+    assert not still_active_notifies(NOON, NOON - timedelta(minutes=1), QUIET)  # clock went back: stay quiet
+    assert still_active_notifies(NOON, NOON, timedelta(0))  # no window: every press notifies
+
+
+press_times = st.lists(st.integers(min_value=0, max_value=6 * 60 * 60), max_size=40).map(sorted)
+
+
+@given(press_times, st.integers(min_value=0, max_value=30))
+def test_replies_are_a_window_apart_and_every_press_is_covered_by_one(seconds, quiet_minutes):
+    quiet = timedelta(minutes=quiet_minutes)
+    timeouts = Timeouts(still_active_quiet=quiet)
+    announced, replies = None, []
+    for second in seconds:
+        now = NOON + timedelta(seconds=second)
+        decision = decide_alert_action(
+            status=AlertStatus.ACTIVE, ballots=[], reporter_pseudonym=REPORTER, voter=verifier(second % 3),
+            action=AlertAction.STILL_ACTIVE, quorum=2, now=now, timeouts=timeouts, announced_at=announced,
+        )
+        assert decision.active_until == now + timeouts.alert_lifetime  # every press extends the alert
+        if decision.notify:
+            announced = now
+            replies.append(now)
+    # never two replies closer than the window...
+    assert all(later - earlier >= quiet for earlier, later in zip(replies, replies[1:]))
+    # ...and no press goes unannounced for longer than the window
+    for second in seconds:
+        now = NOON + timedelta(seconds=second)
+        assert any(timedelta(0) <= now - reply < quiet or now == reply for reply in replies)
 
 
 # --- all clear and retract need a quorum ---------------------------------------------------------
@@ -124,7 +195,7 @@ def test_ending_needs_two_distinct_verifiers(action, ends_as):
 
 
 def test_same_verifier_asking_twice_counts_once_and_cannot_switch_sides():
-    ballots = [AlertBallot(1, AlertAction.ALL_CLEAR)]
+    ballots = [AlertBallot(p(1), AlertAction.ALL_CLEAR)]
     with pytest.raises(AlreadyAsked) as raised:
         press(AlertStatus.ACTIVE, ballots, verifier(1), AlertAction.ALL_CLEAR)
     assert raised.value.previous is AlertAction.ALL_CLEAR
@@ -133,20 +204,20 @@ def test_same_verifier_asking_twice_counts_once_and_cannot_switch_sides():
 
 
 def test_one_all_clear_and_one_retract_do_not_end_the_alert():
-    decision = press(AlertStatus.ACTIVE, [AlertBallot(1, AlertAction.ALL_CLEAR)], verifier(2), AlertAction.RETRACT)
+    decision = press(AlertStatus.ACTIVE, [AlertBallot(p(1), AlertAction.ALL_CLEAR)], verifier(2), AlertAction.RETRACT)
     assert decision.status is AlertStatus.ACTIVE
 
 
 def test_still_active_presses_do_not_count_towards_ending():
-    ballots = [AlertBallot(1, AlertAction.STILL_ACTIVE), AlertBallot(2, AlertAction.STILL_ACTIVE)]
+    ballots = [AlertBallot(p(1), AlertAction.STILL_ACTIVE), AlertBallot(p(2), AlertAction.STILL_ACTIVE)]
     assert press(AlertStatus.ACTIVE, ballots, verifier(1), AlertAction.ALL_CLEAR).status is AlertStatus.ACTIVE
 
 
 def test_reporter_and_non_verifiers_cannot_touch_the_alert():
     with pytest.raises(ReporterCannotVote):
-        press(AlertStatus.ACTIVE, [], Voter(7, REPORTER, True), AlertAction.STILL_ACTIVE)
+        press(AlertStatus.ACTIVE, [], Voter(REPORTER, True), AlertAction.STILL_ACTIVE)
     with pytest.raises(NotAVerifier):
-        press(AlertStatus.ACTIVE, [], Voter(9, "x", False), AlertAction.RETRACT)
+        press(AlertStatus.ACTIVE, [], Voter("x", False), AlertAction.RETRACT)
 
 
 @pytest.mark.parametrize("closed", [s for s in AlertStatus if not s.is_active])
@@ -181,7 +252,7 @@ presses = st.lists(
 def replay(events, quorum):
     status, ballots, closes = AlertStatus.ACTIVE, [], 0
     for user_id, action, is_verifier in events:
-        voter = Voter(user_id, REPORTER if user_id == 1 else f"p{user_id}", is_verifier)
+        voter = Voter(REPORTER if user_id == 1 else p(user_id), is_verifier)
         try:
             decision = press(status, ballots, voter, action, quorum)
         except VerificationError:
@@ -196,16 +267,16 @@ def replay(events, quorum):
 def test_never_ended_or_retracted_without_a_quorum_of_distinct_verifiers(events, quorum):
     status, ballots, _ = replay(events, quorum)
     for action, ends_as in ((AlertAction.ALL_CLEAR, AlertStatus.ENDED), (AlertAction.RETRACT, AlertStatus.RETRACTED)):
-        supporters = {b.verifier_id for b in ballots if b.action is action}
+        supporters = {b.verifier for b in ballots if b.action is action}
         if status is ends_as:
             assert len(supporters) >= quorum
-            assert 1 not in supporters  # the reporter never counts
-            assert supporters <= {u for u, a, v in events if v and a is action}
+            assert REPORTER not in supporters  # the reporter never counts
+            assert supporters <= {p(u) for u, a, v in events if v and a is action}
 
 
 @given(presses, st.integers(min_value=MIN_QUORUM, max_value=4))
 def test_an_alert_closes_at_most_once_and_each_verifier_asks_to_end_it_once(events, quorum):
     status, ballots, closes = replay(events, quorum)
     assert closes == (0 if status.is_active else 1)
-    enders = [b.verifier_id for b in ballots if b.action.ends_alert]
+    enders = [b.verifier for b in ballots if b.action.ends_alert]
     assert len(enders) == len(set(enders))

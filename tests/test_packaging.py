@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,16 +14,47 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# What a build leaves in the tree it runs in: setuptools writes build/ and vigil.egg-info/ there.
+BUILD_LEFTOVERS = ("build", "*.egg-info", "dist")
+# Never copied into the build: the repository, environments, caches, databases, earlier builds.
+NOT_SOURCE = (".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".hypothesis", "*.sqlite3*", *BUILD_LEFTOVERS)
+
+
+def leftovers(root: Path) -> set[str]:
+    return {path.name for pattern in BUILD_LEFTOVERS for path in root.glob(pattern)}
+
+
+@dataclass(frozen=True)
+class Build:
+    wheel: Path
+    checkout_before: set[str]
+    checkout_after: set[str]
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
+def build(tmp_path_factory) -> Build:
+    """Built from a copy of the source tree, so running the tests leaves nothing in the checkout
+    (an editable install's vigil.egg-info may be there already; it is the developer's)."""
+    before = leftovers(ROOT)
+    source = tmp_path_factory.mktemp("source") / "vigil"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), str(source)],
         check=True,
         capture_output=True,
     )
     (built,) = out.glob("vigil-*.whl")
-    return built
+    return Build(built, before, leftovers(ROOT))
+
+
+@pytest.fixture(scope="module")
+def wheel(build) -> Path:
+    return build.wheel
+
+
+def test_building_the_wheel_leaves_no_build_directory_or_egg_info_in_the_checkout(build):
+    assert build.checkout_after == build.checkout_before
 
 
 def test_wheel_contains_the_data_files(wheel):

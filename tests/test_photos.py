@@ -9,6 +9,8 @@ import os
 import random
 import string
 import struct
+import subprocess
+import sys
 import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -357,8 +359,12 @@ def test_bmp_is_accepted():
     assert decoded.size == (20, 10)
 
 
-@pytest.mark.skipif(not HEIF_SUPPORTED, reason="pillow-heif is not installed")
-def test_heic_loses_its_metadata():  # pragma: no cover - only with pillow-heif
+def test_heic_support_is_always_installed():
+    # pillow-heif is a dependency of the package (iPhones share photos as HEIC files), not an extra.
+    assert HEIF_SUPPORTED and "HEIF" in ALLOWED_FORMATS
+
+
+def test_heic_loses_its_metadata():
     original = encode(two_colour_image((64, 48)), "HEIF", exif=exif_bytes(orientation=6), xmp=XMP_PACKET, quality=90)
     assert Image.open(io.BytesIO(original)).format == "HEIF"
 
@@ -368,11 +374,25 @@ def test_heic_loses_its_metadata():  # pragma: no cover - only with pillow-heif
     assert (result.width, result.height) == (48, 64)
 
 
-@pytest.mark.skipif(HEIF_SUPPORTED, reason="pillow-heif is installed")
-def test_heic_is_not_an_image_without_pillow_heif():
-    heic_header = struct.pack(">I", 24) + b"ftypheic" + b"\x00\x00\x00\x00" + b"mif1heic" + bytes(64)
+def test_heic_is_refused_as_not_an_image_where_pillow_heif_cannot_be_imported():
+    """The fallback in bot.photos for an installation without pillow-heif (a broken or trimmed
+    environment): HEIC must then be refused cleanly, not half-decoded. pillow-heif is always
+    installed with Vigil, so the fallback is exercised in a fresh interpreter that cannot import it."""
+    heic = encode(two_colour_image((64, 48)), "HEIF", quality=90)
+    script = (
+        "import sys\n"
+        "sys.modules['pillow_heif'] = None  # import pillow_heif now raises ImportError\n"
+        "from bot.photos import HEIF_SUPPORTED, ALLOWED_FORMATS, ImageRejected, sanitize_image\n"
+        "assert not HEIF_SUPPORTED and 'HEIF' not in ALLOWED_FORMATS\n"
+        "try:\n"
+        "    sanitize_image(sys.stdin.buffer.read())\n"
+        "except ImageRejected as refused:\n"
+        "    print(refused.reason.value)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], input=heic, capture_output=True, check=False)
 
-    assert rejection(heic_header) is ImageRejection.NOT_AN_IMAGE
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == ImageRejection.NOT_AN_IMAGE.value
 
 
 def test_nothing_is_written_to_disk(monkeypatch):
@@ -530,7 +550,6 @@ def test_a_rejection_carries_its_reason():
 
     assert refused.reason is ImageRejection.CORRUPT
     assert str(refused) == "corrupt"
-    assert "HEIF" in ALLOWED_FORMATS if HEIF_SUPPORTED else "HEIF" not in ALLOWED_FORMATS
 
 
 # --- property -------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot.fake_telegram.html_text import parse_html
 from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.rendering.alert import render_alert, render_closed_alert, render_ending_reply, render_still_active
+from bot.rendering.labels import local_clock, local_time
 from bot.rendering.notices import reminder
 from bot.text_length import utf16_length
 from tests.sample_network import network_toml
@@ -54,3 +57,34 @@ def test_a_reminder_says_what_is_still_needed_in_the_card_language():
     text = reminder(CATALOGS("es"), vado_report(), StillNeeded(confirmations=1, false_alarms=2),
                     waited=NOW - NOW.replace(minute=0), expires_at=NOW, zone=NETWORK.zone)
     assert "lleva 5 minutos" in text and "1 confirmación más" in text and "2 votos más de falsa alarma" in text
+
+
+# --- times in every language --------------------------------------------------------------------
+
+WINTER, SUMMER = datetime(2026, 1, 15, 21, 5, tzinfo=UTC), datetime(2026, 7, 15, 20, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(("moment", "shown"), [(WINTER, "14:05 MST"), (SUMMER, "14:05 MDT")])
+def test_times_show_the_zone_abbreviation_in_every_language(language, moment, shown):
+    tr = CATALOGS(language)
+    assert local_time(tr, moment, ZoneInfo("America/Denver")).endswith(shown)
+    assert local_clock(tr, moment, ZoneInfo("America/Denver")) == shown
+
+
+def test_a_spanish_post_reminder_and_update_name_the_zone_as_the_english_ones_do():
+    report = vado_report()
+    spanish_post = render_alert(CATALOGS, report, ("es",), NETWORK)
+    assert re.search(r"\d{2}:\d{2} MST", spanish_post) and "-0700" not in spanish_post
+    still = render_still_active(CATALOGS, report, ("es",), NETWORK, WINTER)
+    assert "14:05 MST" in still
+    spanish_reminder = reminder(CATALOGS("es"), report, StillNeeded(1, 2), waited=NOW - NOW.replace(minute=0),
+                                expires_at=WINTER, zone=NETWORK.zone)
+    assert "14:05 MST" in spanish_reminder
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("UTC", "21:05 UTC"), ("Europe/Madrid", "22:05 CET"),
+                                             ("America/Sao_Paulo", "18:05 -0300")])
+def test_a_zone_reads_the_same_in_english_and_spanish(zone, shown):
+    for language in ("en", "es"):
+        assert local_clock(CATALOGS(language), WINTER, ZoneInfo(zone)) == shown

@@ -110,10 +110,10 @@ async def test_reference_clash_is_retried(database):
 async def test_schema_refuses_a_second_vote_by_the_same_verifier(database):
     async with database.unit_of_work() as repo:
         report = await repo.add_report(clovis_report(), new_public_ref)
-        await repo.add_vote(report.id, RecordedVote(11, "Ana", VoteKind.CONFIRM, NOW))
+        await repo.add_vote(report.id, RecordedVote("pseudonym-ana", "Ana", VoteKind.CONFIRM, NOW))
     with pytest.raises(sqlite3.IntegrityError):
         async with database.unit_of_work() as repo:
-            await repo.add_vote(report.id, RecordedVote(11, "Ana", VoteKind.FALSE_ALARM, NOW))
+            await repo.add_vote(report.id, RecordedVote("pseudonym-ana", "Ana", VoteKind.FALSE_ALARM, NOW))
     async with database.unit_of_work() as repo:
         assert [v.kind for v in await repo.votes(report.id)] == [VoteKind.CONFIRM]
 
@@ -160,19 +160,19 @@ async def test_concurrent_confirmations_from_two_connections_close_the_report_on
             report = await repo.add_report(clovis_report(), new_public_ref)
         started = asyncio.Barrier(2)
 
-        async def confirm(db: Database, verifier_id: int) -> bool:
+        async def confirm(db: Database, verifier: str) -> bool:
             """Read ballots, decide, write: the same shape the verification service uses."""
             await started.wait()
             async with db.unit_of_work() as repo:
                 votes = await repo.votes(report.id)
                 await asyncio.sleep(0.05)  # widen the race window
-                await repo.add_vote(report.id, RecordedVote(verifier_id, f"V{verifier_id}", VoteKind.CONFIRM, NOW))
+                await repo.add_vote(report.id, RecordedVote(verifier, f"V-{verifier}", VoteKind.CONFIRM, NOW))
                 if len(votes) + 1 >= 2:
                     await repo.set_status(report.id, ReportStatus.PUBLISHED, NOW)
                     return True
                 return False
 
-        results = await asyncio.gather(confirm(first, 21), confirm(second, 22))
+        results = await asyncio.gather(confirm(first, "pseudonym-21"), confirm(second, "pseudonym-22"))
         assert sorted(results) == [False, True]
         async with first.unit_of_work() as repo:
             assert (await repo.report(report.id)).status is ReportStatus.PUBLISHED

@@ -93,25 +93,42 @@ async def test_alert_round_trip_with_votes_and_its_expiry(database):
     async with database.unit_of_work() as repo:
         await repo.start_alert(report_id, NOW)
         await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, NOW + timedelta(hours=4))
-        await repo.add_alert_vote(report_id, RecordedAlertVote(7001, "Ana", AlertAction.STILL_ACTIVE, NOW))
-        await repo.add_alert_vote(report_id, RecordedAlertVote(7001, "Ana", AlertAction.STILL_ACTIVE, NOW))
-        await repo.add_alert_vote(report_id, RecordedAlertVote(7001, "Ana", AlertAction.ALL_CLEAR, NOW))
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.STILL_ACTIVE, NOW))
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.STILL_ACTIVE, NOW))
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.ALL_CLEAR, NOW))
         await repo.mark_still_active(report_id, NOW + timedelta(hours=1))
     async with database.unit_of_work() as repo:
         alert = await repo.alert(report_id)
     assert alert.status is AlertStatus.ACTIVE and alert.last_active_at == NOW + timedelta(hours=1)
     assert alert.active_until == NOW + timedelta(hours=4)
     assert [v.action for v in alert.votes] == [AlertAction.STILL_ACTIVE, AlertAction.STILL_ACTIVE, AlertAction.ALL_CLEAR]
+    assert alert.announced_active_at is None  # none of these presses told the channels
+
+
+async def test_the_alert_remembers_which_still_active_told_the_channels(database):
+    report_id = await new_report(database)
+    told, quiet = NOW + timedelta(minutes=1), NOW + timedelta(minutes=3)
+    async with database.unit_of_work() as repo:
+        await repo.start_alert(report_id, NOW)
+        assert (await repo.alert(report_id)).announced_active_at is None  # not since publication
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.STILL_ACTIVE, told, notified=True))
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-luis", "Luis", AlertAction.STILL_ACTIVE, quiet))
+        await repo.mark_still_active(report_id, quiet)
+    async with database.unit_of_work() as repo:
+        alert = await repo.alert(report_id)
+    assert alert.last_active_at == quiet
+    assert [v.notified for v in alert.votes] == [True, False]
+    assert alert.announced_active_at == told
 
 
 async def test_schema_allows_each_verifier_one_vote_to_end_an_alert(database):
     report_id = await new_report(database)
     async with database.unit_of_work() as repo:
         await repo.start_alert(report_id, NOW)
-        await repo.add_alert_vote(report_id, RecordedAlertVote(7001, "Ana", AlertAction.ALL_CLEAR, NOW))
+        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.ALL_CLEAR, NOW))
     with pytest.raises(sqlite3.IntegrityError):
         async with database.unit_of_work() as repo:
-            await repo.add_alert_vote(report_id, RecordedAlertVote(7001, "Ana", AlertAction.RETRACT, NOW))
+            await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.RETRACT, NOW))
 
 
 async def heads_of(repo) -> list:

@@ -27,8 +27,13 @@ from bot.domain.verification import (
 REPORTER = "pseudonym-of-reporter"
 
 
+def p(user_id: int) -> str:
+    """The pseudonym a verifier is known by (what storage keeps instead of the Telegram id)."""
+    return f"pseudonym-{user_id}"
+
+
 def verifier(user_id: int) -> Voter:
-    return Voter(user_id=user_id, pseudonym=f"pseudonym-{user_id}", is_verifier=True)
+    return Voter(pseudonym=p(user_id), is_verifier=True)
 
 
 def vote(status, ballots, voter, kind=VoteKind.CONFIRM, quorum=2):
@@ -44,41 +49,41 @@ def test_first_confirmation_keeps_the_report_pending():
 
 
 def test_second_distinct_confirmation_publishes():
-    decision = vote(ReportStatus.PENDING, [Ballot(1, VoteKind.CONFIRM)], verifier(2))
+    decision = vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.CONFIRM)], verifier(2))
     assert decision.status is ReportStatus.PUBLISHED
     assert decision.closed_report
 
 
 def test_same_verifier_pressing_twice_counts_once():
     with pytest.raises(AlreadyVoted) as raised:
-        vote(ReportStatus.PENDING, [Ballot(1, VoteKind.CONFIRM)], verifier(1))
+        vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.CONFIRM)], verifier(1))
     assert raised.value.previous is VoteKind.CONFIRM
 
 
 def test_verifier_cannot_switch_sides_after_voting():
     with pytest.raises(AlreadyVoted):
-        vote(ReportStatus.PENDING, [Ballot(1, VoteKind.CONFIRM)], verifier(1), VoteKind.FALSE_ALARM)
+        vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.CONFIRM)], verifier(1), VoteKind.FALSE_ALARM)
 
 
 def test_reporter_cannot_confirm_own_report_even_as_a_verifier():
-    reporter_who_verifies = Voter(user_id=7, pseudonym=REPORTER, is_verifier=True)
+    reporter_who_verifies = Voter(pseudonym=REPORTER, is_verifier=True)
     with pytest.raises(ReporterCannotVote):
-        vote(ReportStatus.PENDING, [Ballot(1, VoteKind.CONFIRM)], reporter_who_verifies)
+        vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.CONFIRM)], reporter_who_verifies)
 
 
 def test_non_verifier_cannot_vote():
     with pytest.raises(NotAVerifier):
-        vote(ReportStatus.PENDING, [], Voter(user_id=9, pseudonym="x", is_verifier=False))
+        vote(ReportStatus.PENDING, [], Voter(pseudonym="x", is_verifier=False))
 
 
 def test_two_false_alarms_reject():
-    decision = vote(ReportStatus.PENDING, [Ballot(1, VoteKind.FALSE_ALARM)], verifier(2), VoteKind.FALSE_ALARM)
+    decision = vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.FALSE_ALARM)], verifier(2), VoteKind.FALSE_ALARM)
     assert decision.status is ReportStatus.REJECTED
     assert decision.closed_report
 
 
 def test_split_votes_wait_for_a_tiebreaker():
-    decision = vote(ReportStatus.PENDING, [Ballot(1, VoteKind.FALSE_ALARM)], verifier(2))
+    decision = vote(ReportStatus.PENDING, [Ballot(p(1), VoteKind.FALSE_ALARM)], verifier(2))
     assert decision.status is ReportStatus.PENDING
 
 
@@ -93,11 +98,11 @@ def test_quorum_can_be_raised_but_never_below_two():
     with pytest.raises(ValueError):
         validate_quorum(1)
     with pytest.raises(ValueError):
-        outcome_of([Ballot(1, VoteKind.CONFIRM)], quorum=1)
+        outcome_of([Ballot(p(1), VoteKind.CONFIRM)], quorum=1)
 
 
 def test_quorum_of_three_needs_three_confirmations():
-    ballots = [Ballot(1, VoteKind.CONFIRM), Ballot(2, VoteKind.CONFIRM)]
+    ballots = [Ballot(p(1), VoteKind.CONFIRM), Ballot(p(2), VoteKind.CONFIRM)]
     assert outcome_of(ballots, quorum=3) is ReportStatus.PENDING
     assert vote(ReportStatus.PENDING, ballots, verifier(3), quorum=3).status is ReportStatus.PUBLISHED
 
@@ -125,7 +130,7 @@ def replay(events, quorum, reporter_id=1):
     """Feed button presses through the rules the way storage does; return status, ballots, closes."""
     status, ballots, closes = ReportStatus.PENDING, [], 0
     for user_id, kind, is_verifier in events:
-        voter = Voter(user_id, REPORTER if user_id == reporter_id else f"p{user_id}", is_verifier)
+        voter = Voter(REPORTER if user_id == reporter_id else p(user_id), is_verifier)
         try:
             decision = vote(status, ballots, voter, kind, quorum)
         except VerificationError:
@@ -139,12 +144,12 @@ def replay(events, quorum, reporter_id=1):
 @given(presses, st.integers(min_value=MIN_QUORUM, max_value=4))
 def test_never_published_without_quorum_of_distinct_verifiers_other_than_the_reporter(events, quorum):
     status, ballots, _ = replay(events, quorum)
-    confirmers = {b.verifier_id for b in ballots if b.kind is VoteKind.CONFIRM}
+    confirmers = {b.verifier for b in ballots if b.kind is VoteKind.CONFIRM}
     if status is ReportStatus.PUBLISHED:
         assert len(confirmers) >= quorum
-        assert 1 not in confirmers  # the reporter never counts
+        assert REPORTER not in confirmers  # the reporter never counts
         # every counted confirmer pressed as a verifier
-        verifier_presses = {u for u, k, v in events if v and k is VoteKind.CONFIRM}
+        verifier_presses = {p(u) for u, k, v in events if v and k is VoteKind.CONFIRM}
         assert confirmers <= verifier_presses
 
 
@@ -152,7 +157,7 @@ def test_never_published_without_quorum_of_distinct_verifiers_other_than_the_rep
 def test_a_report_closes_at_most_once_and_then_takes_no_votes(events, quorum):
     status, ballots, closes = replay(events, quorum)
     assert closes == (0 if status.is_open else 1)
-    voters = [b.verifier_id for b in ballots]
+    voters = [b.verifier for b in ballots]
     assert len(voters) == len(set(voters))  # one ballot per verifier
     if not status.is_open:
         with pytest.raises(ReportClosed):

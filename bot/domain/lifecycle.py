@@ -7,7 +7,8 @@ A report waits for verification; if it has not reached the quorum after ``remind
 group is reminded once, and after ``report_expiry`` it closes as expired ("could not be
 confirmed"). A published report carries an *alert* that stays active until two distinct verifiers
 say "All clear" (it ended) or "Retract" (it should not stand), or until nobody has pressed
-"Still active" for ``alert_lifetime``.
+"Still active" for ``alert_lifetime``. Each "Still active" extends the alert; only one press in
+``still_active_quiet`` notifies the channels, so two verifiers pressing at once give one reply.
 """
 
 from __future__ import annotations
@@ -36,10 +37,14 @@ class Timeouts:
     reminder: timedelta = timedelta(minutes=10)
     report_expiry: timedelta = timedelta(minutes=60)
     alert_lifetime: timedelta = timedelta(hours=4)
+    # A "Still active" this soon after the channels were last told so extends the alert quietly.
+    still_active_quiet: timedelta = timedelta(minutes=5)
 
     def __post_init__(self) -> None:
         if min(self.reminder, self.report_expiry, self.alert_lifetime) <= timedelta(0):
             raise ValueError("timeouts must be positive")
+        if self.still_active_quiet < timedelta(0):
+            raise ValueError("the quiet window after a Still active cannot be negative")
         if self.reminder >= self.report_expiry:
             # The reminder would never be sent: the report is gone by then.
             raise ValueError("the reminder must come before the report expires")
@@ -139,7 +144,7 @@ _ENDS_AS = {AlertAction.ALL_CLEAR: AlertStatus.ENDED, AlertAction.RETRACT: Alert
 
 @dataclass(frozen=True)
 class AlertBallot:
-    verifier_id: int
+    verifier: str  # keyed pseudonym
     action: AlertAction
 
 
@@ -174,14 +179,27 @@ def alert_expiry(last_active_at: datetime, timeouts: Timeouts) -> datetime:
     return last_active_at + timeouts.alert_lifetime
 
 
+def still_active_notifies(announced_at: datetime | None, now: datetime, quiet: timedelta) -> bool:
+    """Whether a "Still active" press tells the channels again (a reply under every post).
+
+    One action, one reply: when the channels were told less than ``quiet`` ago (two verifiers
+    pressing at the same moment, or one pressing twice), the press only extends the alert.
+    ``announced_at`` is when they were last told; None if never since publication. A clock that
+    went backwards (``now`` before ``announced_at``) counts as inside the window: no second reply.
+    """
+    return announced_at is None or now - announced_at >= quiet
+
+
 @dataclass(frozen=True)
 class AlertDecision:
     ballot: AlertBallot
     status: AlertStatus
     # True only for the one press that ended the alert: its caller edits the posts.
     closed_alert: bool
-    # For "Still active": the alert now lasts until then.
+    # For "Still active": the alert now lasts until then...
     active_until: datetime | None = None
+    # ...and whether the channels get a reply saying so (False: extended quietly, see still_active_notifies).
+    notify: bool = False
 
 
 def decide_alert_action(
@@ -194,12 +212,15 @@ def decide_alert_action(
     quorum: int,
     now: datetime,
     timeouts: Timeouts,
+    announced_at: datetime | None = None,
 ) -> AlertDecision:
     """Decide one press on a published alert. Raises a :class:`VerificationError` when it must not count.
 
     The same people who may publish may end: members of the verifier group, never the reporter.
     Ending takes the quorum of distinct verifiers on the same side, like publishing did, so one
-    person can neither silence an alert nor withdraw it alone.
+    person can neither silence an alert nor withdraw it alone. "Still active" always extends the
+    alert; it notifies the channels only outside the quiet window after ``announced_at``, the last
+    time they were told.
     """
     if not voter.is_verifier:
         raise NotAVerifier()
@@ -207,13 +228,16 @@ def decide_alert_action(
         raise ReporterCannotVote()
     if not status.is_active:
         raise AlertClosed(status)
-    ballot = AlertBallot(voter.user_id, action)
+    ballot = AlertBallot(voter.pseudonym, action)
     if action is AlertAction.STILL_ACTIVE:
-        return AlertDecision(ballot, status, closed_alert=False, active_until=alert_expiry(now, timeouts))
-    previous = next((b for b in ballots if b.verifier_id == voter.user_id and b.action.ends_alert), None)
+        return AlertDecision(
+            ballot, status, closed_alert=False, active_until=alert_expiry(now, timeouts),
+            notify=still_active_notifies(announced_at, now, timeouts.still_active_quiet),
+        )
+    previous = next((b for b in ballots if b.verifier == voter.pseudonym and b.action.ends_alert), None)
     if previous is not None:
         raise AlreadyAsked(previous.action)
-    supporters = {b.verifier_id for b in (*ballots, ballot) if b.action is action}
+    supporters = {b.verifier for b in (*ballots, ballot) if b.action is action}
     if len(supporters) >= validate_quorum(quorum):
         return AlertDecision(ballot, transition_alert(status, _ENDS_AS[action]), closed_alert=True)
     return AlertDecision(ballot, status, closed_alert=False)
@@ -230,13 +254,14 @@ def expire_alert(status: AlertStatus) -> AlertStatus:
 
 @dataclass(frozen=True)
 class RecordedAlertVote:
-    verifier_id: int
-    verifier_name: str
+    verifier: str  # keyed pseudonym
+    verifier_name: str  # first name shown on the card; kept only as long as the report
     action: AlertAction
     cast_at: datetime
+    notified: bool = False  # a "Still active" that told the channels (see still_active_notifies)
 
     def as_ballot(self) -> AlertBallot:
-        return AlertBallot(self.verifier_id, self.action)
+        return AlertBallot(self.verifier, self.action)
 
 
 @dataclass(frozen=True)
@@ -248,3 +273,8 @@ class Alert:
     closed_at: datetime | None
     active_until: datetime | None  # the expiry deadline while the alert is active
     votes: tuple[RecordedAlertVote, ...] = ()
+
+    @property
+    def announced_active_at(self) -> datetime | None:
+        """When the channels were last told it is still active; None if not since publication."""
+        return max((v.cast_at for v in self.votes if v.action is AlertAction.STILL_ACTIVE and v.notified), default=None)

@@ -49,13 +49,13 @@ class Report:
 
 @dataclass(frozen=True)
 class RecordedVote:
-    verifier_id: int
-    verifier_name: str
+    verifier: str  # keyed pseudonym
+    verifier_name: str  # first name shown on the card; kept only as long as the report
     kind: VoteKind
     cast_at: datetime
 
     def as_ballot(self) -> Ballot:
-        return Ballot(self.verifier_id, self.kind)
+        return Ballot(self.verifier, self.kind)
 
 
 @dataclass(frozen=True)

@@ -45,15 +45,15 @@ class VoteKind(StrEnum):
 
 @dataclass(frozen=True)
 class Ballot:
-    verifier_id: int
+    verifier: str  # the verifier's keyed pseudonym, never their Telegram id
     kind: VoteKind
 
 
 @dataclass(frozen=True)
 class Voter:
-    """Someone who pressed a button. `pseudonym` is computed the same way as the reporter's."""
+    """Someone who pressed a button, known by the same keyed pseudonym as a reporter would be:
+    the rules compare pseudonyms (one vote each, never on one's own report), never Telegram ids."""
 
-    user_id: int
     pseudonym: str
     is_verifier: bool
 
@@ -103,16 +103,16 @@ def transition(current: ReportStatus, target: ReportStatus) -> ReportStatus:
 
 @dataclass(frozen=True)
 class Tally:
-    confirmations: frozenset[int]
-    false_alarms: frozenset[int]
+    confirmations: frozenset[str]
+    false_alarms: frozenset[str]
 
 
 def tally(ballots: Sequence[Ballot]) -> Tally:
-    """Distinct verifiers per side. Storage's UNIQUE(report, verifier) already prevents
+    """Distinct verifiers per side. Storage's UNIQUE(report, verifier_pseudonym) already prevents
     duplicates; counting distinct ids here means the rule holds even if it did not."""
     return Tally(
-        confirmations=frozenset(b.verifier_id for b in ballots if b.kind is VoteKind.CONFIRM),
-        false_alarms=frozenset(b.verifier_id for b in ballots if b.kind is VoteKind.FALSE_ALARM),
+        confirmations=frozenset(b.verifier for b in ballots if b.kind is VoteKind.CONFIRM),
+        false_alarms=frozenset(b.verifier for b in ballots if b.kind is VoteKind.FALSE_ALARM),
     )
 
 
@@ -150,10 +150,10 @@ def cast_vote(
         raise ReporterCannotVote()
     if not status.is_open:
         raise ReportClosed(status)
-    previous = next((b for b in ballots if b.verifier_id == voter.user_id), None)
+    previous = next((b for b in ballots if b.verifier == voter.pseudonym), None)
     if previous is not None:
         raise AlreadyVoted(previous.kind)
-    ballot = Ballot(voter.user_id, kind)
+    ballot = Ballot(voter.pseudonym, kind)
     new_status = outcome_of([*ballots, ballot], quorum)
     if new_status is not status:
         transition(status, new_status)

@@ -31,7 +31,25 @@ def bullet_list(items: list[str]) -> str:
 
 def local_time(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
     """A time residents read at a glance: weekday, day, month, hour and the local zone."""
-    return format_datetime(moment, "EEE d MMM, HH:mm zzz", tzinfo=zone, locale=tr.language)
+    return f"{format_datetime(moment, 'EEE d MMM, HH:mm', tzinfo=zone, locale=tr.language)} {zone_label(moment, zone)}"
+
+
+def local_clock(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
+    """Only the hour and the zone ("14:05 MST"), for a moment later today."""
+    return f"{format_datetime(moment, 'HH:mm', tzinfo=zone, locale=tr.language)} {zone_label(moment, zone)}"
+
+
+def zone_label(moment: datetime, zone: ZoneInfo) -> str:
+    """The zone as people there write it ("MST", "MDT", "CET", "UTC"), the same in every language.
+
+    Babel's zone names depend on the locale: its Spanish data has no abbreviation for most
+    American zones and prints an offset ("-0700"), so the Spanish post and the English one
+    would disagree. tzdata's abbreviation is what local phones and radio use. A zone that has
+    no lettered abbreviation (tzdata writes "-03") is shown as its offset, "-0300".
+    """
+    local = moment.astimezone(zone)
+    name = local.tzname() or ""
+    return name if name.isalpha() else local.strftime("%z")
 
 
 def quote(text: str) -> Html:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
 from bot.domain.lifecycle import AlertStatus, StillNeeded
 from bot.domain.reports import Report
 from bot.network import Network
-from bot.rendering.labels import local_time
+from bot.rendering.labels import local_clock, local_time
 from bot.domain.limits import AlreadyReportedHere, IntakeFull, TooManyReports
 from bot.domain.verification import ReportStatus
 from bot.i18n import Html, Translator
@@ -116,7 +114,7 @@ def reminder(tr: Translator, report: Report, needed: StillNeeded, *, waited: tim
         ),
         tr.gettext(
             "If nobody decides, it closes as not confirmed at {time}.",
-            time=format_datetime(expires_at, "HH:mm zzz", tzinfo=zone, locale=tr.language),
+            time=local_clock(tr, expires_at, zone),
         ),
     ]
     return Html("\n".join(lines))

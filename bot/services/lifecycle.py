@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 class AlertOutcome(StrEnum):
     EXTENDED = "extended"
+    EXTENDED_QUIETLY = "extended_quietly"  # the channels were told moments ago: no second reply
     COUNTED = "counted"
     ENDED = "ended"
     RETRACTED = "retracted"
@@ -63,10 +64,12 @@ class AlertResult:
     public_ref: str | None = None
     previous: AlertAction | None = None
     active_until: datetime | None = None
+    announced_at: datetime | None = None  # for EXTENDED_QUIETLY: when the channels were last told
 
     @property
     def counted(self) -> bool:
-        return self.outcome in (AlertOutcome.EXTENDED, AlertOutcome.COUNTED, AlertOutcome.ENDED, AlertOutcome.RETRACTED)
+        return self.outcome in (AlertOutcome.EXTENDED, AlertOutcome.EXTENDED_QUIETLY, AlertOutcome.COUNTED,
+                                AlertOutcome.ENDED, AlertOutcome.RETRACTED)
 
 
 class LifecycleService:
@@ -119,6 +122,7 @@ class LifecycleService:
                     quorum=self._network.quorum,
                     now=now,
                     timeouts=self._network.timeouts,
+                    announced_at=alert.announced_active_at,
                 )
             except NotAVerifier:
                 return AlertResult(AlertOutcome.NOT_AUTHORIZED)
@@ -128,15 +132,21 @@ class LifecycleService:
                 return AlertResult(AlertOutcome.ALREADY_ASKED, report.public_ref, already.previous)
             except AlertClosed:
                 return AlertResult(AlertOutcome.CLOSED, report.public_ref)
-            await repo.add_alert_vote(report_id, RecordedAlertVote(user_id, display_name, action, now))
+            await repo.add_alert_vote(
+                report_id, RecordedAlertVote(voter.pseudonym, display_name, action, now, notified=decision.notify)
+            )
             if decision.active_until is not None:
                 await repo.mark_still_active(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, decision.active_until)
-                await announcements.still_active(repo, report, self._network, self._catalogs, now)
+                if decision.notify:
+                    await announcements.still_active(repo, report, self._network, self._catalogs, now)
             elif decision.closed_alert:
                 await self._close_alert(repo, report_id, decision.status, now, alert.last_active_at)
             await repo.enqueue_card_refresh(report_id, now)
         self._after_commit()
+        if decision.active_until is not None and not decision.notify:
+            return AlertResult(AlertOutcome.EXTENDED_QUIETLY, report.public_ref, active_until=decision.active_until,
+                               announced_at=alert.announced_active_at)
         if decision.active_until is not None:
             return AlertResult(AlertOutcome.EXTENDED, report.public_ref, active_until=decision.active_until)
         results = {AlertStatus.ENDED: AlertOutcome.ENDED, AlertStatus.RETRACTED: AlertOutcome.RETRACTED}

@@ -30,10 +30,11 @@ class RetentionService:
                 records_idle_since=now - timedelta(days=self._policy.reporter_record_days),
                 now=now,
             )
+            messages = await repo.purge_outbox(settled_before=now - timedelta(days=self._policy.outbox_days))
         # secure_delete zeroes the pages in the database file, but their old images stay in the
         # write-ahead log until it is checkpointed and truncated.
         await self._database.checkpoint()
-        if counts.reports or counts.contacts or counts.reporter_records:
-            log.info("retention purge: %s reports, %s reporter contacts, %s track records deleted",
-                     counts.reports, counts.contacts, counts.reporter_records)
+        if counts.reports or counts.contacts or counts.reporter_records or messages:
+            log.info("retention purge: %s reports, %s reporter contacts, %s track records, %s settled outbox messages"
+                     " deleted", counts.reports, counts.contacts, counts.reporter_records, messages)
         return counts

@@ -132,7 +132,7 @@ class VerificationService:
                 return VoteResult(VoteOutcome.ALREADY_VOTED, report.public_ref, already.previous)
             except ReportClosed:
                 return VoteResult(VoteOutcome.CLOSED, report.public_ref)
-            await repo.add_vote(report_id, RecordedVote(user_id, display_name, kind, now))
+            await repo.add_vote(report_id, RecordedVote(voter.pseudonym, display_name, kind, now))
             if decision.closed_report:
                 await repo.set_status(report_id, decision.status, now)
                 await repo.note_outcome(report.reporter_pseudonym, decision.status)

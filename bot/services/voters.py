@@ -11,7 +11,6 @@ from bot.services.pseudonyms import Pseudonyms
 async def voter_in_group(telegram: TelegramPort, network: Network, pseudonyms: Pseudonyms, user_id: int) -> Voter:
     """A verifier is whoever is a current member of the verifier group, asked of Telegram now."""
     return Voter(
-        user_id=user_id,
         pseudonym=pseudonyms.of_user(user_id),
         is_verifier=await telegram.is_member(network.verifier_group_id, user_id),
     )

@@ -29,6 +29,7 @@ import re
 import sqlite3
 import time
 from collections import deque
+from datetime import datetime, timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from tests.sample_network import (
     DOWNTOWN_CHANNEL,
     LUIS,
     MARTA,
+    SECRET,
     TOKEN,
     VADO_CHANNEL,
     VERIFIER_GROUP,
@@ -56,6 +58,8 @@ REPORTS = 20  # one card each: more would exceed the verifier group's 20 message
 # One resident per report: Vigil takes one open report per resident and place (issue 4's limits).
 RESIDENTS = list(range(5101, 5101 + REPORTS))
 VERIFIERS = [ANA, LUIS, MARTA]
+STILL_ACTIVE_QUIET = timedelta(minutes=5)  # the network file's default [timeouts] still_active_quiet_minutes
+# The database knows verifiers only by their keyed pseudonym; the test holds the key.
 PLACES = {
     "clovis": [CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL],
     "vado": [VADO_CHANNEL],
@@ -341,7 +345,7 @@ def check_promises(fake: FakeTelegram, stories: list[Story], database: Path) -> 
         for story in stories:
             report = db.execute("SELECT status FROM reports WHERE id = ?", (story.report_id,)).fetchone()
             confirmations = db.execute(
-                "SELECT COUNT(DISTINCT verifier_id) FROM votes WHERE report_id = ? AND kind = 'confirm'",
+                "SELECT COUNT(DISTINCT verifier_pseudonym) FROM votes WHERE report_id = ? AND kind = 'confirm'",
                 (story.report_id,)).fetchone()[0]
             reached_quorum = confirmations >= 2
             assert (report["status"] == "published") == reached_quorum, f"{seed} {story.ref}: {report['status']}, {confirmations}"
@@ -377,18 +381,29 @@ def copies_allowed(row: sqlite3.Row) -> int:
 
 
 def check_replies(fake, db, story: Story, channel: int, posts: list[dict], known_post: int, seed: str) -> int:
-    """Each applied "Still active" (and an all clear) gave one reply per channel; none was applied twice."""
+    """Each applied "Still active" that notified (one per quiet window) and an all clear gave one reply per
+    channel; none was applied twice."""
     still_active = db.execute(
         "SELECT COUNT(*) FROM alert_votes WHERE report_id = ? AND action = 'still_active'", (story.report_id,)).fetchone()[0]
     assert still_active <= story.still_active_presses, \
         f"{seed} {story.ref}: {still_active} 'Still active' applied for {story.still_active_presses} presses"
+    # One action, one reply: a press notifies unless another notified within the quiet window before it.
+    presses = [(datetime.fromisoformat(r["cast_at"]), bool(r["notified"])) for r in db.execute(
+        "SELECT cast_at, notified FROM alert_votes WHERE report_id = ? AND action = 'still_active' ORDER BY id",
+        (story.report_id,))]
+    told: datetime | None = None
+    for at, notified_here in presses:
+        assert notified_here == (told is None or at - told >= STILL_ACTIVE_QUIET), \
+            f"{seed} {story.ref}: 'Still active' at {at} notified={notified_here}, channels last told at {told}"
+        told = at if notified_here else told
+    notified = sum(n for _, n in presses)
     alert = db.execute("SELECT status FROM alerts WHERE report_id = ?", (story.report_id,)).fetchone()
     ended = alert is not None and alert["status"] in ("ended", "retracted")
     assert ended == story.wants_all_clear, f"{seed} {story.ref}: all clear meant {story.wants_all_clear}, alert {alert and alert['status']}"
     rows = db.execute(
         "SELECT status, uncertain_attempts FROM outbox WHERE report_id = ? AND kind = 'channel_reply' AND chat_id = ?",
         (story.report_id, channel)).fetchall()
-    assert len(rows) == still_active + ended, f"{seed} {story.ref}: {len(rows)} replies queued in {channel}"
+    assert len(rows) == notified + ended, f"{seed} {story.ref}: {len(rows)} replies queued in {channel}"
     post_ids = {p["message_id"] for p in posts}
     replies = [m for m in fake.bot_messages(channel) if m.get("reply_to_message", {}).get("message_id") in post_ids]
     sent = sum(r["status"] == "sent" for r in rows)

@@ -221,6 +221,10 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
         assert expected in text, expected
     assert re.search(r"\d{2}:\d{2} MST", text)
     assert "Alerta confirmada: Clovis" in text_of(spanish) and "Conozca sus derechos" in text_of(spanish)
+    # the Spanish post names the time zone as the English one does ("14:05 MST"), not "14:05 -0700"
+    (zone,) = set(re.findall(r"\d{2}:\d{2} ([A-Z]{3,4})\b", text))
+    assert re.search(rf"\d{{2}}:\d{{2}} {zone}\b", text_of(spanish)), text_of(spanish)
+    assert not re.search(r"\d{2}:\d{2} [+-]\d{4}", text_of(spanish)), text_of(spanish)
     for post in (english, spanish):
         assert "Tom" not in text_of(post) and "tom_lc" not in text_of(post)
     # nothing went to other neighborhoods

@@ -1,4 +1,5 @@
-"""Issue 4, end to end: nothing that identifies a reporter is kept, logged or shown."""
+"""Issues 4 and 13, end to end: nothing that identifies a reporter, or a verifier's Telegram
+account, is kept, logged or shown."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from bot.fake_telegram import FakeTelegram
 from bot.logging_setup import configure_logging, token_secrets
-from tests.e2e.harness import ANA, LUIS, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, running_vigil
+from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_setup_and_edges import gps_exif
 
@@ -20,6 +21,9 @@ CANARY_ID = 6111222333
 CANARY_FIRST, CANARY_LAST, CANARY_USERNAME = "Kanaryfirstzq", "Kanarylastzq", "canary_zq7_user"
 CANARY_WORDS = "Canarywords zq7: three white vans by the laundromat on Main"
 CANARY_LATITUDE, CANARY_LONGITUDE = 32.1123457, -106.6634567
+# A verifier canary: known to the bot only while they press buttons in the verifier group.
+VERIFIER_CANARY_ID = 6111222444
+VERIFIER_FIRST, VERIFIER_LAST, VERIFIER_USERNAME = "Vcanaryfirstzq", "Vcanarylastzq", "vcanary_zq7_user"
 
 
 @pytest.fixture
@@ -41,19 +45,31 @@ def captured_logs():
 
 def identity_needles() -> dict[str, bytes]:
     needles = {
-        "user id": str(CANARY_ID).encode(),
-        "first name": CANARY_FIRST.encode(),
-        "last name": CANARY_LAST.encode(),
-        "username": CANARY_USERNAME.encode(),
+        "reporter's user id": str(CANARY_ID).encode(),
+        "reporter's first name": CANARY_FIRST.encode(),
+        "reporter's last name": CANARY_LAST.encode(),
+        "reporter's username": CANARY_USERNAME.encode(),
         "token": CANARY_TOKEN.encode(),
         "token secret": CANARY_TOKEN.partition(":")[2].encode(),
         "latitude": b"32.11234",
         "longitude": b"106.66345",
         # SQLite keeps integers big-endian in 1, 2, 3, 4, 6 or 8 bytes.
-        "user id as a 6-byte integer": CANARY_ID.to_bytes(6, "big"),
-        "user id as an 8-byte integer": struct.pack(">q", CANARY_ID),
+        "reporter's user id as a 6-byte integer": CANARY_ID.to_bytes(6, "big"),
+        "reporter's user id as an 8-byte integer": struct.pack(">q", CANARY_ID),
     }
     return needles
+
+
+def verifier_needles() -> dict[str, bytes]:
+    """What would tie the database to the verifier's Telegram account. Their first name is shown on
+    the card, and kept as long as the report (the retention tests check it goes with it)."""
+    return {
+        "verifier's user id": str(VERIFIER_CANARY_ID).encode(),
+        "verifier's user id as a 6-byte integer": VERIFIER_CANARY_ID.to_bytes(6, "big"),
+        "verifier's user id as an 8-byte integer": struct.pack(">q", VERIFIER_CANARY_ID),
+        "verifier's last name": VERIFIER_LAST.encode(),
+        "verifier's username": VERIFIER_USERNAME.encode(),
+    }
 
 
 def files_of(database: Path) -> list[Path]:
@@ -62,13 +78,16 @@ def files_of(database: Path) -> list[Path]:
 
 def assert_absent(where: str, data: bytes, needles: dict[str, bytes]) -> None:
     found = [name for name, needle in needles.items() if needle in data]
-    assert not found, f"{where} contains the reporter's {', '.join(found)}"
+    assert not found, f"{where} contains: {', '.join(found)}"
 
 
 async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_posts(tmp_path, captured_logs):
     async with FakeTelegram(token=CANARY_TOKEN, bot_username="vigil_test_bot") as fake:
         build_world(fake)
         fake.add_user(CANARY_ID, CANARY_FIRST, CANARY_LAST, username=CANARY_USERNAME, language_code="en")
+        fake.add_user(VERIFIER_CANARY_ID, VERIFIER_FIRST, VERIFIER_LAST, username=VERIFIER_USERNAME, language_code="en")
+        fake.set_member_status(VERIFIER_GROUP, VERIFIER_CANARY_ID, "member")
+        verifier_canary = Verifier(fake, VERIFIER_CANARY_ID)
         async with running_vigil(fake, tmp_path) as vigil:
             canary = Resident(fake, CANARY_ID)
             fake.user_sends_location(CANARY_ID, CANARY_LATITUDE, CANARY_LONGITUDE)
@@ -81,21 +100,26 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             # While the report is open the chat id is needed (to tell the outcome), and it is there.
             database = vigil.settings.database
             await Verifier(fake, ANA).presses(card_in_group(fake, ref), "👍")
-            await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
+            await verifier_canary.presses(card_in_group(fake, ref), "👍")
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "confirmed by two verifiers" in text_of(m))
             await fake.wait_for_bot_message(VADO_CHANNEL)
             # The chat id is kept while the alert is live (the reporter hears how it ends); end it.
             await fake.wait_until(lambda: "All clear" in str(card_in_group(fake, ref).get("reply_markup")))
+            await verifier_canary.presses(card_in_group(fake, ref), "🔄 Still active")
             await Verifier(fake, ANA).presses(card_in_group(fake, ref), "✅ All clear")
-            await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "✅ All clear")
+            await verifier_canary.presses(card_in_group(fake, ref), "✅ All clear")
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "has ended" in text_of(m))
             await fake.settled()
 
-            needles = identity_needles()
+            needles = identity_needles() | verifier_needles()
             for path in files_of(database):  # scanned while the bot runs, -wal included
                 assert_absent(path.name, path.read_bytes(), needles)
             public = [text_of(m) for chat in (VERIFIER_GROUP, VADO_CHANNEL) for m in fake.bot_messages(chat)]
             assert_absent("what verifiers and subscribers saw", "\n".join(public).encode(), needles)
+            channel = "\n".join(text_of(m) for m in fake.bot_messages(VADO_CHANNEL)).encode()
+            assert_absent("the channel", channel, {"verifier's first name": VERIFIER_FIRST.encode()})
+            # the verifier canary really voted: the card names them by first name only
+            assert f"Confirmed: 2/2 — Ana, {VERIFIER_FIRST}" in text_of(card_in_group(fake, ref))
             assert not fake.calls("forwardMessage") and not fake.calls("copyMessage")
             assert "Reporter #" in text_of(card_in_group(fake, ref))
         for path in files_of(database):  # and after a clean shutdown
