@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 
 from bot.errors import ConfigurationError, TelegramUnavailable
 from bot.logging_setup import configure_logging, install_excepthook, token_secrets
-from bot.settings import EnvFile, Settings, TelegramSettings, find_env_file, load_settings, token_is_configured
+from bot.settings import EnvFile, TelegramSettings, find_env_file, load_settings, token_is_configured
 
 log = logging.getLogger(__name__)
 
@@ -267,5 +267,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     return code if isinstance(code, int) else 0
 
-
-__all__ = ["Settings", "cli", "main"]

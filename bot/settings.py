@@ -155,7 +155,7 @@ class EnvFile:
         if not self.looked_in:
             return "Vigil read the environment only."
         places = " and ".join(str(p) for p in self.looked_in)
-        return f"Vigil read the environment; there is no .env in {places} (or give one with --env-file)."
+        return f"Vigil read the environment and found no .env file (it looked for {places}; --env-file names one)."
 
 
 def find_env_file(explicit: Path | None = None, *, network_file: Path | None = None,

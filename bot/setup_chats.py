@@ -121,7 +121,12 @@ async def _listen(bot: Bot, echo: Echo, stop: asyncio.Event, timeout: float | No
 async def _updates(bot: Bot, offset: int, wait: int) -> tuple[Update, ...]:
     try:
         return await bot.get_updates(offset=offset, timeout=wait, allowed_updates=_WANTED_UPDATES)
-    except Conflict:
+    except Conflict as conflict:
+        if "webhook" in conflict.message.lower():
+            raise TelegramUnavailable(
+                "This bot has a webhook set, so another service receives its updates: remove the webhook "
+                "(or use another bot), then run `vigil chats` again."
+            ) from None
         raise TelegramUnavailable(
             "Another program is taking this bot's updates (is `vigil run` running?): stop it, then run "
             "`vigil chats` again."
