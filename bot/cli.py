@@ -151,7 +151,7 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
         context.invoke(sandbox, no_token=True)
 
 
-@cli.command()
+@cli.command(short_help="Run the bot.")
 @common_options
 @click.pass_context
 def run(context: click.Context, **given: Any) -> None:
@@ -172,7 +172,7 @@ def run(context: click.Context, **given: Any) -> None:
             run_application(application)
 
 
-@cli.command()
+@cli.command(short_help="Check the settings and the bot's access to every chat.")
 @common_options
 @click.pass_context
 def check(context: click.Context, **given: Any) -> None:
@@ -195,7 +195,7 @@ def check(context: click.Context, **given: Any) -> None:
         context.exit(EXIT_CHECK_FAILED)
 
 
-@cli.command()
+@cli.command(short_help="Show the ids of the groups and channels the bot is added to.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Stop after this many seconds (default: wait until Ctrl+C).")
 @common_options
@@ -217,7 +217,7 @@ def chats(context: click.Context, timeout: float | None, **given: Any) -> None:
         _run_until_interrupted(lambda stop: watch_chats(settings, click.echo, stop=stop, timeout=timeout))
 
 
-@cli.command()
+@cli.command(short_help="Try Vigil in the browser, with no Telegram at all.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_SANDBOX_PORT, show_default=True,
               help="Port of the page on 127.0.0.1 (0: any free port).")
 @click.option("--database", type=click.Path(path_type=Path, dir_okay=False), default=None,
