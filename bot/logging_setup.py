@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable
+from traceback import format_exception
+from types import TracebackType
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -64,3 +66,17 @@ def configure_logging(*, secrets: Iterable[str] = (), stream: TextIO | None = No
     for name, minimum in _QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(max(minimum, level))
     return handler
+
+
+def install_excepthook(*, secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
+    """An uncaught exception is printed as Python would, with the token scrubbed from it.
+
+    Warnings go through logging too, so they pass the same filter."""
+    scrub = RedactSecrets(secrets)._scrub
+
+    def excepthook(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
+        text = "".join(format_exception(kind, value, traceback))
+        (stream or sys.stderr).write(scrub(text))
+
+    sys.excepthook = excepthook
+    logging.captureWarnings(True)

@@ -1,4 +1,4 @@
-"""Process settings, read once from the environment and `.env`.
+"""Process settings, read once from the environment and a `.env` file.
 
 Everything about *who* is in the network (groups, channels, neighborhoods) lives in the
 network file instead (see :mod:`bot.network`), because volunteers edit it far more often
@@ -7,17 +7,37 @@ than they rotate secrets.
 
 from __future__ import annotations
 
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError, describe_validation_error
 
+MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+MIN_SECRET_LENGTH = 32
+# An estimate of the randomness in the key, in bits (see estimated_entropy_bits). A key made as
+# the README says scores about 300; secrets.token_hex(16), the shortest sensible key, over 90.
+# It only catches the obvious (a repeated word, a row of one character, "0123..."): the advice
+# is always to generate the key.
+MIN_SECRET_BITS = 80
+# The values .env.example ships with: a copied but unedited file must not start a real bot.
+EXAMPLE_TOKEN = "123456789:replace-with-the-token-from-botfather"
+EXAMPLE_SECRETS = frozenset({"replace-with-at-least-32-random-characters"})
 
-class Settings(BaseSettings):
+
+class TelegramSettings(BaseSettings):
+    """What it takes to talk to Telegram as the bot: enough for `vigil chats`."""
+
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=None,
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
@@ -29,11 +49,6 @@ class Settings(BaseSettings):
     telegram_base_file_url: str = Field(
         default="https://api.telegram.org/file/bot", alias="TELEGRAM_BASE_FILE_URL"
     )
-    database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
-    network_file: Path = Field(default=Path("network.toml"), alias="VIGIL_NETWORK_FILE")
-    # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
-    # database file alone would let anyone re-link pseudonyms to Telegram accounts.
-    secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY", min_length=32)
     # How long to wait for Telegram's answer. A request with no answer in time may still have
     # been delivered (see the delivery policy in the README), so this errs on the long side.
     telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT_SECONDS")
@@ -41,7 +56,10 @@ class Settings(BaseSettings):
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_has_botfather_shape(cls, value: SecretStr) -> SecretStr:
-        bot_id, _, secret = value.get_secret_value().partition(":")
+        token = value.get_secret_value()
+        if token == EXAMPLE_TOKEN:
+            raise ValueError("is still the example value from .env.example; put the token @BotFather gave you here")
+        bot_id, _, secret = token.partition(":")
         if not (bot_id.isdigit() and secret):
             raise ValueError("must look like '123456789:ABC...' as given by @BotFather")
         return value
@@ -52,6 +70,60 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+
+class Settings(TelegramSettings):
+    """Everything `vigil run` needs."""
+
+    database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+    network_file: Path = Field(default=Path("network.toml"), alias="VIGIL_NETWORK_FILE")
+    # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
+    # database file alone would let anyone re-link pseudonyms to Telegram accounts.
+    secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_hard_to_guess(cls, value: SecretStr) -> SecretStr:
+        # The messages never quote the key: they may end up in a shared log or a help request.
+        secret = value.get_secret_value()
+        if secret in EXAMPLE_SECRETS:
+            raise ValueError(f"is still the example value from .env.example; make a key with: {MAKE_A_SECRET}")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"needs at least {MIN_SECRET_LENGTH} random characters (it has {len(secret)}); "
+                f"make a key with: {MAKE_A_SECRET}"
+            )
+        if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
+            raise ValueError(
+                "is too easy to guess (repeated or sequential characters, or too few different ones); "
+                f"make a key with: {MAKE_A_SECRET}"
+            )
+        return value
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A cautious estimate of how many random bits `secret` holds.
+
+    The string is cut to its shortest repeating unit ("abcabc" is "abc"); then the smaller of two
+    Shannon estimates counts: over its characters ("xxxx" holds nothing) and over the steps
+    between neighbouring characters ("abcdef" or "13579" holds next to nothing).
+    """
+    unit = _repeating_unit(secret)
+    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
+    return min(_shannon_bits(list(unit)), _shannon_bits(steps) if steps else 0.0)
+
+
+def _repeating_unit(text: str) -> str:
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return text
+
+
+def _shannon_bits(symbols: Sequence[object]) -> float:
+    total = len(symbols)
+    counts = Counter(symbols).values()
+    return -sum(count * math.log2(count / total) for count in counts)
 
 
 _ENVIRONMENT_NAMES = {
@@ -65,13 +137,66 @@ _ENVIRONMENT_NAMES = {
 }
 
 
-def load_settings(env_file: Path | None = Path(".env")) -> Settings:
-    """Read settings or raise :class:`ConfigurationError` with a sentence a volunteer can act on."""
+@dataclass(frozen=True)
+class EnvFile:
+    """Where the settings come from besides the environment: the `.env` found, and where Vigil looked."""
+
+    path: Path | None
+    looked_in: tuple[Path, ...] = ()
+
+    def values(self) -> dict[str, str]:
+        if self.path is None:
+            return {}
+        return {key: value for key, value in dotenv_values(self.path).items() if value is not None}
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return f"Vigil read the environment and {self.path}."
+        if not self.looked_in:
+            return "Vigil read the environment only."
+        places = " and ".join(str(p) for p in self.looked_in)
+        return f"Vigil read the environment and found no .env file (it looked for {places}; --env-file names one)."
+
+
+def find_env_file(explicit: Path | None = None, *, network_file: Path | None = None,
+                  cwd: Path | None = None) -> EnvFile:
+    """`--env-file` if given; otherwise `.env` in the current directory, then next to the network file."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigurationError(f"The settings file {explicit} (given with --env-file) does not exist.")
+        return EnvFile(explicit, (explicit,))
+    here = (cwd or Path.cwd()).resolve()
+    candidates = [here / ".env"]
+    network = network_file or Path(os.environ.get("VIGIL_NETWORK_FILE") or "network.toml")
+    beside_network = (here / network).resolve().parent / ".env"
+    if beside_network not in candidates:
+        candidates.append(beside_network)
+    found = next((candidate for candidate in candidates if candidate.is_file()), None)
+    return EnvFile(found, tuple(candidates))
+
+
+def token_is_configured(env_file: EnvFile) -> bool:
+    """Whether a bot token is set at all (the environment wins over the file, as in Settings)."""
+    return bool(os.environ.get("TELEGRAM_BOT_TOKEN") or env_file.values().get("TELEGRAM_BOT_TOKEN"))
+
+
+SettingsType = TypeVar("SettingsType", bound=TelegramSettings)
+
+
+def load_settings(env_file: Path | EnvFile | None = Path(".env"), *, kind: type[SettingsType] = Settings,  # type: ignore[assignment]
+                  **overrides: Any) -> SettingsType:
+    """Read settings or raise :class:`ConfigurationError` with a sentence a volunteer can act on.
+
+    `overrides` (by environment name, e.g. ``VIGIL_NETWORK_FILE``) win over the environment."""
+    source = env_file if isinstance(env_file, EnvFile) else EnvFile(
+        env_file if env_file is not None and env_file.is_file() else None,
+        (env_file,) if env_file is not None else (),
+    )
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return kind(_env_file=source.path, **overrides)  # type: ignore[call-arg]
     except ValidationError as error:
         raise ConfigurationError(
             "The settings are not valid:\n"
             + describe_validation_error(error, rename=_ENVIRONMENT_NAMES)
-            + "\nSee .env.example for every setting."
+            + f"\n{source.describe()} See .env.example for every setting."
         ) from None

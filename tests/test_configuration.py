@@ -12,7 +12,8 @@ from bot.settings import load_settings
 from tests.sample_network import network_toml
 
 ROOT = Path(__file__).resolve().parent.parent
-VALID_SECRET = "x" * 40
+# A key made the way the README says (a row of one character is now refused as guessable).
+VALID_SECRET = "Q3v9XkR2mPz7LwT4bN8cYh1JdF6sA0uGeK5tVqWo"
 
 
 def test_the_committed_example_network_file_is_valid():

@@ -95,3 +95,20 @@ def test_installed_package_runs_migrations_and_loads_catalogs_from_another_direc
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["Este botón ya no es válido.", "ok"]
+
+
+def test_wheel_carries_the_sandbox_page_and_its_sample_network(wheel):
+    """`pip install .` alone must give a working sandbox (`vigil` with no token)."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("index.html", "sandbox.js", "sandbox.css"):
+        assert f"bot/sandbox/static/{name}" in names
+    assert "bot/sandbox/sample_network.toml" in names
+
+
+def test_a_plain_install_has_what_the_sandbox_and_the_command_line_need():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    required = {dependency.split(">")[0].split("[")[0] for dependency in project["dependencies"]}
+    assert {"aiohttp", "click"} <= required
+    assert project["scripts"]["vigil"] == "bot.cli:main"

@@ -416,10 +416,13 @@ class BotApi:
             if user.id != self.world.bot.id and not chat.bot_rights.is_admin:
                 raise bad_request("member list is inaccessible")
             if user.id == self.world.bot.id:
-                return self._bot_in_channel(chat)
+                return self.bot_membership(chat)
         return chat_member_json(self.world.member_status(chat, user.id), user.to_json(), chat)
 
-    def _bot_in_channel(self, chat: Chat) -> dict[str, Any]:
+    def bot_membership(self, chat: Chat) -> dict[str, Any]:
+        """The bot's ChatMember in a group or channel, as getChatMember and my_chat_member show it."""
+        if chat.type != "channel":
+            return chat_member_json(self.world.member_status(chat, self.world.bot.id), self.world.bot.to_json(), chat)
         rights = chat.bot_rights
         if not rights.is_admin:
             return {"status": "left", "user": self.world.bot.to_json()}

@@ -168,6 +168,31 @@ class FakeTelegram:
         chat = self.world.chats[chat_id]
         chat.bot_rights = BotRights(is_admin=is_admin, can_post_messages=can_post, can_edit_messages=can_edit)
 
+    def add_bot_to_chat(self, chat_id: int, *, by_user_id: int) -> dict[str, Any]:
+        """Someone adds the bot to a group (as a member), or to a channel as an administrator who may
+        post and edit. As on Telegram, the bot gets a my_chat_member update; returns its payload."""
+        chat = self._group(chat_id)
+        before = self.api.bot_membership(chat)
+        if chat.type == "channel":
+            chat.bot_rights = BotRights()
+        else:
+            chat.members[self.bot_user_id] = "member"
+        change = {"chat": chat.to_json(self.world), "from": self.world.users[by_user_id].to_json(),
+                  "date": self.world.now(), "old_chat_member": before,
+                  "new_chat_member": self.api.bot_membership(chat)}
+        self.world.push_update("my_chat_member", change)
+        return copy.deepcopy(change)
+
+    def channel_posts_text(self, chat_id: int, text: str) -> dict[str, Any]:
+        """An administrator posts in a channel; a bot that administers it gets a channel_post update."""
+        chat = self._group(chat_id)
+        if chat.type != "channel":
+            raise ValueError(f"chat {chat_id} is a {chat.type}, not a channel")
+        stored = self.world.add_message(chat, None, {"text": text}, from_bot=False)
+        if chat.bot_rights.is_admin:
+            self.world.push_update("channel_post", stored.data)
+        return copy.deepcopy(stored.data)
+
     def user_blocks_bot(self, user_id: int) -> None:
         self.world.users[user_id].blocked_bot = True
 
@@ -317,6 +342,11 @@ class FakeTelegram:
             if remaining <= 0:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             await self.world.wait_for_change(min(remaining, 0.05))
+
+    async def wait_for_change(self, timeout: float) -> None:
+        """Return when anything changes (a message, an edit, an update, a callback answer) or after
+        `timeout` seconds; for observers such as the sandbox page, which then look again."""
+        await self.world.wait_for_change(timeout)
 
     async def settled(self, quiet: float = 0.1, timeout: float = 5.0) -> None:
         """Wait until the bot has made no request for `quiet` seconds (its reaction is complete)."""

@@ -1,0 +1,269 @@
+"""The `vigil` command line: run the bot, check the set-up, find chat ids, or try the sandbox.
+
+`vigil` alone runs the bot when a token is configured (the environment, or a `.env` in the
+current directory or next to the network file) and the sandbox otherwise, so a fresh clone
+shows Vigil working before anyone talks to @BotFather. Every failure to start is one sentence
+on stderr and exit code 2; the traceback, if any, goes to the log at DEBUG (`-v`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+from telegram.error import TelegramError
+
+from bot.errors import ConfigurationError, TelegramUnavailable
+from bot.logging_setup import configure_logging, install_excepthook, token_secrets
+from bot.settings import EnvFile, TelegramSettings, find_env_file, load_settings, token_is_configured
+
+log = logging.getLogger(__name__)
+
+# Configuration or Telegram problems that stop a command; click's own usage errors are 2 as well.
+EXIT_CANNOT_START = 2
+# `vigil check` found chats the bot cannot use.
+EXIT_CHECK_FAILED = 1
+DEFAULT_SANDBOX_PORT = 8321
+
+
+class Stop(click.ClickException):
+    """Vigil cannot go on: the message is printed as it is (no "Error:"), and the exit code is 2."""
+
+    exit_code = EXIT_CANNOT_START
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.message, err=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    env_file: Path | None = None
+    network_file: Path | None = None
+    verbose: bool = False
+
+    def merged(self, **given: Any) -> Options:
+        """Options given after the command win over the same options given before it."""
+        return replace(self, **{name: value for name, value in given.items() if value not in (None, False)})
+
+    def env(self) -> EnvFile:
+        with configuration_problems():
+            return find_env_file(self.env_file, network_file=self.network_file)
+
+    def overrides(self) -> dict[str, Any]:
+        return {"VIGIL_NETWORK_FILE": self.network_file} if self.network_file is not None else {}
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def common_options(command: F) -> F:
+    """The options every command takes, before or after its name."""
+    for decorator in reversed((
+        click.option("--env-file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The settings file (default: .env in the current directory, then next to the network file)."),
+        click.option("--network", "network_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="The network file (default: VIGIL_NETWORK_FILE, or network.toml)."),
+        click.option("-v", "--verbose", is_flag=True, default=False, help="Log at DEBUG, tracebacks included."),
+    )):
+        command = decorator(command)
+    return command
+
+
+@contextmanager
+def configuration_problems(prefix: str = "") -> Iterator[None]:
+    try:
+        yield
+    except ConfigurationError as problem:
+        raise Stop(f"{prefix}{problem}") from None
+
+
+def _options(context: click.Context, **given: Any) -> Options:
+    options = context.find_object(Options) or Options()
+    options = options.merged(**given)
+    configure_logging(level=logging.DEBUG if options.verbose else logging.INFO)
+    return options
+
+
+def _secure_output(settings: TelegramSettings, options: Options, *, level: int = logging.INFO) -> None:
+    """From here on the token is scrubbed from the log and from any uncaught exception."""
+    secrets = token_secrets(settings.telegram_bot_token.get_secret_value())
+    configure_logging(secrets=secrets, level=logging.DEBUG if options.verbose else level)
+    install_excepthook(secrets=secrets)
+
+
+def _run_until_interrupted(main: Callable[[asyncio.Event], Any]) -> Any:
+    """Run `main(stop)` with `stop` set on SIGINT or SIGTERM."""
+
+    async def guarded() -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with suppress(NotImplementedError):  # Windows
+                loop.add_signal_handler(signum, stop.set)
+        return await main(stop)
+
+    return asyncio.run(guarded())
+
+
+@contextmanager
+def telegram_problems(settings: TelegramSettings) -> Iterator[None]:
+    """A Telegram failure before Vigil is up becomes one sentence; the traceback goes to DEBUG."""
+    from bot.startup import explain
+
+    try:
+        yield
+    except TelegramError as error:
+        log.debug("Telegram could not be used at start-up", exc_info=error)
+        raise Stop(str(explain(error, settings))) from None
+    except TelegramUnavailable as error:
+        raise Stop(str(error)) from None
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vigil", prog_name="vigil", message="%(prog)s %(version)s")
+@common_options
+@click.pass_context
+def cli(context: click.Context, env_file: Path | None, network_file: Path | None, verbose: bool) -> None:
+    """Vigil: verified community alerts in Telegram.
+
+    With no command, Vigil runs the bot if a bot token is configured (TELEGRAM_BOT_TOKEN in the
+    environment or in .env), and otherwise starts the sandbox, a local demo in the browser.
+    """
+    options = Options(env_file, network_file, verbose)
+    context.obj = options
+    if context.invoked_subcommand is not None:
+        return
+    _options(context)
+    if token_is_configured(options.env()):
+        context.invoke(run)
+    else:
+        context.invoke(sandbox, no_token=True)
+
+
+@cli.command(short_help="Run the bot.")
+@common_options
+@click.pass_context
+def run(context: click.Context, **given: Any) -> None:
+    """Run the bot (what `vigil` does when a token is configured)."""
+    from bot.app import build_application
+    from bot.network import load_network
+    from bot.runner import run as run_application
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("Vigil did not start.\n"):
+        settings = load_settings(env, **options.overrides())
+        _secure_output(settings, options)
+        network = load_network(settings.network_file)
+        log.info("Settings: %s Network file: %s", env.describe(), settings.network_file)
+        application = build_application(settings, network)
+        with telegram_problems(settings):
+            run_application(application)
+
+
+@cli.command(short_help="Check the settings and the bot's access to every chat.")
+@common_options
+@click.pass_context
+def check(context: click.Context, **given: Any) -> None:
+    """Check the settings, the network file and the bot's access to every chat; start nothing."""
+    from bot.network import load_network
+    from bot.setup_check import check_setup
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("The set-up has problems.\n"):
+        settings = load_settings(env, **options.overrides())
+        _secure_output(settings, options, level=logging.WARNING)
+        network = load_network(settings.network_file)
+    click.echo(env.describe())
+    click.echo(f"Network file {settings.network_file}: valid ({len(network.neighborhoods)} neighborhoods, "
+               f"{len(network.channel_ids())} channels, quorum {network.quorum}).")
+    with telegram_problems(settings):
+        ok = asyncio.run(check_setup(settings, network, click.echo))
+    if not ok:
+        context.exit(EXIT_CHECK_FAILED)
+
+
+@cli.command(short_help="Show the ids of the groups and channels the bot is added to.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="Stop after this many seconds (default: wait until Ctrl+C).")
+@common_options
+@click.pass_context
+def chats(context: click.Context, timeout: float | None, **given: Any) -> None:
+    """Show the id of every group and channel the bot is added to, with the lines for the network file.
+
+    Needs only TELEGRAM_BOT_TOKEN. Stop `vigil run` first: Telegram gives a bot's updates to one
+    program at a time.
+    """
+    from bot.setup_chats import watch_chats
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("Vigil cannot look for chats.\n"):
+        settings = load_settings(env, kind=TelegramSettings)
+    _secure_output(settings, options, level=logging.WARNING)
+    with telegram_problems(settings):
+        _run_until_interrupted(lambda stop: watch_chats(settings, click.echo, stop=stop, timeout=timeout))
+
+
+@cli.command(short_help="Try Vigil in the browser, with no Telegram at all.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_SANDBOX_PORT, show_default=True,
+              help="Port of the page on 127.0.0.1 (0: any free port).")
+@click.option("--database", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Keep the sandbox's database in this file (default: a fresh temporary one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
+@common_options
+@click.pass_context
+def sandbox(context: click.Context, port: int = DEFAULT_SANDBOX_PORT, database: Path | None = None,
+            open_browser: bool = False, no_token: bool = False, **given: Any) -> None:
+    """Try Vigil in the browser: a local fake Telegram, the real bot and sample people; nothing leaves this computer."""
+    from bot.sandbox.server import serve
+
+    options = _options(context, **given)
+    if not options.verbose:
+        configure_logging(level=logging.WARNING)
+
+    def announce(address: str) -> None:
+        why = " (no bot token is configured; `vigil run` runs the real bot)" if no_token else ""
+        click.echo(f"Vigil sandbox{why}: {address} (Ctrl+C stops it)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(address)
+
+    try:
+        _run_until_interrupted(lambda stop: serve(port=port, database=database, announce=announce, stop=stop,
+                                                        any_port_if_busy=port == DEFAULT_SANDBOX_PORT))
+    except OSError as error:
+        log.debug("The sandbox could not start", exc_info=error)
+        raise Stop(f"The sandbox could not listen on 127.0.0.1:{port} ({error.strerror or error}); "
+                   "try another --port.") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script and `python -m bot`; returns the exit code."""
+    # Opt in to python-telegram-bot's coming behaviour: RetryAfter.retry_after is a timedelta.
+    # Without it, every 429 also raises a deprecation warning from inside the library.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    configure_logging()
+    try:
+        code = cli.main(args=argv, prog_name="vigil", standalone_mode=False)
+    except click.ClickException as problem:
+        problem.show()
+        return problem.exit_code
+    except click.Abort:
+        click.echo("Stopped.", err=True)
+        return 130
+    return code if isinstance(code, int) else 0
+
