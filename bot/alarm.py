@@ -12,6 +12,7 @@ The delay is computed with Vigil's clock (injectable, for tests), and is never l
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -46,7 +47,10 @@ class DeadlineAlarm:
 
     def _arm(self, delay: float) -> None:
         self.stop()
-        self._job_queue.run_once(self._ring, delay, name=JOB_NAME)
+        # In a fresh context: armed from a handler (wake after its commit), the job would otherwise
+        # inherit that update's scope (asyncio copies the context into the scheduler's timer), and
+        # its commits would be refused once the handler had started replying (bot/update_scope.py).
+        contextvars.Context().run(self._job_queue.run_once, self._ring, delay, name=JOB_NAME)
 
     async def _ring(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Armed again before anything can fail: an error (logged by the global error handler,

@@ -10,10 +10,11 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.alarm import DeadlineAlarm
+from bot.domain.deep_links import DeepLinks
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
-from bot.languages import SUPPORTED_LANGUAGES
+from bot.languages import supported_languages
 from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
@@ -26,6 +27,7 @@ from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
+from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
@@ -81,7 +83,10 @@ def build_application(
 
             common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
                           pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
-            lifecycle = LifecycleService(**common)
+            # The links under alerts and on flyers name the bot as Telegram knows it (getMe, done by
+            # initialize), never a configured name that could be out of date.
+            links = DeepLinks(application.bot.username)
+            lifecycle = LifecycleService(**common, links=links)
             images = ImageCleaner(telegram)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
@@ -94,12 +99,14 @@ def build_application(
                     database=database,
                     residents=ResidentService(**common, images=images),
                     images=images,
-                    verification=VerificationService(**common),
+                    verification=VerificationService(**common, links=links),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
+                    subscriptions=SubscriptionService(database=database, network=network, clock=clock),
+                    links=links,
                 )
             )
             schedule_maintenance(application)
@@ -157,10 +164,13 @@ def build_application(
 
 async def _publish_commands(application: VigilApplication, catalogs: Catalogs) -> None:
     """The command menu residents see, in their client's language."""
-    for language in SUPPORTED_LANGUAGES:
+    for language in supported_languages():
         tr = catalogs(language)
         commands = [
             BotCommand("report", tr.gettext("Report what you see")),
+            BotCommand("subscribe", tr.gettext("Get your neighborhoods' alerts here")),
+            BotCommand("unsubscribe", tr.gettext("Stop alerts by direct message")),
+            BotCommand("rights", tr.gettext("Know your rights")),
             BotCommand("language", tr.gettext("Change language")),
             BotCommand("cancel", tr.gettext("Discard the report you are writing")),
             BotCommand("privacy", tr.gettext("What Vigil keeps about you")),

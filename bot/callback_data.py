@@ -14,7 +14,7 @@ from typing import TypeVar
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
-from bot.languages import SUPPORTED_LANGUAGES, Language
+from bot.languages import Language, is_supported
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit for callback_data
@@ -75,8 +75,24 @@ class OnAlert:
     action: AlertAction
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert)
+@dataclass(frozen=True)
+class Subscribe:
+    """On the /subscribe message: tick or untick a neighborhood (`neighborhood_key`), or Done (empty)."""
+
+    neighborhood_key: str = ""
+
+    @property
+    def done(self) -> bool:
+        return not self.neighborhood_key
+
+
+@dataclass(frozen=True)
+class Rights:
+    """"Know your rights" under an alert sent by direct message."""
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Subscribe | Rights
+ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert, Subscribe, Rights)
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
@@ -85,6 +101,8 @@ _PATTERNS = {
     "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
     "forget": re.compile(r"^v1:forget:(?P<answer>yes|no)$"),
     "alert": re.compile(r"^v1:alert:(?P<action>[ser]):(?P<report>[1-9][0-9]{0,17})$"),
+    "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
+    "rights": re.compile(r"^v1:rights$"),
 }
 
 
@@ -102,6 +120,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
         case OnAlert(report_id, alert_action):
             data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
+        case Subscribe(key):
+            data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
+        case Rights():
+            data = f"{VERSION}:rights"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -135,8 +157,8 @@ def decode(data: str | None) -> Action:
             raise InvalidCallbackData(data)
         return Form(step, value)
     if match := _PATTERNS["lang"].match(data):
-        if match["language"] in SUPPORTED_LANGUAGES:
-            return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+        if is_supported(match["language"]):
+            return ChooseLanguage(match["language"])
     if match := _PATTERNS["mute"].match(data):
         return Mute(int(match["report"]), match["mode"] == "m")
     if match := _PATTERNS["forget"].match(data):
@@ -144,4 +166,8 @@ def decode(data: str | None) -> Action:
     if match := _PATTERNS["alert"].match(data):
         alert_action = next(a for a, code in _ALERT_CODES.items() if code == match["action"])
         return OnAlert(int(match["report"]), alert_action)
+    if match := _PATTERNS["sub"].match(data):
+        return Subscribe(match["key"] or "")
+    if _PATTERNS["rights"].match(data):
+        return Rights()
     raise InvalidCallbackData(data)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.alarm import DeadlineAlarm
+from bot.domain.deep_links import DeepLinks
 from bot.domain.draft import Draft
 from bot.i18n import Catalogs
 from bot.languages import Language
@@ -17,6 +18,7 @@ from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.status import StatusService
+from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from storage.database import Database
 
@@ -34,6 +36,8 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    subscriptions: SubscriptionService
+    links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
 
 
 class BotData:

@@ -11,13 +11,14 @@ import html
 import io
 from dataclasses import dataclass
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from bot.languages import SUPPORTED_LANGUAGES, Language
+from bot.languages import Language, supported_languages
 
 DOMAIN = "vigil"
 
@@ -59,6 +60,11 @@ def catalog_path(language: Language) -> str:
     return f"locales/{language}/LC_MESSAGES/{DOMAIN}.po"
 
 
+def locales_root() -> Traversable:
+    """Where the catalogs are: the package's own ``bot/locales`` (a test may point elsewhere)."""
+    return files("bot")
+
+
 class Catalogs:
     """Every supported language's translator, loaded once at start-up."""
 
@@ -67,9 +73,9 @@ class Catalogs:
 
     @classmethod
     def load(cls) -> Catalogs:
-        package = files("bot")
+        package = locales_root()
         translators: dict[Language, Translator] = {}
-        for language in SUPPORTED_LANGUAGES:
+        for language in supported_languages():
             with package.joinpath(catalog_path(language)).open("rb") as po_file:
                 catalog = read_po(po_file, locale=language, domain=DOMAIN)
             # Babel reads .po directly; compiling in memory keeps only the source catalog in the

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
 from bot.errors import ConfigurationError, describe_validation_error
-from bot.languages import Language, SUPPORTED_LANGUAGES
+from bot.languages import Language
 
 # Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
 NeighborhoodKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
@@ -137,6 +137,8 @@ class Network(_Strict):
     limits: Limits = Limits()
     retention: Retention = Retention()
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
+    # The know-your-rights card (/rights, the button under alerts), replaced per language; plain text.
+    rights: dict[Language, Annotated[str, StringConstraints(min_length=20, max_length=3000)]] = {}
 
     @field_validator("verifier_group_id")
     @classmethod
@@ -161,12 +163,20 @@ class Network(_Strict):
             if neighborhood.key in seen:
                 raise ValueError(f"neighborhood key '{neighborhood.key}' is used twice")
             seen.add(neighborhood.key)
-            missing = [language for language in SUPPORTED_LANGUAGES if language not in neighborhood.names]
+            # Every language the network writes in; a resident reading another one (a language Vigil
+            # gained later) sees the name in the network's default language.
+            missing = [language for language in self.languages_used() if language not in neighborhood.names]
             if missing:
                 raise ValueError(
                     f"neighborhood '{neighborhood.key}' needs a name in every language: missing {', '.join(missing)}"
                 )
         return self
+
+    def languages_used(self) -> list[Language]:
+        """The default, the verifier cards' and every channel's languages, in that order, once each."""
+        used = [self.default_language, self.card_language]
+        used += [language for n in self.neighborhoods for channel in n.channels for language in channel.languages]
+        return list(dict.fromkeys(used))
 
     @property
     def card_language(self) -> Language:

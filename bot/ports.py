@@ -12,17 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
+from bot.domain.buttons import Button, Keyboard  # noqa: F401 - Button is re-exported for the handlers
 from bot.domain.delivery import Priority
 
 
-@dataclass(frozen=True)
-class Button:
-    text: str
-    callback_data: str | None = None
-    url: str | None = None
-
-
-Keyboard = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -39,10 +32,12 @@ class DeliveryError(Exception):
     below say when trying again is right, and whether the message may already have arrived.
     """
 
-    def __init__(self, chat_id: int, reason: str) -> None:
+    def __init__(self, chat_id: int, reason: str, *, forbidden: bool = False) -> None:
         super().__init__(f"chat {chat_id}: {reason}")
         self.chat_id = chat_id
         self.reason = reason
+        # 403: the bot may not write there (a person blocked it, or it was removed from the chat).
+        self.forbidden = forbidden
 
 
 class RateLimited(DeliveryError):

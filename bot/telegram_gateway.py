@@ -20,7 +20,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
-from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.domain.delivery import Priority
 from bot.ports import (
@@ -62,6 +62,8 @@ def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:
         return RateLimited(chat_id, error.message, wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
     if isinstance(error, ChatMigrated):
         return ChatMoved(chat_id, error.message, error.new_chat_id)
+    if isinstance(error, Forbidden):
+        return DeliveryError(chat_id, error.message, forbidden=True)
     if isinstance(error, NetworkError):  # TimedOut included
         cause = error.__cause__
         if isinstance(cause, _NOT_SENT):

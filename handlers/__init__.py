@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, general, lifecycle, privacy, reporting, verifying
+from handlers import admin, general, lifecycle, privacy, reporting, subscribing, verifying
 from handlers.errors import on_error
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     # Commands first, so "/report" is never taken for a description.
-    application.add_handler(CommandHandler(["start", "help"], general.on_help, filters=private))
+    application.add_handler(CommandHandler("start", general.on_start, filters=private))  # deep links too
+    application.add_handler(CommandHandler("help", general.on_help, filters=private))
     application.add_handler(CommandHandler("language", general.on_language_command, filters=private))
     application.add_handler(CommandHandler("report", reporting.on_report_command, filters=private))
     application.add_handler(CommandHandler("cancel", reporting.on_cancel_command, filters=private))
     application.add_handler(CommandHandler("privacy", privacy.on_privacy, filters=private))
     application.add_handler(CommandHandler("forgetme", privacy.on_forget_command, filters=private))
+    application.add_handler(CommandHandler("subscribe", subscribing.on_subscribe_command, filters=private))
+    application.add_handler(CommandHandler("unsubscribe", subscribing.on_unsubscribe_command, filters=private))
+    application.add_handler(CommandHandler("rights", subscribing.on_rights_command, filters=private))
     # Any chat: the handler itself allows organizers only, in private or in the verifier group.
     application.add_handler(CommandHandler("status", admin.on_status))
     # Images before other files: an image sent as a file must be cleaned like a photo.
@@ -31,5 +35,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=r"^v1:mute:"))
     application.add_handler(CallbackQueryHandler(privacy.on_forget_button, pattern=r"^v1:forget:"))
     application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=r"^v1:alert:"))
+    application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=r"^v1:sub:"))
+    application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=r"^v1:rights$"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
     application.add_error_handler(on_error)  # type: ignore[arg-type]

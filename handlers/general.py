@@ -7,8 +7,9 @@ from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.deep_links import ReportIn, ShowRights, SubscribeTo, parse_start
 from bot.i18n import Translator
-from bot.languages import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, match_language
+from bot.languages import LANGUAGE_NAMES, match_language, supported_languages
 from bot.ports import Button
 from bot.telegram_gateway import to_markup
 
@@ -23,6 +24,23 @@ async def resident_translator(update: Update, context: VigilContext) -> Translat
     return context.services.catalogs(session.language)
 
 
+async def on_start(update: Update, context: VigilContext) -> None:
+    """/start, plain or from a deep link (`?start=report-clovis`, `sub-clovis`, `rights`)."""
+    # Imported here: those handler modules import this one for resident_translator.
+    from handlers.reporting import open_report_in
+    from handlers.subscribing import on_rights_command, subscribe_from_link
+
+    match parse_start(context.args[0] if context.args else None):
+        case ReportIn(key):
+            await open_report_in(update, context, key)
+        case SubscribeTo(key):
+            await subscribe_from_link(update, context, key)
+        case ShowRights():
+            await on_rights_command(update, context)
+        case None:
+            await on_help(update, context)
+
+
 async def on_help(update: Update, context: VigilContext) -> None:
     tr = await resident_translator(update, context)
     await update.effective_message.reply_html(  # type: ignore[union-attr]
@@ -33,7 +51,8 @@ async def on_help(update: Update, context: VigilContext) -> None:
             "what you see, and tap <b>Send to verifiers</b>.\n\n"
             "Your name and account are never shown to verifiers or in alerts, and photos are cleaned of "
             "hidden data such as GPS before anyone sees them.\n\n"
-            "/language changes the language. In an emergency, call the hotline: {hotline}",
+            "/subscribe sends you the alerts of your neighborhoods by direct message; /rights shows what to do "
+            "if agents come. /language changes the language. In an emergency, call the hotline: {hotline}",
             hotline=context.services.network.hotline,
         )
     )
@@ -41,7 +60,7 @@ async def on_help(update: Update, context: VigilContext) -> None:
 
 async def on_language_command(update: Update, context: VigilContext) -> None:
     tr = await resident_translator(update, context)
-    keyboard = (tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in SUPPORTED_LANGUAGES),)
+    keyboard = (tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in supported_languages()),)
     await update.effective_message.reply_html(  # type: ignore[union-attr]
         tr.gettext("Choose your language:"), reply_markup=to_markup(keyboard)
     )

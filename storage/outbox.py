@@ -11,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.buttons import Button, Keyboard
 from bot.domain.delivery import (
     Backlog,
     DeliveryProblem,
@@ -24,6 +25,7 @@ from bot.domain.delivery import (
 from storage.codec import from_text, required_moment, to_text
 
 _OPEN = "('pending', 'sending')"
+_TO_SUBSCRIBERS = ", ".join(f"'{kind}'" for kind in MessageKind if kind.is_to_subscriber)  # fixed names
 _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
 # Messages that later messages point at by outbox id (MessageRef(outbox_id=...)) when they are
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
@@ -60,9 +62,13 @@ class OutboxQueries:
         return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["card_chat_id"])), at)
 
     async def outbox_waiting(self) -> dict[int, list[QueuedMessage]]:
-        """Every unfinished message, by chat, in the order they were queued."""
+        """Every unfinished message, by chat, in the order they were queued, except direct messages
+        to subscribers: there may be thousands, and the dispatcher takes them a few at a time
+        (SubscriberQueries.subscriber_heads)."""
         chats: dict[int, list[QueuedMessage]] = {}
-        async with self._db.execute(f"SELECT * FROM outbox WHERE status IN {_OPEN} ORDER BY id") as cursor:
+        async with self._db.execute(
+            f"SELECT * FROM outbox WHERE status IN {_OPEN} AND kind NOT IN ({_TO_SUBSCRIBERS}) ORDER BY id"
+        ) as cursor:
             for row in await cursor.fetchall():
                 message = _queued(row)
                 chats.setdefault(message.message.chat_id, []).append(message)
@@ -119,7 +125,8 @@ class OutboxQueries:
         where = "last_error IS NOT NULL AND status IN ('failed', 'unknown', 'pending')"
         params: tuple[Any, ...] = ()
         if report_id is not None:
-            where += " AND report_id = ?"
+            # The card lists what failed in its channels; a subscriber's blocked chat is no news there.
+            where += f" AND report_id = ? AND kind NOT IN ({_TO_SUBSCRIBERS})"
             params = (report_id,)
         async with self._db.execute(
             f"SELECT * FROM outbox WHERE {where} ORDER BY last_error_at DESC, id DESC LIMIT ?", (*params, limit)
@@ -130,7 +137,7 @@ class OutboxQueries:
                 outbox_id=row["id"],
                 report_id=row["report_id"],
                 kind=MessageKind(row["kind"]),
-                chat_id=None if row["kind"] == "reporter_notice" else row["chat_id"],
+                chat_id=None if MessageKind(row["kind"]).is_personal else row["chat_id"],
                 status=DeliveryStatus(row["status"]),
                 error=row["last_error"],
                 at=from_text(row["last_error_at"]),
@@ -179,7 +186,19 @@ def _encode(message: Outgoing) -> str:
         data["reply_to"] = _encode_ref(message.reply_to)
     if message.edit is not None:
         data["edit"] = _encode_ref(message.edit)
+    if message.keyboard:
+        data["keyboard"] = [
+            [{k: v for k, v in (("text", b.text), ("callback_data", b.callback_data), ("url", b.url)) if v is not None}
+             for b in row]
+            for row in message.keyboard
+        ]
     return json.dumps(data, ensure_ascii=False)
+
+
+def _decode_keyboard(rows: list[list[dict[str, str]]] | None) -> Keyboard | None:
+    if not rows:
+        return None
+    return tuple(tuple(Button(b["text"], b.get("callback_data"), b.get("url")) for b in row) for row in rows)
 
 
 def _encode_ref(ref: MessageRef) -> dict[str, int]:
@@ -201,6 +220,7 @@ def _queued(row: aiosqlite.Row) -> QueuedMessage:
         text=data.get("text", ""),
         reply_to=_decode_ref(data.get("reply_to")),
         edit=_decode_ref(data.get("edit")),
+        keyboard=_decode_keyboard(data.get("keyboard")),
     )
     progress = Progress(
         DeliveryStatus(row["status"]), row["attempts"], row["uncertain_attempts"], from_text(row["next_attempt_at"])

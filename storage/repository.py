@@ -20,6 +20,7 @@ from storage.codec import from_text, to_text
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
+from storage.subscribers import SubscriberQueries
 
 _REF_ATTEMPTS = 20
 # How migration 0004 marks a verifier id it could not turn into a pseudonym (see key_legacy_verifiers).
@@ -30,7 +31,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries):
+class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 

@@ -218,3 +218,96 @@ async def test_an_unconfirmed_card_edit_is_simply_repeated(setup):
     await dispatcher.drain()
     assert (await row(database, card)).progress.status is DeliveryStatus.SENT
     assert [what for what, _, _ in port.to(VERIFIER_GROUP)] == ["edit"]
+
+
+# --- direct messages to subscribers (issue 12) ---------------------------------------------------
+
+
+class CountingPort(ScriptedPort):
+    """Holds every subscriber's request until released, and counts how many are on their way at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.on_their_way = 0
+        self.most_at_once = 0
+
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
+        if chat_id > 0:
+            self.on_their_way += 1
+            self.most_at_once = max(self.most_at_once, self.on_their_way)
+            await self.release.wait()
+            self.on_their_way -= 1
+        return await super().send_text(chat_id, html, keyboard, reply_to=reply_to, priority=priority)
+
+
+async def subscribe_many(database: Database, count: int, *, first: int = 10_000) -> None:
+    async with database.unit_of_work() as repo:
+        for chat_id in range(first, first + count):
+            await repo.subscribe(chat_id, "clovis", "es" if chat_id % 2 else "en")
+
+
+def fan_out(kind: MessageKind = MessageKind.SUBSCRIBER_ALERT) -> dict[str, Outgoing]:
+    return {"en": Outgoing(kind, 0, "alert"), "es": Outgoing(kind, 0, "alerta")}
+
+
+async def test_thousands_of_subscribers_never_become_thousands_of_requests_at_once_and_channels_go_first(tmp_path):
+    from bot.services.dispatcher import MAX_SUBSCRIBERS_IN_FLIGHT
+
+    database = await Database.open(tmp_path / "vigil.sqlite3")
+    async with database.unit_of_work() as repo:
+        report = await repo.add_report(clovis_report(), new_public_ref)
+    port = CountingPort()
+    dispatcher = Dispatcher(database=database, telegram=port, clock=Clock(),
+                            cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()),
+                                               clock=lambda: START))
+    await subscribe_many(database, 500)
+    async with database.unit_of_work() as repo:
+        assert await repo.enqueue_for_subscribers(report.id, "clovis", fan_out(), "en", START) == 500
+    await dispatcher.start()
+    await asyncio.sleep(0.2)
+    assert port.most_at_once == MAX_SUBSCRIBERS_IN_FLIGHT  # held: the cap, not 500
+    # a channel post queued behind 500 waiting subscribers goes at once
+    await enqueue(database, report.id, post(CLOVIS_EN_CHANNEL))
+    dispatcher.wake()
+    await asyncio.wait_for(_until(lambda: port.to(CLOVIS_EN_CHANNEL)), 2)
+    port.release.set()
+    await asyncio.wait_for(_until(lambda: len([d for d in port.delivered if d[1] > 0]) == 500), 10)
+    texts = {chat: text for _, chat, text, _ in port.delivered if chat > 0}
+    assert texts[10_000] == "alert" and texts[10_001] == "alerta"  # each in their language
+    assert port.most_at_once == MAX_SUBSCRIBERS_IN_FLIGHT
+    await dispatcher.stop()
+    await database.close()
+
+
+async def test_a_subscriber_who_blocked_the_bot_is_removed_with_their_waiting_messages(setup):
+    database, dispatcher, port, _, report_id = setup
+    await subscribe_many(database, 2)
+    port.script[10_000] = [DeliveryError(10_000, "Forbidden: bot was blocked by the user", forbidden=True)]
+    async with database.unit_of_work() as repo:
+        await repo.enqueue_for_subscribers(report_id, "clovis", fan_out(), "en", START)
+        await repo.enqueue_for_subscribers(report_id, "clovis", fan_out(MessageKind.SUBSCRIBER_UPDATE), "en", START)
+    await dispatcher.drain()
+    async with database.unit_of_work() as repo:
+        assert await repo.subscription(10_000) is None and await repo.subscription(10_001) is not None
+        assert (await repo.outbox_backlog()).waiting == 0
+    assert [text for _, text, _ in port.to(10_001)] == ["alerta", "alerta"]
+    assert port.to(10_000) == []
+
+
+async def test_a_refusal_that_is_not_a_block_keeps_the_subscriber(setup):
+    database, dispatcher, port, _, report_id = setup
+    await subscribe_many(database, 1)
+    port.script[10_000] = [DeliveryError(10_000, "Bad Request: message is too long")]
+    async with database.unit_of_work() as repo:
+        await repo.enqueue_for_subscribers(report_id, "clovis", fan_out(), "en", START)
+    await dispatcher.drain()
+    async with database.unit_of_work() as repo:
+        assert await repo.subscription(10_000) is not None
+        (problem,) = await repo.delivery_problems()
+    assert problem.chat_id is None and problem.kind is MessageKind.SUBSCRIBER_ALERT  # never a person's id
+
+
+async def _until(predicate) -> None:
+    while not predicate():
+        await asyncio.sleep(0.01)

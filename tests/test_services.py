@@ -14,6 +14,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
+from bot.domain.deep_links import DeepLinks
 from bot.services.pseudonyms import Pseudonyms
 from bot.domain.reports import Report
 from bot.services.cards import CardRenderer
@@ -90,7 +91,7 @@ async def world(tmp_path):
                   pseudonyms=Pseudonyms(SECRET), clock=clock)
     dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
                             clock=clock)
-    verification = VerificationService(**common, after_commit=dispatcher.wake)
+    verification = VerificationService(**common, links=DeepLinks("vigil_test_bot"), after_commit=dispatcher.wake)
     yield ResidentService(**common, after_commit=dispatcher.wake), verification, port, database, dispatcher
     await database.close()
 

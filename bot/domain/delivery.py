@@ -13,6 +13,8 @@ timeout after the request was written, a dropped connection, or the bot killed m
   a missing "all clear" can put people in danger, a second copy cannot. So a subscriber may see
   the same post twice, never three times, and only after such an unconfirmed request; the card
   says so. The copy Vigil never heard about is not edited later (it has no message id for it).
+* **Direct messages to subscribers** (the alert and its updates) are treated like channel posts:
+  once more, and only once, after an unconfirmed request.
 * **Cards and their albums** in the verifier group are also sent once more, and only once: a
   report the verifiers never see is never verified, while a second card works like the first
   (its buttons name the report).
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from bot.domain.buttons import Keyboard
+
 
 class MessageKind(StrEnum):
     CHANNEL_POST = "channel_post"
@@ -40,6 +44,8 @@ class MessageKind(StrEnum):
     CARD_EDIT = "card_edit"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
+    SUBSCRIBER_ALERT = "subscriber_alert"  # a published alert, by direct message to a subscriber
+    SUBSCRIBER_UPDATE = "subscriber_update"  # still active, all clear, retracted, expired: to a subscriber
 
     @property
     def is_edit(self) -> bool:
@@ -48,6 +54,16 @@ class MessageKind(StrEnum):
     @property
     def is_channel(self) -> bool:
         return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+
+    @property
+    def is_to_subscriber(self) -> bool:
+        """A direct message to a subscriber: many of them at once, each to a person's private chat."""
+        return self in (MessageKind.SUBSCRIBER_ALERT, MessageKind.SUBSCRIBER_UPDATE)
+
+    @property
+    def is_personal(self) -> bool:
+        """To a person's private chat, whose id /status and the logs never show."""
+        return self.is_to_subscriber or self is MessageKind.REPORTER_NOTICE
 
     @property
     def is_rendered_when_sent(self) -> bool:
@@ -61,11 +77,18 @@ class Priority(IntEnum):
     ALERT = 0  # posts, edits and replies in the neighborhood channels
     DESK = 1  # cards, card edits and reminders in the verifier group
     RESIDENT = 2  # draft panels, receipts and notices in private chats (the default)
+    # Alerts by direct message. Last, because they come in bulk (one per subscriber, thousands at
+    # once) while everything above is a trickle that people wait on: a resident's panel or a card
+    # then goes at once instead of behind a fan-out, and the fan-out loses only that trickle's
+    # share of the budget. Aging still serves each of them within 3 levels' head start.
+    SUBSCRIBER = 3
 
 
 def priority_of(kind: MessageKind) -> Priority:
     if kind.is_channel:
         return Priority.ALERT
+    if kind.is_to_subscriber:
+        return Priority.SUBSCRIBER
     if kind is MessageKind.REPORTER_NOTICE:
         return Priority.RESIDENT
     return Priority.DESK
@@ -101,6 +124,10 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.CARD: 2,
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
+    # Like a channel post: a subscriber who misses an alert or its all clear may act on the wrong
+    # belief, a second copy harms nobody; so once more after an unconfirmed try, never a third time.
+    MessageKind.SUBSCRIBER_ALERT: 2,
+    MessageKind.SUBSCRIBER_UPDATE: 2,
 }
 MAX_ATTEMPTS = 25  # with the back-off below, about an hour and a half of Telegram being down
 BACKOFF_FIRST = timedelta(seconds=1)
@@ -199,6 +226,7 @@ class Outgoing:
     text: str = ""
     reply_to: MessageRef | None = None
     edit: MessageRef | None = None
+    keyboard: Keyboard | None = None  # URL and callback buttons under the message (kept by edits)
 
     def __post_init__(self) -> None:
         if self.kind.is_rendered_when_sent:
@@ -280,3 +308,14 @@ class Backlog:
     oldest_waiting_since: datetime | None
     failed: int
     unknown: int
+
+
+@dataclass(frozen=True)
+class FanOutProgress:
+    """How far one alert's direct messages to subscribers have got, for /status."""
+
+    report_id: int
+    public_ref: str
+    waiting: int
+    sent: int
+    total: int

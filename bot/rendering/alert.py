@@ -88,6 +88,20 @@ def render_ending_reply(
     return _in_languages(catalogs, languages, line)
 
 
+def render_expired_notice(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network, last_active_at: datetime
+) -> Html:
+    """To a subscriber: the channels' posts only get a banner when an alert expires, but a direct
+    message cannot be edited for everyone at once, so subscribers get this short note."""
+    return _in_languages(
+        catalogs, languages,
+        lambda tr: tr.gettext(
+            "⌛ <b>Expired</b> — {place}: no update since {time}. The alert may be out of date.",
+            place=_place(tr, report, network), time=local_time(tr, last_active_at, network.zone),
+        ),
+    )
+
+
 def render_closed_alert(
     catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
     status: AlertStatus, at: datetime, last_active_at: datetime,

@@ -19,11 +19,13 @@ def privacy_text(tr: Translator, network: Network) -> Html:
         "and erased at the latest {grace} minutes after it closes.\n"
         "• <b>For how long:</b> {days} days after a report closes, its words, photos and votes are deleted; "
         "only anonymous daily counts remain. How many of your reports were confirmed is kept "
-        "{record_days} days after your last report.\n\n"
+        "{record_days} days after your last report.\n"
+        "• <b>If you subscribe</b> to alerts by direct message: only your chat, your neighborhoods and your "
+        "language, nothing else, for as long as you stay subscribed. /unsubscribe deletes them at once.\n\n"
         "<b>Who sees what:</b> verifiers see the report, a code like #K4QZ and how many of that code's "
         "earlier reports were confirmed, never who you are. Public alerts say what was seen, where and when, "
         "nothing about who reported it.\n\n"
-        "/forgetme erases everything linked to you now.",
+        "/forgetme erases everything linked to you now, your subscription included.",
         grace=retention.contact_grace_minutes,
         days=retention.closed_report_days,
         record_days=retention.reporter_record_days,

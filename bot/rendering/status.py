@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.delivery import Backlog, DeliveryProblem
+from bot.domain.delivery import Backlog, DeliveryProblem, FanOutProgress
 from bot.i18n import Html, Translator, escape
 from bot.rendering.labels import local_time
 
@@ -22,6 +22,8 @@ class StatusReport:
     backlog: Backlog
     next_deadline: datetime | None
     recent_problems: list[DeliveryProblem]
+    subscribers: int = 0
+    fan_outs: tuple[FanOutProgress, ...] = ()
 
 
 def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
@@ -40,6 +42,10 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
         tr.gettext("⚠️ Messages that failed: {failed}; not confirmed by Telegram: {unknown}",
                    failed=status.backlog.failed, unknown=status.backlog.unknown)
     )
+    lines.append(tr.gettext("📬 Subscribers (alerts by direct message): {n}", n=status.subscribers))
+    for fan_out in status.fan_outs:
+        lines.append(tr.gettext("   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
+                                ref=fan_out.public_ref, sent=fan_out.sent, total=fan_out.total, waiting=fan_out.waiting))
     if status.next_deadline is not None:
         lines.append(tr.gettext("⏰ Next reminder or expiry: {time}", time=when(status.next_deadline)))
     lines.append("")
@@ -48,8 +54,13 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
     else:
         lines.append(tr.gettext("<b>Last delivery errors:</b>"))
         for problem in status.recent_problems:
-            # A reporter's chat id is never shown: it is a Telegram account.
-            where = str(problem.chat_id) if problem.chat_id is not None else tr.gettext("a reporter")
+            # A reporter's or a subscriber's chat id is never shown: it is a Telegram account.
+            if problem.chat_id is not None:
+                where = str(problem.chat_id)
+            elif problem.kind.is_to_subscriber:
+                where = tr.gettext("a subscriber")
+            else:
+                where = tr.gettext("a reporter")
             error = (problem.error or "")[:MAX_ERROR_CHARS]
             moment = when(problem.at) if problem.at else "?"
             lines.append(Html(f"• {escape(moment)} — {escape(where)}: {escape(error)}"))

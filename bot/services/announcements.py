@@ -3,19 +3,33 @@
 Texts are rendered now, in every language of each channel, so what is sent later is exactly
 what was true when the state changed. Edits and replies point at the outbox row of the post
 they belong to; the dispatcher fills in its Telegram message id when it sends them.
+
+Each event also reaches the neighborhood's subscribers by direct message, in their language:
+one outbox row per subscriber, queued after the channel posts in the same transaction (so a
+restart neither loses nor repeats them), sent after them and at a lower priority.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.buttons import Keyboard
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, QueuedMessage
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html
 from bot.languages import Language
 from bot.network import Network
-from bot.rendering.alert import render_alert, render_closed_alert, render_ending_reply, render_still_active
+from bot.domain.deep_links import DeepLinks
+from bot.languages import supported_languages
+from bot.rendering.alert import (
+    render_alert,
+    render_closed_alert,
+    render_ending_reply,
+    render_expired_notice,
+    render_still_active,
+)
+from bot.rendering.rights import channel_post_buttons, direct_alert_buttons
 from storage.repository import Repository
 
 
@@ -28,14 +42,24 @@ def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[L
     return (network.default_language,)
 
 
-async def post_alert(repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime) -> int:
-    """One post per channel of the neighborhood. Returns how many were queued."""
+async def post_alert(
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, links: DeepLinks, now: datetime
+) -> int:
+    """One post per channel of the neighborhood, then one direct message per subscriber. Returns how
+    many posts were queued."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     if neighborhood is None:
         return 0
     for channel in neighborhood.channels:
         text = render_alert(catalogs, report, channel.languages, network)
-        await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text), now)
+        buttons = channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key)
+        await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text, keyboard=buttons), now)
+    await _to_subscribers(
+        repo, report, network, now, MessageKind.SUBSCRIBER_ALERT,
+        {language: (render_alert(catalogs, report, (language,), network),
+                    direct_alert_buttons(catalogs(language), links, report.neighborhood_key))
+         for language in supported_languages()},
+    )
     return len(neighborhood.channels)
 
 
@@ -44,24 +68,56 @@ async def still_active(repo: Repository, report: Report, network: Network, catal
         languages = channel_languages(network, report, post.message.chat_id)
         text = render_still_active(catalogs, report, languages, network, now)
         await repo.enqueue(report.id, _reply(post.message.chat_id, post.id, text), now)
+    await _to_subscribers(
+        repo, report, network, now, MessageKind.SUBSCRIBER_UPDATE,
+        {language: (render_still_active(catalogs, report, (language,), network, now), None)
+         for language in supported_languages()},
+    )
 
 
 async def alert_closed(
-    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime,
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, links: DeepLinks, now: datetime,
     *, status: AlertStatus, last_active_at: datetime,
 ) -> None:
-    """Edit every post in place (a banner on top), and reply to it unless the alert merely expired:
-    an expiry is not news worth a notification, an all clear or a retraction is."""
+    """Edit every post in place (a banner on top, the buttons kept), and reply to it unless the alert
+    merely expired: an expiry is not news worth a notification, an all clear or a retraction is.
+    Subscribers get a direct message each time, the expiry included: they cannot see the banner."""
     for post in await _live_posts(repo, report.id):
         chat_id = post.message.chat_id
         languages = channel_languages(network, report, chat_id)
         banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at)
+        buttons = channel_post_buttons(catalogs(languages[0]), links, report.neighborhood_key)
         await repo.enqueue(
-            report.id, Outgoing(MessageKind.CHANNEL_EDIT, chat_id, banner, edit=MessageRef(outbox_id=post.id)), now
+            report.id,
+            Outgoing(MessageKind.CHANNEL_EDIT, chat_id, banner, edit=MessageRef(outbox_id=post.id), keyboard=buttons),
+            now,
         )
         if status is not AlertStatus.EXPIRED:
             reply = render_ending_reply(catalogs, report, languages, network, status, now)
             await repo.enqueue(report.id, _reply(chat_id, post.id, reply), now)
+    texts = {
+        language: (
+            render_expired_notice(catalogs, report, (language,), network, last_active_at)
+            if status is AlertStatus.EXPIRED
+            else render_ending_reply(catalogs, report, (language,), network, status, now),
+            None,
+        )
+        for language in supported_languages()
+    }
+    await _to_subscribers(repo, report, network, now, MessageKind.SUBSCRIBER_UPDATE, texts)
+
+
+async def _to_subscribers(
+    repo: Repository, report: Report, network: Network, now: datetime, kind: MessageKind,
+    texts: dict[Language, tuple[Html, Keyboard | None]],
+) -> int:
+    """One message to each subscriber of the report's neighborhood; an update replies to their copy
+    of the alert. Returns how many were queued."""
+    messages = {language: Outgoing(kind, 0, text, keyboard=keyboard) for language, (text, keyboard) in texts.items()}
+    return await repo.enqueue_for_subscribers(
+        report.id, report.neighborhood_key, messages, network.default_language, now,
+        reply_to_alert=kind is MessageKind.SUBSCRIBER_UPDATE,
+    )
 
 
 async def tell_reporter(repo: Repository, report: Report, text: Html | None, now: datetime, *, last: bool) -> None:

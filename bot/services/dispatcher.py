@@ -43,7 +43,14 @@ from bot.domain.delivery import (
     recover_after_crash,
 )
 from bot.domain.reports import ChannelPost
-from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.ports import (
+    DeliveryError,
+    DeliveryUncertain,
+    Keyboard,
+    RateLimited,
+    TelegramPort,
+    TemporaryFailure,
+)
 from bot.services.cards import CardRenderer
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
@@ -53,6 +60,13 @@ log = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 30.0  # look at the outbox at least this often, even without a wake-up
 RESTART_PAUSE_SECONDS = 5.0
 STOP_TIMEOUT_SECONDS = 15.0
+# How many requests may be on their way at once (each is a task, a row read and two commits), and
+# how many of them may be direct messages to subscribers. Telegram takes 30 messages a second, so
+# 48 subscriber messages keep the rate limiter fed for over a second and a half, while thousands of
+# waiting subscribers never become thousands of tasks; the rest of the places are for channels,
+# the desk and residents, which are started first.
+MAX_IN_FLIGHT = 128
+MAX_SUBSCRIBERS_IN_FLIGHT = 48
 CRASH_NOTE = "Vigil stopped before Telegram answered"
 
 
@@ -78,6 +92,7 @@ class _Result:
     error: str | None = None
     retry_after: timedelta | None = None
     file_ids: tuple[str, ...] = ()
+    forbidden: bool = False  # 403: the bot may not write to that chat (a subscriber blocked it)
 
 
 class Dispatcher:
@@ -96,6 +111,7 @@ class Dispatcher:
         self._wakeup = asyncio.Event()
         self._busy: set[int] = set()  # chats with a request on its way
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._subscribers_in_flight = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -172,23 +188,47 @@ class Dispatcher:
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     async def _start_due(self) -> tuple[int, datetime | None]:
-        """Start the first message of every chat that is free and whose message is due. Returns
-        how many were started and when the next waiting one is due."""
+        """Start the first message of every chat that is free and whose message is due, alerts
+        first, within MAX_IN_FLIGHT; then direct messages to subscribers, oldest first, within
+        MAX_SUBSCRIBERS_IN_FLIGHT. Returns how many were started and when the next waiting one is
+        due (a message held back by the caps is started when a request finishes and wakes the loop)."""
+        now = self._clock()
         async with self._database.unit_of_work() as repo:
             chats = await repo.outbox_waiting()
-        now = self._clock()
+            room = min(MAX_SUBSCRIBERS_IN_FLIGHT - self._subscribers_in_flight, MAX_IN_FLIGHT - len(self._in_flight))
+            # Some of the oldest may be for chats that are busy (their row is not "sending" yet).
+            subscribers = await repo.subscriber_heads(now, limit=room + len(self._busy)) if room > 0 else []
+            subscribers_later = await repo.next_subscriber_attempt(now)
         heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
         ready = [h for h in heads if h is not None]
         due = sorted((h for h in ready if h.next_attempt_at <= now), key=lambda h: (priority_of(h.message.kind), h.id))
         later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
+        if subscribers_later is not None:
+            later.append(subscribers_later)
+        started = 0
         for head in due:
-            if self._stopping:
+            if self._stopping or len(self._in_flight) >= MAX_IN_FLIGHT:
                 break
-            self._busy.add(head.message.chat_id)
-            task = asyncio.create_task(self._deliver_then_free(head), name=f"vigil-send-{head.id}")
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-        return len(due), min(later, default=None)
+            self._start(head)
+            started += 1
+        for head in subscribers:
+            if self._stopping or self._subscribers_in_flight >= MAX_SUBSCRIBERS_IN_FLIGHT or len(
+                self._in_flight
+            ) >= MAX_IN_FLIGHT:
+                break
+            if head.message.chat_id in self._busy:
+                continue
+            self._start(head)
+            started += 1
+        return started, min(later, default=None)
+
+    def _start(self, head: QueuedMessage) -> None:
+        self._busy.add(head.message.chat_id)
+        if head.message.kind.is_to_subscriber:
+            self._subscribers_in_flight += 1
+        task = asyncio.create_task(self._deliver_then_free(head), name=f"vigil-send-{head.id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
     async def _deliver_then_free(self, head: QueuedMessage) -> None:
         try:
@@ -200,6 +240,8 @@ class Dispatcher:
             await asyncio.sleep(RESTART_PAUSE_SECONDS)
         finally:
             self._busy.discard(head.message.chat_id)
+            if head.message.kind.is_to_subscriber:
+                self._subscribers_in_flight -= 1
             self._wakeup.set()
 
     # --- one message -------------------------------------------------------------------------
@@ -224,7 +266,8 @@ class Dispatcher:
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
-            await self._follow_up(repo, row, progress, result.message_id, result.error, now, result.file_ids)
+            await self._follow_up(repo, row, progress, result.message_id, result.error, now, result.file_ids,
+                                  forbidden=result.forbidden)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
         if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
@@ -259,7 +302,8 @@ class Dispatcher:
             return "the message to reply to was never made"
         # A reply to a post that may exist but whose id is unknown goes out on its own: the
         # subscribers must still hear that the alert ended.
-        return _Request(message.chat_id, priority, message.text, reply_to=reply.message_id, edit=edit.message_id)
+        return _Request(message.chat_id, priority, message.text, message.keyboard, reply_to=reply.message_id,
+                        edit=edit.message_id)
 
     async def _perform(self, request: _Request) -> _Result:
         chat, priority = request.chat_id, request.priority
@@ -281,14 +325,20 @@ class Dispatcher:
         except DeliveryUncertain as error:
             return _Result(Outcome.UNCERTAIN, error=error.reason)
         except DeliveryError as error:
-            return _Result(Outcome.REFUSED, error=error.reason)
+            return _Result(Outcome.REFUSED, error=error.reason, forbidden=error.forbidden)
 
     async def _follow_up(
         self, repo: Repository, row: QueuedMessage, progress: Progress, message_id: int | None,
-        error: str | None, now: datetime, file_ids: tuple[str, ...] = (),
+        error: str | None, now: datetime, file_ids: tuple[str, ...] = (), *, forbidden: bool = False,
     ) -> None:
         """What a settled message changes elsewhere, in the same transaction as its outcome."""
         kind, status = row.message.kind, progress.status
+        if kind.is_to_subscriber and status is DeliveryStatus.FAILED and forbidden:
+            # The subscriber blocked the bot (or deleted their account): they are removed, with the
+            # messages still waiting for them.
+            await repo.forget_subscriber(row.message.chat_id)
+            log.info("a subscriber blocked the bot and was removed")
+            return
         if row.report_id is None or not status.is_final:
             return
         if kind is MessageKind.CARD_ALBUM:
@@ -356,7 +406,13 @@ async def _describe(repo: Repository, row: QueuedMessage) -> str:
             reference = (await repo.report(row.report_id)).public_ref
         except ReportNotFound:
             pass
-    where = "the reporter" if row.message.kind is MessageKind.REPORTER_NOTICE else f"chat {row.message.chat_id}"
+    match row.message.kind:
+        case MessageKind.REPORTER_NOTICE:
+            where = "the reporter"
+        case kind if kind.is_to_subscriber:
+            where = "a subscriber"  # never a person's chat id in the log
+        case _:
+            where = f"chat {row.message.chat_id}"
     return f"of report {reference} to {where}"
 
 

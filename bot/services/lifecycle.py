@@ -31,6 +31,7 @@ from bot.domain.lifecycle import (
 )
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus
+from bot.domain.deep_links import DeepLinks
 from bot.i18n import Catalogs
 from bot.network import Network
 from bot.ports import TelegramPort
@@ -82,6 +83,7 @@ class LifecycleService:
         catalogs: Catalogs,
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
+        links: DeepLinks,
         after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
@@ -90,6 +92,7 @@ class LifecycleService:
         self._catalogs = catalogs
         self._pseudonyms = pseudonyms
         self._clock = clock
+        self._links = links  # the bot's own links, for the buttons under alerts
         self._after_commit = after_commit
 
     # --- presses on a published alert ------------------------------------------------------
@@ -238,7 +241,7 @@ class LifecycleService:
         await repo.set_alert_status(report_id, status, now)
         await repo.clear_deadlines(report_id, DeadlineKind.EXPIRE_ALERT)
         await announcements.alert_closed(
-            repo, report, self._network, self._catalogs, now, status=status, last_active_at=last_active_at
+            repo, report, self._network, self._catalogs, self._links, now, status=status, last_active_at=last_active_at
         )
         notice = alert_outcome(self._catalogs(report.reporter_language), report, status)
         await announcements.tell_reporter(repo, report, notice, now, last=True)

@@ -77,6 +77,8 @@ class ResidentService:
     async def choose_language(self, user_id: int, language: Language) -> None:
         async with self._database.unit_of_work() as repo:
             await repo.set_resident_language(self._pseudonyms.of_user(user_id), language)
+            # A subscriber's alerts follow (their private chat's id is their user id).
+            await repo.set_subscriber_language(user_id, language)
 
     async def add_photo(self, draft: Draft, file_id: str) -> None:
         """Download, strip every byte of metadata, keep only the clean pixels in the draft."""
@@ -150,12 +152,15 @@ class ResidentService:
         await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=reply_to), now)
 
     async def forget(self, user_id: int) -> int:
-        """/forgetme: erase everything linked to the resident; withdraw their open reports.
+        """/forgetme: erase everything linked to the resident (reports, language, track record,
+        subscription); withdraw their open reports.
 
         Returns how many open reports were withdrawn.
         """
         async with self._database.unit_of_work() as repo:
             withdrawn = await repo.forget_reporter(self._pseudonyms.of_user(user_id))
+            # A subscription too, with the alerts still waiting for them (their private chat is their id).
+            await repo.forget_subscriber(user_id)
         tr = self._catalogs(self._network.card_language)
         for card in withdrawn:
             if card.chat_id is None or card.message_id is None:

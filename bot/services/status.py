@@ -35,4 +35,6 @@ class StatusService:
                 backlog=await repo.outbox_backlog(),
                 next_deadline=await repo.next_deadline(),
                 recent_problems=await repo.delivery_problems(limit=RECENT_PROBLEMS),
+                subscribers=await repo.subscriber_count(),
+                fan_outs=tuple(await repo.fan_outs_in_progress()),
             )

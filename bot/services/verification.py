@@ -26,6 +26,7 @@ from bot.domain.verification import (
     VoteKind,
     cast_vote,
 )
+from bot.domain.deep_links import DeepLinks
 from bot.i18n import Catalogs
 from bot.network import Network
 from bot.ports import TelegramPort
@@ -86,6 +87,7 @@ class VerificationService:
         catalogs: Catalogs,
         pseudonyms: Pseudonyms,
         clock: Callable[[], datetime],
+        links: DeepLinks,
         after_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
@@ -94,6 +96,7 @@ class VerificationService:
         self._catalogs = catalogs
         self._pseudonyms = pseudonyms
         self._clock = clock
+        self._links = links  # the bot's own links, for the buttons under alerts
         # Wakes the dispatcher and the deadline alarm once the outbox and deadlines have changed.
         self._after_commit = after_commit
 
@@ -142,7 +145,7 @@ class VerificationService:
                 if decision.status is ReportStatus.PUBLISHED:
                     await repo.start_alert(report_id, now)
                     await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
-                    if not await announcements.post_alert(repo, closed, self._network, self._catalogs, now):
+                    if not await announcements.post_alert(repo, closed, self._network, self._catalogs, self._links, now):
                         log.error("report %s names neighborhood %r, which the network file no longer has",
                                   report.public_ref, report.neighborhood_key)
                     # The reporter will also hear how the alert ends, so their contact stays until then.
