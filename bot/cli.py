@@ -251,6 +251,57 @@ def sandbox(context: click.Context, port: int = DEFAULT_SANDBOX_PORT, database: 
                    "try another --port.") from None
 
 
+@cli.command(short_help="Write a printable flyer (PNG or PDF) for a neighborhood.")
+@click.argument("neighborhood_key")
+@click.option("--language", default=None, help="The flyer's language (default: the network's default_language).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).")
+@common_options
+@click.pass_context
+def flyer(context: click.Context, neighborhood_key: str, language: str | None, out: Path | None, **given: Any) -> None:
+    """Write a one-page flyer for NEIGHBORHOOD_KEY: its name, a QR code to report what you see, a QR
+    code to get its alerts by direct message, the hotline and three know-your-rights lines.
+
+    The QR codes link to the bot by the username Telegram gives it (asked now, with the token).
+    """
+    from bot.domain.deep_links import DeepLinks
+    from bot.flyer import render_flyer, save_flyer
+    from bot.i18n import Catalogs
+    from bot.languages import is_supported, supported_languages
+    from bot.network import load_network
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("Vigil cannot make the flyer.\n"):
+        settings = load_settings(env, **options.overrides())
+        _secure_output(settings, options, level=logging.WARNING)
+        network = load_network(settings.network_file)
+    neighborhood = network.neighborhood(neighborhood_key)
+    if neighborhood is None:
+        keys = ", ".join(n.key for n in network.neighborhoods)
+        raise Stop(f"The network file has no neighborhood '{neighborhood_key}'; its keys are: {keys}.")
+    language = language or network.default_language
+    if not is_supported(language):
+        raise Stop(f"Vigil has no '{language}' catalog; use one of: {', '.join(supported_languages())}.")
+    with telegram_problems(settings):
+        username = asyncio.run(_bot_username(settings))
+    out = out or Path(f"flyer-{neighborhood_key}-{language}.png")
+    image = render_flyer(Catalogs.load()(language), network, neighborhood, DeepLinks(username))
+    try:
+        save_flyer(image, out)
+    except OSError as error:
+        raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
+    click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{username}).")
+
+
+async def _bot_username(settings: TelegramSettings) -> str:
+    """The bot's username as Telegram knows it (getMe): links must never name a stale one."""
+    from telegram import Bot
+
+    async with Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url) as bot:
+        return bot.username
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script and `python -m bot`; returns the exit code."""
     # Opt in to python-telegram-bot's coming behaviour: RetryAfter.retry_after is a timedelta.
