@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -41,6 +42,64 @@ class InjectedDelay:
     times: int
 
 
+@dataclass
+class LeakyBucket:
+    """`capacity` messages at once, refilled at `rate` a second: the model python-telegram-bot's own
+    AIORateLimiter (and Vigil's PriorityRateLimiter) follow for Telegram's limits."""
+
+    rate: float
+    capacity: float
+    level: float = 0.0
+    updated: float | None = None
+
+    def take(self, now: float) -> float:
+        """Take one message; 0 if it is allowed, else the seconds to wait (nothing is taken)."""
+        if self.updated is not None:
+            self.level = max(0.0, self.level - (now - self.updated) * self.rate)
+        self.updated = now
+        if self.level + 1 <= self.capacity + 1e-9:
+            self.level += 1
+            return 0.0
+        return (self.level + 1 - self.capacity) / self.rate
+
+
+@dataclass
+class FloodLimits:
+    """Telegram's flood limits, enforced only when a test or benchmark asks (FakeTelegram(flood_limits=True)):
+    about 30 messages a second in all, 20 a minute into one group or channel. Past them, 429."""
+
+    per_second: float = 30.0
+    per_minute_per_group: float = 20.0
+    refusals: int = 0
+    _overall: LeakyBucket | None = None
+    _groups: dict[int, LeakyBucket] = field(default_factory=dict)
+
+    def check(self, chat_id: int | None, now: float) -> None:
+        if self._overall is None:
+            self._overall = LeakyBucket(self.per_second, self.per_second)
+        wait = 0.0
+        group = None
+        if chat_id is not None and chat_id < 0:
+            group = self._groups.setdefault(
+                chat_id, LeakyBucket(self.per_minute_per_group / 60, self.per_minute_per_group))
+            group_copy = LeakyBucket(group.rate, group.capacity, group.level, group.updated)
+            wait = group_copy.take(now)
+        if not wait:
+            wait = self._overall.take(now)
+            if not wait and group is not None:
+                group.take(now)
+        if wait:
+            self.refusals += 1
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+
+# Requests that post or change a message: what Telegram's flood limits count.
+MESSAGE_METHODS = frozenset(name.lower() for name in (
+    "sendMessage", "sendPhoto", "sendMediaGroup", "editMessageText", "editMessageCaption",
+    "editMessageReplyMarkup", "deleteMessage",
+))
+
 Method = Callable[[Params], Awaitable[Any]]
 
 
@@ -51,6 +110,7 @@ class BotApi:
         self.delays: list[InjectedDelay] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.request_times: list[float] = []  # loop time of each request, parallel to `requests`
+        self.flood: FloodLimits | None = None  # off unless asked for
         self.stopping = False
         self._poll_generation = 0
         self._methods: dict[str, Method] = {
@@ -70,6 +130,8 @@ class BotApi:
         self.requests.append((method, params.as_dict()))
         self.request_times.append(asyncio.get_running_loop().time())
         self._raise_injected_failure(method, params)
+        if self.flood is not None and method.lower() in MESSAGE_METHODS:
+            self.flood.check(_target_chat(params), asyncio.get_running_loop().time())
         return await implementation(params)
 
     def _raise_injected_failure(self, method: str, params: Params) -> None:

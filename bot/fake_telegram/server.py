@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fake_telegram import errors
-from bot.fake_telegram.bot_api import BotApi, InjectedDelay, InjectedFailure, photo_sizes
+from bot.fake_telegram.bot_api import BotApi, FloodLimits, InjectedDelay, InjectedFailure, photo_sizes
 from bot.fake_telegram.errors import ApiError
 from bot.fake_telegram.params import Params, Upload, error_for_unreadable_body
 from bot.fake_telegram.world import MEMBER_STATUSES, BotRights, Chat, User, World
@@ -41,11 +41,13 @@ class AbortRequest(Exception):
 
 class FakeTelegram:
     def __init__(self, token: str, bot_username: str = "vigil_bot", *, bot_name: str = "Vigil",
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, flood_limits: bool = False) -> None:
         self.token = token
         self.bot_user_id = int(token.split(":", 1)[0])
         self.world = World(User(self.bot_user_id, bot_name, username=bot_username, is_bot=True))
         self.api = BotApi(self.world)
+        if flood_limits:
+            self.enforce_flood_limits()
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -218,6 +220,17 @@ class FakeTelegram:
         """Make the next `times` calls of `method` succeed (the message is stored and shown) but
         answer only after `seconds`, past the client's read timeout."""
         self.api.delays.append(InjectedDelay(method, chat_id, seconds, times))
+
+    def enforce_flood_limits(self, *, per_second: float = 30.0, per_minute_per_group: float = 20.0) -> None:
+        """Answer 429 (with retry_after) past Telegram's flood limits: `per_second` messages in all, as a
+        leaky bucket that holds as many, and `per_minute_per_group` into one group or channel. Off by
+        default, because most tests turn the bot's own pacing off to run fast."""
+        self.api.flood = FloodLimits(per_second, per_minute_per_group)
+
+    @property
+    def flood_refusals(self) -> int:
+        """How many requests were answered 429 because of the flood limits (not injected failures)."""
+        return self.api.flood.refusals if self.api.flood is not None else 0
 
     def before_call(self, hook: CallHook) -> None:
         """Run `hook` when a request arrives, before Telegram acts on it (it may raise AbortRequest)."""
