@@ -134,6 +134,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def pending(self) -> PendingUpdates:
         return self._pending
 
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Runs in the task that handles the update (wait_for makes one), which the ticket names."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
+        try:
+            await coroutine
+        finally:
+            update_scope.end(scope)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = ordering_keys(update)
         before = {self._tails[key] for key in keys if key in self._tails}
@@ -146,16 +157,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await earlier.wait()
             async with self._running:
                 started = True
-                scope = None
-                if isinstance(update, Update):
-                    scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
                 try:
-                    await asyncio.wait_for(coroutine, HANDLER_TIMEOUT_SECONDS)
+                    await asyncio.wait_for(self._handle(update, coroutine), HANDLER_TIMEOUT_SECONDS)
                 except TimeoutError:
                     log.error("an update took longer than %s s and was abandoned", HANDLER_TIMEOUT_SECONDS)
-                finally:
-                    if scope is not None:
-                        update_scope.end(scope)
         finally:
             if not started and asyncio.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting its turn: it never ran

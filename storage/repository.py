@@ -17,6 +17,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -30,7 +31,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries):
+class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -101,13 +102,6 @@ class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries)
         await self._db.executemany(
             "INSERT INTO report_photos (report_id, position, file_id) VALUES (?, ?, ?)",
             [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
-        )
-
-    async def add_report_media(self, report_id: int, photos: list[bytes]) -> None:
-        """Cleaned photos waiting for the album to reach the verifier group."""
-        await self._db.executemany(
-            "INSERT INTO report_media (report_id, position, data) VALUES (?, ?, ?)",
-            [(report_id, position, data) for position, data in enumerate(photos)],
         )
 
     async def report_media(self, report_id: int) -> list[bytes]:
