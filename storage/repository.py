@@ -110,11 +110,12 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
         ) as cursor:
             return [bytes(row["data"]) for row in await cursor.fetchall()]
 
-    async def settle_album(self, report_id: int, photo_file_ids: list[str]) -> None:
-        """The album was sent (or given up on): Telegram's file ids replace the bytes, which go."""
+    async def settle_album(self, report_id: int, photo_file_ids: list[str], message_ids: list[int]) -> None:
+        """The album was sent (or given up on): Telegram's copies replace the bytes, which go."""
         await self._db.executemany(
-            "INSERT INTO report_photos (report_id, position, file_id) VALUES (?, ?, ?)",
-            [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
+            "INSERT INTO report_photos (report_id, position, file_id, message_id) VALUES (?, ?, ?, ?)",
+            [(report_id, position, file_id, message_id)
+             for position, (file_id, message_id) in enumerate(zip(photo_file_ids, message_ids, strict=True))],
         )
         await self._db.execute("DELETE FROM report_media WHERE report_id = ?", (report_id,))
 

@@ -58,7 +58,7 @@ class FakePort:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(photos)
-        return 100, [f"clean-{i}" for i in range(len(photos))]
+        return [100 + i for i in range(len(photos))], [f"clean-{i}" for i in range(len(photos))]
 
     async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         self.edits[(chat_id, message_id)] = (html, keyboard)
