@@ -8,7 +8,6 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.alarm import DeadlineAlarm
 from bot.domain.deep_links import DeepLinks
-from bot.domain.draft import Draft
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
@@ -64,11 +63,13 @@ class BotData:
 
 
 class ResidentSession:
-    """One resident's unsent draft, kept in memory only until they send or cancel it."""
+    """What is remembered in memory about a resident, only to save work: their language (stored
+    too) and their newest draft panel (to take the buttons off the previous one). The draft itself
+    is stored (ResidentService.draft)."""
 
     def __init__(self) -> None:
-        self.draft: Draft | None = None
         self.language: Language | None = None
+        self.panel_message_id: int | None = None
 
 
 class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]):

@@ -94,6 +94,8 @@ class Retention(_Strict):
     # Outbox messages that settled (sent, failed, not confirmed, skipped) this long ago are deleted,
     # except those a later message still needs (see storage.outbox.OutboxQueries.purge_outbox).
     outbox_days: int = Field(default=7, ge=1, le=365)
+    # A draft nobody sent is deleted this long after it was started (its photos with it).
+    draft_hours: int = Field(default=2, ge=1, le=48)
 
 
 class TimeoutsSection(_Strict):

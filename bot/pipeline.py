@@ -73,7 +73,7 @@ class PendingUpdates:
     def __init__(self) -> None:
         self._open: set[int] = set()
         self._highest: int | None = None
-        self._progress = asyncio.Event()
+        self._idle = asyncio.Event()
 
     def receive(self, update_ids: Sequence[int]) -> list[int]:
         """The ids among these that are new (not already being handled, nor finished)."""
@@ -88,7 +88,8 @@ class PendingUpdates:
 
     def finish(self, update_id: int) -> None:
         self._open.discard(update_id)
-        self._progress.set()
+        if not self._open:
+            self._idle.set()
 
     @property
     def busy(self) -> int:
@@ -101,11 +102,13 @@ class PendingUpdates:
             return min(self._open)
         return None if self._highest is None else self._highest + 1
 
-    async def progress(self, timeout: float) -> None:
-        """Return when an update finished (or after `timeout`)."""
-        self._progress.clear()
+    async def idle(self, timeout: float) -> None:
+        """Return when every fetched update is finished (or after `timeout`)."""
+        if not self._open:
+            return
+        self._idle.clear()
         try:
-            await asyncio.wait_for(self._progress.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
             pass
 
@@ -131,6 +134,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def pending(self) -> PendingUpdates:
         return self._pending
 
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Runs in the task that handles the update (wait_for makes one), which the ticket names."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
+        try:
+            await coroutine
+        finally:
+            update_scope.end(scope)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = ordering_keys(update)
         before = {self._tails[key] for key in keys if key in self._tails}
@@ -143,16 +157,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 await earlier.wait()
             async with self._running:
                 started = True
-                scope = None
-                if isinstance(update, Update):
-                    scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
                 try:
-                    await asyncio.wait_for(coroutine, HANDLER_TIMEOUT_SECONDS)
+                    await asyncio.wait_for(self._handle(update, coroutine), HANDLER_TIMEOUT_SECONDS)
                 except TimeoutError:
                     log.error("an update took longer than %s s and was abandoned", HANDLER_TIMEOUT_SECONDS)
-                finally:
-                    if scope is not None:
-                        update_scope.end(scope)
         finally:
             if not started and asyncio.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting its turn: it never ran
@@ -229,9 +237,11 @@ class Poller:
                 continue
             pause = POLL_ERROR_PAUSE_SECONDS[0]
             if not fresh and self._pending.busy:
-                # Telegram offered only updates that are still being handled: ask again soon (new
-                # updates may come behind them), or as soon as one finishes and the offset moves on.
-                await self._pending.progress(BUSY_POLL_SECONDS)
+                # Telegram offered only updates that are still being handled. Ask again soon, for
+                # new updates behind them, but not at once: every answer repeats the whole window
+                # (up to 100 updates to parse), which would take the event loop from the handlers.
+                # Once nothing is open, the next request is a long poll again.
+                await self._pending.idle(BUSY_POLL_SECONDS)
 
     async def _fetch(self) -> bool:
         # While updates are being handled, Telegram answers at once anyway (it offers them again),

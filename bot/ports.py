@@ -84,8 +84,18 @@ class TelegramPort(Protocol):
 
     async def send_photos(
         self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
-    ) -> tuple[int, list[str]]:
-        """Upload cleaned photos (an album when several); return the first message id and the file ids."""
+    ) -> tuple[list[int], list[str]]:
+        """Upload cleaned photos (an album when several); return their message ids and file ids."""
+        ...
+
+    async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
+        """Delete a message the bot sent; one that is already gone is not an error."""
+        ...
+
+    async def replace_photo(
+        self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
+    ) -> None:
+        """Replace a photo the bot sent by another, with a caption."""
         ...
 
     async def edit_text(

@@ -64,6 +64,10 @@ def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:
         return ChatMoved(chat_id, error.message, error.new_chat_id)
     if isinstance(error, Forbidden):
         return DeliveryError(chat_id, error.message, forbidden=True)
+    if isinstance(error, BadRequest):
+        # A 400: Telegram refused the request itself. (PTB makes BadRequest a NetworkError, but
+        # sending it again cannot help.)
+        return DeliveryError(chat_id, error.message)
     if isinstance(error, NetworkError):  # TimedOut included
         cause = error.__cause__
         if isinstance(cause, _NOT_SENT):
@@ -133,7 +137,7 @@ class TelegramGateway:
 
     async def send_photos(
         self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
-    ) -> tuple[int, list[str]]:
+    ) -> tuple[list[int], list[str]]:
         try:
             if len(photos) == 1:
                 messages = (await self._bot.send_photo(chat_id, photos[0], **self._priority(priority)),)
@@ -144,7 +148,30 @@ class TelegramGateway:
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error
         # Re-using Telegram's copies means the original upload is the only time the bytes travel.
-        return messages[0].message_id, [m.photo[-1].file_id for m in messages]
+        return [m.message_id for m in messages], [m.photo[-1].file_id for m in messages]
+
+    async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
+        try:
+            await self._bot.delete_message(chat_id, message_id, **self._priority(priority))
+        except BadRequest as error:
+            if "not found" not in error.message.lower():  # already gone: what was wanted
+                raise delivery_error(chat_id, error) from error
+        except TelegramError as error:
+            raise delivery_error(chat_id, error) from error
+
+    async def replace_photo(
+        self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
+    ) -> None:
+        try:
+            await self._bot.edit_message_media(
+                InputMediaPhoto(photo, caption=caption), chat_id=chat_id, message_id=message_id,
+                **self._priority(priority),
+            )
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise delivery_error(chat_id, error) from error
+        except TelegramError as error:
+            raise delivery_error(chat_id, error) from error
 
     async def edit_text(
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,

@@ -16,6 +16,7 @@ No Telegram import: storage uses this.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ class UpdateTicket:
     update_id: int
     release: Callable[[int], None]
     released: bool = field(default=False)
+    # The task handling the update. Tasks and timers started from it (the deadline alarm's job, a
+    # delayed panel) inherit the context variable but are not the update's handling.
+    task: asyncio.Task[object] | None = field(default_factory=asyncio.current_task)
 
 
 _current: ContextVar[UpdateTicket | None] = ContextVar("vigil_update", default=None)
@@ -43,16 +47,21 @@ def end(token: object) -> None:
     _current.reset(token)  # type: ignore[arg-type]
 
 
+def _handling() -> UpdateTicket | None:
+    ticket = _current.get()
+    return ticket if ticket is not None and ticket.task is asyncio.current_task() else None
+
+
 def only_replies_left() -> None:
     """The update's effects are committed; what remains is telling the resident."""
-    ticket = _current.get()
+    ticket = _handling()
     if ticket is not None and not ticket.released:
         ticket.released = True
         ticket.release(ticket.update_id)
 
 
 def check_may_commit() -> None:
-    ticket = _current.get()
+    ticket = _handling()
     if ticket is not None and ticket.released:
         raise CommittedAfterConfirming(
             f"update {ticket.update_id} changed stored state after a reply to a resident had started; "

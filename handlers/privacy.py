@@ -42,8 +42,8 @@ async def on_forget_button(update: Update, context: VigilContext) -> None:
         await query.edit_message_text(tr.gettext("Nothing was erased."))
         return
     withdrawn = await context.services.residents.forget(query.from_user.id)
-    # The unsent draft and the remembered language live in memory: they go too.
-    context.session.draft = None
+    # The stored draft went with the rest; what memory remembered goes too.
+    context.session.panel_message_id = None
     context.session.language = None
     await query.answer()
     await query.edit_message_text(forgotten(tr, withdrawn), parse_mode=ParseMode.HTML)

@@ -7,13 +7,14 @@ from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
-from bot.domain.draft import DescriptionTooLong, Draft, NeighborhoodMissing, NothingToReport, TooManyPhotos
+from bot.domain.draft import DescriptionTooLong, Draft, DraftPhoto, NeighborhoodMissing, NothingToReport, TooManyPhotos
 from bot.domain.indicators import Indicator
 from bot.i18n import Translator
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
 from bot.rendering.notices import limit_notice, receipt
 from bot.services.residents import AlreadyReportedHere, DuplicateSubmit, PhotoRefused, TooManyReports
+from handlers.general import resident_translator
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
 # Telegram will not let bots download more than this.
@@ -23,19 +24,20 @@ ALBUM_SETTLE_SECONDS = 1.0
 
 
 async def _open_draft(update: Update, context: VigilContext) -> tuple[Translator, Draft]:
-    """The resident's current draft (a fresh one if none, or if it was abandoned long ago)."""
-    session = context.session
+    """The resident's stored draft (a new one if none, or if it was abandoned long ago)."""
     user = update.effective_user
     assert user is not None  # private-chat handlers only
-    if session.language is None:
-        session.language = await context.services.residents.language_of(user.id, user.language_code)
-    session.draft = context.services.residents.fresh_draft(session.draft)
-    return context.services.catalogs(session.language), session.draft
+    tr = await resident_translator(update, context)
+    message = update.effective_message
+    opened_by = message.message_id if message is not None else None
+    return tr, await context.services.residents.draft(user.id, opened_by_message=opened_by)
 
 
 async def on_report_command(update: Update, context: VigilContext) -> None:
-    await _open_draft(update, context)
-    await show_panel(context, update.effective_chat.id)  # type: ignore[union-attr]
+    _, draft = await _open_draft(update, context)
+    # Stored even while empty, so the panel's buttons find it.
+    draft = await context.services.residents.keep(update.effective_user.id, draft, update_id=update.update_id)  # type: ignore[union-attr]
+    await show_panel(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
 
 
 async def open_report_in(update: Update, context: VigilContext, neighborhood_key: str) -> None:
@@ -44,7 +46,8 @@ async def open_report_in(update: Update, context: VigilContext, neighborhood_key
     _, draft = await _open_draft(update, context)
     if context.services.network.neighborhood(neighborhood_key) is not None:
         draft.choose_neighborhood(neighborhood_key)
-    await show_panel(context, update.effective_chat.id)  # type: ignore[union-attr]
+    draft = await context.services.residents.keep(update.effective_user.id, draft, update_id=update.update_id)  # type: ignore[union-attr]
+    await show_panel(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
 
 
 async def on_text(update: Update, context: VigilContext) -> None:
@@ -55,7 +58,8 @@ async def on_text(update: Update, context: VigilContext) -> None:
     except DescriptionTooLong as too_long:
         await message.reply_html(_too_long(tr, too_long))
         return
-    await show_panel(context, message.chat_id)
+    draft = await context.services.residents.keep(message.chat_id, draft, update_id=update.update_id)
+    await show_panel(context, message.chat_id, draft)
 
 
 async def on_image(update: Update, context: VigilContext) -> None:
@@ -69,31 +73,40 @@ async def on_image(update: Update, context: VigilContext) -> None:
     else:
         return
     refusal = None
+    too_long = None
     if size is not None and size > MAX_DOWNLOAD_BYTES:
         refusal = _photo_refusal(tr, ImageRejection.TOO_LARGE_FILE)
     else:
         try:
-            await context.services.residents.add_photo(draft, file_id)
+            clean = await context.services.residents.clean_photo(draft, file_id)
         except PhotoRefused as refused:
             refusal = _photo_refusal(tr, refused.reason)
         except TooManyPhotos as too_many:
             refusal = tr.gettext("A report can have at most {limit} photos. This one was not added.", limit=too_many.limit)
+        else:
+            draft.add_photo(DraftPhoto(clean.width, clean.height))
+            if message.caption:
+                try:
+                    draft.add_text(message.caption)
+                except DescriptionTooLong as error:
+                    too_long = error
+            # Stored before anything is said to the resident: from then on the update is done.
+            draft = await context.services.residents.keep(
+                message.chat_id, draft, update_id=update.update_id, new_photo=clean.data
+            )
     if refusal is not None:
         await message.reply_html(refusal)
-    elif message.caption:
-        try:
-            draft.add_text(message.caption)
-        except DescriptionTooLong as too_long:
-            await message.reply_html(_too_long(tr, too_long))
+    elif too_long is not None:
+        await message.reply_html(_too_long(tr, too_long))
     if message.media_group_id:
         schedule_panel(context, message.chat_id, delay=ALBUM_SETTLE_SECONDS)
     else:
-        await show_panel(context, message.chat_id)
+        await show_panel(context, message.chat_id, draft)
 
 
 async def on_other_file(update: Update, context: VigilContext) -> None:
     message: Message = update.effective_message  # type: ignore[assignment]
-    tr, _ = await _open_draft(update, context)
+    tr = await resident_translator(update, context)
     await message.reply_html(_photo_refusal(tr, ImageRejection.NOT_AN_IMAGE))
 
 
@@ -111,34 +124,34 @@ async def on_location(update: Update, context: VigilContext) -> None:
         )
     else:
         draft.choose_neighborhood(neighborhood.key)
+        draft = await context.services.residents.keep(message.chat_id, draft, update_id=update.update_id)
         await message.reply_html(
             tr.gettext(
                 "Based on your location this is <b>{place}</b>. Your exact location is not saved.",
                 place=neighborhood.name(tr.language),
             )
         )
-    await show_panel(context, message.chat_id)
+    await show_panel(context, message.chat_id, draft)
 
 
 async def on_form_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    session = context.session
     user = update.effective_user
     assert user is not None
-    if session.language is None:
-        session.language = await context.services.residents.language_of(user.id, user.language_code)
-    tr = context.services.catalogs(session.language)
+    tr = await resident_translator(update, context)
     try:
         action = cb.decode(query.data)
     except cb.InvalidCallbackData:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
-    draft = session.draft
     if not isinstance(action, cb.Form):
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
-    if draft is None or draft.panel_message_id != query.message.message_id:
+    # Every panel of the stored draft acts on it (after a restart an older panel may still have
+    # its buttons); a panel of a draft that was sent, discarded or abandoned does nothing.
+    draft = await context.services.residents.current_draft(user.id)
+    if draft is None or not draft.is_shown_on(query.message.message_id):
         await query.answer(
             tr.gettext("This report was already sent or discarded. Send a photo or a few words to start a new one."),
             show_alert=True,
@@ -156,15 +169,16 @@ async def on_form_button(update: Update, context: VigilContext) -> None:
         case cb.FormStep.INDICATOR:
             draft.toggle(Indicator(action.value))
         case cb.FormStep.CANCEL:
-            session.draft = None
+            await context.services.residents.discard(user.id)
             await query.answer()
             await query.edit_message_text(tr.gettext("Report discarded. Nothing was sent."))
             return
         case cb.FormStep.SUBMIT:
             await _submit(update, context, tr, draft)
             return
+    draft = await context.services.residents.keep(user.id, draft, update_id=update.update_id)
     await query.answer()
-    await update_panel_in_place(context, chat_id, query.message.message_id)
+    await update_panel_in_place(context, chat_id, query.message.message_id, draft)
 
 
 async def _submit(update: Update, context: VigilContext, tr: Translator, draft: Draft) -> None:
@@ -187,17 +201,19 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
         await query.answer()
         await query.message.reply_html(limit_notice(tr, refusal, context.services.network))
         return
-    context.session.draft = None
+    context.session.panel_message_id = None
     await query.answer()
     await query.edit_message_text(receipt(tr, sent.public_ref), parse_mode=ParseMode.HTML)
 
 
 async def on_cancel_command(update: Update, context: VigilContext) -> None:
-    abandoned = context.session.draft
-    tr, _ = await _open_draft(update, context)
-    context.session.draft = None
-    if abandoned is not None and abandoned.panel_message_id is not None:
-        await take_buttons_off(context, update.effective_chat.id, abandoned.panel_message_id)  # type: ignore[union-attr]
+    tr = await resident_translator(update, context)
+    user = update.effective_user
+    assert user is not None
+    await context.services.residents.discard(user.id)
+    abandoned, context.session.panel_message_id = context.session.panel_message_id, None
+    if abandoned is not None:
+        await take_buttons_off(context, update.effective_chat.id, abandoned)  # type: ignore[union-attr]
     await update.effective_message.reply_html(tr.gettext("Report discarded. Nothing was sent."))  # type: ignore[union-attr]
 
 

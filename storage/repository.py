@@ -17,6 +17,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -31,7 +32,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries):
+class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -104,24 +105,18 @@ class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries,
             [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
         )
 
-    async def add_report_media(self, report_id: int, photos: list[bytes]) -> None:
-        """Cleaned photos waiting for the album to reach the verifier group."""
-        await self._db.executemany(
-            "INSERT INTO report_media (report_id, position, data) VALUES (?, ?, ?)",
-            [(report_id, position, data) for position, data in enumerate(photos)],
-        )
-
     async def report_media(self, report_id: int) -> list[bytes]:
         async with self._db.execute(
             "SELECT data FROM report_media WHERE report_id = ? ORDER BY position", (report_id,)
         ) as cursor:
             return [bytes(row["data"]) for row in await cursor.fetchall()]
 
-    async def settle_album(self, report_id: int, photo_file_ids: list[str]) -> None:
-        """The album was sent (or given up on): Telegram's file ids replace the bytes, which go."""
+    async def settle_album(self, report_id: int, photo_file_ids: list[str], message_ids: list[int]) -> None:
+        """The album was sent (or given up on): Telegram's copies replace the bytes, which go."""
         await self._db.executemany(
-            "INSERT INTO report_photos (report_id, position, file_id) VALUES (?, ?, ?)",
-            [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
+            "INSERT INTO report_photos (report_id, position, file_id, message_id) VALUES (?, ?, ?, ?)",
+            [(report_id, position, file_id, message_id)
+             for position, (file_id, message_id) in enumerate(zip(photo_file_ids, message_ids, strict=True))],
         )
         await self._db.execute("DELETE FROM report_media WHERE report_id = ?", (report_id,))
 

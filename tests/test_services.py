@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
+from bot.domain.draft import DraftPhoto
 from bot.domain.indicators import Indicator
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
@@ -58,7 +59,7 @@ class FakePort:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(photos)
-        return 100, [f"clean-{i}" for i in range(len(photos))]
+        return [100 + i for i in range(len(photos))], [f"clean-{i}" for i in range(len(photos))]
 
     async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         self.edits[(chat_id, message_id)] = (html, keyboard)
@@ -106,9 +107,11 @@ def gps_jpeg() -> bytes:
 
 
 async def submit_clovis_report(residents: ResidentService, port: FakePort, dispatcher: Dispatcher | None = None):
-    draft = residents.fresh_draft(None)
+    draft = await residents.draft(TOM)
     port.files["resident-photo"] = gps_jpeg()
-    await residents.add_photo(draft, "resident-photo")
+    clean = await residents.clean_photo(draft, "resident-photo")
+    draft.add_photo(DraftPhoto(clean.width, clean.height))
+    draft = await residents.keep(TOM, draft, new_photo=clean.data)
     draft.add_text("Five unmarked SUVs outside the dairy")
     draft.toggle(Indicator.VEHICLES)
     draft.choose_neighborhood("clovis")
@@ -215,7 +218,7 @@ async def test_send_answers_at_once_and_the_card_follows_through_the_outbox(worl
 async def test_a_verifier_group_that_is_down_gets_the_card_when_it_is_back(world):
     residents, _, port, database, dispatcher = world
     port.down.add(VERIFIER_GROUP)
-    draft = residents.fresh_draft(None)
+    draft = await residents.draft(TOM)
     draft.add_text("Checkpoint on US-70")
     draft.choose_neighborhood("clovis")
     receipt = await residents.submit(draft, user_id=TOM, chat_id=TOM, language="en")

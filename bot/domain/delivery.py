@@ -42,6 +42,11 @@ class MessageKind(StrEnum):
     CARD_ALBUM = "card_album"  # a new report's cleaned photos, before its card
     CARD = "card"  # a new report's card, with its buttons
     CARD_EDIT = "card_edit"
+    # After /forgetme, for a report that no longer exists: the card's text replaced, and each of
+    # its photos deleted (or, where Telegram does not allow it, replaced by a placeholder).
+    CARD_WITHDRAWN = "card_withdrawn"
+    PHOTO_DELETE = "photo_delete"
+    PHOTO_PLACEHOLDER = "photo_placeholder"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
     SUBSCRIBER_ALERT = "subscriber_alert"  # a published alert, by direct message to a subscriber
@@ -49,7 +54,11 @@ class MessageKind(StrEnum):
 
     @property
     def is_edit(self) -> bool:
-        return self in (MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT)
+        """Changes an existing message: doing it twice changes nothing, so it is simply repeated."""
+        return self in (
+            MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT, MessageKind.CARD_WITHDRAWN,
+            MessageKind.PHOTO_DELETE, MessageKind.PHOTO_PLACEHOLDER,
+        )
 
     @property
     def is_channel(self) -> bool:
@@ -74,14 +83,15 @@ class MessageKind(StrEnum):
 class Priority(IntEnum):
     """Whose message goes first when Telegram's budget of 30 messages a second is contended."""
 
-    ALERT = 0  # posts, edits and replies in the neighborhood channels
-    DESK = 1  # cards, card edits and reminders in the verifier group
-    RESIDENT = 2  # draft panels, receipts and notices in private chats (the default)
+    # Not from 0: python-telegram-bot's ExtBot silently drops a falsy rate_limit_args.
+    ALERT = 1  # posts, edits and replies in the neighborhood channels
+    DESK = 2  # cards, card edits and reminders in the verifier group
+    RESIDENT = 3  # draft panels, receipts and notices in private chats (the default)
     # Alerts by direct message. Last, because they come in bulk (one per subscriber, thousands at
     # once) while everything above is a trickle that people wait on: a resident's panel or a card
     # then goes at once instead of behind a fan-out, and the fan-out loses only that trickle's
     # share of the budget. Aging still serves each of them within 3 levels' head start.
-    SUBSCRIBER = 3
+    SUBSCRIBER = 4
 
 
 def priority_of(kind: MessageKind) -> Priority:
@@ -233,7 +243,7 @@ class Outgoing:
             if self.text or self.edit or (self.reply_to and self.kind is not MessageKind.CARD):
                 raise ValueError(f"a {self.kind} is rendered when it is sent")
             return
-        if not self.text:
+        if not self.text and self.kind is not MessageKind.PHOTO_DELETE:
             raise ValueError(f"a {self.kind} needs its text")
         if self.kind.is_edit != (self.edit is not None):
             raise ValueError(f"a {self.kind} {'needs' if self.kind.is_edit else 'cannot have'} a message to edit")
@@ -258,6 +268,9 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD_ALBUM: 0,
     MessageKind.CARD: 0,
     MessageKind.CARD_EDIT: 1,
+    MessageKind.CARD_WITHDRAWN: 1,
+    MessageKind.PHOTO_DELETE: 1,
+    MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,
 }
 RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank

@@ -1,7 +1,9 @@
 """A resident's report while they are still writing it.
 
-It lives only in the resident's session (memory) until they press Submit; nothing is
-stored before they decide to send it.
+It is stored (storage/drafts.py) under the resident's pseudonym only, never their identity, with
+its photos already cleaned of every byte of metadata, so a restart in the middle of a raid loses
+nothing. It lives at most the network's draft lifetime (default two hours) and is deleted when sent,
+discarded, erased with /forgetme, or purged.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ MAX_PHOTOS = 10  # Telegram's media-group limit: the card shows them in one albu
 # Leaves room in the 4096-unit card and the public post for labels, indicators and the
 # second language of a bilingual channel.
 MAX_DESCRIPTION_UNITS = 800
-DRAFT_LIFETIME = timedelta(hours=2)
+DRAFT_LIFETIME = timedelta(hours=2)  # the default of [retention] draft_hours
 
 
 class DraftError(Exception):
@@ -45,10 +47,9 @@ class NeighborhoodMissing(DraftError):
 
 
 @dataclass(frozen=True)
-class CleanPhoto:
-    """Re-encoded image bytes with every piece of metadata already removed."""
+class DraftPhoto:
+    """A photo of the draft: its cleaned bytes are stored beside it, not carried around."""
 
-    data: bytes
     width: int
     height: int
 
@@ -58,10 +59,15 @@ class Draft:
     started_at: datetime
     neighborhood_key: str | None = None
     indicators: set[Indicator] = field(default_factory=set)
-    photos: list[CleanPhoto] = field(default_factory=list)
+    photos: list[DraftPhoto] = field(default_factory=list)
     description: str = ""
-    # The message with the draft's buttons, so a newer one can replace it.
-    panel_message_id: int | None = None
+    # The resident's message that started this draft. Its panels come after it in the chat, so a
+    # panel from before it belongs to an earlier draft (sent or discarded) and must not act.
+    opened_by_message: int | None = None
+
+    def is_shown_on(self, message_id: int) -> bool:
+        """Whether a panel message can belong to this draft (every panel after it started does)."""
+        return self.opened_by_message is None or message_id > self.opened_by_message
 
     def add_text(self, text: str) -> None:
         text = text.strip()
@@ -73,9 +79,12 @@ class Draft:
             raise DescriptionTooLong(limit=MAX_DESCRIPTION_UNITS, attempted=length)
         self.description = combined
 
-    def add_photo(self, photo: CleanPhoto) -> None:
+    def check_room_for_photo(self) -> None:
         if len(self.photos) >= MAX_PHOTOS:
             raise TooManyPhotos(MAX_PHOTOS)
+
+    def add_photo(self, photo: DraftPhoto) -> None:
+        self.check_room_for_photo()
         self.photos.append(photo)
 
     def toggle(self, indicator: Indicator) -> None:
@@ -99,5 +108,5 @@ class Draft:
             raise NothingToReport()
         return self.neighborhood_key
 
-    def is_stale(self, now: datetime) -> bool:
-        return now - self.started_at > DRAFT_LIFETIME
+    def is_stale(self, now: datetime, lifetime: timedelta = DRAFT_LIFETIME) -> bool:
+        return now - self.started_at > lifetime

@@ -117,7 +117,7 @@ class BotApi:
             name.lower(): getattr(self, "_" + _snake(name))
             for name in (
                 "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "sendMessage", "sendPhoto",
-                "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+                "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
                 "deleteMessage", "answerCallbackQuery", "getFile", "getChat", "getChatMember",
                 "setMyCommands", "getMyCommands", "deleteMyCommands", "sendChatAction",
             )
@@ -396,6 +396,21 @@ class BotApi:
         caption, entities = caption_text(params)
         entities = self._with_mentioned_users(entities)
         return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
+
+    async def _edit_message_media(self, params: Params) -> dict[str, Any]:
+        """Replace a photo with another (the only media the fake sends); text messages have no media."""
+        _, stored = self._message_to_edit(params)
+        if "photo" not in stored.data:
+            raise bad_request("there is no media in the message to edit")
+        media = params.json("media")
+        if not isinstance(media, dict) or media.get("type") != "photo":
+            raise bad_request("the fake Bot API only implements editing a photo into a photo")
+        item_params = Params({k: v for k, v in media.items() if k != "media"}, {})
+        caption, caption_entities = caption_text(item_params)
+        caption_entities = self._with_mentioned_users(caption_entities)
+        photo = self._photo_sizes(params, "media", reference=str(media.get("media", "")))
+        changes = {"photo": photo, "caption": caption, "caption_entities": caption_entities}
+        return self._apply_edit(stored, changes, inline_keyboard(params))
 
     async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
         _, stored = self._message_to_edit(params)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Sequence
+
+from PIL import Image
 
 from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
@@ -226,3 +230,15 @@ def withdrawn_card(tr: Translator, public_ref: str) -> Html:
         "No action needed.",
         ref=public_ref,
     )
+
+
+@functools.cache
+def withdrawn_photo() -> bytes:
+    """What covers a withdrawn report's photo where Telegram will not delete it: plain grey."""
+    out = io.BytesIO()
+    Image.new("RGB", (640, 360), (120, 120, 120)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def withdrawn_photo_caption(tr: Translator) -> str:
+    return tr.gettext("🗑 Photo removed: the reporter asked Vigil to erase their data.")

@@ -33,6 +33,7 @@ from bot.domain.delivery import (
     MessageKind,
     MessageRef,
     Outcome,
+    Outgoing,
     Priority,
     Progress,
     QueuedMessage,
@@ -43,14 +44,8 @@ from bot.domain.delivery import (
     recover_after_crash,
 )
 from bot.domain.reports import ChannelPost
-from bot.ports import (
-    DeliveryError,
-    DeliveryUncertain,
-    Keyboard,
-    RateLimited,
-    TelegramPort,
-    TemporaryFailure,
-)
+from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
@@ -83,6 +78,8 @@ class _Request:
     reply_to: int | None = None
     edit: int | None = None
     photos: tuple[bytes, ...] = ()
+    delete: bool = False  # delete the message `edit` names
+    placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
 
 
 @dataclass(frozen=True)
@@ -92,6 +89,7 @@ class _Result:
     error: str | None = None
     retry_after: timedelta | None = None
     file_ids: tuple[str, ...] = ()
+    message_ids: tuple[int, ...] = ()
     forbidden: bool = False  # 403: the bot may not write to that chat (a subscriber blocked it)
 
 
@@ -158,7 +156,7 @@ class Dispatcher:
             for row in await repo.in_doubt():
                 progress = recover_after_crash(row.message.kind, row.progress, now)
                 await repo.save_progress(row.id, progress, now, error=CRASH_NOTE)
-                await self._follow_up(repo, row, progress, None, CRASH_NOTE, now)
+                await self._follow_up(repo, row, progress, _Result(Outcome.UNCERTAIN, error=CRASH_NOTE), now)
                 log.warning(
                     "%s %s was on its way when Vigil stopped; it may have arrived, so it is now %s",
                     row.message.kind, await _describe(repo, row), _policy_word(progress),
@@ -256,7 +254,7 @@ class Dispatcher:
             if isinstance(request, str):
                 skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
                 await repo.save_progress(row.id, skipped, now)
-                await self._follow_up(repo, row, skipped, None, None, now)
+                await self._follow_up(repo, row, skipped, None, now)
                 log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
                 return
             sending = begin_attempt(row.progress)
@@ -266,8 +264,7 @@ class Dispatcher:
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
-            await self._follow_up(repo, row, progress, result.message_id, result.error, now, result.file_ids,
-                                  forbidden=result.forbidden)
+            await self._follow_up(repo, row, progress, result, now)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
         if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
@@ -302,15 +299,23 @@ class Dispatcher:
             return "the message to reply to was never made"
         # A reply to a post that may exist but whose id is unknown goes out on its own: the
         # subscribers must still hear that the alert ended.
-        return _Request(message.chat_id, priority, message.text, message.keyboard, reply_to=reply.message_id,
-                        edit=edit.message_id)
+        return _Request(
+            message.chat_id, priority, message.text, message.keyboard, reply_to=reply.message_id, edit=edit.message_id,
+            delete=message.kind is MessageKind.PHOTO_DELETE, placeholder=message.kind is MessageKind.PHOTO_PLACEHOLDER,
+        )
 
     async def _perform(self, request: _Request) -> _Result:
         chat, priority = request.chat_id, request.priority
         try:
             if request.photos:
-                first, file_ids = await self._telegram.send_photos(chat, request.photos, priority=priority)
-                return _Result(Outcome.DELIVERED, first, file_ids=tuple(file_ids))
+                message_ids, file_ids = await self._telegram.send_photos(chat, request.photos, priority=priority)
+                return _Result(Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids))
+            if request.delete and request.edit is not None:
+                await self._telegram.delete_message(chat, request.edit, priority=priority)
+                return _Result(Outcome.DELIVERED, request.edit)
+            if request.placeholder and request.edit is not None:
+                await self._telegram.replace_photo(chat, request.edit, withdrawn_photo(), request.text, priority=priority)
+                return _Result(Outcome.DELIVERED, request.edit)
             if request.edit is not None:
                 await self._telegram.edit_text(chat, request.edit, request.text, request.keyboard, priority=priority)
                 return _Result(Outcome.DELIVERED, request.edit)
@@ -328,23 +333,31 @@ class Dispatcher:
             return _Result(Outcome.REFUSED, error=error.reason, forbidden=error.forbidden)
 
     async def _follow_up(
-        self, repo: Repository, row: QueuedMessage, progress: Progress, message_id: int | None,
-        error: str | None, now: datetime, file_ids: tuple[str, ...] = (), *, forbidden: bool = False,
+        self, repo: Repository, row: QueuedMessage, progress: Progress, result: _Result | None, now: datetime
     ) -> None:
         """What a settled message changes elsewhere, in the same transaction as its outcome."""
         kind, status = row.message.kind, progress.status
-        if kind.is_to_subscriber and status is DeliveryStatus.FAILED and forbidden:
+        message_id = result.message_id if result is not None else None
+        error = result.error if result is not None else None
+        if kind.is_to_subscriber and status is DeliveryStatus.FAILED and result is not None and result.forbidden:
             # The subscriber blocked the bot (or deleted their account): they are removed, with the
             # messages still waiting for them.
             await repo.forget_subscriber(row.message.chat_id)
             log.info("a subscriber blocked the bot and was removed")
+            return
+        if kind is MessageKind.PHOTO_DELETE and status is DeliveryStatus.FAILED:
+            # Telegram would not delete it (too old, say): cover it instead; the report is gone.
+            placeholder = Outgoing(MessageKind.PHOTO_PLACEHOLDER, row.message.chat_id, row.message.text,
+                                   edit=row.message.edit)
+            await repo.enqueue(None, placeholder, now)
             return
         if row.report_id is None or not status.is_final:
             return
         if kind is MessageKind.CARD_ALBUM:
             # Sent: Telegram's copies stand for the photos from now on. Failed or in doubt: the card
             # goes without them. Either way the cleaned bytes are no longer kept.
-            await repo.settle_album(row.report_id, list(file_ids) if status is DeliveryStatus.SENT else [])
+            album = result if status is DeliveryStatus.SENT and result is not None else _Result(Outcome.REFUSED)
+            await repo.settle_album(row.report_id, list(album.file_ids), list(album.message_ids))
         elif kind is MessageKind.CARD:
             if status is DeliveryStatus.SENT and message_id is not None:
                 # No refresh needed: the card was rendered from stored state as it left, and no

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.draft import CleanPhoto, Draft
+from bot.domain.draft import Draft
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
 from bot.domain.reports import NewReport, new_public_ref
 from bot.i18n import Catalogs
 from bot.languages import Language, match_language
 from bot.network import Network
-from bot.ports import DeliveryError, TelegramPort
+from bot.ports import TelegramPort
+from bot.photos import CleanImage
 from bot.services.images import ImageCleaner, PhotoRefused
-from bot.rendering.card import withdrawn_card
+from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
 from bot.services.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.repository import Repository
 
-log = logging.getLogger(__name__)
+
 
 INTAKE_BUCKET = "intake"
 
@@ -61,12 +61,41 @@ class ResidentService:
         self._after_commit = after_commit  # arms the reminder and expiry of a new report
         self._images = images or ImageCleaner(telegram)
 
-    def fresh_draft(self, current: Draft | None) -> Draft:
-        """The draft to keep writing: the current one, unless it was abandoned long ago."""
+    @property
+    def _draft_lifetime(self) -> timedelta:
+        return timedelta(hours=self._network.retention.draft_hours)
+
+    async def draft(self, user_id: int, *, opened_by_message: int | None = None) -> Draft:
+        """The draft to keep writing: the stored one, unless it was abandoned long ago (then a new
+        one, started by `opened_by_message`, stored when something is added to it)."""
+        current = await self.current_draft(user_id)
+        return current or Draft(started_at=self._clock(), opened_by_message=opened_by_message)
+
+    async def current_draft(self, user_id: int) -> Draft | None:
+        """The stored draft, if it is still being written (the buttons of its panels act on it)."""
+        async with self._database.unit_of_work() as repo:
+            draft = await repo.draft(self._pseudonyms.of_user(user_id))
+        if draft is None or draft.is_stale(self._clock(), self._draft_lifetime):
+            return None
+        return draft
+
+    async def keep(
+        self, user_id: int, draft: Draft, *, update_id: int | None = None, new_photo: bytes | None = None
+    ) -> Draft:
+        """Store the draft as the update left it (`new_photo`: the cleaned bytes of the photo it just
+        added). Telegram may deliver an update again after a crash: then nothing changes, and the
+        stored draft is returned."""
+        pseudonym = self._pseudonyms.of_user(user_id)
         now = self._clock()
-        if current is None or current.is_stale(now):
-            return Draft(started_at=now)
-        return current
+        async with self._database.unit_of_work() as repo:
+            if update_id is not None and not await repo.claim_update(update_id, now):
+                return await repo.draft(pseudonym) or draft
+            await repo.save_draft(pseudonym, draft, now, new_photo=new_photo)
+        return draft
+
+    async def discard(self, user_id: int) -> None:
+        async with self._database.unit_of_work() as repo:
+            await repo.delete_draft(self._pseudonyms.of_user(user_id))
 
     async def language_of(self, user_id: int, client_language: str | None) -> Language:
         """The resident's chosen language, else their Telegram client's, else the network's."""
@@ -80,10 +109,11 @@ class ResidentService:
             # A subscriber's alerts follow (their private chat's id is their user id).
             await repo.set_subscriber_language(user_id, language)
 
-    async def add_photo(self, draft: Draft, file_id: str) -> None:
-        """Download, strip every byte of metadata, keep only the clean pixels in the draft."""
-        clean = await self._images.clean(file_id)
-        draft.add_photo(CleanPhoto(clean.data, clean.width, clean.height))
+    async def clean_photo(self, draft: Draft, file_id: str) -> CleanImage:
+        """Download and strip every byte of metadata; the caller adds it to the draft and keeps it.
+        Raises TooManyPhotos before downloading anything when the draft is full."""
+        draft.check_room_for_photo()
+        return await self._images.clean(file_id)
 
     async def submit(
         self, draft: Draft, *, user_id: int, chat_id: int, language: Language, update_id: int | None = None
@@ -114,6 +144,7 @@ class ResidentService:
             muted_until = await repo.muted_until(pseudonym)
             if muted_until is not None and muted_until > now:
                 # Indistinguishable from a real receipt, so a muted flooder learns nothing.
+                await repo.delete_draft(pseudonym)
                 return Receipt(new_public_ref(), None)
             intake = take(BucketRule(self._network.limits.intake_per_hour), await repo.bucket(INTAKE_BUCKET), now)
             if not intake.allowed:
@@ -137,16 +168,17 @@ class ResidentService:
             # about and to expire, even if Vigil stops before the card is delivered.
             for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
                 await repo.set_deadline(report.id, kind, due_at)
-            await self._queue_card(repo, report.id, [p.data for p in draft.photos], now)
+            photos = await repo.move_draft_photos_to_report(pseudonym, report.id)
+            await repo.delete_draft(pseudonym)
+            await self._queue_card(repo, report.id, photos, now)
         self._after_commit()
         return Receipt(report.public_ref, report.id)
 
-    async def _queue_card(self, repo: Repository, report_id: int, photos: list[bytes], now: datetime) -> None:
-        """The album (cleaned photos) and then the card, rendered from stored state when sent."""
+    async def _queue_card(self, repo: Repository, report_id: int, photos: int, now: datetime) -> None:
+        """The album (the report's cleaned photos) and then the card, rendered from stored state when sent."""
         group = self._network.verifier_group_id
         album = None
         if photos:
-            await repo.add_report_media(report_id, photos)
             album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
         reply_to = MessageRef(outbox_id=album) if album is not None else None
         await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=reply_to), now)
@@ -155,19 +187,26 @@ class ResidentService:
         """/forgetme: erase everything linked to the resident (reports, language, track record,
         subscription); withdraw their open reports.
 
+        In the erasing transaction, each withdrawn card's new text and the removal of its photos
+        from the verifier group go to the outbox, so a crash cannot leave the old card behind.
         Returns how many open reports were withdrawn.
         """
+        tr = self._catalogs(self._network.card_language)
+        now = self._clock()
         async with self._database.unit_of_work() as repo:
             withdrawn = await repo.forget_reporter(self._pseudonyms.of_user(user_id))
             # A subscription too, with the alerts still waiting for them (their private chat is their id).
             await repo.forget_subscriber(user_id)
-        tr = self._catalogs(self._network.card_language)
-        for card in withdrawn:
-            if card.chat_id is None or card.message_id is None:
-                continue
-            try:
-                await self._telegram.edit_text(card.chat_id, card.message_id, withdrawn_card(tr, card.public_ref))
-            except DeliveryError as error:
-                log.error("could not mark the card of %s as withdrawn: %s", card.public_ref, error.reason)
+            for card in withdrawn:
+                if card.chat_id is None:
+                    continue
+                if card.message_id is not None:
+                    await repo.enqueue(None, Outgoing(MessageKind.CARD_WITHDRAWN, card.chat_id,
+                                                      withdrawn_card(tr, card.public_ref),
+                                                      edit=MessageRef(message_id=card.message_id)), now)
+                for photo in card.photo_message_ids:
+                    await repo.enqueue(None, Outgoing(MessageKind.PHOTO_DELETE, card.chat_id, withdrawn_photo_caption(tr),
+                                                      edit=MessageRef(message_id=photo)), now)
+        self._after_commit()
         await self._database.checkpoint()
         return len(withdrawn)

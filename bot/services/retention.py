@@ -31,10 +31,12 @@ class RetentionService:
                 now=now,
             )
             messages = await repo.purge_outbox(settled_before=now - timedelta(days=self._policy.outbox_days))
+            drafts = await repo.purge_drafts(started_before=now - timedelta(hours=self._policy.draft_hours))
         # secure_delete zeroes the pages in the database file, but their old images stay in the
         # write-ahead log until it is checkpointed and truncated.
         await self._database.checkpoint()
-        if counts.reports or counts.contacts or counts.reporter_records or messages:
-            log.info("retention purge: %s reports, %s reporter contacts, %s track records, %s settled outbox messages"
-                     " deleted", counts.reports, counts.contacts, counts.reporter_records, messages)
+        if counts.reports or counts.contacts or counts.reporter_records or messages or drafts:
+            log.info("retention purge: %s reports, %s reporter contacts, %s track records, %s settled outbox messages,"
+                     " %s abandoned drafts deleted", counts.reports, counts.contacts, counts.reporter_records, messages,
+                     drafts)
         return counts
