@@ -30,7 +30,7 @@ from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
 from telegram.ext import BaseRateLimiter
 
-from bot import update_scope
+from bot import departure, update_scope
 from bot.domain.delivery import Priority
 
 # Requests that neither post nor change a message in a chat.
@@ -147,4 +147,6 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         async with group if group is not None else contextlib.nullcontext():
             if self._overall is not None:
                 await self._overall.acquire(priority)
+            # Its turn came: an outbox message is recorded as on its way only now (bot/departure.py).
+            await departure.request_leaves()
             return await callback(*args, **kwargs)

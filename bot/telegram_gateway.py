@@ -22,7 +22,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot import departure
 from bot.domain.delivery import Priority
+from bot.rate_limits import PriorityRateLimiter
 from bot.ports import (
     ChatAccess,
     ChatMoved,
@@ -89,9 +91,18 @@ class TelegramGateway:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
+    # The dispatcher may record "sending" at the moment the request leaves (bot/departure.py).
+    reports_departure = True
+
     def _priority(self, priority: Priority) -> dict[str, Any]:
         """The application's ExtBot hands rate_limit_args to the rate limiter; a plain Bot has none."""
         return {"rate_limit_args": int(priority)} if isinstance(self._bot, ExtBot) else {}
+
+    async def _leaving(self) -> None:
+        """Right before a message's request: Vigil's rate limiter reports the departure itself,
+        after the request's wait for its turn; without it, the request leaves now."""
+        if not isinstance(getattr(self._bot, "rate_limiter", None), PriorityRateLimiter):
+            await departure.request_leaves()
 
     async def download(self, file_id: str, destination: Path, *, max_bytes: int) -> None:
         """Stream the file to `destination`, never holding it whole in memory (python-telegram-bot's
@@ -122,6 +133,7 @@ class TelegramGateway:
         priority: Priority = Priority.RESIDENT,
     ) -> int:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        await self._leaving()
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -138,6 +150,7 @@ class TelegramGateway:
     async def send_photos(
         self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
     ) -> tuple[list[int], list[str]]:
+        await self._leaving()
         try:
             if len(photos) == 1:
                 messages = (await self._bot.send_photo(chat_id, photos[0], **self._priority(priority)),)
@@ -151,6 +164,7 @@ class TelegramGateway:
         return [m.message_id for m in messages], [m.photo[-1].file_id for m in messages]
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
+        await self._leaving()
         try:
             await self._bot.delete_message(chat_id, message_id, **self._priority(priority))
         except BadRequest as error:
@@ -162,6 +176,7 @@ class TelegramGateway:
     async def replace_photo(
         self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
     ) -> None:
+        await self._leaving()
         try:
             await self._bot.edit_message_media(
                 InputMediaPhoto(photo, caption=caption), chat_id=chat_id, message_id=message_id,
@@ -177,6 +192,7 @@ class TelegramGateway:
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,
         priority: Priority = Priority.RESIDENT,
     ) -> None:
+        await self._leaving()
         try:
             await self._bot.edit_message_text(
                 html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,

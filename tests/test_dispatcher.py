@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot import departure
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, Progress, begin_attempt
 from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
@@ -311,3 +312,39 @@ async def test_a_refusal_that_is_not_a_block_keeps_the_subscriber(setup):
 async def _until(predicate) -> None:
     while not predicate():
         await asyncio.sleep(0.01)
+
+
+class QueueingPort(ScriptedPort):
+    """Like the gateway behind the rate limiter: a request waits for its turn, then leaves."""
+
+    reports_departure = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turn = asyncio.Event()
+        self.seen_while_waiting: list[str] = []
+
+    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
+        await self.turn.wait()
+        await departure.request_leaves()
+        return await super().send_text(chat_id, html, keyboard, reply_to=reply_to, priority=priority)
+
+
+async def test_a_message_waiting_for_its_turn_stays_pending_so_a_crash_leaves_it_in_no_doubt(setup, tmp_path):
+    """Only a request that left is recorded as on its way; one still waiting in the rate limiter
+    when Vigil dies is simply sent after the restart, not treated as possibly delivered."""
+    database, _, _, clock, report_id = setup
+    port = QueueingPort()
+    dispatcher = Dispatcher(database=database, telegram=port, clock=clock,
+                            cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()),
+                                               clock=lambda: START))
+    first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
+    await dispatcher.start()
+    await asyncio.sleep(0.1)
+    assert (await row(database, first)).progress.status is DeliveryStatus.PENDING  # waiting, not sending
+    port.turn.set()
+    await asyncio.wait_for(_until(lambda: port.to(CLOVIS_EN_CHANNEL)), 2)
+    await dispatcher.stop()
+    sent = await row(database, first)
+    assert sent.progress.status is DeliveryStatus.SENT and sent.progress.attempts == 1
+    assert sent.progress.uncertain_attempts == 0

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot import departure
 from bot.domain.delivery import (
     DeliveryStatus,
     MessageKind,
@@ -258,8 +259,19 @@ class Dispatcher:
                 log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
                 return
             sending = begin_attempt(row.progress)
-            await repo.save_progress(row.id, sending, now)
-        result = await self._perform(request)
+
+        async def on_its_way() -> None:
+            """Committed as the request leaves (after its wait in the rate limiter), so a crash
+            while it only waited leaves it pending, not in doubt (bot/departure.py)."""
+            async with self._database.unit_of_work() as repo:
+                await repo.save_progress(row.id, sending, self._clock())
+
+        if not getattr(self._telegram, "reports_departure", False):
+            await on_its_way()  # a port that cannot say when its request leaves: before it
+            result = await self._perform(request)
+        else:
+            with departure.departing(on_its_way):
+                result = await self._perform(request)
         now = self._clock()
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
         async with self._database.unit_of_work() as repo:
