@@ -23,7 +23,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.e2e.harness import build_world, running_vigil  # noqa: E402
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of  # noqa: E402
+from tests.e2e.people import Verifier, card_in_group, text_of  # noqa: E402
 from tests.e2e.test_core_flow import report_from_tom, wait_card  # noqa: E402
 from tests.sample_network import ADMIN, ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, ROSA, TOKEN  # noqa: E402
 
@@ -68,10 +68,8 @@ async def _measure(fake: FakeTelegram, vigil, subscribers: int) -> list[tuple[st
 
     # Mid-way: a resident writes, and an organizer looks at /status.
     await asyncio.sleep(20)
-    asked = loop.time()
-    await Resident(fake, ROSA).sends_text("/help", expect="Vigil")
-    resident_wait = loop.time() - asked
-    status = text_of(await Resident(fake, ADMIN).sends_text("/status", expect="📬"))
+    resident_wait = await _answer_time(fake, ROSA, "/help", "Vigil")
+    status = await _answer(fake, ADMIN, "/status", "📬")
     progress = next((line.strip() for line in status.splitlines() if ref in line), "(no progress line)")
 
     def delivered() -> int:
@@ -104,6 +102,21 @@ async def _measure(fake: FakeTelegram, vigil, subscribers: int) -> list[tuple[st
         Figure("fan-out: a resident's /help answered during it", f"{resident_wait:.2f} s", "seconds, not minutes"),
         Figure("fan-out: /status during it", progress, "shows the progress"),
     ]
+
+
+async def _answer(fake: FakeTelegram, user_id: int, text: str, expect: str) -> str:
+    before = max((m["message_id"] for m in fake.bot_messages(user_id)), default=0)
+    fake.user_sends_text(user_id, text)
+    reply = await fake.wait_for_bot_message(
+        user_id, lambda m: m["message_id"] > before and expect in text_of(m), timeout=60)
+    return text_of(reply)
+
+
+async def _answer_time(fake: FakeTelegram, user_id: int, text: str, expect: str) -> float:
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    await _answer(fake, user_id, text, expect)
+    return loop.time() - asked
 
 
 if __name__ == "__main__":

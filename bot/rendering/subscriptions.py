@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot import callback_data as cb
 from bot.domain.buttons import Button, Keyboard
+from bot.domain.subscriptions import SubscriberView
 from bot.i18n import Html, Translator
 from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
-from bot.services.subscriptions import SubscriberView
 
 
 def _language_name(language: str) -> str:

@@ -9,9 +9,9 @@ crash does not toggle a neighborhood back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.subscriptions import SubscriberView
 from bot.languages import Language
 from bot.network import Network
 from storage.database import Database
@@ -20,16 +20,6 @@ from storage.subscribers import Subscription
 
 class UnknownNeighborhood(LookupError):
     """A key that is not (or no longer) in the network file."""
-
-
-@dataclass(frozen=True)
-class SubscriberView:
-    language: Language | None  # None: not subscribed
-    neighborhoods: frozenset[str]
-
-    @property
-    def subscribed(self) -> bool:
-        return bool(self.neighborhoods)
 
 
 class SubscriptionService:
