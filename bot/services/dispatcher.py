@@ -259,6 +259,13 @@ class Dispatcher:
                 log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
                 return
             sending = begin_attempt(row.progress)
+            # A card (rendered just now from stored state) is marked in this same transaction, as it
+            # always was: a pending card edit means one not rendered yet, which enqueue_card_refresh
+            # joins instead of queueing another. So is everything when the port cannot say when its
+            # request leaves.
+            early = row.message.kind.is_rendered_when_sent or not getattr(self._telegram, "reports_departure", False)
+            if early:
+                await repo.save_progress(row.id, sending, now)
 
         async def on_its_way() -> None:
             """Committed as the request leaves (after its wait in the rate limiter), so a crash
@@ -266,8 +273,7 @@ class Dispatcher:
             async with self._database.unit_of_work() as repo:
                 await repo.save_progress(row.id, sending, self._clock())
 
-        if not getattr(self._telegram, "reports_departure", False):
-            await on_its_way()  # a port that cannot say when its request leaves: before it
+        if early:
             result = await self._perform(request)
         else:
             with departure.departing(on_its_way):
