@@ -20,6 +20,7 @@ from bot.rate_limits import PriorityRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
 from bot.services.deps import ServiceDeps
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
@@ -101,6 +102,7 @@ def build_application(
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
+                    desk=DeskService(deps, images=images),
                 )
             )
             schedule_maintenance(application)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
@@ -75,8 +76,25 @@ class OnAlert:
     action: AlertAction
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert)
+@dataclass(frozen=True)
+class Ask:
+    """A verifier asks the reporter: `question` None opens the prompt with the quick questions."""
+
+    report_id: int
+    question: QuestionKind | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reporter taps a quick answer under a question from the verifiers."""
+
+    question_id: int
+    answer: str
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer
+ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert, Ask, Answer)
+_ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
     "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
@@ -85,6 +103,8 @@ _PATTERNS = {
     "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
     "forget": re.compile(r"^v1:forget:(?P<answer>yes|no)$"),
     "alert": re.compile(r"^v1:alert:(?P<action>[ser]):(?P<report>[1-9][0-9]{0,17})$"),
+    "ask": re.compile(r"^v1:ask:(?P<question>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
+    "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -102,6 +122,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
         case OnAlert(report_id, alert_action):
             data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
+        case Ask(report_id, question):
+            data = f"{VERSION}:ask:{question or 'menu'}:{report_id}"
+        case Answer(question_id, answer):
+            data = f"{VERSION}:ans:{answer}:{question_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -144,4 +168,12 @@ def decode(data: str | None) -> Action:
     if match := _PATTERNS["alert"].match(data):
         alert_action = next(a for a, code in _ALERT_CODES.items() if code == match["action"])
         return OnAlert(int(match["report"]), alert_action)
+    if match := _PATTERNS["ask"].match(data):
+        if match["question"] == "menu":
+            return Ask(int(match["report"]))
+        if match["question"] in {q.value for q in QuestionKind if q is not QuestionKind.OWN}:
+            return Ask(int(match["report"]), QuestionKind(match["question"]))
+    if match := _PATTERNS["answer"].match(data):
+        if match["answer"] in _ANSWER_CODES:
+            return Answer(int(match["question"]), match["answer"])
     raise InvalidCallbackData(data)

@@ -11,6 +11,7 @@ from bot.domain.draft import Draft
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
@@ -34,6 +35,7 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    desk: DeskService
 
 
 class BotData:

@@ -17,6 +17,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.desk import DeskQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -30,7 +31,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, OutboxQueries, ReporterQueries, RetentionQueries):
+class Repository(AlertQueries, DeskQueries, OutboxQueries, ReporterQueries, RetentionQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 

@@ -80,6 +80,17 @@ class RetentionQueries:
         ) as cursor:
             withdrawn = [WithdrawnCard(r["public_ref"], r["card_chat_id"], r["card_message_id"])
                          for r in await cursor.fetchall()]
+        # The desk's questions and answers, and the messages that carried them, go from the reports
+        # that stay (published alerts) too: an answer is the reporter's own words or photo.
+        await self._db.execute(
+            "DELETE FROM desk_questions WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
+        await self._db.execute(
+            "DELETE FROM outbox WHERE kind IN ('reporter_question', 'desk_answer', 'desk_answer_photo')"
+            " AND report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
         mine = "reporter_pseudonym = ? AND status != 'published'"
         await self._db.execute(
             _FOLD_INTO_STATISTICS.format(

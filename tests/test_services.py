@@ -55,7 +55,8 @@ class FakePort:
         self.replies[len(self.sent)] = reply_to
         return len(self.sent)
 
-    async def send_photos(self, chat_id: int, photos: Sequence[bytes], *, priority=None) -> tuple[int, list[str]]:
+    async def send_photos(self, chat_id: int, photos: Sequence[bytes], *, caption=None, reply_to=None,
+                          priority=None) -> tuple[int, list[str]]:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(photos)
@@ -156,7 +157,7 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
     assert "confirmed and published" in card_html and "t.me/c/" in card_html
     # no vote buttons any more; the live alert's buttons instead
     assert [b.callback_data for row in keyboard for b in row] == [
-        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}"
+        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}", f"v1:ask:menu:{report.id}"
     ]
     assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:

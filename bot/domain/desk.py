@@ -150,3 +150,27 @@ def claims_to_remind(claims: list[Claim], now: datetime) -> list[Claim]:
 def next_claim_reminder(claims: list[Claim]) -> datetime | None:
     """When the next reminder is due (one deadline row per report covers every claim)."""
     return min((c.until for c in claims if not c.reminded), default=None)
+
+
+# --- stored questions -------------------------------------------------------------------------
+
+
+class AnswerKind(StrEnum):
+    BUTTON = "button"  # a quick answer (its code)
+    WORDS = "words"
+    PHOTO = "photo"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    report_id: int
+    kind: QuestionKind
+    text: str  # a verifier's own words; "" for a quick question
+    asked_by_name: str  # first name, shown on the card while the report lives
+    asked_at: datetime
+    answers: int = 0
+
+
+class ReporterUnreachable(DeskRefusal):
+    """Vigil no longer keeps a way to reach the reporter (they erased their data, or it was purged)."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
+from bot.domain.desk import Question
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -13,6 +14,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Html, Translator, escape
 from bot.network import Network
 from bot.ports import Button, Keyboard
+from bot.rendering import desk
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
 from bot.languages import LANGUAGE_NAMES
@@ -28,6 +30,7 @@ def render_card(
     reporter: ReporterStanding | None = None,
     alert: Alert | None = None,
     problems: Sequence[DeliveryProblem] = (),
+    questions: Sequence[Question] = (),
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
@@ -45,6 +48,7 @@ def render_card(
         lines.append(tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", len(report.photo_file_ids)))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
+    lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
@@ -126,7 +130,12 @@ def _alert_keyboard(tr: Translator, report: Report) -> Keyboard:
             Button(tr.gettext("✅ All clear"), cb.encode(cb.OnAlert(report.id, AlertAction.ALL_CLEAR))),
             Button(tr.gettext("↩️ Retract"), cb.encode(cb.OnAlert(report.id, AlertAction.RETRACT))),
         ),
+        (_ask_button(tr, report),),
     )
+
+
+def _ask_button(tr: Translator, report: Report) -> Button:
+    return Button(tr.gettext("❓ Ask the reporter"), cb.encode(cb.Ask(report.id)))
 
 
 def _headline(tr: Translator, report: Report) -> str:
@@ -210,6 +219,7 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
             Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
             Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
         ))
+        rows.append((_ask_button(tr, report),))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:

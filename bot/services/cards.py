@@ -62,5 +62,6 @@ class CardRenderer:
             reporter=await standing_of(repo, report, self._clock()),
             alert=await repo.alert(report_id),
             problems=problems,
+            questions=await repo.questions(report_id),
         )
         return CardView(report.card_chat_id, report.card_message_id, text, keyboard)
