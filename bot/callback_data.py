@@ -32,6 +32,11 @@ class InvalidCallbackData(ValueError):
 class Vote:
     report_id: int
     kind: VoteKind
+    in_person: bool = False  # "📍 Confirm in person": a confirmation by a verifier who went there
+
+    def __post_init__(self) -> None:
+        if self.in_person and self.kind is not VoteKind.CONFIRM:
+            raise InvalidCallbackData("only a confirmation can be in person")
 
 
 class FormStep(StrEnum):
@@ -92,12 +97,21 @@ class Answer:
     answer: str
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert, Ask, Answer)
+@dataclass(frozen=True)
+class GoCheck:
+    """"🚶 I'm going to check", with the ETA in minutes."""
+
+    report_id: int
+    minutes: int
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck
+ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert, Ask, Answer, GoCheck)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
-    "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
+    "vote": re.compile(r"^v1:vote:(?P<kind>[cfp]):(?P<report>[1-9][0-9]{0,17})$"),
+    "claim": re.compile(r"^v1:claim:(?P<minutes>15|30|60):(?P<report>[1-9][0-9]{0,17})$"),
     "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
     "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
@@ -110,8 +124,10 @@ _PATTERNS = {
 
 def encode(action: Action) -> str:
     match action:
-        case Vote(report_id, kind):
-            data = f"{VERSION}:vote:{_VOTE_CODES[kind]}:{report_id}"
+        case Vote(report_id, kind, in_person):
+            data = f"{VERSION}:vote:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
+        case GoCheck(report_id, minutes):
+            data = f"{VERSION}:claim:{minutes}:{report_id}"
         case Form(step, value):
             data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
@@ -144,8 +160,12 @@ def decode(data: str | None) -> Action:
     if not data:
         raise InvalidCallbackData("empty")
     if match := _PATTERNS["vote"].match(data):
+        if match["kind"] == "p":
+            return Vote(int(match["report"]), VoteKind.CONFIRM, in_person=True)
         kind = next(k for k, code in _VOTE_CODES.items() if code == match["kind"])
         return Vote(int(match["report"]), kind)
+    if match := _PATTERNS["claim"].match(data):
+        return GoCheck(int(match["report"]), int(match["minutes"]))
     if match := _PATTERNS["form"].match(data):
         try:
             step = FormStep(match["step"])

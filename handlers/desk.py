@@ -12,7 +12,8 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.i18n import Translator
 from bot.photos import ImageRejection
-from bot.services.desk import Answered, AnswerOutcome, Asked, Prompted
+from bot.rendering.labels import local_clock
+from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
 from bot.services.presses import Press, Refused
 from handlers import reporting
@@ -35,6 +36,20 @@ def _asked(tr: Translator, result: Asked | Prompted) -> str:
         return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
     return tr.gettext("Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
                       ref=result.public_ref, asked=result.asked, limit=result.limit)
+
+
+async def on_go_check_button(update: Update, context: VigilContext) -> None:
+    desk = context.services.desk
+
+    async def act(action: cb.GoCheck, press: Press) -> Claimed | Refused:
+        return await desk.go_check(press, action.minutes)
+
+    def answer(tr: Translator, result: Claimed) -> str:
+        until = local_clock(tr, result.until, context.services.network.zone)
+        return tr.gettext("Thank you: the card shows you are on the way to check {ref} until {time}. "
+                          "You get one reminder then.", ref=result.public_ref, time=until)
+
+    await on_press(update, context, cb.GoCheck, act, answer)
 
 
 async def on_group_reply(update: Update, context: VigilContext) -> None:

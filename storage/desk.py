@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.desk import AnswerKind, Question, QuestionKind
+from bot.domain.desk import AnswerKind, Claim, Question, QuestionKind
 from storage.codec import required_moment, to_text
 
 _QUESTION = (
@@ -63,6 +63,28 @@ class DeskQueries:
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    # --- claims -----------------------------------------------------------------------------
+
+    async def save_claim(self, report_id: int, claim: Claim) -> None:
+        await self._db.execute(
+            "INSERT INTO desk_claims (report_id, verifier_pseudonym, verifier_name, claimed_at, until, reminded)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, verifier_pseudonym) DO UPDATE SET"
+            " verifier_name = excluded.verifier_name, claimed_at = excluded.claimed_at, until = excluded.until,"
+            " reminded = excluded.reminded",
+            (report_id, claim.verifier, claim.verifier_name, to_text(claim.claimed_at), to_text(claim.until),
+             int(claim.reminded)),
+        )
+
+    async def claims(self, report_id: int) -> list[Claim]:
+        async with self._db.execute(
+            "SELECT * FROM desk_claims WHERE report_id = ? ORDER BY claimed_at, verifier_pseudonym", (report_id,)
+        ) as cursor:
+            return [
+                Claim(row["verifier_pseudonym"], row["verifier_name"], required_moment(row["claimed_at"]),
+                      required_moment(row["until"]), bool(row["reminded"]))
+                for row in await cursor.fetchall()
+            ]
 
 
 def _question(row: aiosqlite.Row) -> Question:

@@ -140,7 +140,8 @@ class Repository(AlertQueries, DeskQueries, OutboxQueries, ReporterQueries, Rete
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person FROM votes WHERE report_id = ?"
+            " ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -150,14 +151,16 @@ class Repository(AlertQueries, DeskQueries, OutboxQueries, ReporterQueries, Rete
                 verifier_name=row["verifier_name"],
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
+                in_person=bool(row["in_person"]),
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at), int(vote.in_person)),
         )
 
     async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:

@@ -82,3 +82,16 @@ def test_quick_answer_buttons_round_trip_within_64_bytes(question, answer):
 def test_unknown_desk_payloads_are_refused(data):
     with pytest.raises(cb.InvalidCallbackData):
         cb.decode(data)
+
+
+@given(report=st.integers(min_value=1, max_value=MAX_ID), minutes=st.sampled_from([15, 30, 60]))
+def test_going_to_check_and_in_person_buttons_round_trip_within_64_bytes(report, minutes):
+    for action in (cb.GoCheck(report, minutes), cb.Vote(report, VoteKind.CONFIRM, in_person=True)):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+
+
+@pytest.mark.parametrize("data", ["v1:claim:45:1", "v1:claim:15:0", "v1:claim:15", "v1:vote:p:0", "v1:claim:x:1"])
+def test_unknown_claims_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)

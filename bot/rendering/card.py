@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
-from bot.domain.desk import Question
+from bot.domain.desk import Claim, Question
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -31,6 +32,8 @@ def render_card(
     alert: Alert | None = None,
     problems: Sequence[DeliveryProblem] = (),
     questions: Sequence[Question] = (),
+    claims: Sequence[Claim] = (),
+    now: datetime | None = None,
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
@@ -49,6 +52,8 @@ def render_card(
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
+    if report.status is ReportStatus.PENDING and now is not None:
+        lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
@@ -153,7 +158,9 @@ def _headline(tr: Translator, report: Report) -> str:
 
 
 def _tally_line(tr: Translator, votes: list[RecordedVote], kind: VoteKind, quorum: int) -> str:
-    names = Html(", ".join(escape(v.verifier_name) for v in votes if v.kind is kind))
+    in_person = tr.gettext("in person")
+    names = Html(", ".join(escape(v.verifier_name) + (f" ({in_person})" if v.in_person else "")
+                           for v in votes if v.kind is kind))
     count = sum(1 for v in votes if v.kind is kind)
     if kind is VoteKind.CONFIRM:
         line = tr.gettext("👍 Confirmed: {count}/{quorum}", count=count, quorum=quorum)
@@ -219,6 +226,9 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
             Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
             Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
         ))
+        rows.append((Button(tr.gettext("📍 Confirm in person"),
+                            cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))),))
+        rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from bot import callback_data as cb
 from bot.domain.delivery import Buttons
-from bot.domain.desk import QUICK_ANSWERS, QUICK_QUESTIONS, Question, QuestionKind
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.desk import CLAIM_MINUTES, QUICK_ANSWERS, QUICK_QUESTIONS, Claim, Question, QuestionKind
+from bot.domain.reports import RecordedVote
 from bot.i18n import N_, Html, Translator, escape
-from bot.rendering.labels import quote
+from bot.ports import Button
+from bot.rendering.labels import local_clock, quote
 
 QUESTION_LABELS: dict[QuestionKind, str] = {
     QuestionKind.HOW_MANY: N_("How many agents do you see?"),
@@ -101,3 +106,38 @@ def card_lines(tr: Translator, questions: list[Question], limit: int) -> list[st
             state = tr.gettext("waiting for an answer")
         lines.append(Html(f"  • {escape(question.asked_by_name)}: {words} — {state}"))
     return lines
+
+
+# --- going to check ----------------------------------------------------------------------------
+
+
+def claim_buttons(tr: Translator, report_id: int) -> tuple[Button, ...]:
+    return tuple(
+        Button(tr.gettext("🚶 {minutes} min", minutes=minutes), cb.encode(cb.GoCheck(report_id, minutes)))
+        for minutes in CLAIM_MINUTES
+    )
+
+
+def claim_lines(tr: Translator, claims: list[Claim], votes: list[RecordedVote], now: datetime, zone: ZoneInfo) -> list[str]:
+    """Who is on the way, and until when; a check that ran out without a vote shows as expired."""
+    voted = {v.verifier for v in votes}
+    lines: list[str] = []
+    for claim in claims:
+        if claim.verifier in voted:
+            continue  # they went and voted: the tally says the rest
+        until = local_clock(tr, claim.until, zone)
+        if claim.is_expired(now):
+            lines.append(tr.gettext("⌛ {name}'s check ran out at {time} without a vote", name=claim.verifier_name,
+                                    time=until))
+        else:
+            lines.append(tr.gettext("🚶 {name} is on the way to check, until {time}", name=claim.verifier_name,
+                                    time=until))
+    return lines
+
+
+def claim_reminder(tr: Translator, ref: str, claim: Claim, zone: ZoneInfo) -> Html:
+    return tr.gettext(
+        "🚶 {name}: it is {time}, the time you gave for checking {ref}. If you were there, press "
+        "📍 Confirm in person (or False alarm); if you cannot go, the card now shows your check as expired.",
+        name=claim.verifier_name, time=local_clock(tr, claim.until, zone), ref=ref,
+    )

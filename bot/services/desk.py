@@ -23,8 +23,11 @@ from bot.domain.desk import (
     ReporterUnreachable,
     check_question,
     is_quick_answer,
+    make_claim,
+    next_claim_reminder,
     open_for_the_desk,
 )
+from bot.domain.lifecycle import DeadlineKind
 from bot.domain.reports import Report
 from bot.i18n import Html
 from bot.rendering import desk as text
@@ -48,6 +51,14 @@ class Asked:
 @dataclass(frozen=True)
 class Prompted:
     public_ref: str
+
+    counted = True
+
+
+@dataclass(frozen=True)
+class Claimed:
+    public_ref: str
+    until: datetime
 
     counted = True
 
@@ -137,6 +148,24 @@ class DeskService:
         await repo.enqueue_card_refresh(report.id, now)
         log.info("the verifiers asked the reporter of %s a question", report.public_ref)
         return Asked(report.public_ref, len(await repo.questions(report.id)), self._network.desk.max_questions)
+
+    # --- going to check ----------------------------------------------------------------------
+
+    async def go_check(self, press: Press, minutes: int) -> Claimed | Refused:
+        """🚶 I'm going to check: the card shows who is on the way until when; at the ETA they get
+        one reminder (a deadline row, re-armed from the database after a restart)."""
+        return await self._presses.handle(press, lambda pressed: self._claim(pressed, minutes))
+
+    async def _claim(self, pressed: Pressed, minutes: int) -> Claimed:
+        repo, report, now = pressed.repo, pressed.report, pressed.now
+        claim = make_claim(status=report.status, reporter_pseudonym=report.reporter_pseudonym, voter=pressed.voter,
+                           name=pressed.press.display_name, minutes=minutes, now=now)
+        await repo.save_claim(report.id, claim)
+        due = next_claim_reminder(await repo.claims(report.id))
+        if due is not None:
+            await repo.set_deadline(report.id, DeadlineKind.CLAIM, due)
+        await repo.enqueue_card_refresh(report.id, now)
+        return Claimed(report.public_ref, claim.until)
 
     # --- the reporter answers ----------------------------------------------------------------
 

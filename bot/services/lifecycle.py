@@ -28,6 +28,8 @@ from bot.domain.lifecycle import (
 )
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.verification import ReportClosed, ReportStatus
+from bot.domain.desk import claims_to_remind, next_claim_reminder
+from bot.rendering import desk as desk_text
 from bot.rendering.notices import alert_outcome, outcome, reminder
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
@@ -140,6 +142,8 @@ class LifecycleService:
                 await self._remind(repo, report.id, now)
             case DeadlineKind.EXPIRE_REPORT:
                 await self._expire_report(repo, report.id, now)
+            case DeadlineKind.CLAIM:
+                await self._remind_claimers(repo, report.id, now)
             case DeadlineKind.EXPIRE_ALERT:
                 alert = await repo.alert(report.id)
                 if alert is not None and alert.status.is_active:
@@ -171,6 +175,23 @@ class LifecycleService:
         )
         log.info("reminded the verifiers of report %s", report.public_ref)
 
+    async def _remind_claimers(self, repo: Repository, report_id: int, now: datetime) -> None:
+        """Each verifier whose ETA has come gets one reminder, in the group as a reply to the card,
+        by first name (their Telegram id is not kept); the card then shows the claim as expired."""
+        report = await repo.report(report_id)
+        claims = await repo.claims(report_id)
+        if report.status.is_open and report.card_message_id is not None:
+            tr = self._catalogs(self._network.card_language)
+            for claim in claims_to_remind(claims, now):
+                await repo.save_claim(report_id, replace(claim, reminded=True))
+                text = desk_text.claim_reminder(tr, report.public_ref, claim, self._network.zone)
+                await repo.enqueue(report_id, Outgoing(MessageKind.GROUP_NOTICE, self._network.verifier_group_id, text,
+                                                       reply_to=MessageRef(message_id=report.card_message_id)), now)
+            await repo.enqueue_card_refresh(report_id, now)
+        following = next_claim_reminder(await repo.claims(report_id)) if report.status.is_open else None
+        if following is not None:
+            await repo.set_deadline(report_id, DeadlineKind.CLAIM, following)
+
     async def _expire_report(self, repo: Repository, report_id: int, now: datetime) -> None:
         report = await repo.report(report_id)
         try:
@@ -179,7 +200,7 @@ class LifecycleService:
             return
         await repo.set_status(report_id, status, now)
         await repo.note_outcome(report.reporter_pseudonym, status)
-        await repo.clear_deadlines(report_id, DeadlineKind.REMIND)
+        await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.CLAIM)
         closed = replace(report, status=status)
         await announcements.tell_reporter(
             repo, closed, outcome(self._catalogs(report.reporter_language), closed), now, last=True

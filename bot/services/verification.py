@@ -63,13 +63,14 @@ class VerificationService:
 
     async def vote(
         self, *, report_id: int, chat_id: int, user_id: int, display_name: str, kind: VoteKind,
-        update_id: int | None = None,
+        update_id: int | None = None, in_person: bool = False,
     ) -> VoteResult | Refused:
-        """Confirm or False alarm."""
+        """Confirm (``in_person``: the verifier went and saw it) or False alarm. Being there is shown
+        to the public, but it is one vote like any other: the quorum rule does not change."""
         press = Press(report_id, chat_id, user_id, display_name, update_id)
-        return await self._presses.handle(press, lambda pressed: self._decide_vote(pressed, kind))
+        return await self._presses.handle(press, lambda pressed: self._decide_vote(pressed, kind, in_person))
 
-    async def _decide_vote(self, pressed: Pressed, kind: VoteKind) -> VoteResult:
+    async def _decide_vote(self, pressed: Pressed, kind: VoteKind, in_person: bool) -> VoteResult:
         repo, report, now = pressed.repo, pressed.report, pressed.now
         report_id = report.id
         votes = await repo.votes(report_id)
@@ -81,18 +82,20 @@ class VerificationService:
             kind=kind,
             quorum=self._network.quorum,
         )
-        vote = RecordedVote(pressed.voter.pseudonym, pressed.press.display_name, kind, now)
+        vote = RecordedVote(pressed.voter.pseudonym, pressed.press.display_name, kind, now,
+                            in_person=in_person and kind is VoteKind.CONFIRM)
         await repo.add_vote(report_id, vote)
         if decision.closed_report:
             await repo.set_status(report_id, decision.status, now)
             await repo.note_outcome(report.reporter_pseudonym, decision.status)
-            await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.EXPIRE_REPORT)
+            await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.EXPIRE_REPORT, DeadlineKind.CLAIM)
             closed = replace(report, status=decision.status)
             notice = outcome(self._catalogs(report.reporter_language), closed)
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
-                if not await announcements.post_alert(repo, closed, self._network, self._catalogs, now):
+                seen = any(v.in_person for v in (*votes, vote) if v.kind is VoteKind.CONFIRM)
+                if not await announcements.post_alert(repo, closed, self._network, self._catalogs, now, in_person=seen):
                     log.error("report %s names neighborhood %r, which the network file no longer has",
                               report.public_ref, report.neighborhood_key)
                 # The reporter will also hear how the alert ends, so their contact stays until then.

@@ -32,3 +32,32 @@ CREATE TABLE outbox_media (
     outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id) ON DELETE CASCADE,
     data      BLOB    NOT NULL
 );
+
+-- "I'm going to check": one claim per verifier and report, with the ETA they gave. The first name
+-- is shown on the card and goes with the report; no Telegram id is kept (the reminder at the ETA
+-- replies to the card in the group and names them by first name).
+CREATE TABLE desk_claims (
+    report_id          INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    verifier_pseudonym TEXT    NOT NULL,
+    verifier_name      TEXT    NOT NULL,
+    claimed_at         TEXT    NOT NULL,
+    until              TEXT    NOT NULL,
+    reminded           INTEGER NOT NULL DEFAULT 0 CHECK (reminded IN (0, 1)),
+    PRIMARY KEY (report_id, verifier_pseudonym)
+);
+
+-- A confirmation by a verifier who went and saw it. The quorum rule does not change.
+ALTER TABLE votes ADD COLUMN in_person INTEGER NOT NULL DEFAULT 0 CHECK (in_person IN (0, 1));
+
+-- Deadline kinds are checked by the code (bot.domain.lifecycle.DeadlineKind), like outbox kinds:
+-- the claim reminder is a new kind, and the next feature's must not need another rebuild.
+CREATE TABLE deadlines_new (
+    report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+    kind      TEXT    NOT NULL,
+    due_at    TEXT    NOT NULL,
+    PRIMARY KEY (report_id, kind)
+);
+INSERT INTO deadlines_new (report_id, kind, due_at) SELECT report_id, kind, due_at FROM deadlines;
+DROP TABLE deadlines;
+ALTER TABLE deadlines_new RENAME TO deadlines;
+CREATE INDEX deadlines_by_due ON deadlines (due_at);

@@ -186,7 +186,8 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
     for expected in ("Clovis", "Several vehicles parked haphazardly", CLOVIS_DAIRY, "2 photos", "Confirmed: 0/2", "False alarm: 0/2"):
         assert expected in text
     assert re.search(r"\d{2}:\d{2} MST", text), text  # local time of the network
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "❓ Ask the reporter",
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
+                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
                                            "🔇 Mute reporter (admins)"]
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     assert len(album) == 2 and album[0].get("media_group_id")
@@ -201,7 +202,8 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
     answer = await Verifier(fake, ANA).presses(card, "👍")
     assert "cuenta" in answer["text"]
     card = await wait_card(fake, ref, "Confirmed: 1/2 — Ana")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "❓ Ask the reporter",
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
+                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
                                            "🔇 Mute reporter (admins)"]
 
 

@@ -2,15 +2,31 @@
 
 1. Ask the reporter, anonymously: quick questions and the verifier's own words; the resident
    answers with a button, words or a photo; answers reach the group as replies to the card.
+2. "I'm going to check" with an ETA, one reminder at the ETA, and confirmation in person.
 """
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
-from tests.e2e.harness import ANA, LUIS, ROSA, STRANGER, TOM, VERIFIER_GROUP, buttons_of, jpeg_bytes
+from tests.e2e.harness import (
+    ANA,
+    CLOVIS_EN_CHANNEL,
+    CLOVIS_ES_CHANNEL,
+    LUIS,
+    ROSA,
+    STRANGER,
+    TOM,
+    VERIFIER_GROUP,
+    TravelClock,
+    buttons_of,
+    jpeg_bytes,
+    running_vigil,
+)
+from bot.services.presses import Press
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_setup_and_edges import gps_exif
@@ -145,3 +161,80 @@ async def test_a_reply_that_is_not_to_a_question_still_starts_a_report(vigil, fa
     fake.user_sends_text(TOM, "Agents at the Walmart in Vado", reply_to=help_message["message_id"])
     panel = await fake.wait_for_bot_message(TOM, lambda m: "Where" in text_of(m))
     assert "Agents at the Walmart in Vado" in text_of(tom.current(panel["message_id"]))
+
+
+# --- 2. going to check ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock():
+    return TravelClock()
+
+
+def claim_reminders(fake) -> list[dict]:
+    return [m for m in fake.bot_messages(VERIFIER_GROUP) if text_of(m).startswith("🚶 ")]
+
+
+async def test_a_claim_shows_on_the_card_reminds_the_claimer_once_at_the_eta_and_then_shows_expired(fake, tmp_path, clock):
+    async with running_vigil(fake, tmp_path, clock=clock) as vigil:
+        ref = await report_from_tom(fake, text=SUVS)
+        luis = Verifier(fake, LUIS)
+        answer = await luis.presses(card_in_group(fake, ref), "🚶 30")
+        assert "on the way to check" in answer["text"] and not answer["show_alert"]
+        card = await wait_card(fake, ref, "Luis is on the way to check, until")
+        assert "ran out" not in text_of(card)
+
+        clock.advance(minutes=29)
+        vigil.alarm_rings()
+        await vigil.outbox_idle()
+        assert claim_reminders(fake) == []
+
+        clock.advance(minutes=2)
+        vigil.alarm_rings()
+        reminder = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: text_of(m).startswith("🚶 Luis:"))
+        assert ref in text_of(reminder) and "Confirm in person" in text_of(reminder)
+        assert reminder["reply_to_message"]["message_id"] == card_in_group(fake, ref)["message_id"]
+        await wait_card(fake, ref, "Luis's check ran out at")
+
+        clock.advance(minutes=5)
+        vigil.alarm_rings()
+        await vigil.outbox_idle()
+        assert len(claim_reminders(fake)) == 1  # one reminder per claim
+
+
+async def test_confirmed_in_person_says_so_publicly_but_still_needs_two_distinct_verifiers(vigil, fake):
+    ref = await report_from_tom(fake, text=SUVS)
+    ana, luis = Verifier(fake, ANA), Verifier(fake, LUIS)
+    await ana.presses(card_in_group(fake, ref), "🚶 15")
+    await wait_card(fake, ref, "Ana is on the way")
+    counted = await ana.presses(card_in_group(fake, ref), "📍")
+    assert "cuenta" in counted["text"] or "counted" in counted["text"]
+    card = await wait_card(fake, ref, "Confirmed: 1/2 — Ana (in person)")
+    assert "Ana is on the way" not in text_of(card)  # she went and voted
+    again = await ana.presses(card_in_group(fake, ref), "👍")
+    assert again["show_alert"]  # one vote per verifier, in person or not
+    await vigil.outbox_idle()
+    assert fake.bot_messages(CLOVIS_EN_CHANNEL) == []  # one confirmation, in person, is not a quorum
+
+    await luis.presses(card_in_group(fake, ref), "👍 Confirm")
+    await fake.wait_until(lambda: fake.bot_messages(CLOVIS_EN_CHANNEL) and fake.bot_messages(CLOVIS_ES_CHANNEL))
+    assert "Confirmed in person by a verifier." in text_of(fake.bot_messages(CLOVIS_EN_CHANNEL)[0])
+    assert "Confirmado en persona por un verificador." in text_of(fake.bot_messages(CLOVIS_ES_CHANNEL)[0])
+    assert "Ana" not in text_of(fake.bot_messages(CLOVIS_EN_CHANNEL)[0])
+
+
+async def test_refusals_a_stranger_cannot_claim_nor_confirm_in_person_and_a_closed_report_takes_no_claim(vigil, fake):
+    ref = await report_from_tom(fake, text=SUVS)
+    stranger = Verifier(fake, STRANGER)
+    assert "not authorized" in (await stranger.presses(card_in_group(fake, ref), "🚶 60"))["text"]
+    assert "not authorized" in (await stranger.presses(card_in_group(fake, ref), "📍"))["text"]
+    await vigil.outbox_idle()
+    assert "on the way" not in text_of(card_in_group(fake, ref)) and "1/2" not in text_of(card_in_group(fake, ref))
+    old_card = card_in_group(fake, ref)
+    await Verifier(fake, ANA).presses(old_card, "👎")
+    await Verifier(fake, LUIS).presses(old_card, "👎")
+    await wait_card(fake, ref, "false alarm")
+    assert buttons_of(card_in_group(fake, ref)) == [("🔇 Mute reporter (admins)", "v1:mute:m:1")]
+    # a client may still show the old buttons
+    late = await vigil.services.desk.go_check(Press(1, VERIFIER_GROUP, LUIS, "Luis"), 15)
+    assert late.outcome == "closed"
