@@ -73,7 +73,7 @@ class PendingUpdates:
     def __init__(self) -> None:
         self._open: set[int] = set()
         self._highest: int | None = None
-        self._progress = asyncio.Event()
+        self._idle = asyncio.Event()
 
     def receive(self, update_ids: Sequence[int]) -> list[int]:
         """The ids among these that are new (not already being handled, nor finished)."""
@@ -88,7 +88,8 @@ class PendingUpdates:
 
     def finish(self, update_id: int) -> None:
         self._open.discard(update_id)
-        self._progress.set()
+        if not self._open:
+            self._idle.set()
 
     @property
     def busy(self) -> int:
@@ -101,11 +102,13 @@ class PendingUpdates:
             return min(self._open)
         return None if self._highest is None else self._highest + 1
 
-    async def progress(self, timeout: float) -> None:
-        """Return when an update finished (or after `timeout`)."""
-        self._progress.clear()
+    async def idle(self, timeout: float) -> None:
+        """Return when every fetched update is finished (or after `timeout`)."""
+        if not self._open:
+            return
+        self._idle.clear()
         try:
-            await asyncio.wait_for(self._progress.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
             pass
 
@@ -229,9 +232,11 @@ class Poller:
                 continue
             pause = POLL_ERROR_PAUSE_SECONDS[0]
             if not fresh and self._pending.busy:
-                # Telegram offered only updates that are still being handled: ask again soon (new
-                # updates may come behind them), or as soon as one finishes and the offset moves on.
-                await self._pending.progress(BUSY_POLL_SECONDS)
+                # Telegram offered only updates that are still being handled. Ask again soon, for
+                # new updates behind them, but not at once: every answer repeats the whole window
+                # (up to 100 updates to parse), which would take the event loop from the handlers.
+                # Once nothing is open, the next request is a long poll again.
+                await self._pending.idle(BUSY_POLL_SECONDS)
 
     async def _fetch(self) -> bool:
         # While updates are being handled, Telegram answers at once anyway (it offers them again),

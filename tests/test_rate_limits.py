@@ -71,3 +71,11 @@ async def test_a_resident_who_waited_long_enough_goes_before_a_newer_alert():
     newer = [call(f"alert {i}", CHANNEL - i, Priority.ALERT) for i in range(3)]
     await asyncio.gather(*burst, waiting, *newer)
     assert made.index("waiting resident") < made.index("alert 0")
+
+
+def test_every_priority_reaches_the_rate_limiter_through_extbot():
+    """ExtBot drops a falsy rate_limit_args on its way to the limiter: no priority may be 0."""
+    from telegram.ext import ExtBot
+
+    for priority in Priority:
+        assert ExtBot._merge_api_rl_kwargs(None, int(priority)), priority  # noqa: SLF001 - the library's own path

@@ -68,9 +68,10 @@ class MessageKind(StrEnum):
 class Priority(IntEnum):
     """Whose message goes first when Telegram's budget of 30 messages a second is contended."""
 
-    ALERT = 0  # posts, edits and replies in the neighborhood channels
-    DESK = 1  # cards, card edits and reminders in the verifier group
-    RESIDENT = 2  # draft panels, receipts and notices in private chats (the default)
+    # Not from 0: python-telegram-bot's ExtBot silently drops a falsy rate_limit_args.
+    ALERT = 1  # posts, edits and replies in the neighborhood channels
+    DESK = 2  # cards, card edits and reminders in the verifier group
+    RESIDENT = 3  # draft panels, receipts and notices in private chats (the default)
 
 
 def priority_of(kind: MessageKind) -> Priority:

@@ -11,6 +11,8 @@ as many threads as the machine has cores.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 import os
 import tempfile
@@ -29,6 +31,26 @@ class PhotoRefused(Exception):
         self.reason = rejection.reason
 
 
+# glibc's malloc raises its mmap threshold to the size of the largest block freed so far (up to
+# 32 MB), so after the first photo Pillow's 16 MB image blocks come from the heap instead, where
+# freed memory stays with the process: 40 photos left it at 300 MB instead of 75. A fixed
+# threshold keeps large buffers in their own mappings, returned to the system when freed.
+_MMAP_THRESHOLD = 1 << 20
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+
+
+def return_large_buffers_to_the_system() -> bool:
+    """Fix glibc's mmap threshold (process-wide); False where the C library is not glibc."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD))
+    except (OSError, AttributeError):
+        return False
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -40,6 +62,7 @@ class ImageCleaner:
         # Two images per worker: one being cleaned while the next one downloads.
         self._slots = asyncio.Semaphore(slots or 2 * self._workers)
         self._pool: ThreadPoolExecutor | None = None
+        return_large_buffers_to_the_system()
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:

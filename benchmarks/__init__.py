@@ -1,0 +1,1 @@
+"""Vigil's benchmarks: `python -m benchmarks` from the repository root (not a test; never in CI)."""
