@@ -19,6 +19,8 @@ from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
+from bot.services.deps import ServiceDeps
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
@@ -79,9 +81,9 @@ def build_application(
                 for wake in wakers:
                     wake()
 
-            common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
-                          pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
-            lifecycle = LifecycleService(**common)
+            deps = ServiceDeps(database=database, telegram=telegram, network=network, catalogs=catalogs,
+                               pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
+            lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
@@ -92,14 +94,15 @@ def build_application(
                     network=network,
                     catalogs=catalogs,
                     database=database,
-                    residents=ResidentService(**common, images=images),
+                    residents=ResidentService(deps, images=images),
                     images=images,
-                    verification=VerificationService(**common),
+                    verification=VerificationService(deps),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
+                    desk=DeskService(deps, images=images),
                 )
             )
             schedule_maintenance(application)

@@ -10,6 +10,7 @@ from bot.alarm import DeadlineAlarm
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
@@ -33,6 +34,7 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    desk: DeskService
 
 
 class BotData:

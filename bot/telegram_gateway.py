@@ -134,14 +134,19 @@ class TelegramGateway:
         return message.message_id
 
     async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+        self, chat_id: int, photos: Sequence[bytes], *, caption: str | None = None, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         try:
             if len(photos) == 1:
-                messages = (await self._bot.send_photo(chat_id, photos[0], **self._priority(priority)),)
+                messages = (await self._bot.send_photo(
+                    chat_id, photos[0], caption=caption, parse_mode=ParseMode.HTML if caption else None,
+                    reply_parameters=reply, **self._priority(priority),
+                ),)
             else:
                 messages = await self._bot.send_media_group(
-                    chat_id, [InputMediaPhoto(p) for p in photos], **self._priority(priority)
+                    chat_id, [InputMediaPhoto(p) for p in photos], reply_parameters=reply, **self._priority(priority)
                 )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error

@@ -45,6 +45,11 @@ class MessageKind(StrEnum):
     PHOTO_PLACEHOLDER = "photo_placeholder"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
+    # The desk (issue 9). Kinds are checked here, not by the database (migration 0006).
+    DESK_PROMPT = "desk_prompt"  # "ask the reporter": quick questions, or reply with your own
+    REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
+    DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
+    DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
 
     @property
     def is_edit(self) -> bool:
@@ -57,6 +62,11 @@ class MessageKind(StrEnum):
     @property
     def is_channel(self) -> bool:
         return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+
+    @property
+    def is_to_reporter(self) -> bool:
+        """Sent to a reporter's private chat, whose id is forgotten once the message is done with."""
+        return self in (MessageKind.REPORTER_NOTICE, MessageKind.REPORTER_QUESTION)
 
     @property
     def is_rendered_when_sent(self) -> bool:
@@ -76,7 +86,7 @@ class Priority(IntEnum):
 def priority_of(kind: MessageKind) -> Priority:
     if kind.is_channel:
         return Priority.ALERT
-    if kind is MessageKind.REPORTER_NOTICE:
+    if kind.is_to_reporter:
         return Priority.RESIDENT
     return Priority.DESK
 
@@ -111,6 +121,11 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.CARD: 2,
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
+    MessageKind.DESK_PROMPT: 1,
+    MessageKind.REPORTER_QUESTION: 1,
+    # An answer is evidence the verifiers should not miss; a second copy only repeats it.
+    MessageKind.DESK_ANSWER: 2,
+    MessageKind.DESK_ANSWER_PHOTO: 2,
 }
 MAX_ATTEMPTS = 25  # with the back-off below, about an hour and a half of Telegram being down
 BACKOFF_FIRST = timedelta(seconds=1)
@@ -196,6 +211,11 @@ class MessageRef:
             raise ValueError("a message reference names a message id or an outbox row, not both")
 
 
+# Inline buttons carried by a queued message: rows of (label, callback data). Plain tuples, so the
+# domain needs no Telegram type; the dispatcher turns them into a keyboard.
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to Telegram, rendered when the state changed.
@@ -209,6 +229,7 @@ class Outgoing:
     text: str = ""
     reply_to: MessageRef | None = None
     edit: MessageRef | None = None
+    buttons: Buttons = ()
 
     def __post_init__(self) -> None:
         if self.kind.is_rendered_when_sent:
@@ -244,6 +265,9 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.PHOTO_DELETE: 1,
     MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,
+    MessageKind.DESK_PROMPT: 1,  # a verifier is waiting for it, like a card edit
+    MessageKind.DESK_ANSWER: 1,
+    MessageKind.DESK_ANSWER_PHOTO: 1,
 }
 RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank
 
