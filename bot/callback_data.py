@@ -106,7 +106,7 @@ class GoCheck:
 
 
 Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert, Ask, Answer, GoCheck)
+ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
@@ -180,7 +180,7 @@ def decode(data: str | None) -> Action:
         return Form(step, value)
     if match := _PATTERNS["lang"].match(data):
         if match["language"] in SUPPORTED_LANGUAGES:
-            return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+            return ChooseLanguage(match["language"])
     if match := _PATTERNS["mute"].match(data):
         return Mute(int(match["report"]), match["mode"] == "m")
     if match := _PATTERNS["forget"].match(data):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.alarm import DeadlineAlarm
 from bot.i18n import Catalogs
@@ -70,7 +70,7 @@ class ResidentSession:
         self.panel_message_id: int | None = None
 
 
-class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]):
+class VigilContext(CallbackContext[ExtBot[int], ResidentSession, dict[object, object], BotData]):
     @property
     def services(self) -> Services:
         return self.bot_data.services
@@ -82,4 +82,6 @@ class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]
         return self.user_data
 
 
-VigilApplication = Application[ExtBot[None], VigilContext, ResidentSession, dict, BotData, object]
+VigilApplication = Application[
+    ExtBot[int], VigilContext, ResidentSession, dict[object, object], BotData, JobQueue[VigilContext]
+]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
 from bot.errors import ConfigurationError, describe_validation_error
-from bot.languages import Language, SUPPORTED_LANGUAGES
+from bot.languages import SUPPORTED_LANGUAGES, Language
 
 # Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
 NeighborhoodKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]

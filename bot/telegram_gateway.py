@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from datetime import timedelta
 
 import httpx
 from telegram import (
@@ -16,11 +16,12 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    Message,
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.ext import ExtBot
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.domain.delivery import Priority
 from bot.ports import (
@@ -139,6 +140,7 @@ class TelegramGateway:
     ) -> tuple[list[int], list[str]]:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         try:
+            messages: tuple[Message, ...]
             if len(photos) == 1:
                 messages = (await self._bot.send_photo(
                     chat_id, photos[0], caption=caption, parse_mode=ParseMode.HTML if caption else None,

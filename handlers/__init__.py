@@ -45,4 +45,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=r"^v1:ans:"))
     application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=r"^v1:claim:"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
-    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    application.add_error_handler(on_error)

@@ -28,7 +28,8 @@ async def on_ask_button(update: Update, context: VigilContext) -> None:
             return await desk.open_prompt(press)
         return await desk.ask(press, action.question)
 
-    await on_press(update, context, cb.Ask, act, _asked)
+    # mypy cannot split "Asked | Prompted | Refused" into on_press's "ResultT | Refused" by itself.
+    await on_press(update, context, cb.Ask, act, _asked)  # type: ignore[misc]
 
 
 def _asked(tr: Translator, result: Asked | Prompted) -> str:

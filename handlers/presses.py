@@ -21,7 +21,9 @@ from bot.i18n import Translator
 from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
-ActionT = TypeVar("ActionT", bound=cb.Action)
+# The buttons that act on a report (their payload names it).
+PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck
+ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
 
@@ -47,7 +49,7 @@ async def on_press(
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     press = Press(
-        report_id=getattr(action, "report_id"),
+        report_id=action.report_id,
         chat_id=query.message.chat.id,
         user_id=query.from_user.id,
         display_name=query.from_user.first_name,

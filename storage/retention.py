@@ -7,7 +7,6 @@ which is all that statistics need.
 from __future__ import annotations
 
 import json
-
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -8,7 +8,7 @@ from bot.domain.delivery import MessageKind, Outgoing
 from bot.domain.desk import AnswerKind, QuestionKind
 from bot.domain.verification import ReportStatus
 from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW, database  # noqa: F401  (fixture)
+from tests.test_storage import NOW
 
 
 async def ask_and_answer(repo, report, words="6, with ICE vests"):

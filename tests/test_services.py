@@ -11,21 +11,30 @@ from PIL import Image
 
 from bot.domain.draft import DraftPhoto
 from bot.domain.indicators import Indicator
+from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
-from bot.services.pseudonyms import Pseudonyms
-from bot.domain.reports import Report
 from bot.services.cards import CardRenderer
-from bot.services.dispatcher import Dispatcher
-from bot.services.residents import Receipt, ResidentService
 from bot.services.deps import ServiceDeps
+from bot.services.dispatcher import Dispatcher
 from bot.services.presses import Refusal
+from bot.services.pseudonyms import Pseudonyms
+from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
 from tests.sample_network import (
-    ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, SECRET, STRANGER, TOM, VERIFIER_GROUP, network_toml,
+    ANA,
+    CLOVIS_EN_CHANNEL,
+    CLOVIS_ES_CHANNEL,
+    LUIS,
+    MARTA,
+    SECRET,
+    STRANGER,
+    TOM,
+    VERIFIER_GROUP,
+    network_toml,
 )
 
 NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)

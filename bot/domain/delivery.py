@@ -136,7 +136,8 @@ def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s, ... up to five minutes between tries."""
     if attempts <= 1:
         return BACKOFF_FIRST
-    return min(BACKOFF_FIRST * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+    grown: timedelta = BACKOFF_FIRST * 2 ** min(attempts - 1, 20)
+    return min(grown, BACKOFF_CAP)
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self._site_port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._site_port = int(self._runner.addresses[0][1])  # the port the system gave, if 0 was asked
 
     async def stop(self) -> None:
         self.api.stopping = True

@@ -31,7 +31,7 @@ def render_alert(
 def _section(tr: Translator, report: Report, network: Network, in_person: bool) -> str:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
-    lines = [
+    lines: list[str] = [
         tr.gettext("🚨 <b>Confirmed alert: {place}</b>", place=place),
         tr.gettext("Reported {time}.", time=local_time(tr, report.created_at, network.zone)),
     ]

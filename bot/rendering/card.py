@@ -17,12 +17,12 @@ from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Html, Translator, escape
+from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
-from bot.languages import LANGUAGE_NAMES
 
 
 def render_card(
@@ -178,7 +178,7 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
         return []
     neighborhood = network.neighborhood(report.neighborhood_key)
     languages_of = {c.chat_id: c.languages for c in (neighborhood.channels if neighborhood else ())}
-    lines = []
+    lines: list[str] = []
     for post in posts:
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(post.channel_id, ()))
         link = message_link(post.channel_id, post.message_id) if post.message_id else None
@@ -215,7 +215,7 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
             tag=reporter.tag, confirmed=record.confirmed, false_alarms=record.false_alarms,
             unconfirmed=record.unconfirmed,
         )
-    lines = [line]
+    lines: list[str] = [line]
     if reporter.muted_until is not None:
         until = local_time(tr, reporter.muted_until, network.zone)
         lines.append(tr.gettext("🔇 Muted until {until}: new reports from {tag} do not reach this group.",

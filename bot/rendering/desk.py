@@ -3,11 +3,11 @@ answer the verifiers read, and the card's lines about them. No message names the
 
 from __future__ import annotations
 
-from bot import callback_data as cb
-from bot.domain.delivery import Buttons
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import callback_data as cb
+from bot.domain.delivery import Buttons
 from bot.domain.desk import CLAIM_MINUTES, QUICK_ANSWERS, QUICK_QUESTIONS, Claim, Question, QuestionKind
 from bot.domain.reports import RecordedVote
 from bot.i18n import N_, Html, Translator, escape
@@ -96,7 +96,7 @@ def card_lines(tr: Translator, questions: list[Question], limit: int) -> list[st
     if not questions:
         return []
     answered = sum(1 for q in questions if q.answers)
-    lines = [tr.gettext("❓ Questions to the reporter: {asked}/{limit} · answered: {answered}",
+    lines: list[str] = [tr.gettext("❓ Questions to the reporter: {asked}/{limit} · answered: {answered}",
                         asked=len(questions), limit=limit, answered=answered)]
     for question in questions:
         words = question_text(tr, question.kind, question.text)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.delivery import MessageKind, MessageRef, Outgoing
+from bot.domain.desk import claims_to_remind, next_claim_reminder
 from bot.domain.lifecycle import (
     AlertAction,
     AlertStatus,
@@ -26,9 +28,7 @@ from bot.domain.lifecycle import (
     should_remind,
     still_needed,
 )
-from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.verification import ReportClosed, ReportStatus
-from bot.domain.desk import claims_to_remind, next_claim_reminder
 from bot.rendering import desk as desk_text
 from bot.rendering.notices import alert_outcome, outcome, reminder
 from bot.services import announcements

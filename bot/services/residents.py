@@ -14,7 +14,7 @@ from bot.languages import Language, match_language
 from bot.photos import CleanImage
 from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
 from bot.services.deps import ServiceDeps
-from bot.services.images import ImageCleaner, PhotoRefused
+from bot.services.images import ImageCleaner
 from storage.repository import Repository
 
 INTAKE_BUCKET = "intake"

@@ -12,6 +12,7 @@ import io
 import pytest
 from PIL import Image
 
+from bot.services.presses import Press
 from tests.e2e.harness import (
     ANA,
     CLOVIS_EN_CHANNEL,
@@ -26,7 +27,6 @@ from tests.e2e.harness import (
     jpeg_bytes,
     running_vigil,
 )
-from bot.services.presses import Press
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_setup_and_edges import gps_exif
