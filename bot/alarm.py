@@ -12,12 +12,13 @@ The delay is computed with Vigil's clock (injectable, for tests), and is never l
 
 from __future__ import annotations
 
-import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram.ext import ContextTypes, JobQueue
+
+from bot import update_scope
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +48,19 @@ class DeadlineAlarm:
 
     def _arm(self, delay: float) -> None:
         self.stop()
-        # In a fresh context: armed from a handler (wake after its commit), the job would otherwise
-        # inherit that update's scope (asyncio copies the context into the scheduler's timer), and
-        # its commits would be refused once the handler had started replying (bot/update_scope.py).
-        contextvars.Context().run(self._job_queue.run_once, self._ring, delay, name=JOB_NAME)
+        self._job_queue.run_once(self._ring, delay, name=JOB_NAME)
 
     async def _ring(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Armed again before anything can fail: an error (logged by the global error handler,
         # which the JobQueue reports to) must not leave the deadlines without an alarm.
         self._arm(RETRY_AFTER_ERROR_SECONDS)
-        next_due = await self._fire_due()
+        # A wake-up from a handler's commit may hand this job a copy of the handler's context;
+        # the deadlines are not that update's work, so they are not bound by its reply.
+        token = update_scope.detach()
+        try:
+            next_due = await self._fire_due()
+        finally:
+            update_scope.end(token)
         delay = MAX_SLEEP_SECONDS
         if next_due is not None:
             delay = min(max((next_due - self._clock()).total_seconds(), 0.0), MAX_SLEEP_SECONDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
@@ -18,11 +19,13 @@ from bot.languages import supported_languages
 from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
-from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
+from bot.services.deps import ServiceDeps
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.startup_check import check_network_access
@@ -47,7 +50,7 @@ def utc_now() -> datetime:
 
 
 def build_application(
-    settings: Settings, network: Network, *, clock: Clock = utc_now, rate_limiter: BaseRateLimiter | None = None
+    settings: Settings, network: Network, *, clock: Clock = utc_now, rate_limiter: BaseRateLimiter[int] | None = None
 ) -> VigilApplication:
     """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
@@ -81,12 +84,12 @@ def build_application(
                 for wake in wakers:
                     wake()
 
-            common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
-                          pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
-            # The links under alerts and on flyers name the bot as Telegram knows it (getMe, done by
-            # initialize), never a configured name that could be out of date.
-            links = DeepLinks(application.bot.username)
-            lifecycle = LifecycleService(**common, links=links)
+            deps = ServiceDeps(database=database, telegram=telegram, network=network, catalogs=catalogs,
+                               pseudonyms=pseudonyms, clock=clock, after_commit=after_commit,
+                               # The links under alerts and on flyers name the bot as Telegram knows it
+                               # (getMe, done by initialize), never a configured name that could go stale.
+                               links=DeepLinks(application.bot.username))
+            lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
@@ -97,16 +100,18 @@ def build_application(
                     network=network,
                     catalogs=catalogs,
                     database=database,
-                    residents=ResidentService(**common, images=images),
+                    residents=ResidentService(deps, images=images),
                     images=images,
-                    verification=VerificationService(**common, links=links),
+                    telegram=telegram,
+                    verification=VerificationService(deps),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
+                    desk=DeskService(deps, images=images),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
-                    links=links,
+                    links=deps.links,
                 )
             )
             schedule_maintenance(application)
@@ -132,9 +137,12 @@ def build_application(
             services.alarm.stop()
             await services.dispatcher.stop()
             services.images.close()
+            await services.telegram.close()
             await services.database.close()
 
-    application: VigilApplication = (
+    # cast: the builder's types do not carry the context type on into its JobQueue.
+    application = cast(
+        VigilApplication,
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
@@ -156,7 +164,7 @@ def build_application(
         .post_init(start_services)
         .post_stop(stop_sending)
         .post_shutdown(stop_services)
-        .build()
+        .build(),
     )
     register(application)
     return application

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.alarm import DeadlineAlarm
 from bot.domain.deep_links import DeepLinks
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
+from bot.telegram_gateway import TelegramGateway
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -35,6 +37,8 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    telegram: TelegramGateway
+    desk: DeskService
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
 
@@ -72,7 +76,7 @@ class ResidentSession:
         self.panel_message_id: int | None = None
 
 
-class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]):
+class VigilContext(CallbackContext[ExtBot[int], ResidentSession, dict[object, object], BotData]):
     @property
     def services(self) -> Services:
         return self.bot_data.services
@@ -84,4 +88,6 @@ class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]
         return self.user_data
 
 
-VigilApplication = Application[ExtBot[None], VigilContext, ResidentSession, dict, BotData, object]
+VigilApplication = Application[
+    ExtBot[int], VigilContext, ResidentSession, dict[object, object], BotData, JobQueue[VigilContext]
+]

@@ -98,6 +98,13 @@ class Retention(_Strict):
     draft_hours: int = Field(default=2, ge=1, le=48)
 
 
+class Desk(_Strict):
+    """``[desk]`` in the network file: the verifiers' tools on a card."""
+
+    # Questions the verifiers may ask the reporter of one report (quick or written), in all.
+    max_questions: int = Field(default=3, ge=1, le=10)
+
+
 class TimeoutsSection(_Strict):
     """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
 
@@ -138,6 +145,7 @@ class Network(_Strict):
     neighborhoods: tuple[Neighborhood, ...] = Field(min_length=1)
     limits: Limits = Limits()
     retention: Retention = Retention()
+    desk: Desk = Desk()
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
     # The know-your-rights card (/rights, the button under alerts), replaced per language; plain text.
     rights: dict[Language, Annotated[str, StringConstraints(min_length=20, max_length=3000)]] = {}

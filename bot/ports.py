@@ -83,9 +83,11 @@ class TelegramPort(Protocol):
         ...
 
     async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+        self, chat_id: int, photos: Sequence[bytes], *, caption: str | None = None, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
-        """Upload cleaned photos (an album when several); return their message ids and file ids."""
+        """Upload cleaned photos (an album when several; `caption`, HTML, goes on a single photo);
+        return their message ids and file ids."""
         ...
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:

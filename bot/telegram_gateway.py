@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from datetime import timedelta
 
 import httpx
 from telegram import (
@@ -16,11 +16,12 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    Message,
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.ext import ExtBot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot import departure
 from bot.domain.delivery import Priority
@@ -90,6 +91,19 @@ _MEMBER_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBE
 class TelegramGateway:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        # One client for every download: making one per file would build a TLS context each time
+        # (loading the CA certificates), which cost more CPU than cleaning the photo.
+        self._downloads: httpx.AsyncClient | None = None
+
+    async def close(self) -> None:
+        if self._downloads is not None:
+            await self._downloads.aclose()
+            self._downloads = None
+
+    def _download_client(self) -> httpx.AsyncClient:
+        if self._downloads is None:
+            self._downloads = httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT)
+        return self._downloads
 
     # The dispatcher may record "sending" at the moment the request leaves (bot/departure.py).
     reports_departure = True
@@ -115,7 +129,7 @@ class TelegramGateway:
             raise DeliveryError(0, "Telegram gave no file path")
         written = 0
         try:
-            async with httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT) as client, client.stream("GET", file.file_path) as answer:
+            async with self._download_client().stream("GET", file.file_path) as answer:
                 if answer.status_code != 200:
                     raise DeliveryError(0, f"download answered {answer.status_code}")
                 with destination.open("wb") as out:
@@ -148,15 +162,21 @@ class TelegramGateway:
         return message.message_id
 
     async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+        self, chat_id: int, photos: Sequence[bytes], *, caption: str | None = None, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         await self._leaving()
         try:
+            messages: tuple[Message, ...]
             if len(photos) == 1:
-                messages = (await self._bot.send_photo(chat_id, photos[0], **self._priority(priority)),)
+                messages = (await self._bot.send_photo(
+                    chat_id, photos[0], caption=caption, parse_mode=ParseMode.HTML if caption else None,
+                    reply_parameters=reply, **self._priority(priority),
+                ),)
             else:
                 messages = await self._bot.send_media_group(
-                    chat_id, [InputMediaPhoto(p) for p in photos], **self._priority(priority)
+                    chat_id, [InputMediaPhoto(p) for p in photos], reply_parameters=reply, **self._priority(priority)
                 )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error

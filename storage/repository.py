@@ -17,6 +17,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
@@ -32,7 +33,9 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries):
+class Repository(
+    AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries
+):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -135,7 +138,8 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person FROM votes WHERE report_id = ?"
+            " ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -145,14 +149,16 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
                 verifier_name=row["verifier_name"],
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
+                in_person=bool(row["in_person"]),
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at), int(vote.in_person)),
         )
 
     async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:

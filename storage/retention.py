@@ -7,7 +7,6 @@ which is all that statistics need.
 from __future__ import annotations
 
 import json
-
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,6 +87,17 @@ class RetentionQueries:
                               tuple(json.loads(r["photos"] or "[]")))
                 for r in await cursor.fetchall()
             ]
+        # The desk's questions and answers, and the messages that carried them, go from the reports
+        # that stay (published alerts) too: an answer is the reporter's own words or photo.
+        await self._db.execute(
+            "DELETE FROM desk_questions WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
+        await self._db.execute(
+            "DELETE FROM outbox WHERE kind IN ('reporter_question', 'desk_answer', 'desk_answer_photo')"
+            " AND report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
         mine = "reporter_pseudonym = ? AND status != 'published'"
         await self._db.execute(
             _FOLD_INTO_STATISTICS.format(

@@ -49,6 +49,11 @@ class MessageKind(StrEnum):
     PHOTO_PLACEHOLDER = "photo_placeholder"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
+    # The desk (issue 9). Kinds are checked here, not by the database (migration 0006).
+    DESK_PROMPT = "desk_prompt"  # "ask the reporter": quick questions, or reply with your own
+    REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
+    DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
+    DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
     SUBSCRIBER_ALERT = "subscriber_alert"  # a published alert, by direct message to a subscriber
     SUBSCRIBER_UPDATE = "subscriber_update"  # still active, all clear, retracted, expired: to a subscriber
 
@@ -65,6 +70,11 @@ class MessageKind(StrEnum):
         return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
 
     @property
+    def is_to_reporter(self) -> bool:
+        """Sent to a reporter's private chat, whose id is forgotten once the message is done with."""
+        return self in (MessageKind.REPORTER_NOTICE, MessageKind.REPORTER_QUESTION)
+
+    @property
     def is_to_subscriber(self) -> bool:
         """A direct message to a subscriber: many of them at once, each to a person's private chat."""
         return self in (MessageKind.SUBSCRIBER_ALERT, MessageKind.SUBSCRIBER_UPDATE)
@@ -72,7 +82,7 @@ class MessageKind(StrEnum):
     @property
     def is_personal(self) -> bool:
         """To a person's private chat, whose id /status and the logs never show."""
-        return self.is_to_subscriber or self is MessageKind.REPORTER_NOTICE
+        return self.is_to_subscriber or self.is_to_reporter
 
     @property
     def is_rendered_when_sent(self) -> bool:
@@ -99,7 +109,7 @@ def priority_of(kind: MessageKind) -> Priority:
         return Priority.ALERT
     if kind.is_to_subscriber:
         return Priority.SUBSCRIBER
-    if kind is MessageKind.REPORTER_NOTICE:
+    if kind.is_to_reporter:
         return Priority.RESIDENT
     return Priority.DESK
 
@@ -134,6 +144,11 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.CARD: 2,
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
+    MessageKind.DESK_PROMPT: 1,
+    MessageKind.REPORTER_QUESTION: 1,
+    # An answer is evidence the verifiers should not miss; a second copy only repeats it.
+    MessageKind.DESK_ANSWER: 2,
+    MessageKind.DESK_ANSWER_PHOTO: 2,
     # Like a channel post: a subscriber who misses an alert or its all clear may act on the wrong
     # belief, a second copy harms nobody; so once more after an unconfirmed try, never a third time.
     MessageKind.SUBSCRIBER_ALERT: 2,
@@ -148,7 +163,8 @@ def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s, ... up to five minutes between tries."""
     if attempts <= 1:
         return BACKOFF_FIRST
-    return min(BACKOFF_FIRST * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+    grown: timedelta = BACKOFF_FIRST * 2 ** min(attempts - 1, 20)
+    return min(grown, BACKOFF_CAP)
 
 
 @dataclass(frozen=True)
@@ -223,6 +239,11 @@ class MessageRef:
             raise ValueError("a message reference names a message id or an outbox row, not both")
 
 
+# Inline buttons carried by a queued message: rows of (label, callback data). Plain tuples, so the
+# domain needs no Telegram type; the dispatcher turns them into a keyboard.
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to Telegram, rendered when the state changed.
@@ -236,6 +257,7 @@ class Outgoing:
     text: str = ""
     reply_to: MessageRef | None = None
     edit: MessageRef | None = None
+    buttons: Buttons = ()
     keyboard: Keyboard | None = None  # URL and callback buttons under the message (kept by edits)
 
     def __post_init__(self) -> None:
@@ -272,6 +294,9 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.PHOTO_DELETE: 1,
     MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,
+    MessageKind.DESK_PROMPT: 1,  # a verifier is waiting for it, like a card edit
+    MessageKind.DESK_ANSWER: 1,
+    MessageKind.DESK_ANSWER_PHOTO: 1,
 }
 RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank
 

@@ -47,9 +47,9 @@ def channel_post_buttons(tr: Translator, links: DeepLinks, neighborhood_key: str
     )
 
 
-def direct_alert_buttons(tr: Translator, links: DeepLinks, neighborhood_key: str) -> Keyboard:
+def direct_alert_buttons(tr: Translator, links: DeepLinks | None, neighborhood_key: str) -> Keyboard:
     """Under an alert sent by direct message: the card opens right there, without a /start."""
-    return (
-        (Button(tr.gettext("⚖️ Know your rights"), callback_data=cb.encode(cb.Rights())),),
-        (Button(tr.gettext("📣 Report what you see"), url=links.report(neighborhood_key)),),
-    )
+    rights = (Button(tr.gettext("⚖️ Know your rights"), callback_data=cb.encode(cb.Rights())),)
+    if links is None:
+        return (rights,)
+    return (rights, (Button(tr.gettext("📣 Report what you see"), url=links.report(neighborhood_key)),))

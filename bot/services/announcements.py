@@ -43,20 +43,22 @@ def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[L
 
 
 async def post_alert(
-    repo: Repository, report: Report, network: Network, catalogs: Catalogs, links: DeepLinks, now: datetime
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime, *, in_person: bool = False,
+    links: DeepLinks | None = None,
 ) -> int:
     """One post per channel of the neighborhood, then one direct message per subscriber. Returns how
-    many posts were queued."""
+    many posts were queued. `in_person`: at least one confirming verifier went and saw it, which the
+    post says. `links`: the bot's own, for the buttons under each post (none without them)."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     if neighborhood is None:
         return 0
     for channel in neighborhood.channels:
-        text = render_alert(catalogs, report, channel.languages, network)
-        buttons = channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key)
+        text = render_alert(catalogs, report, channel.languages, network, in_person=in_person)
+        buttons = channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key) if links else None
         await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text, keyboard=buttons), now)
     await _to_subscribers(
         repo, report, network, now, MessageKind.SUBSCRIBER_ALERT,
-        {language: (render_alert(catalogs, report, (language,), network),
+        {language: (render_alert(catalogs, report, (language,), network, in_person=in_person),
                     direct_alert_buttons(catalogs(language), links, report.neighborhood_key))
          for language in supported_languages()},
     )
@@ -76,17 +78,19 @@ async def still_active(repo: Repository, report: Report, network: Network, catal
 
 
 async def alert_closed(
-    repo: Repository, report: Report, network: Network, catalogs: Catalogs, links: DeepLinks, now: datetime,
-    *, status: AlertStatus, last_active_at: datetime,
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime,
+    *, status: AlertStatus, last_active_at: datetime, links: DeepLinks | None = None,
 ) -> None:
     """Edit every post in place (a banner on top, the buttons kept), and reply to it unless the alert
     merely expired: an expiry is not news worth a notification, an all clear or a retraction is.
     Subscribers get a direct message each time, the expiry included: they cannot see the banner."""
+    in_person = any(v.in_person for v in await repo.votes(report.id))
     for post in await _live_posts(repo, report.id):
         chat_id = post.message.chat_id
         languages = channel_languages(network, report, chat_id)
-        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at)
-        buttons = channel_post_buttons(catalogs(languages[0]), links, report.neighborhood_key)
+        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at,
+                                     in_person=in_person)
+        buttons = channel_post_buttons(catalogs(languages[0]), links, report.neighborhood_key) if links else None
         await repo.enqueue(
             report.id,
             Outgoing(MessageKind.CHANNEL_EDIT, chat_id, banner, edit=MessageRef(outbox_id=post.id), keyboard=buttons),

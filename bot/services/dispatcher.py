@@ -45,7 +45,7 @@ from bot.domain.delivery import (
     recover_after_crash,
 )
 from bot.domain.reports import ChannelPost
-from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
 from storage.database import Database
@@ -79,6 +79,7 @@ class _Request:
     reply_to: int | None = None
     edit: int | None = None
     photos: tuple[bytes, ...] = ()
+    caption: str | None = None
     delete: bool = False  # delete the message `edit` names
     placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
 
@@ -285,7 +286,7 @@ class Dispatcher:
             await self._follow_up(repo, row, progress, result, now)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
-        if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
+        if row.message.kind.is_to_reporter and progress.status.is_final:
             # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
             await self._database.checkpoint()
 
@@ -309,6 +310,12 @@ class Dispatcher:
                 return "the report is gone"
             album = await _target(repo, message.reply_to)
             return _Request(message.chat_id, priority, new.text, new.keyboard, reply_to=album.message_id)
+        if message.kind is MessageKind.DESK_ANSWER_PHOTO:
+            photo = await repo.outbox_media(row.id)
+            if photo is None:
+                return "the photo is gone"
+            card = await _target(repo, message.reply_to)
+            return _Request(message.chat_id, priority, photos=(photo,), caption=message.text, reply_to=card.message_id)
         edit = await _target(repo, message.edit)
         if message.edit is not None and edit.message_id is None:
             return "the message to update was never confirmed by Telegram"
@@ -317,8 +324,10 @@ class Dispatcher:
             return "the message to reply to was never made"
         # A reply to a post that may exist but whose id is unknown goes out on its own: the
         # subscribers must still hear that the alert ended.
+        keyboard = tuple(tuple(Button(label, data) for label, data in line) for line in message.buttons) or None
         return _Request(
-            message.chat_id, priority, message.text, message.keyboard, reply_to=reply.message_id, edit=edit.message_id,
+            message.chat_id, priority, message.text, message.keyboard or keyboard, reply_to=reply.message_id,
+            edit=edit.message_id,
             delete=message.kind is MessageKind.PHOTO_DELETE, placeholder=message.kind is MessageKind.PHOTO_PLACEHOLDER,
         )
 
@@ -326,7 +335,9 @@ class Dispatcher:
         chat, priority = request.chat_id, request.priority
         try:
             if request.photos:
-                message_ids, file_ids = await self._telegram.send_photos(chat, request.photos, priority=priority)
+                message_ids, file_ids = await self._telegram.send_photos(
+                    chat, request.photos, caption=request.caption, reply_to=request.reply_to, priority=priority
+                )
                 return _Result(Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids))
             if request.delete and request.edit is not None:
                 await self._telegram.delete_message(chat, request.edit, priority=priority)
@@ -396,6 +407,13 @@ class Dispatcher:
             await repo.enqueue_card_refresh(row.report_id, now)  # the card shows the failure
         elif kind is MessageKind.REPORTER_NOTICE:
             await repo.forget_notice_chat(row.id)
+        elif kind is MessageKind.REPORTER_QUESTION:
+            if status is DeliveryStatus.SENT and message_id is not None:
+                # The reporter answers by replying to it: its id in their chat finds the question again.
+                await repo.question_delivered(row.id, message_id)
+            await repo.forget_notice_chat(row.id)
+        elif kind is MessageKind.DESK_ANSWER_PHOTO:
+            await repo.drop_outbox_media(row.id)
 
     def _log_problem(self, row: QueuedMessage, progress: Progress, result: _Result, what: str) -> None:
         if progress.status is DeliveryStatus.FAILED:
@@ -438,7 +456,7 @@ async def _describe(repo: Repository, row: QueuedMessage) -> str:
         except ReportNotFound:
             pass
     match row.message.kind:
-        case MessageKind.REPORTER_NOTICE:
+        case kind if kind.is_to_reporter:
             where = "the reporter"
         case kind if kind.is_to_subscriber:
             where = "a subscriber"  # never a person's chat id in the log

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,18 +10,12 @@ from bot.domain.draft import Draft
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
 from bot.domain.reports import NewReport, new_public_ref
-from bot.i18n import Catalogs
 from bot.languages import Language, match_language
-from bot.network import Network
-from bot.ports import TelegramPort
 from bot.photos import CleanImage
-from bot.services.images import ImageCleaner, PhotoRefused
 from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
-from bot.services.pseudonyms import Pseudonyms
-from storage.database import Database
+from bot.services.deps import ServiceDeps
+from bot.services.images import ImageCleaner
 from storage.repository import Repository
-
-
 
 INTAKE_BUCKET = "intake"
 
@@ -37,29 +30,16 @@ class Receipt:
     report_id: int | None  # None when the report was dropped because its reporter is muted
 
 
-
-
 class ResidentService:
-    def __init__(
-        self,
-        *,
-        database: Database,
-        telegram: TelegramPort,
-        network: Network,
-        catalogs: Catalogs,
-        pseudonyms: Pseudonyms,
-        clock: Callable[[], datetime],
-        after_commit: Callable[[], None] = lambda: None,
-        images: ImageCleaner | None = None,
-    ) -> None:
-        self._database = database
-        self._telegram = telegram
-        self._network = network
-        self._catalogs = catalogs
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-        self._after_commit = after_commit  # arms the reminder and expiry of a new report
-        self._images = images or ImageCleaner(telegram)
+    def __init__(self, deps: ServiceDeps, *, images: ImageCleaner | None = None) -> None:
+        self._database = deps.database
+        self._telegram = deps.telegram
+        self._network = deps.network
+        self._catalogs = deps.catalogs
+        self._pseudonyms = deps.pseudonyms
+        self._clock = deps.clock
+        self._after_commit = deps.after_commit  # arms the reminder and expiry of a new report
+        self._images = images or ImageCleaner(deps.telegram)
 
     @property
     def _draft_lifetime(self) -> timedelta:
