@@ -11,8 +11,8 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.alarm import DeadlineAlarm
-from bot.domain.deep_links import DeepLinks
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
+from bot.domain.deep_links import DeepLinks
 from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
@@ -84,11 +84,12 @@ def build_application(
                 for wake in wakers:
                     wake()
 
+            # The links under alerts and on flyers name the bot as Telegram knows it (getMe, done by
+            # initialize), never a configured name that could go stale.
+            links = DeepLinks(application.bot.username)
             deps = ServiceDeps(database=database, telegram=telegram, network=network, catalogs=catalogs,
                                pseudonyms=pseudonyms, clock=clock, after_commit=after_commit,
-                               # The links under alerts and on flyers name the bot as Telegram knows it
-                               # (getMe, done by initialize), never a configured name that could go stale.
-                               links=DeepLinks(application.bot.username))
+                               links=links)
             lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
             if application.job_queue is None:
@@ -111,7 +112,7 @@ def build_application(
                     alarm=alarm,
                     desk=DeskService(deps, images=images),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
-                    links=deps.links,
+                    links=links,
                 )
             )
             schedule_maintenance(application)

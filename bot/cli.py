@@ -258,7 +258,9 @@ def sandbox(context: click.Context, /, port: int = DEFAULT_SANDBOX_PORT, databas
               help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).")
 @common_options
 @click.pass_context
-def flyer(context: click.Context, neighborhood_key: str, language: str | None, out: Path | None, **given: Any) -> None:
+def flyer(
+    context: click.Context, /, neighborhood_key: str, language: str | None, out: Path | None, **given: Any
+) -> None:
     """Write a one-page flyer for NEIGHBORHOOD_KEY: its name, a QR code to report what you see, a QR
     code to get its alerts by direct message, the hotline and three know-your-rights lines.
 

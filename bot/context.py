@@ -14,13 +14,13 @@ from bot.network import Network
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
-from bot.telegram_gateway import TelegramGateway
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.telegram_gateway import TelegramGateway
 from storage.database import Database
 
 

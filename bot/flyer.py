@@ -54,7 +54,8 @@ def render_flyer(tr: Translator, network: Network, neighborhood: Neighborhood, l
         page.paste(_qr(url), (x, y))
         _paragraph(draw, caption, _font(32), x, y + QR_SIZE + 14, QR_SIZE)
     y += QR_SIZE + 14 + 2 * 44 + 30
-    y = _paragraph(draw, tr.gettext("Hotline, 24 hours: {hotline}", hotline=network.hotline), _font(52), MARGIN, y, width)
+    hotline = tr.gettext("Hotline, 24 hours: {hotline}", hotline=network.hotline)
+    y = _paragraph(draw, hotline, _font(52), MARGIN, y, width)
     y += 36
     y = _paragraph(draw, tr.gettext("Know your rights"), _font(46), MARGIN, y, width, fill="#b00020")
     for line in flyer_rights_lines(tr):

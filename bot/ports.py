@@ -12,10 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
-from bot.domain.buttons import Button, Keyboard  # noqa: F401 - Button is re-exported for the handlers
+# Defined with the domain (no Telegram import), re-exported here where the handlers look for them.
+from bot.domain.buttons import Button as Button
+from bot.domain.buttons import Keyboard as Keyboard
 from bot.domain.delivery import Priority
-
-
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from telegram.ext import ExtBot
 
 from bot import departure
 from bot.domain.delivery import Priority
-from bot.rate_limits import PriorityRateLimiter
 from bot.ports import (
     ChatAccess,
     ChatMoved,
@@ -36,6 +35,7 @@ from bot.ports import (
     RateLimited,
     TemporaryFailure,
 )
+from bot.rate_limits import PriorityRateLimiter
 
 
 def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

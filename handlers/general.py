@@ -60,7 +60,9 @@ async def on_help(update: Update, context: VigilContext) -> None:
 
 async def on_language_command(update: Update, context: VigilContext) -> None:
     tr = await resident_translator(update, context)
-    keyboard = (tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in supported_languages()),)
+    keyboard = (
+        tuple(Button(LANGUAGE_NAMES[lang], cb.encode(cb.ChooseLanguage(lang))) for lang in supported_languages()),
+    )
     await update.effective_message.reply_html(  # type: ignore[union-attr]
         tr.gettext("Choose your language:"), reply_markup=to_markup(keyboard)
     )

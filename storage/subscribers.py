@@ -5,7 +5,6 @@ A mixin of :class:`storage.repository.Repository`, so it is only used inside a u
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -44,8 +44,10 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
     )
     lines.append(tr.gettext("📬 Subscribers (alerts by direct message): {n}", n=status.subscribers))
     for fan_out in status.fan_outs:
-        lines.append(tr.gettext("   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
-                                ref=fan_out.public_ref, sent=fan_out.sent, total=fan_out.total, waiting=fan_out.waiting))
+        lines.append(tr.gettext(
+            "   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
+            ref=fan_out.public_ref, sent=fan_out.sent, total=fan_out.total, waiting=fan_out.waiting,
+        ))
     if status.next_deadline is not None:
         lines.append(tr.gettext("⏰ Next reminder or expiry: {time}", time=when(status.next_deadline)))
     lines.append("")

@@ -11,17 +11,17 @@ restart neither loses nor repeats them), sent after them and at a lower priority
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.domain.buttons import Keyboard
+from bot.domain.deep_links import DeepLinks
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, QueuedMessage
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html
-from bot.languages import Language
+from bot.languages import Language, supported_languages
 from bot.network import Network
-from bot.domain.deep_links import DeepLinks
-from bot.languages import supported_languages
 from bot.rendering.alert import (
     render_alert,
     render_closed_alert,
@@ -54,7 +54,8 @@ async def post_alert(
         return 0
     for channel in neighborhood.channels:
         text = render_alert(catalogs, report, channel.languages, network, in_person=in_person)
-        buttons = channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key) if links else None
+        buttons = (channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key)
+                   if links else None)
         await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text, keyboard=buttons), now)
     await _to_subscribers(
         repo, report, network, now, MessageKind.SUBSCRIBER_ALERT,
@@ -113,7 +114,7 @@ async def alert_closed(
 
 async def _to_subscribers(
     repo: Repository, report: Report, network: Network, now: datetime, kind: MessageKind,
-    texts: dict[Language, tuple[Html, Keyboard | None]],
+    texts: Mapping[Language, tuple[Html, Keyboard | None]],
 ) -> int:
     """One message to each subscriber of the report's neighborhood; an update replies to their copy
     of the alert. Returns how many were queued."""

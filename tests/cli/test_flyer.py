@@ -15,7 +15,7 @@ def qr_links(image: Image.Image) -> set[str]:
     return {code.text for code in zxingcpp.read_barcodes(image) if code.format == zxingcpp.BarcodeFormat.QRCode}
 
 
-async def test_a_flyer_carries_the_report_and_subscribe_links_the_hotline_and_the_rights(workdir: Path, fake: FakeTelegram):
+async def test_a_flyer_carries_the_report_and_subscribe_links(workdir: Path, fake: FakeTelegram):
     result = await vigil("flyer", "clovis", "--language", "es", "--out", "clovis.png", cwd=workdir,
                          env=environment(**settings_for(fake, workdir)))
     assert result.code == 0, result.output
@@ -29,7 +29,8 @@ async def test_a_flyer_carries_the_report_and_subscribe_links_the_hotline_and_th
 
 
 async def test_a_pdf_flyer_in_the_default_language(workdir: Path, fake: FakeTelegram):
-    result = await vigil("flyer", "vado", "--out", "vado.pdf", cwd=workdir, env=environment(**settings_for(fake, workdir)))
+    env = environment(**settings_for(fake, workdir))
+    result = await vigil("flyer", "vado", "--out", "vado.pdf", cwd=workdir, env=env)
     assert result.code == 0, result.output
     data = (workdir / "vado.pdf").read_bytes()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") <= 1

@@ -63,7 +63,8 @@ async def test_a_resident_is_served_in_a_language_added_as_a_catalog(portuguese,
         await joana.taps("Português", menu)
         await fake.wait_until(lambda: "português" in text_of(joana.current(menu["message_id"])), what="the answer")
         # Telegram shows Portuguese speakers the command menu in Portuguese.
-        commands = {c["command"]: c["description"] for c in fake.commands(scope="all_private_chats", language_code="pt")}
+        menu = fake.commands(scope="all_private_chats", language_code="pt")
+        commands = {c["command"]: c["description"] for c in menu}
         assert commands["report"] == "Relate o que você vê" and commands["rights"] == "Conheça os seus direitos"
         # A message the small catalog lacks falls back to English rather than failing.
         assert "Vigil" in text_of(await joana.sends_text("/help", expect="Vigil"))
