@@ -62,8 +62,11 @@ async def _measure(fake: FakeTelegram, vigil, subscribers: int) -> list[tuple[st
     confirmed = loop.time()
     answer = await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
     press_answered = loop.time() - confirmed
-    await fake.wait_until(lambda: fake.bot_messages(CLOVIS_EN_CHANNEL) and fake.bot_messages(CLOVIS_ES_CHANNEL),
-                          timeout=30, what="the channel posts")
+    await fake.wait_until(
+        lambda: fake.bot_messages(CLOVIS_EN_CHANNEL) and fake.bot_messages(CLOVIS_ES_CHANNEL),
+        timeout=30,
+        what="the channel posts",
+    )
     posted = loop.time() - confirmed
 
     # Mid-way: a resident writes, and an organizer looks at /status.
@@ -73,8 +76,9 @@ async def _measure(fake: FakeTelegram, vigil, subscribers: int) -> list[tuple[st
     progress = next((line.strip() for line in status.splitlines() if ref in line), "(no progress line)")
 
     def delivered() -> int:
-        return sum(1 for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers)
-                   if fake.world.messages.get(chat_id))
+        return sum(
+            1 for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers) if fake.world.messages.get(chat_id)
+        )
 
     started = time.monotonic()
     while delivered() < subscribers:
@@ -82,21 +86,32 @@ async def _measure(fake: FakeTelegram, vigil, subscribers: int) -> list[tuple[st
             break
         await asyncio.sleep(0.5)
     done = loop.time() - confirmed
-    times = [at for (method, params), at in zip(fake.api.requests, fake.api.request_times, strict=True)
-             if method == "sendMessage" and int(params.get("chat_id", 0)) >= FIRST_SUBSCRIBER]
+    times = [
+        at
+        for (method, params), at in zip(fake.api.requests, fake.api.request_times, strict=True)
+        if method == "sendMessage" and int(params.get("chat_id", 0)) >= FIRST_SUBSCRIBER
+    ]
     first_dm = min(times) - confirmed if times else float("nan")
     rate = (len(times) - 1) / (max(times) - min(times)) if len(times) > 1 else float("nan")
     ideal = subscribers / TELEGRAM_PER_SECOND
-    twice = sum(1 for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers)
-                if len(fake.world.messages.get(chat_id, {})) > 1)
+    twice = sum(
+        1
+        for chat_id in range(FIRST_SUBSCRIBER, FIRST_SUBSCRIBER + subscribers)
+        if len(fake.world.messages.get(chat_id, {})) > 1
+    )
     return [
-        Figure("fan-out: 2nd confirmation answered", f"{press_answered:.2f} s", "at once"
-               + ("" if "confirmed" in answer.get("text", "") else " (unexpected answer)")),
+        Figure(
+            "fan-out: 2nd confirmation answered",
+            f"{press_answered:.2f} s",
+            "at once" + ("" if "confirmed" in answer.get("text", "") else " (unexpected answer)"),
+        ),
         Figure("fan-out: 2nd confirmation → both channel posts", f"{posted:.2f} s", "≤ 1 s, before any direct message"),
         Figure("fan-out: 2nd confirmation → first direct message", f"{first_dm:.2f} s", "after the channel posts"),
-        Figure(f"fan-out: {subscribers} subscribers, 2nd confirmation → last direct message",
-               f"{done:.0f} s = {done / ideal:.2f} × ideal",
-               f"ideal {ideal:.0f} s at 30 msg/s (issue: about 3 minutes)"),
+        Figure(
+            f"fan-out: {subscribers} subscribers, 2nd confirmation → last direct message",
+            f"{done:.0f} s = {done / ideal:.2f} × ideal",
+            f"ideal {ideal:.0f} s at 30 msg/s (issue: about 3 minutes)",
+        ),
         Figure("fan-out: direct messages per second", f"{rate:.1f}", f"≤ {TELEGRAM_PER_SECOND} (Telegram's limit)"),
         Figure("fan-out: subscribers who got it / got it twice", f"{delivered()} / {twice}", f"{subscribers} / 0"),
         Figure("fan-out: 429 answers from Telegram (limits enforced by the fake)", str(fake.flood_refusals), "0"),
@@ -109,7 +124,8 @@ async def _answer(fake: FakeTelegram, user_id: int, text: str, expect: str) -> s
     before = max((m["message_id"] for m in fake.bot_messages(user_id)), default=0)
     fake.user_sends_text(user_id, text)
     reply = await fake.wait_for_bot_message(
-        user_id, lambda m: m["message_id"] > before and expect in text_of(m), timeout=60)
+        user_id, lambda m: m["message_id"] > before and expect in text_of(m), timeout=60
+    )
     return text_of(reply)
 
 

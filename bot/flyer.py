@@ -44,11 +44,17 @@ def render_flyer(tr: Translator, network: Network, neighborhood: Neighborhood, l
     y = MARGIN
     y = _paragraph(draw, tr.gettext("Rapid response"), _font(40), MARGIN, y, width, fill="#b00020")
     y = _paragraph(draw, neighborhood.name(tr.language), _font(84), MARGIN, y + 6, width)
-    y = _paragraph(draw, tr.gettext("Seeing immigration agents? Two trained verifiers check every report "
-                                    "before an alert goes out."), _font(34), MARGIN, y + 20, width)
+    y = _paragraph(
+        draw,
+        tr.gettext("Seeing immigration agents? Two trained verifiers check every report before an alert goes out."),
+        _font(34),
+        MARGIN,
+        y + 20,
+        width,
+    )
     y += 40
     captions = (tr.gettext("Scan to report what you see"), tr.gettext("Scan to get alerts by direct message"))
-    gap = (width - 2 * QR_SIZE)
+    gap = width - 2 * QR_SIZE
     for index, (url, caption) in enumerate(zip((urls.report, urls.subscribe), captions, strict=True)):
         x = MARGIN + index * (QR_SIZE + gap)
         page.paste(_qr(url), (x, y))
@@ -85,8 +91,16 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def _paragraph(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-               x: int, y: int, width: int, *, fill: str = "black") -> int:
+def _paragraph(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    x: int,
+    y: int,
+    width: int,
+    *,
+    fill: str = "black",
+) -> int:
     """Draw `text` wrapped to `width`; returns the y below it."""
     line = ""
     lines = []

@@ -62,8 +62,9 @@ async def on_subscribe_button(update: Update, context: VigilContext) -> None:
         await query.edit_message_text(subscription_summary(tr, services.network, view), parse_mode=ParseMode.HTML)
         return
     try:
-        view = await services.subscriptions.toggle(chat_id, action.neighborhood_key, tr.language,
-                                                   update_id=update.update_id)
+        view = await services.subscriptions.toggle(
+            chat_id, action.neighborhood_key, tr.language, update_id=update.update_id
+        )
     except UnknownNeighborhood:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
@@ -95,5 +96,6 @@ async def on_rights_button(update: Update, context: VigilContext) -> None:
     assert query is not None and query.message is not None
     tr = await resident_translator(update, context)
     await query.answer()
-    await context.bot.send_message(query.message.chat.id, rights_card(tr, context.services.network),
-                                   parse_mode=ParseMode.HTML)
+    await context.bot.send_message(
+        query.message.chat.id, rights_card(tr, context.services.network), parse_mode=ParseMode.HTML
+    )

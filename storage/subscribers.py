@@ -76,8 +76,14 @@ class SubscriberQueries:
         return int(row[0]) if row else 0
 
     async def enqueue_for_subscribers(
-        self, report_id: int, neighborhood_key: str, messages: dict[str, Outgoing], fallback: str, at: datetime,
-        *, reply_to_alert: bool = False,
+        self,
+        report_id: int,
+        neighborhood_key: str,
+        messages: dict[str, Outgoing],
+        fallback: str,
+        at: datetime,
+        *,
+        reply_to_alert: bool = False,
     ) -> int:
         """One message per subscriber of the neighborhood, in their language (`messages` by language;
         a subscriber whose language has none gets `fallback`'s). With `reply_to_alert`, each replies
@@ -93,7 +99,8 @@ class SubscriberQueries:
         reply = (
             "CASE WHEN a.telegram_message_id IS NULL THEN t.payload"
             " ELSE json_set(t.payload, '$.reply_to', json_object('message_id', a.telegram_message_id)) END"
-            if reply_to_alert else "t.payload"
+            if reply_to_alert
+            else "t.payload"
         )
         await self._db.execute(
             f"WITH texts (language, kind, payload) AS (VALUES {values})"

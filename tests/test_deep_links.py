@@ -26,8 +26,17 @@ def test_every_link_fits_telegram_and_reads_back(key, kind):
 
 
 def test_anything_else_is_plain_start():
-    for payload in (None, "", "report-", "report-Clovis", "sub-" + "x" * 33, "rights2", "delete-everything",
-                    "report-clovis;drop", "ré"):
+    for payload in (
+        None,
+        "",
+        "report-",
+        "report-Clovis",
+        "sub-" + "x" * 33,
+        "rights2",
+        "delete-everything",
+        "report-clovis;drop",
+        "ré",
+    ):
         assert parse_start(payload) is None, payload
     assert parse_start("rights") == ShowRights()
 

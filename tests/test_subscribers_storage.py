@@ -36,8 +36,9 @@ async def test_a_subscriber_is_a_chat_its_neighborhoods_and_a_language_and_nothi
     assert found is not None and found.language == "es" and found.neighborhoods == {"clovis", "vado"}
 
     with sqlite3.connect(tmp_path / "vigil.sqlite3") as raw:
-        columns = {row[1] for table in ("subscribers", "subscriptions")
-                   for row in raw.execute(f"PRAGMA table_info({table})")}
+        columns = {
+            row[1] for table in ("subscribers", "subscriptions") for row in raw.execute(f"PRAGMA table_info({table})")
+        }
     assert columns == {"chat_id", "language", "neighborhood_key"}
 
 
@@ -59,8 +60,11 @@ async def test_one_message_each_in_their_language_and_the_default_for_a_language
         assert await repo.enqueue_for_subscribers(report.id, "clovis", texts(), "en", NOW) == 3
         heads = await repo.subscriber_heads(NOW, limit=10)
     by_chat = {head.message.chat_id: head.message.text for head in heads}
-    assert by_chat == {ROSA: "Alerta confirmada: Clovis", TOM: "Confirmed alert: Clovis",
-                       PILAR: "Confirmed alert: Clovis"}
+    assert by_chat == {
+        ROSA: "Alerta confirmada: Clovis",
+        TOM: "Confirmed alert: Clovis",
+        PILAR: "Confirmed alert: Clovis",
+    }
 
 
 async def test_an_update_waits_for_the_alert_and_replies_to_the_copy_telegram_confirmed(database):
@@ -68,15 +72,17 @@ async def test_an_update_waits_for_the_alert_and_replies_to_the_copy_telegram_co
         report = await repo.add_report(clovis_report(), new_public_ref)
         await repo.subscribe(ROSA, "clovis", "es")
         await repo.enqueue_for_subscribers(report.id, "clovis", texts(), "en", NOW)
-        await repo.enqueue_for_subscribers(report.id, "clovis", texts(MessageKind.SUBSCRIBER_UPDATE), "en", NOW,
-                                           reply_to_alert=True)
+        await repo.enqueue_for_subscribers(
+            report.id, "clovis", texts(MessageKind.SUBSCRIBER_UPDATE), "en", NOW, reply_to_alert=True
+        )
         (alert,) = await repo.subscriber_heads(NOW, limit=10)  # the update waits behind it
         assert alert.message.kind is MessageKind.SUBSCRIBER_ALERT
         await repo.save_progress(alert.id, Progress(DeliveryStatus.SENT, 1), NOW, telegram_message_id=77)
         (update,) = await repo.subscriber_heads(NOW, limit=10)
         assert update.message.reply_to is None  # queued before the alert's id was known
-        await repo.enqueue_for_subscribers(report.id, "clovis", texts(MessageKind.SUBSCRIBER_UPDATE), "en", NOW,
-                                           reply_to_alert=True)
+        await repo.enqueue_for_subscribers(
+            report.id, "clovis", texts(MessageKind.SUBSCRIBER_UPDATE), "en", NOW, reply_to_alert=True
+        )
         waiting = await repo.subscriber_heads(NOW, limit=10)
         progress = await repo.fan_outs_in_progress()
     assert [w.id for w in waiting] == [update.id]  # one at a time per chat

@@ -24,8 +24,12 @@ def subscribe_prompt(tr: Translator, network: Network, view: SubscriberView) -> 
         language=_language_name(view.language or tr.language),
     )
     rows = [
-        (Button(("✅ " if n.key in view.neighborhoods else "▫️ ") + n.name(tr.language),
-                callback_data=cb.encode(cb.Subscribe(n.key))),)
+        (
+            Button(
+                ("✅ " if n.key in view.neighborhoods else "▫️ ") + n.name(tr.language),
+                callback_data=cb.encode(cb.Subscribe(n.key)),
+            ),
+        )
         for n in network.neighborhoods
     ]
     rows.append((Button(tr.gettext("Done"), callback_data=cb.encode(cb.Subscribe())),))
@@ -38,7 +42,8 @@ def subscription_summary(tr: Translator, network: Network, view: SubscriberView)
     places = ", ".join(n.name(tr.language) for n in network.neighborhoods if n.key in view.neighborhoods)
     return tr.gettext(
         "✅ You will get the alerts for <b>{places}</b> here, in {language}. /unsubscribe stops them.",
-        places=places, language=_language_name(view.language or tr.language),
+        places=places,
+        language=_language_name(view.language or tr.language),
     )
 
 

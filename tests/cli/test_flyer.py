@@ -16,15 +16,25 @@ def qr_links(image: Image.Image) -> set[str]:
 
 
 async def test_a_flyer_carries_the_report_and_subscribe_links(workdir: Path, fake: FakeTelegram):
-    result = await vigil("flyer", "clovis", "--language", "es", "--out", "clovis.png", cwd=workdir,
-                         env=environment(**settings_for(fake, workdir)))
+    result = await vigil(
+        "flyer",
+        "clovis",
+        "--language",
+        "es",
+        "--out",
+        "clovis.png",
+        cwd=workdir,
+        env=environment(**settings_for(fake, workdir)),
+    )
     assert result.code == 0, result.output
     assert "@vigil_test_bot" in result.stdout  # the username Telegram gave, not a configured one
     assert [name for name, _ in fake.requests] == ["getMe"]
     with Image.open(workdir / "clovis.png") as page:
         assert page.size == (1240, 1754)  # A4 at 150 dpi
-        assert qr_links(page) == {"https://t.me/vigil_test_bot?start=report-clovis",
-                                  "https://t.me/vigil_test_bot?start=sub-clovis"}
+        assert qr_links(page) == {
+            "https://t.me/vigil_test_bot?start=report-clovis",
+            "https://t.me/vigil_test_bot?start=sub-clovis",
+        }
     result.assert_no_secrets()
 
 

@@ -100,8 +100,10 @@ async def test_each_subscriber_gets_each_message_once_through_kills(tmp_path: Pa
                     assert copies <= 2 and (copies == 1 or (chat_id, kind) in uncertain), (chat_id, kind, copies)
                     twice += [chat_id] * (copies - 1)
             assert bot.kills >= KILLS
-            print(f"\nfan-out crash test: {bot.kills} kills, {SUBSCRIBERS} subscribers x 2 messages, "
-                  f"{len(twice)} second copies (each after an unconfirmed request), none lost")
+            print(
+                f"\nfan-out crash test: {bot.kills} kills, {SUBSCRIBERS} subscribers x 2 messages, "
+                f"{len(twice)} second copies (each after an unconfirmed request), none lost"
+            )
             assert await bot.stop_gracefully() == 0
         finally:
             bot.kill_now()

@@ -78,8 +78,15 @@ async def test_every_update_reaches_subscribers_as_a_reply_to_their_copy(vigil, 
 async def test_know_your_rights_by_command_button_and_link(vigil, fake):
     rosa = Resident(fake, ROSA)
     card = await rosa.sends_text("/rights", expect="Conozca sus derechos")
-    for line in ("guardar silencio", "firmada por un juez", "No firme nada", "fecha de nacimiento", "abogado",
-                 "+1-575-555-0100", "/report"):
+    for line in (
+        "guardar silencio",
+        "firmada por un juez",
+        "No firme nada",
+        "fecha de nacimiento",
+        "abogado",
+        "+1-575-555-0100",
+        "/report",
+    ):
         assert line in text_of(card), line
     tom = Resident(fake, TOM)
     english = await tom.sends_text("/start rights", expect="Know your rights")
@@ -99,7 +106,9 @@ async def test_every_channel_post_carries_report_and_rights_links(vigil, fake):
     await publish(fake)
     for channel in (CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL):
         assert urls_of(post(fake, channel)) == [
-            f"https://t.me/{BOT}?start=report-clovis", f"https://t.me/{BOT}?start=rights"]
+            f"https://t.me/{BOT}?start=report-clovis",
+            f"https://t.me/{BOT}?start=rights",
+        ]
     labels = [t for t, _ in buttons_of(post(fake, CLOVIS_ES_CHANNEL))]
     assert labels == ["📣 Reporte lo que ve", "⚖️ Conozca sus derechos"]
 

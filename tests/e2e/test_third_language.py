@@ -21,7 +21,7 @@ from tests.sample_network import network_toml
 
 JOANA = 5004
 
-PORTUGUESE = r'''
+PORTUGUESE = r"""
 msgid ""
 msgstr ""
 "Language: pt\n"
@@ -39,7 +39,7 @@ msgstr "Conheça os seus direitos"
 
 msgid "From now on I will write to you in English."
 msgstr "De agora em diante vou escrever para você em português."
-'''
+"""
 
 
 @pytest.fixture
