@@ -69,6 +69,10 @@ class Draft:
         """Whether a panel message can belong to this draft (every panel after it started does)."""
         return self.opened_by_message is None or message_id > self.opened_by_message
 
+    def took_message(self, message_id: int) -> bool:
+        """Whether the resident's message came while this draft was open (so it went into it)."""
+        return self.opened_by_message is None or message_id >= self.opened_by_message
+
     def add_text(self, text: str) -> None:
         text = text.strip()
         if not text:
