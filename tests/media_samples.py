@@ -7,7 +7,9 @@ group for it.
 from __future__ import annotations
 
 import io
+import tempfile
 from fractions import Fraction
+from pathlib import Path
 
 import av
 
@@ -54,9 +56,17 @@ def _tags() -> dict[str, str]:
 def video_bytes(container: str = "mp4", *, seconds: float = 1.0, size: tuple[int, int] = (64, 48),
                 audio: bool = True, tags: bool = True, faststart: bool = False) -> bytes:
     """An H.264 (+ AAC) video in MP4 or MOV, tagged like a phone's: location, creation time, device."""
-    out = io.BytesIO()
     options = {"movflags": "use_metadata_tags" + ("+faststart" if faststart else "")} if container == "mp4" else {}
-    with av.open(out, "w", format=container, options=options) as file:
+    # faststart rewrites the finished file, which FFmpeg can only do to a file it opened itself.
+    with tempfile.TemporaryDirectory(prefix="vigil-test-video-") as directory:
+        path = Path(directory) / f"sample.{container}"
+        _write_video(str(path), container, options, seconds, size, audio=audio, tags=tags)
+        return path.read_bytes()
+
+
+def _write_video(path: str, container: str, options: dict[str, str], seconds: float, size: tuple[int, int], *,
+                 audio: bool, tags: bool) -> None:
+    with av.open(path, "w", format=container, options=options) as file:
         if tags:
             file.metadata.update(_tags())
         video = file.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
@@ -79,7 +89,6 @@ def video_bytes(container: str = "mp4", *, seconds: float = 1.0, size: tuple[int
             for index in range(round(seconds * 16000 / 1024)):
                 _mux_silence(file, sound, 16000, index)
             file.mux(sound.encode(None))
-    return out.getvalue()
 
 
 def voice_bytes(*, seconds: float = 1.0, tags: bool = True) -> bytes:
