@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.domain.delivery import Priority
+from bot.domain.reports import ReportMedia
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,11 @@ class TelegramPort(Protocol):
         """Send and return the new message id."""
         ...
 
-    async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, priority: Priority = Priority.RESIDENT
+    async def send_media(
+        self, chat_id: int, items: Sequence[ReportMedia], *, priority: Priority = Priority.RESIDENT
     ) -> tuple[int, list[str]]:
-        """Upload cleaned photos (an album when several); return the first message id and the file ids."""
+        """Upload cleaned media: photos and videos (an album when several), or one voice note.
+        Return the first message id and the file ids, in the order of `items`."""
         ...
 
     async def edit_text(

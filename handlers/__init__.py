@@ -24,6 +24,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("status", admin.on_status))
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
+    # Videos and sound before other files too: a video sent as a file keeps where it was filmed.
+    # An animation also carries a `document`, so it must be taken here, not as a file below.
+    application.add_handler(MessageHandler(
+        private & (filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.VIDEO), reporting.on_video
+    ))
+    application.add_handler(
+        MessageHandler(private & (filters.VOICE | filters.AUDIO | filters.Document.AUDIO), reporting.on_voice)
+    )
     application.add_handler(MessageHandler(private & filters.Document.ALL, reporting.on_other_file))
     # A venue carries its location: it suggests the neighborhood like a shared location does.
     application.add_handler(MessageHandler(private & (filters.LOCATION | filters.VENUE), reporting.on_location))

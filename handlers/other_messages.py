@@ -26,8 +26,8 @@ async def on_not_for_a_report(update: Update, context: VigilContext) -> None:
     tr = await resident_translator(update, context)
     await message.reply_html(
         tr.gettext(
-            "I can't use that in a report. A report can have photos, a few words and the place "
-            "(share your location or tap it). /help shows how."
+            "I can't use that in a report. A report can have photos, videos, voice notes, a few words "
+            "and the place (share your location or tap it). /help shows how."
         )
     )
 

@@ -42,7 +42,7 @@ from bot.domain.delivery import (
     priority_of,
     recover_after_crash,
 )
-from bot.domain.reports import ChannelPost
+from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.services.cards import CardRenderer
 from storage.database import Database
@@ -68,7 +68,7 @@ class _Request:
     keyboard: Keyboard | None = None
     reply_to: int | None = None
     edit: int | None = None
-    photos: tuple[bytes, ...] = ()
+    media: tuple[ReportMedia, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,10 +241,11 @@ class Dispatcher:
                 return "the report has no card to update"
             return _Request(view.chat_id, priority, view.text, view.keyboard, edit=view.message_id)
         if message.kind is MessageKind.CARD_ALBUM:
-            photos = await repo.report_media(row.report_id) if row.report_id is not None else []
-            if not photos:
-                return "the report and its photos are gone"
-            return _Request(message.chat_id, priority, photos=tuple(photos))
+            # Photos and videos in one album, or one voice note: what this message carries.
+            media = await repo.report_media(row.report_id, row.id) if row.report_id is not None else []
+            if not media:
+                return "the report and its media are gone"
+            return _Request(message.chat_id, priority, media=tuple(media))
         if message.kind is MessageKind.CARD:
             new = await self._cards.new(repo, row.report_id) if row.report_id is not None else None
             if new is None:
@@ -264,8 +265,8 @@ class Dispatcher:
     async def _perform(self, request: _Request) -> _Result:
         chat, priority = request.chat_id, request.priority
         try:
-            if request.photos:
-                first, file_ids = await self._telegram.send_photos(chat, request.photos, priority=priority)
+            if request.media:
+                first, file_ids = await self._telegram.send_media(chat, request.media, priority=priority)
                 return _Result(Outcome.DELIVERED, first, file_ids=tuple(file_ids))
             if request.edit is not None:
                 await self._telegram.edit_text(chat, request.edit, request.text, request.keyboard, priority=priority)
@@ -292,9 +293,9 @@ class Dispatcher:
         if row.report_id is None or not status.is_final:
             return
         if kind is MessageKind.CARD_ALBUM:
-            # Sent: Telegram's copies stand for the photos from now on. Failed or in doubt: the card
+            # Sent: Telegram's copies stand for the media from now on. Failed or in doubt: the card
             # goes without them. Either way the cleaned bytes are no longer kept.
-            await repo.settle_album(row.report_id, list(file_ids) if status is DeliveryStatus.SENT else [])
+            await repo.settle_album(row.report_id, list(file_ids) if status is DeliveryStatus.SENT else [], row.id)
         elif kind is MessageKind.CARD:
             if status is DeliveryStatus.SENT and message_id is not None:
                 # No refresh needed: the card was rendered from stored state as it left, and no
