@@ -27,9 +27,9 @@ from PIL import Image
 
 from bot.fake_telegram import FakeTelegram
 from bot.photos import sanitize_image
+from storage.codec import to_text
 from tests.crash.harness import BotProcess, Killer, KillPlan, read_only
 from tests.e2e.harness import build_world
-from storage.codec import to_text
 from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, TOKEN, VADO_CHANNEL, VERIFIER_GROUP, network_toml
 
 TELEGRAM_PER_SECOND = 30

@@ -18,6 +18,8 @@ from datetime import datetime
 
 from telegram.ext import ContextTypes, JobQueue
 
+from bot import update_scope
+
 log = logging.getLogger(__name__)
 
 JOB_NAME = "vigil:deadlines"
@@ -52,7 +54,13 @@ class DeadlineAlarm:
         # Armed again before anything can fail: an error (logged by the global error handler,
         # which the JobQueue reports to) must not leave the deadlines without an alarm.
         self._arm(RETRY_AFTER_ERROR_SECONDS)
-        next_due = await self._fire_due()
+        # A wake-up from a handler's commit may hand this job a copy of the handler's context;
+        # the deadlines are not that update's work, so they are not bound by its reply.
+        token = update_scope.detach()
+        try:
+            next_due = await self._fire_due()
+        finally:
+            update_scope.end(token)
         delay = MAX_SLEEP_SECONDS
         if next_due is not None:
             delay = min(max((next_due - self._clock()).total_seconds(), 0.0), MAX_SLEEP_SECONDS)

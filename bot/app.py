@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
@@ -17,11 +18,13 @@ from bot.languages import SUPPORTED_LANGUAGES
 from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
-from bot.services.pseudonyms import Pseudonyms
 from bot.services.cards import CardRenderer
+from bot.services.deps import ServiceDeps
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.startup_check import check_network_access
@@ -45,7 +48,7 @@ def utc_now() -> datetime:
 
 
 def build_application(
-    settings: Settings, network: Network, *, clock: Clock = utc_now, rate_limiter: BaseRateLimiter | None = None
+    settings: Settings, network: Network, *, clock: Clock = utc_now, rate_limiter: BaseRateLimiter[int] | None = None
 ) -> VigilApplication:
     """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
@@ -79,9 +82,9 @@ def build_application(
                 for wake in wakers:
                     wake()
 
-            common = dict(database=database, telegram=telegram, network=network, catalogs=catalogs,
-                          pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
-            lifecycle = LifecycleService(**common)
+            deps = ServiceDeps(database=database, telegram=telegram, network=network, catalogs=catalogs,
+                               pseudonyms=pseudonyms, clock=clock, after_commit=after_commit)
+            lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
@@ -92,14 +95,15 @@ def build_application(
                     network=network,
                     catalogs=catalogs,
                     database=database,
-                    residents=ResidentService(**common, images=images),
+                    residents=ResidentService(deps, images=images),
                     images=images,
-                    verification=VerificationService(**common),
+                    verification=VerificationService(deps),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
+                    desk=DeskService(deps, images=images),
                 )
             )
             schedule_maintenance(application)
@@ -127,7 +131,9 @@ def build_application(
             services.images.close()
             await services.database.close()
 
-    application: VigilApplication = (
+    # cast: the builder's types do not carry the context type on into its JobQueue.
+    application = cast(
+        VigilApplication,
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
@@ -149,7 +155,7 @@ def build_application(
         .post_init(start_services)
         .post_stop(stop_sending)
         .post_shutdown(stop_services)
-        .build()
+        .build(),
     )
     register(application)
     return application

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
@@ -31,6 +32,11 @@ class InvalidCallbackData(ValueError):
 class Vote:
     report_id: int
     kind: VoteKind
+    in_person: bool = False  # "📍 Confirm in person": a confirmation by a verifier who went there
+
+    def __post_init__(self) -> None:
+        if self.in_person and self.kind is not VoteKind.CONFIRM:
+            raise InvalidCallbackData("only a confirmation can be in person")
 
 
 class FormStep(StrEnum):
@@ -75,23 +81,53 @@ class OnAlert:
     action: AlertAction
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert
-ActionT = TypeVar("ActionT", Vote, Form, ChooseLanguage, Mute, Forget, OnAlert)
+@dataclass(frozen=True)
+class Ask:
+    """A verifier asks the reporter: `question` None opens the prompt with the quick questions."""
+
+    report_id: int
+    question: QuestionKind | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reporter taps a quick answer under a question from the verifiers."""
+
+    question_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class GoCheck:
+    """"🚶 I'm going to check", with the ETA in minutes."""
+
+    report_id: int
+    minutes: int
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck
+ActionT = TypeVar("ActionT", bound=Action)
+_ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
-    "vote": re.compile(r"^v1:vote:(?P<kind>[cf]):(?P<report>[1-9][0-9]{0,17})$"),
+    "vote": re.compile(r"^v1:vote:(?P<kind>[cfp]):(?P<report>[1-9][0-9]{0,17})$"),
+    "claim": re.compile(r"^v1:claim:(?P<minutes>15|30|60):(?P<report>[1-9][0-9]{0,17})$"),
     "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
     "mute": re.compile(r"^v1:mute:(?P<mode>[mu]):(?P<report>[1-9][0-9]{0,17})$"),
     "forget": re.compile(r"^v1:forget:(?P<answer>yes|no)$"),
     "alert": re.compile(r"^v1:alert:(?P<action>[ser]):(?P<report>[1-9][0-9]{0,17})$"),
+    "ask": re.compile(r"^v1:ask:(?P<question>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
+    "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
 }
 
 
 def encode(action: Action) -> str:
     match action:
-        case Vote(report_id, kind):
-            data = f"{VERSION}:vote:{_VOTE_CODES[kind]}:{report_id}"
+        case Vote(report_id, kind, in_person):
+            data = f"{VERSION}:vote:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
+        case GoCheck(report_id, minutes):
+            data = f"{VERSION}:claim:{minutes}:{report_id}"
         case Form(step, value):
             data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
@@ -102,6 +138,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
         case OnAlert(report_id, alert_action):
             data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
+        case Ask(report_id, question):
+            data = f"{VERSION}:ask:{question or 'menu'}:{report_id}"
+        case Answer(question_id, answer):
+            data = f"{VERSION}:ans:{answer}:{question_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -120,8 +160,12 @@ def decode(data: str | None) -> Action:
     if not data:
         raise InvalidCallbackData("empty")
     if match := _PATTERNS["vote"].match(data):
+        if match["kind"] == "p":
+            return Vote(int(match["report"]), VoteKind.CONFIRM, in_person=True)
         kind = next(k for k, code in _VOTE_CODES.items() if code == match["kind"])
         return Vote(int(match["report"]), kind)
+    if match := _PATTERNS["claim"].match(data):
+        return GoCheck(int(match["report"]), int(match["minutes"]))
     if match := _PATTERNS["form"].match(data):
         try:
             step = FormStep(match["step"])
@@ -136,7 +180,7 @@ def decode(data: str | None) -> Action:
         return Form(step, value)
     if match := _PATTERNS["lang"].match(data):
         if match["language"] in SUPPORTED_LANGUAGES:
-            return ChooseLanguage(match["language"])  # type: ignore[arg-type]
+            return ChooseLanguage(match["language"])
     if match := _PATTERNS["mute"].match(data):
         return Mute(int(match["report"]), match["mode"] == "m")
     if match := _PATTERNS["forget"].match(data):
@@ -144,4 +188,12 @@ def decode(data: str | None) -> Action:
     if match := _PATTERNS["alert"].match(data):
         alert_action = next(a for a, code in _ALERT_CODES.items() if code == match["action"])
         return OnAlert(int(match["report"]), alert_action)
+    if match := _PATTERNS["ask"].match(data):
+        if match["question"] == "menu":
+            return Ask(int(match["report"]))
+        if match["question"] in {q.value for q in QuestionKind if q is not QuestionKind.OWN}:
+            return Ask(int(match["report"]), QuestionKind(match["question"]))
+    if match := _PATTERNS["answer"].match(data):
+        if match["answer"] in _ANSWER_CODES:
+            return Answer(int(match["question"]), match["answer"])
     raise InvalidCallbackData(data)

@@ -154,7 +154,7 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
 @cli.command(short_help="Run the bot.")
 @common_options
 @click.pass_context
-def run(context: click.Context, **given: Any) -> None:
+def run(context: click.Context, /, **given: Any) -> None:
     """Run the bot (what `vigil` does when a token is configured)."""
     from bot.app import build_application
     from bot.network import load_network
@@ -175,7 +175,7 @@ def run(context: click.Context, **given: Any) -> None:
 @cli.command(short_help="Check the settings and the bot's access to every chat.")
 @common_options
 @click.pass_context
-def check(context: click.Context, **given: Any) -> None:
+def check(context: click.Context, /, **given: Any) -> None:
     """Check the settings, the network file and the bot's access to every chat; start nothing."""
     from bot.network import load_network
     from bot.setup_check import check_setup
@@ -200,7 +200,7 @@ def check(context: click.Context, **given: Any) -> None:
               help="Stop after this many seconds (default: wait until Ctrl+C).")
 @common_options
 @click.pass_context
-def chats(context: click.Context, timeout: float | None, **given: Any) -> None:
+def chats(context: click.Context, /, timeout: float | None, **given: Any) -> None:
     """Show the id of every group and channel the bot is added to, with the lines for the network file.
 
     Needs only TELEGRAM_BOT_TOKEN. Stop `vigil run` first: Telegram gives a bot's updates to one
@@ -225,7 +225,7 @@ def chats(context: click.Context, timeout: float | None, **given: Any) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
 @common_options
 @click.pass_context
-def sandbox(context: click.Context, port: int = DEFAULT_SANDBOX_PORT, database: Path | None = None,
+def sandbox(context: click.Context, /, port: int = DEFAULT_SANDBOX_PORT, database: Path | None = None,
             open_browser: bool = False, no_token: bool = False, **given: Any) -> None:
     """Try Vigil in the browser: a local fake Telegram, the real bot and sample people; nothing leaves this computer."""
     from bot.sandbox.server import serve

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.alarm import DeadlineAlarm
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
@@ -33,6 +34,7 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    desk: DeskService
 
 
 class BotData:
@@ -68,7 +70,7 @@ class ResidentSession:
         self.panel_message_id: int | None = None
 
 
-class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]):
+class VigilContext(CallbackContext[ExtBot[int], ResidentSession, dict[object, object], BotData]):
     @property
     def services(self) -> Services:
         return self.bot_data.services
@@ -80,4 +82,6 @@ class VigilContext(CallbackContext[ExtBot[None], ResidentSession, dict, BotData]
         return self.user_data
 
 
-VigilApplication = Application[ExtBot[None], VigilContext, ResidentSession, dict, BotData, object]
+VigilApplication = Application[
+    ExtBot[int], VigilContext, ResidentSession, dict[object, object], BotData, JobQueue[VigilContext]
+]

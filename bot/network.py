@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
 from bot.errors import ConfigurationError, describe_validation_error
-from bot.languages import Language, SUPPORTED_LANGUAGES
+from bot.languages import SUPPORTED_LANGUAGES, Language
 
 # Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
 NeighborhoodKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
@@ -98,6 +98,13 @@ class Retention(_Strict):
     draft_hours: int = Field(default=2, ge=1, le=48)
 
 
+class Desk(_Strict):
+    """``[desk]`` in the network file: the verifiers' tools on a card."""
+
+    # Questions the verifiers may ask the reporter of one report (quick or written), in all.
+    max_questions: int = Field(default=3, ge=1, le=10)
+
+
 class TimeoutsSection(_Strict):
     """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
 
@@ -138,6 +145,7 @@ class Network(_Strict):
     neighborhoods: tuple[Neighborhood, ...] = Field(min_length=1)
     limits: Limits = Limits()
     retention: Retention = Retention()
+    desk: Desk = Desk()
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
 
     @field_validator("verifier_group_id")

@@ -89,10 +89,22 @@ class TelegramPort(Protocol):
         ...
 
     async def send_media(
-        self, chat_id: int, items: Sequence[ReportMedia], *, priority: Priority = Priority.RESIDENT
-    ) -> tuple[int, list[str]]:
-        """Upload cleaned media: photos and videos (an album when several), or one voice note.
-        Return the first message id and the file ids, in the order of `items`."""
+        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
+    ) -> tuple[list[int], list[str]]:
+        """Upload cleaned media: photos and videos (an album when several), or one voice note
+        (`caption`, HTML, goes on a single item). Return their message ids and file ids, in the order
+        of `items`."""
+        ...
+
+    async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
+        """Delete a message the bot sent; one that is already gone is not an error."""
+        ...
+
+    async def replace_photo(
+        self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
+    ) -> None:
+        """Replace a photo (or video) the bot sent by a photo, with a caption."""
         ...
 
     async def edit_text(

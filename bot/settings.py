@@ -109,7 +109,7 @@ def estimated_entropy_bits(secret: str) -> float:
     between neighbouring characters ("abcdef" or "13579" holds next to nothing).
     """
     unit = _repeating_unit(secret)
-    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
+    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:], strict=False)]
     return min(_shannon_bits(list(unit)), _shannon_bits(steps) if steps else 0.0)
 
 
@@ -193,7 +193,7 @@ def load_settings(env_file: Path | EnvFile | None = Path(".env"), *, kind: type[
         (env_file,) if env_file is not None else (),
     )
     try:
-        return kind(_env_file=source.path, **overrides)  # type: ignore[call-arg]
+        return kind(_env_file=source.path, **overrides)
     except ValidationError as error:
         raise ConfigurationError(
             "The settings are not valid:\n"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from datetime import timedelta
 
 import httpx
 from telegram import (
@@ -21,8 +21,8 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.ext import ExtBot
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.domain.delivery import Priority
 from bot.domain.draft import MediaKind
@@ -85,6 +85,10 @@ def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:
         return RateLimited(chat_id, error.message, wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
     if isinstance(error, ChatMigrated):
         return ChatMoved(chat_id, error.message, error.new_chat_id)
+    if isinstance(error, BadRequest):
+        # A 400: Telegram refused the request itself. (PTB makes BadRequest a NetworkError, but
+        # sending it again cannot help.)
+        return DeliveryError(chat_id, error.message)
     if isinstance(error, NetworkError):  # TimedOut included
         cause = error.__cause__
         if isinstance(cause, _NOT_SENT):
@@ -153,32 +157,63 @@ class TelegramGateway:
         return message.message_id
 
     async def send_media(
-        self, chat_id: int, items: Sequence[ReportMedia], *, priority: Priority = Priority.RESIDENT
-    ) -> tuple[int, list[str]]:
+        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
+        priority: Priority = Priority.RESIDENT,
+    ) -> tuple[list[int], list[str]]:
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         rate = self._priority(priority)
         try:
+            messages: Sequence[Message]
             if len(items) == 1:
-                messages: Sequence[Message] = (await self._send_one(chat_id, items[0], rate),)
+                messages = (await self._send_one(chat_id, items[0], caption, reply, rate),)
             else:
-                messages = await self._bot.send_media_group(chat_id, [_input_media(i) for i in items], **rate)
+                messages = await self._bot.send_media_group(
+                    chat_id, [_input_media(i) for i in items], reply_parameters=reply, **rate
+                )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error
         # Re-using Telegram's copies means the original upload is the only time the bytes travel.
-        return messages[0].message_id, [_file_id(m) for m in messages]
+        return [m.message_id for m in messages], [_file_id(m) for m in messages]
 
-    async def _send_one(self, chat_id: int, item: ReportMedia, rate: dict[str, Any]) -> Message:
+    async def _send_one(
+        self, chat_id: int, item: ReportMedia, caption: str | None, reply: ReplyParameters | None, rate: dict[str, Any]
+    ) -> Message:
+        text = {"caption": caption, "parse_mode": ParseMode.HTML if caption else None, "reply_parameters": reply}
         match item.kind:
             case MediaKind.PHOTO:
-                return await self._bot.send_photo(chat_id, item.data, **rate)
+                return await self._bot.send_photo(chat_id, item.data, **text, **rate)
             case MediaKind.VIDEO:
                 return await self._bot.send_video(
                     chat_id, item.data, duration=item.duration or None, width=item.width or None,
-                    height=item.height or None, supports_streaming=True, filename="video.mp4", **rate,
+                    height=item.height or None, supports_streaming=True, filename="video.mp4", **text, **rate,
                 )
             case MediaKind.VOICE:
                 return await self._bot.send_voice(
-                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", **rate
+                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", **text, **rate
                 )
+
+    async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
+        try:
+            await self._bot.delete_message(chat_id, message_id, **self._priority(priority))
+        except BadRequest as error:
+            if "not found" not in error.message.lower():  # already gone: what was wanted
+                raise delivery_error(chat_id, error) from error
+        except TelegramError as error:
+            raise delivery_error(chat_id, error) from error
+
+    async def replace_photo(
+        self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
+    ) -> None:
+        try:
+            await self._bot.edit_message_media(
+                InputMediaPhoto(photo, caption=caption), chat_id=chat_id, message_id=message_id,
+                **self._priority(priority),
+            )
+        except BadRequest as error:
+            if not is_not_modified(error):
+                raise delivery_error(chat_id, error) from error
+        except TelegramError as error:
+            raise delivery_error(chat_id, error) from error
 
     async def edit_text(
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,

@@ -67,3 +67,10 @@ def check_may_commit() -> None:
             f"update {ticket.update_id} changed stored state after a reply to a resident had started; "
             "commit first, reply last"
         )
+
+
+def detach() -> object:
+    """Work that belongs to no update (the deadline alarm) starts here. A job armed by a handler may
+    run with a copy of that handler's context, ticket included; it must not be judged by that
+    update's promise. Pass the result to :func:`end` when done."""
+    return _current.set(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, general, lifecycle, other_messages, privacy, reporting, verifying
+from handlers import admin, desk, general, lifecycle, other_messages, privacy, reporting, verifying
 from handlers.errors import on_error
 
 
@@ -22,6 +22,16 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("forgetme", privacy.on_forget_command, filters=private))
     # Any chat: the handler itself allows organizers only, in private or in the verifier group.
     application.add_handler(CommandHandler("status", admin.on_status))
+    # A reply to a question from the verifiers is an answer, not part of a report; the desk handler
+    # hands any other reply to the reporting handlers below. Before them, for the same reason.
+    application.add_handler(MessageHandler(
+        private & filters.REPLY & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE),
+        desk.on_private_reply,
+    ))
+    # In the verifier group, a reply to the bot's prompt is a verifier's own question.
+    application.add_handler(MessageHandler(
+        filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, desk.on_group_reply
+    ))
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
     # Videos and sound before other files too: a video sent as a file keeps where it was filmed.
@@ -54,5 +64,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=r"^v1:mute:"))
     application.add_handler(CallbackQueryHandler(privacy.on_forget_button, pattern=r"^v1:forget:"))
     application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=r"^v1:alert:"))
+    application.add_handler(CallbackQueryHandler(desk.on_ask_button, pattern=r"^v1:ask:"))
+    application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=r"^v1:ans:"))
+    application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=r"^v1:claim:"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
-    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    application.add_error_handler(on_error)

@@ -6,36 +6,23 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
-from bot.domain.lifecycle import AlertAction
 from bot.i18n import Translator
-from bot.languages import match_language
 from bot.rendering.labels import local_clock, local_time
 from bot.services.lifecycle import AlertOutcome, AlertResult
+from bot.services.presses import Press, Refused
+from handlers.presses import on_press
 
 
 async def on_alert_button(update: Update, context: VigilContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    services = context.services
-    tr = services.catalogs(match_language(query.from_user.language_code) or services.network.card_language)
-    try:
-        action = cb.decode(query.data)
-    except cb.InvalidCallbackData:
-        action = None
-    if not isinstance(action, cb.OnAlert) or query.message is None:
-        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
-        return
-    result = await services.lifecycle.act(
-        report_id=action.report_id,
-        chat_id=query.message.chat.id,
-        user_id=query.from_user.id,
-        display_name=query.from_user.first_name,
-        action=action.action,
-        update_id=update.update_id,
-    )
-    if result.outcome is AlertOutcome.DUPLICATE:
-        return  # Telegram redelivered a press that was already handled (and answered): do nothing
-    await query.answer(_answer(tr, result, context), show_alert=not result.counted)
+    lifecycle = context.services.lifecycle
+
+    async def act(action: cb.OnAlert, press: Press) -> AlertResult | Refused:
+        return await lifecycle.act(
+            report_id=press.report_id, chat_id=press.chat_id, user_id=press.user_id,
+            display_name=press.display_name, action=action.action, update_id=press.update_id,
+        )
+
+    await on_press(update, context, cb.OnAlert, act, lambda tr, result: _answer(tr, result, context))
 
 
 def _answer(tr: Translator, result: AlertResult, context: VigilContext) -> str:
@@ -62,15 +49,3 @@ def _answer(tr: Translator, result: AlertResult, context: VigilContext) -> str:
             return tr.gettext("{ref} is marked all clear in the channel.", ref=result.public_ref)
         case AlertOutcome.RETRACTED:
             return tr.gettext("{ref} is marked retracted in the channel.", ref=result.public_ref)
-        case AlertOutcome.NOT_AUTHORIZED:
-            return tr.gettext("Sorry, you are not authorized: only members of the verifier group can vote on reports.")
-        case AlertOutcome.OWN_REPORT:
-            return tr.gettext("You sent this report, so you cannot verify it.")
-        case AlertOutcome.ALREADY_ASKED:
-            if result.previous is AlertAction.RETRACT:
-                return tr.gettext("You already asked to retract {ref}. Each verifier counts once.", ref=result.public_ref)
-            return tr.gettext("You already marked {ref} all clear. Each verifier counts once.", ref=result.public_ref)
-        case AlertOutcome.CLOSED:
-            return tr.gettext("{ref} is already closed.", ref=result.public_ref)
-        case AlertOutcome.UNKNOWN_REPORT | AlertOutcome.DUPLICATE:
-            return tr.gettext("This report no longer exists.")

@@ -72,4 +72,5 @@ def schedule_panel(context: VigilContext, chat_id: int, *, delay: float) -> None
     name = f"{PANEL_JOB_PREFIX}{chat_id}"
     for job in context.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
-    context.job_queue.run_once(show_panel_job, delay, name=name, chat_id=chat_id, user_id=chat_id)
+    # PTB types a JobQueue's callbacks by a type variable it leaves unbound here.
+    context.job_queue.run_once(show_panel_job, delay, name=name, chat_id=chat_id, user_id=chat_id)  # type: ignore[arg-type]

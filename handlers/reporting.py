@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot import callback_data as cb
@@ -18,14 +18,15 @@ from bot.domain.draft import (
     TooManyPhotos,
     TooManyVoiceNotes,
 )
-from bot.media import MediaRejection
 from bot.domain.indicators import Indicator
+from bot.domain.limits import AlreadyReportedHere, TooManyReports
 from bot.i18n import Translator
+from bot.media import MediaRejection
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
 from bot.rendering.notices import limit_notice, receipt
-from bot.services.images import MediaRefused
-from bot.services.residents import AlreadyReportedHere, DuplicateSubmit, PhotoRefused, TooManyReports
+from bot.services.images import MediaRefused, PhotoRefused
+from bot.services.residents import DuplicateSubmit
 from handlers.general import resident_translator
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
@@ -272,7 +273,10 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
         return  # Telegram redelivered a Send that was already handled (and answered): do nothing
     except (AlreadyReportedHere, TooManyReports) as refusal:
         await query.answer()
-        await query.message.reply_html(limit_notice(tr, refusal, context.services.network))
+        await context.bot.send_message(
+            query.message.chat.id, limit_notice(tr, refusal, context.services.network), parse_mode=ParseMode.HTML,
+            reply_parameters=ReplyParameters(query.message.message_id, allow_sending_without_reply=True),
+        )
         return
     context.session.panel_message_id = None
     await query.answer()

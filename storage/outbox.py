@@ -29,7 +29,8 @@ _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
 # edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
 # later ones refer to this way (a card sent through the outbox, say) belongs here too.
-KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (MessageKind.CHANNEL_POST,)
+# A desk prompt is found again when a verifier replies to it with their own question.
+KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (MessageKind.CHANNEL_POST, MessageKind.DESK_PROMPT)
 
 
 class OutboxQueries:
@@ -102,10 +103,32 @@ class OutboxQueries:
         )
 
     async def forget_notice_chat(self, outbox_id: int) -> None:
-        """A reporter's chat id is kept only until their notice is done with."""
+        """A reporter's chat id is kept only until their notice (or a question to them) is done with."""
         await self._db.execute(
-            "UPDATE outbox SET chat_id = NULL WHERE id = ? AND kind = 'reporter_notice'", (outbox_id,)
+            "UPDATE outbox SET chat_id = NULL WHERE id = ? AND kind IN ('reporter_notice', 'reporter_question')",
+            (outbox_id,),
         )
+
+    async def add_outbox_media(self, outbox_id: int, data: bytes) -> None:
+        """A cleaned photo a queued message will upload; it goes once the message settles."""
+        await self._db.execute("INSERT INTO outbox_media (outbox_id, data) VALUES (?, ?)", (outbox_id, data))
+
+    async def outbox_media(self, outbox_id: int) -> bytes | None:
+        async with self._db.execute("SELECT data FROM outbox_media WHERE outbox_id = ?", (outbox_id,)) as cursor:
+            row = await cursor.fetchone()
+        return bytes(row["data"]) if row else None
+
+    async def drop_outbox_media(self, outbox_id: int) -> None:
+        await self._db.execute("DELETE FROM outbox_media WHERE outbox_id = ?", (outbox_id,))
+
+    async def sent_message_of(self, chat_id: int, kind: MessageKind, message_id: int) -> QueuedMessage | None:
+        """The queued message that became Telegram message `message_id` in a chat (e.g. a desk prompt)."""
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE chat_id = ? AND kind = ? AND telegram_message_id = ? ORDER BY id DESC LIMIT 1",
+            (chat_id, str(kind), message_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _queued(row) if row else None
 
     async def channel_post_messages(self, report_id: int) -> list[QueuedMessage]:
         async with self._db.execute(
@@ -130,7 +153,7 @@ class OutboxQueries:
                 outbox_id=row["id"],
                 report_id=row["report_id"],
                 kind=MessageKind(row["kind"]),
-                chat_id=None if row["kind"] == "reporter_notice" else row["chat_id"],
+                chat_id=None if MessageKind(row["kind"]).is_to_reporter else row["chat_id"],
                 status=DeliveryStatus(row["status"]),
                 error=row["last_error"],
                 at=from_text(row["last_error_at"]),
@@ -179,6 +202,8 @@ def _encode(message: Outgoing) -> str:
         data["reply_to"] = _encode_ref(message.reply_to)
     if message.edit is not None:
         data["edit"] = _encode_ref(message.edit)
+    if message.buttons:
+        data["buttons"] = [[list(button) for button in row] for row in message.buttons]
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -201,6 +226,7 @@ def _queued(row: aiosqlite.Row) -> QueuedMessage:
         text=data.get("text", ""),
         reply_to=_decode_ref(data.get("reply_to")),
         edit=_decode_ref(data.get("edit")),
+        buttons=tuple(tuple((str(label), str(payload)) for label, payload in row) for row in data.get("buttons", ())),
     )
     progress = Progress(
         DeliveryStatus(row["status"]), row["attempts"], row["uncertain_attempts"], from_text(row["next_attempt_at"])

@@ -18,6 +18,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
@@ -32,7 +33,7 @@ class ReportNotFound(LookupError):
     pass
 
 
-class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries):
+class Repository(AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
@@ -123,13 +124,18 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
                 for r in await cursor.fetchall()
             ]
 
-    async def settle_album(self, report_id: int, file_ids: list[str], outbox_id: int | None = None) -> None:
-        """The album was sent (or given up on): Telegram's file ids replace the bytes, which go."""
+    async def settle_album(
+        self, report_id: int, file_ids: list[str], message_ids: list[int], outbox_id: int | None = None
+    ) -> None:
+        """The album (`outbox_id`'s) was sent, or given up on (no ids): Telegram's copies replace the
+        bytes, which go. The message ids let /forgetme remove them from the group later."""
         carried = await self.report_media(report_id, outbox_id)
-        await self._db.executemany(
-            "INSERT INTO report_photos (report_id, position, file_id, kind) VALUES (?, ?, ?, ?)",
-            [(report_id, item.position, file_id, str(item.kind)) for item, file_id in zip(carried, file_ids)],
-        )
+        if file_ids:
+            await self._db.executemany(
+                "INSERT INTO report_photos (report_id, position, file_id, message_id, kind) VALUES (?, ?, ?, ?, ?)",
+                [(report_id, item.position, file_id, message_id, str(item.kind))
+                 for item, file_id, message_id in zip(carried, file_ids, message_ids, strict=True)],
+            )
         await self._db.executemany(
             "DELETE FROM report_media WHERE report_id = ? AND position = ?",
             [(report_id, item.position) for item in carried],
@@ -150,7 +156,8 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at FROM votes WHERE report_id = ? ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person FROM votes WHERE report_id = ?"
+            " ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -160,14 +167,16 @@ class Repository(AlertQueries, DraftQueries, OutboxQueries, ReporterQueries, Ret
                 verifier_name=row["verifier_name"],
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
+                in_person=bool(row["in_person"]),
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at), int(vote.in_person)),
         )
 
     async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:

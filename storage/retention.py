@@ -6,6 +6,7 @@ which is all that statistics need.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ class WithdrawnCard:
     public_ref: str
     chat_id: int | None
     message_id: int | None
+    photo_message_ids: tuple[int, ...] = ()
 
 
 class RetentionQueries:
@@ -74,12 +76,28 @@ class RetentionQueries:
         pseudonym; a mute stays until it ends, so forgetting is not a way around it.
         """
         async with self._db.execute(
-            "SELECT public_ref, card_chat_id, card_message_id FROM reports"
-            " WHERE reporter_pseudonym = ? AND status = 'pending' ORDER BY id",
+            "SELECT r.public_ref, r.card_chat_id, r.card_message_id,"
+            " (SELECT json_group_array(p.message_id) FROM report_photos p"
+            "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos"
+            " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status = 'pending' ORDER BY r.id",
             (pseudonym,),
         ) as cursor:
-            withdrawn = [WithdrawnCard(r["public_ref"], r["card_chat_id"], r["card_message_id"])
-                         for r in await cursor.fetchall()]
+            withdrawn = [
+                WithdrawnCard(r["public_ref"], r["card_chat_id"], r["card_message_id"],
+                              tuple(json.loads(r["photos"] or "[]")))
+                for r in await cursor.fetchall()
+            ]
+        # The desk's questions and answers, and the messages that carried them, go from the reports
+        # that stay (published alerts) too: an answer is the reporter's own words or photo.
+        await self._db.execute(
+            "DELETE FROM desk_questions WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
+        await self._db.execute(
+            "DELETE FROM outbox WHERE kind IN ('reporter_question', 'desk_answer', 'desk_answer_photo')"
+            " AND report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
         mine = "reporter_pseudonym = ? AND status != 'published'"
         await self._db.execute(
             _FOLD_INTO_STATISTICS.format(

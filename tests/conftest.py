@@ -14,3 +14,16 @@ from hypothesis import settings  # noqa: E402
 # flaky failures. They stay fully deterministic in what they check.
 settings.register_profile("vigil", deadline=None)
 settings.load_profile("vigil")
+
+
+import pytest  # noqa: E402
+
+from storage.database import Database  # noqa: E402
+
+
+@pytest.fixture
+async def database(tmp_path):
+    """A real SQLite file with every migration, for the storage tests."""
+    db = await Database.open(tmp_path / "vigil.sqlite3")
+    yield db
+    await db.close()

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import callback_data as cb
+from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
@@ -55,3 +56,42 @@ def test_decoding_arbitrary_text_either_parses_or_refuses(data):
     except cb.InvalidCallbackData:
         return
     assert cb.encode(action) == data
+
+
+# --- the desk's buttons ---------------------------------------------------------------------
+
+MAX_ID = 987654321987654321
+
+
+@given(report=st.integers(min_value=1, max_value=MAX_ID),
+       question=st.sampled_from([None, *(q for q in QuestionKind if q is not QuestionKind.OWN)]))
+def test_ask_buttons_round_trip_within_64_bytes(report, question):
+    data = cb.encode(cb.Ask(report, question))
+    assert len(data.encode()) <= 64 and cb.decode(data) == cb.Ask(report, question)
+
+
+@given(question=st.integers(min_value=1, max_value=MAX_ID),
+       answer=st.sampled_from(sorted({a for answers in QUICK_ANSWERS.values() for a in answers})))
+def test_quick_answer_buttons_round_trip_within_64_bytes(question, answer):
+    data = cb.encode(cb.Answer(question, answer))
+    assert len(data.encode()) <= 64 and cb.decode(data) == cb.Answer(question, answer)
+
+
+@pytest.mark.parametrize("data", ["v1:ask:own:1", "v1:ask:menu:0", "v1:ask:lunch:3", "v1:ans:maybe:1",
+                                  "v1:ans:yes:0", "v1:ans:yes", "v1:ask:many:1:2"])
+def test_unknown_desk_payloads_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+@given(report=st.integers(min_value=1, max_value=MAX_ID), minutes=st.sampled_from([15, 30, 60]))
+def test_going_to_check_and_in_person_buttons_round_trip_within_64_bytes(report, minutes):
+    for action in (cb.GoCheck(report, minutes), cb.Vote(report, VoteKind.CONFIRM, in_person=True)):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+
+
+@pytest.mark.parametrize("data", ["v1:claim:45:1", "v1:claim:15:0", "v1:claim:15", "v1:vote:p:0", "v1:claim:x:1"])
+def test_unknown_claims_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)

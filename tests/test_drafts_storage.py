@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.domain.draft import Draft, DraftPhoto, MediaKind
 from bot.domain.indicators import Indicator
 from bot.domain.reports import new_public_ref
-from tests.test_storage import NOW, clovis_report, database  # noqa: F401  (fixture)
+from tests.test_storage import NOW, clovis_report
 
 
 def a_draft() -> Draft:

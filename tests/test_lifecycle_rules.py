@@ -18,8 +18,8 @@ from bot.domain.lifecycle import (
     IllegalAlertTransition,
     Timeouts,
     alert_expiry,
-    decide_alert_action,
     deadlines_for_new_report,
+    decide_alert_action,
     expire_alert,
     expire_report,
     should_remind,
@@ -35,8 +35,8 @@ from bot.domain.verification import (
     ReporterCannotVote,
     ReportStatus,
     VerificationError,
-    Voter,
     VoteKind,
+    Voter,
 )
 
 REPORTER = "pseudonym-of-reporter"
@@ -175,7 +175,7 @@ def test_replies_are_a_window_apart_and_every_press_is_covered_by_one(seconds, q
             announced = now
             replies.append(now)
     # never two replies closer than the window...
-    assert all(later - earlier >= quiet for earlier, later in zip(replies, replies[1:]))
+    assert all(later - earlier >= quiet for earlier, later in zip(replies, replies[1:], strict=False))
     # ...and no press goes unannounced for longer than the window
     for second in seconds:
         now = NOON + timedelta(seconds=second)

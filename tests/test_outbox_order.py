@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.delivery import (
+    MAX_SENDS,
     DeliveryStatus,
     MessageKind,
     MessageRef,
@@ -58,7 +59,28 @@ def test_alerts_before_the_desk_before_residents():
     assert priority_of(MessageKind.CHANNEL_EDIT) is Priority.ALERT and priority_of(MessageKind.CARD_EDIT) is Priority.DESK
 
 
-kinds = st.sampled_from([MessageKind.CARD_ALBUM, MessageKind.CARD, MessageKind.CARD_EDIT, MessageKind.GROUP_NOTICE])
+def test_the_desk_in_the_group_and_questions_to_the_reporter_at_residents_pace():
+    for kind in (MessageKind.DESK_PROMPT, MessageKind.DESK_ANSWER, MessageKind.DESK_ANSWER_PHOTO):
+        assert priority_of(kind) is Priority.DESK
+    assert priority_of(MessageKind.REPORTER_QUESTION) is Priority.RESIDENT
+    assert MessageKind.REPORTER_QUESTION.is_to_reporter and not MessageKind.DESK_ANSWER.is_to_reporter
+
+
+def test_new_cards_go_before_the_desks_answers_and_prompts_which_go_before_reminders():
+    waiting = [row(1, MessageKind.GROUP_NOTICE), row(2, MessageKind.DESK_ANSWER), row(3, MessageKind.DESK_PROMPT),
+               row(4, MessageKind.CARD)]
+    assert next_in_chat(waiting, NOW).id == 4
+    assert next_in_chat(waiting[:3], NOW).id == 2
+    assert next_in_chat(waiting[:1], NOW).id == 1
+
+
+def test_every_kind_that_may_be_sent_again_has_a_limit():
+    for kind in MessageKind:
+        assert kind.is_edit or kind in MAX_SENDS, kind
+
+
+kinds = st.sampled_from([MessageKind.CARD_ALBUM, MessageKind.CARD, MessageKind.CARD_EDIT, MessageKind.GROUP_NOTICE,
+                         MessageKind.DESK_PROMPT, MessageKind.DESK_ANSWER])
 
 
 @given(st.lists(st.tuples(kinds, st.integers(0, 180)), min_size=1, max_size=30))

@@ -183,8 +183,8 @@ async def test_a_reply_to_a_resident_releases_the_update_before_it_waits_for_tel
 
 
 async def test_committing_after_replying_to_a_resident_is_refused(tmp_path):
-    from bot.update_scope import CommittedAfterConfirming
     from bot.rate_limits import PriorityRateLimiter
+    from bot.update_scope import CommittedAfterConfirming
     from storage.database import Database
 
     database = await Database.open(tmp_path / "vigil.sqlite3")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
-from tests.test_storage import NOW, clovis_report, database  # noqa: F401  (fixture)
+from tests.test_storage import NOW, clovis_report
 
 DAY = timedelta(days=1)
 

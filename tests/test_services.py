@@ -10,21 +10,31 @@ import pytest
 from PIL import Image
 
 from bot.domain.draft import DraftPhoto
-from bot.domain.reports import ReportMedia
 from bot.domain.indicators import Indicator
+from bot.domain.reports import Report, ReportMedia
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
-from bot.services.pseudonyms import Pseudonyms
-from bot.domain.reports import Report
 from bot.services.cards import CardRenderer
+from bot.services.deps import ServiceDeps
 from bot.services.dispatcher import Dispatcher
+from bot.services.presses import Refusal
+from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
 from tests.sample_network import (
-    ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, SECRET, STRANGER, TOM, VERIFIER_GROUP, network_toml,
+    ANA,
+    CLOVIS_EN_CHANNEL,
+    CLOVIS_ES_CHANNEL,
+    LUIS,
+    MARTA,
+    SECRET,
+    STRANGER,
+    TOM,
+    VERIFIER_GROUP,
+    network_toml,
 )
 
 NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
@@ -55,11 +65,12 @@ class FakePort:
         self.replies[len(self.sent)] = reply_to
         return len(self.sent)
 
-    async def send_media(self, chat_id: int, items: Sequence[ReportMedia], *, priority=None) -> tuple[int, list[str]]:
+    async def send_media(self, chat_id: int, items: Sequence[ReportMedia], *, caption=None, reply_to=None,
+                         priority=None) -> tuple[list[int], list[str]]:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(item.data for item in items)
-        return 100, [f"clean-{i}" for i in range(len(items))]
+        return [100 + i for i in range(len(items))], [f"clean-{i}" for i in range(len(items))]
 
     async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         self.edits[(chat_id, message_id)] = (html, keyboard)
@@ -88,12 +99,11 @@ async def world(tmp_path):
     port = FakePort(members={ANA, LUIS, MARTA})
     network, catalogs = parse_network(network_toml()), Catalogs.load()
     clock = Clock()
-    common = dict(database=database, telegram=port, network=network, catalogs=catalogs,
-                  pseudonyms=Pseudonyms(SECRET), clock=clock)
     dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
                             clock=clock)
-    verification = VerificationService(**common, after_commit=dispatcher.wake)
-    yield ResidentService(**common, after_commit=dispatcher.wake), verification, port, database, dispatcher
+    deps = ServiceDeps(database=database, telegram=port, network=network, catalogs=catalogs,
+                       pseudonyms=Pseudonyms(SECRET), clock=clock, after_commit=dispatcher.wake)
+    yield ResidentService(deps), VerificationService(deps), port, database, dispatcher
     await database.close()
 
 
@@ -130,7 +140,6 @@ async def stored(database: Database, receipt: Receipt) -> Report:
 async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     _, verification, _, _, dispatcher = world
     result = await verification.vote(report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind)
-    await verification.carry_out(result)
     await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 
@@ -149,7 +158,7 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
     report = await stored(database, await submit_clovis_report(residents, port, world[4]))
     assert (await vote(world, ANA)).outcome is VoteOutcome.COUNTED
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
-    assert (await vote(world, ANA)).outcome is VoteOutcome.ALREADY_VOTED
+    assert (await vote(world, ANA)).outcome is Refusal.ALREADY_DONE
     assert (await vote(world, LUIS)).outcome is VoteOutcome.PUBLISHED
     assert len(port.texts_to(CLOVIS_EN_CHANNEL)) == 1 and len(port.texts_to(CLOVIS_ES_CHANNEL)) == 1
     assert "Alerta confirmada: Clovis" in port.texts_to(CLOVIS_ES_CHANNEL)[0]
@@ -160,23 +169,23 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
     assert "confirmed and published" in card_html and "t.me/c/" in card_html
     # no vote buttons any more; the live alert's buttons instead
     assert [b.callback_data for row in keyboard for b in row] == [
-        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}"
+        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}", f"v1:ask:menu:{report.id}"
     ]
     assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:
         # kept while the alert is live: the reporter is also told how it ends (issue 3)
         assert await repo.reporter_chat_id(report.id) == TOM
-    assert (await vote(world, MARTA)).outcome is VoteOutcome.CLOSED  # a published report takes no votes
+    assert (await vote(world, MARTA)).outcome is Refusal.CLOSED  # a published report takes no votes
 
 
 async def test_refusals_change_nothing(world):
     residents, verification, port, _, _ = world
     await submit_clovis_report(residents, port, world[4])
     port.members.add(TOM)  # the reporter is also a verifier
-    assert (await vote(world, TOM)).outcome is VoteOutcome.OWN_REPORT
-    assert (await vote(world, STRANGER)).outcome is VoteOutcome.NOT_AUTHORIZED
-    assert (await vote(world, ANA, chat_id=-1001000000099)).outcome is VoteOutcome.NOT_AUTHORIZED
-    assert (await vote(world, ANA, report_id=999)).outcome is VoteOutcome.UNKNOWN_REPORT
+    assert (await vote(world, TOM)).outcome is Refusal.OWN_REPORT
+    assert (await vote(world, STRANGER)).outcome is Refusal.NOT_AUTHORIZED
+    assert (await vote(world, ANA, chat_id=-1001000000099)).outcome is Refusal.NOT_AUTHORIZED
+    assert (await vote(world, ANA, report_id=999)).outcome is Refusal.UNKNOWN_REPORT
     assert port.texts_to(CLOVIS_EN_CHANNEL) == []
 
 

@@ -31,12 +31,6 @@ def clovis_report(**overrides) -> NewReport:
     return NewReport(**values)
 
 
-@pytest.fixture
-async def database(tmp_path):
-    db = await Database.open(tmp_path / "vigil.sqlite3")
-    yield db
-    await db.close()
-
 
 async def test_migrations_bring_a_new_file_to_the_latest_version(tmp_path):
     path = tmp_path / "fresh.sqlite3"

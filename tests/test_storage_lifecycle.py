@@ -9,12 +9,12 @@ import pytest
 
 from bot.domain.delivery import (
     DeliveryStatus,
-    next_in_chat,
     MessageKind,
     MessageRef,
     Outgoing,
     Progress,
     begin_attempt,
+    next_in_chat,
 )
 from bot.domain.lifecycle import AlertAction, AlertStatus, DeadlineKind, RecordedAlertVote
 from bot.domain.reports import new_public_ref

@@ -37,7 +37,7 @@ def catalog(language: str):
 
 def as_pairs(msgid, msgstr):
     if isinstance(msgid, tuple):
-        return list(zip(msgid, msgstr if isinstance(msgstr, tuple) else (msgstr,) * 2))
+        return list(zip(msgid, msgstr if isinstance(msgstr, tuple) else (msgstr,) * 2, strict=False))
     return [(msgid, msgstr)]
 
 

@@ -38,16 +38,35 @@ class MessageKind(StrEnum):
     CARD_ALBUM = "card_album"  # a new report's cleaned photos, before its card
     CARD = "card"  # a new report's card, with its buttons
     CARD_EDIT = "card_edit"
+    # After /forgetme, for a report that no longer exists: the card's text replaced, and each of
+    # its photos deleted (or, where Telegram does not allow it, replaced by a placeholder).
+    CARD_WITHDRAWN = "card_withdrawn"
+    PHOTO_DELETE = "photo_delete"
+    PHOTO_PLACEHOLDER = "photo_placeholder"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
+    # The desk (issue 9). Kinds are checked here, not by the database (migration 0006).
+    DESK_PROMPT = "desk_prompt"  # "ask the reporter": quick questions, or reply with your own
+    REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
+    DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
+    DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
 
     @property
     def is_edit(self) -> bool:
-        return self in (MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT)
+        """Changes an existing message: doing it twice changes nothing, so it is simply repeated."""
+        return self in (
+            MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT, MessageKind.CARD_WITHDRAWN,
+            MessageKind.PHOTO_DELETE, MessageKind.PHOTO_PLACEHOLDER,
+        )
 
     @property
     def is_channel(self) -> bool:
         return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+
+    @property
+    def is_to_reporter(self) -> bool:
+        """Sent to a reporter's private chat, whose id is forgotten once the message is done with."""
+        return self in (MessageKind.REPORTER_NOTICE, MessageKind.REPORTER_QUESTION)
 
     @property
     def is_rendered_when_sent(self) -> bool:
@@ -67,7 +86,7 @@ class Priority(IntEnum):
 def priority_of(kind: MessageKind) -> Priority:
     if kind.is_channel:
         return Priority.ALERT
-    if kind is MessageKind.REPORTER_NOTICE:
+    if kind.is_to_reporter:
         return Priority.RESIDENT
     return Priority.DESK
 
@@ -102,6 +121,11 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.CARD: 2,
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
+    MessageKind.DESK_PROMPT: 1,
+    MessageKind.REPORTER_QUESTION: 1,
+    # An answer is evidence the verifiers should not miss; a second copy only repeats it.
+    MessageKind.DESK_ANSWER: 2,
+    MessageKind.DESK_ANSWER_PHOTO: 2,
 }
 MAX_ATTEMPTS = 25  # with the back-off below, about an hour and a half of Telegram being down
 BACKOFF_FIRST = timedelta(seconds=1)
@@ -112,7 +136,8 @@ def backoff(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s, ... up to five minutes between tries."""
     if attempts <= 1:
         return BACKOFF_FIRST
-    return min(BACKOFF_FIRST * 2 ** min(attempts - 1, 20), BACKOFF_CAP)
+    grown: timedelta = BACKOFF_FIRST * 2 ** min(attempts - 1, 20)
+    return min(grown, BACKOFF_CAP)
 
 
 @dataclass(frozen=True)
@@ -187,6 +212,11 @@ class MessageRef:
             raise ValueError("a message reference names a message id or an outbox row, not both")
 
 
+# Inline buttons carried by a queued message: rows of (label, callback data). Plain tuples, so the
+# domain needs no Telegram type; the dispatcher turns them into a keyboard.
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to Telegram, rendered when the state changed.
@@ -200,13 +230,14 @@ class Outgoing:
     text: str = ""
     reply_to: MessageRef | None = None
     edit: MessageRef | None = None
+    buttons: Buttons = ()
 
     def __post_init__(self) -> None:
         if self.kind.is_rendered_when_sent:
             if self.text or self.edit or (self.reply_to and self.kind is not MessageKind.CARD):
                 raise ValueError(f"a {self.kind} is rendered when it is sent")
             return
-        if not self.text:
+        if not self.text and self.kind is not MessageKind.PHOTO_DELETE:
             raise ValueError(f"a {self.kind} needs its text")
         if self.kind.is_edit != (self.edit is not None):
             raise ValueError(f"a {self.kind} {'needs' if self.kind.is_edit else 'cannot have'} a message to edit")
@@ -231,7 +262,13 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD_ALBUM: 0,
     MessageKind.CARD: 0,
     MessageKind.CARD_EDIT: 1,
+    MessageKind.CARD_WITHDRAWN: 1,
+    MessageKind.PHOTO_DELETE: 1,
+    MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,
+    MessageKind.DESK_PROMPT: 1,  # a verifier is waiting for it, like a card edit
+    MessageKind.DESK_ANSWER: 1,
+    MessageKind.DESK_ANSWER_PHOTO: 1,
 }
 RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank
 

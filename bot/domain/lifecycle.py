@@ -54,6 +54,7 @@ class DeadlineKind(StrEnum):
     REMIND = "remind"
     EXPIRE_REPORT = "expire_report"
     EXPIRE_ALERT = "expire_alert"
+    CLAIM = "claim"  # a verifier's ETA for "I'm going to check" has come: remind them once
 
 
 @dataclass(frozen=True)

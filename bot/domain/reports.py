@@ -70,6 +70,7 @@ class RecordedVote:
     verifier_name: str  # first name shown on the card; kept only as long as the report
     kind: VoteKind
     cast_at: datetime
+    in_person: bool = False  # a confirmation by a verifier who went and saw it (never changes the quorum)
 
     def as_ballot(self) -> Ballot:
         return Ballot(self.verifier, self.kind)

@@ -68,9 +68,7 @@ class FakeTelegram:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self._site_port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._site_port = int(self._runner.addresses[0][1])  # the port the system gave, if 0 was asked
 
     async def stop(self) -> None:
         self.api.stopping = True
@@ -238,12 +236,22 @@ class FakeTelegram:
 
     # --- people act ----------------------------------------------------------------------
 
-    def _from_user(self, user_id: int, chat_id: int | None, fields: dict[str, Any]) -> dict[str, Any]:
+    def _from_user(self, user_id: int, chat_id: int | None, fields: dict[str, Any],
+                   reply_to: int | None = None) -> dict[str, Any]:
         user = self.world.users[user_id]
         chat_id = user_id if chat_id is None else chat_id
         chat = self.world.chat(chat_id)
         if chat is None:
             raise KeyError(f"no chat {chat_id} in the fake world")
+        if reply_to is not None:
+            # As in Telegram: a reply names a message of the same chat, which arrives with it
+            # (without its own reply_to_message: Telegram does not nest them).
+            target = self.world.message(chat_id, reply_to)
+            if target is None:
+                raise AssertionError(f"no message {reply_to} in chat {chat_id} to reply to")
+            replied = copy.deepcopy(target.data)
+            replied.pop("reply_to_message", None)
+            fields = {**fields, "reply_to_message": replied}
         if chat.type == "private":
             if user.blocked_bot:
                 raise AssertionError(f"user {user_id} blocked the bot and cannot write to it")
@@ -252,21 +260,23 @@ class FakeTelegram:
         self.world.push_update("message", stored.data)
         return copy.deepcopy(stored.data)
 
-    def user_sends_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_text(self, user_id: int, text: str, *, chat_id: int | None = None,
+                        reply_to: int | None = None) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
             fields["entities"] = [{"offset": 0, "length": len(command.encode("utf-16-le")) // 2, "type": "bot_command"}]
-        return self._from_user(user_id, chat_id, fields)
+        return self._from_user(user_id, chat_id, fields, reply_to)
 
     def user_sends_photo(self, user_id: int, image: bytes, *, caption: str | None = None,
-                         media_group_id: str | None = None, chat_id: int | None = None) -> dict[str, Any]:
+                         media_group_id: str | None = None, chat_id: int | None = None,
+                         reply_to: int | None = None) -> dict[str, Any]:
         fields: dict[str, Any] = {"photo": photo_sizes(self.world, image)}
         if caption:
             fields["caption"] = caption
         if media_group_id:
             fields["media_group_id"] = media_group_id
-        return self._from_user(user_id, chat_id, fields)
+        return self._from_user(user_id, chat_id, fields, reply_to)
 
     def user_sends_document(self, user_id: int, content: bytes, *, file_name: str, mime_type: str,
                             chat_id: int | None = None) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class Chat:
     members: dict[int, str] = field(default_factory=dict)  # user id -> status
     bot_rights: BotRights = field(default_factory=BotRights)  # channels only
     migrated_to: int | None = None
-    next_message_id: itertools.count = field(default_factory=lambda: itertools.count(1))
+    next_message_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def to_json(self, world: World) -> dict[str, Any]:
         if self.type == "private":

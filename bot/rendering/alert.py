@@ -15,10 +15,12 @@ from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 SECTION_SEPARATOR = "\n\n— — —\n\n"
 
 
-def render_alert(catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network) -> Html:
+def render_alert(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network, *, in_person: bool = False,
+) -> Html:
     """One post per channel; a bilingual channel gets every language in the same post so a
     later "all clear" edits a single message."""
-    sections = [_section(catalogs(language), report, network) for language in languages]
+    sections = [_section(catalogs(language), report, network, in_person) for language in languages]
     text = SECTION_SEPARATOR.join(sections)
     if report.description:
         # The reporter's own words are not translated; shown once, after every language.
@@ -26,10 +28,10 @@ def render_alert(catalogs: Catalogs, report: Report, languages: tuple[Language, 
     return Html(text)
 
 
-def _section(tr: Translator, report: Report, network: Network) -> str:
+def _section(tr: Translator, report: Report, network: Network, in_person: bool) -> str:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
-    lines = [
+    lines: list[str] = [
         tr.gettext("🚨 <b>Confirmed alert: {place}</b>", place=place),
         tr.gettext("Reported {time}.", time=local_time(tr, report.created_at, network.zone)),
     ]
@@ -37,6 +39,8 @@ def _section(tr: Translator, report: Report, network: Network) -> str:
         lines.append(tr.gettext("What was seen:"))
         lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
     lines.append(tr.gettext("✅ Confirmed by {n} verifiers of the rapid-response network.", n=network.quorum))
+    if in_person:
+        lines.append(tr.gettext("📍 Confirmed in person by a verifier."))
     lines.append("")
     lines.append(
         tr.gettext(
@@ -90,7 +94,7 @@ def render_ending_reply(
 
 def render_closed_alert(
     catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
-    status: AlertStatus, at: datetime, last_active_at: datetime,
+    status: AlertStatus, at: datetime, last_active_at: datetime, *, in_person: bool = False,
 ) -> Html:
     """The post as edited when the alert is over: a banner on top, the original text kept below."""
 
@@ -113,7 +117,7 @@ def render_closed_alert(
                 )
 
     banners = "\n".join(banner(catalogs(language)) for language in languages)
-    return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, report, languages, network))
+    return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, report, languages, network, in_person=in_person))
 
 
 def _place(tr: Translator, report: Report, network: Network) -> str:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Sequence
+from datetime import datetime
+
+from PIL import Image
 
 from bot import callback_data as cb
 from bot.domain.draft import MediaKind
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
+from bot.domain.desk import Claim, Question
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Html, Translator, escape
+from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
+from bot.rendering import desk
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
-from bot.languages import LANGUAGE_NAMES
 
 
 def render_card(
@@ -29,6 +36,9 @@ def render_card(
     reporter: ReporterStanding | None = None,
     alert: Alert | None = None,
     problems: Sequence[DeliveryProblem] = (),
+    questions: Sequence[Question] = (),
+    claims: Sequence[Claim] = (),
+    now: datetime | None = None,
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
@@ -45,6 +55,9 @@ def render_card(
     lines.extend(_media_lines(tr, report))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
+    lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
+    if report.status is ReportStatus.PENDING and now is not None:
+        lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
@@ -141,7 +154,12 @@ def _alert_keyboard(tr: Translator, report: Report) -> Keyboard:
             Button(tr.gettext("✅ All clear"), cb.encode(cb.OnAlert(report.id, AlertAction.ALL_CLEAR))),
             Button(tr.gettext("↩️ Retract"), cb.encode(cb.OnAlert(report.id, AlertAction.RETRACT))),
         ),
+        (_ask_button(tr, report),),
     )
+
+
+def _ask_button(tr: Translator, report: Report) -> Button:
+    return Button(tr.gettext("❓ Ask the reporter"), cb.encode(cb.Ask(report.id)))
 
 
 def _headline(tr: Translator, report: Report) -> str:
@@ -159,7 +177,9 @@ def _headline(tr: Translator, report: Report) -> str:
 
 
 def _tally_line(tr: Translator, votes: list[RecordedVote], kind: VoteKind, quorum: int) -> str:
-    names = Html(", ".join(escape(v.verifier_name) for v in votes if v.kind is kind))
+    in_person = tr.gettext("in person")
+    names = Html(", ".join(escape(v.verifier_name) + (f" ({in_person})" if v.in_person else "")
+                           for v in votes if v.kind is kind))
     count = sum(1 for v in votes if v.kind is kind)
     if kind is VoteKind.CONFIRM:
         line = tr.gettext("👍 Confirmed: {count}/{quorum}", count=count, quorum=quorum)
@@ -173,7 +193,7 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
         return []
     neighborhood = network.neighborhood(report.neighborhood_key)
     languages_of = {c.chat_id: c.languages for c in (neighborhood.channels if neighborhood else ())}
-    lines = []
+    lines: list[str] = []
     for post in posts:
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(post.channel_id, ()))
         link = message_link(post.channel_id, post.message_id) if post.message_id else None
@@ -210,7 +230,7 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
             tag=reporter.tag, confirmed=record.confirmed, false_alarms=record.false_alarms,
             unconfirmed=record.unconfirmed,
         )
-    lines = [line]
+    lines: list[str] = [line]
     if reporter.muted_until is not None:
         until = local_time(tr, reporter.muted_until, network.zone)
         lines.append(tr.gettext("🔇 Muted until {until}: new reports from {tag} do not reach this group.",
@@ -225,6 +245,10 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
             Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
             Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
         ))
+        rows.append((Button(tr.gettext("📍 Confirm in person"),
+                            cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))),))
+        rows.append(desk.claim_buttons(tr, report.id))
+        rows.append((_ask_button(tr, report),))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:
@@ -241,3 +265,15 @@ def withdrawn_card(tr: Translator, public_ref: str) -> Html:
         "No action needed.",
         ref=public_ref,
     )
+
+
+@functools.cache
+def withdrawn_photo() -> bytes:
+    """What covers a withdrawn report's photo where Telegram will not delete it: plain grey."""
+    out = io.BytesIO()
+    Image.new("RGB", (640, 360), (120, 120, 120)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def withdrawn_photo_caption(tr: Translator) -> str:
+    return tr.gettext("🗑 Photo removed: the reporter asked Vigil to erase their data.")

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.lifecycle import AlertStatus, StillNeeded
-from bot.domain.reports import Report
-from bot.network import Network
-from bot.rendering.labels import local_clock, local_time
 from bot.domain.limits import AlreadyReportedHere, IntakeFull, TooManyReports
+from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus
 from bot.i18n import Html, Translator
+from bot.network import Network
+from bot.rendering.labels import local_clock, local_time
 
 
 def receipt(tr: Translator, public_ref: str) -> Html:

@@ -12,7 +12,7 @@ from bot.rendering.labels import indicator_label
 
 
 def render_panel(tr: Translator, draft: Draft, network: Network) -> tuple[Html, Keyboard]:
-    lines = [tr.gettext("📝 <b>Your report</b> (not sent yet)")]
+    lines: list[str] = [tr.gettext("📝 <b>Your report</b> (not sent yet)")]
     neighborhood = network.neighborhood(draft.neighborhood_key) if draft.neighborhood_key else None
     if neighborhood is None:
         lines.append(tr.gettext("📍 Where: <i>choose below</i>"))

@@ -110,10 +110,8 @@ class SandboxPage:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         try:
-            site = await _bind(runner, port, any_port_if_busy)
-            server = site._server
-            assert server is not None and server.sockets  # type: ignore[union-attr]
-            bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            await _bind(runner, port, any_port_if_busy)
+            bound = int(runner.addresses[0][1])
             yield f"http://{HOST}:{bound}/"
         finally:
             self.closing.set()

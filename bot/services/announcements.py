@@ -28,13 +28,16 @@ def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[L
     return (network.default_language,)
 
 
-async def post_alert(repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime) -> int:
-    """One post per channel of the neighborhood. Returns how many were queued."""
+async def post_alert(
+    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime, *, in_person: bool = False,
+) -> int:
+    """One post per channel of the neighborhood. Returns how many were queued. `in_person`: at least
+    one confirming verifier went and saw it, which the post says."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     if neighborhood is None:
         return 0
     for channel in neighborhood.channels:
-        text = render_alert(catalogs, report, channel.languages, network)
+        text = render_alert(catalogs, report, channel.languages, network, in_person=in_person)
         await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text), now)
     return len(neighborhood.channels)
 
@@ -52,10 +55,12 @@ async def alert_closed(
 ) -> None:
     """Edit every post in place (a banner on top), and reply to it unless the alert merely expired:
     an expiry is not news worth a notification, an all clear or a retraction is."""
+    in_person = any(v.in_person for v in await repo.votes(report.id))
     for post in await _live_posts(repo, report.id):
         chat_id = post.message.chat_id
         languages = channel_languages(network, report, chat_id)
-        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at)
+        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at,
+                                     in_person=in_person)
         await repo.enqueue(
             report.id, Outgoing(MessageKind.CHANNEL_EDIT, chat_id, banner, edit=MessageRef(outbox_id=post.id)), now
         )

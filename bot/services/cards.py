@@ -62,5 +62,8 @@ class CardRenderer:
             reporter=await standing_of(repo, report, self._clock()),
             alert=await repo.alert(report_id),
             problems=problems,
+            questions=await repo.questions(report_id),
+            claims=await repo.claims(report_id),
+            now=self._clock(),
         )
         return CardView(report.card_chat_id, report.card_message_id, text, keyboard)

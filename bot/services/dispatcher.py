@@ -33,6 +33,7 @@ from bot.domain.delivery import (
     MessageKind,
     MessageRef,
     Outcome,
+    Outgoing,
     Priority,
     Progress,
     QueuedMessage,
@@ -42,8 +43,10 @@ from bot.domain.delivery import (
     priority_of,
     recover_after_crash,
 )
+from bot.domain.draft import MediaKind
 from bot.domain.reports import ChannelPost, ReportMedia
-from bot.ports import DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
+from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
@@ -69,6 +72,9 @@ class _Request:
     reply_to: int | None = None
     edit: int | None = None
     media: tuple[ReportMedia, ...] = ()
+    caption: str | None = None
+    delete: bool = False  # delete the message `edit` names
+    placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class _Result:
     error: str | None = None
     retry_after: timedelta | None = None
     file_ids: tuple[str, ...] = ()
+    message_ids: tuple[int, ...] = ()
 
 
 class Dispatcher:
@@ -142,7 +149,7 @@ class Dispatcher:
             for row in await repo.in_doubt():
                 progress = recover_after_crash(row.message.kind, row.progress, now)
                 await repo.save_progress(row.id, progress, now, error=CRASH_NOTE)
-                await self._follow_up(repo, row, progress, None, CRASH_NOTE, now)
+                await self._follow_up(repo, row, progress, _Result(Outcome.UNCERTAIN, error=CRASH_NOTE), now)
                 log.warning(
                     "%s %s was on its way when Vigil stopped; it may have arrived, so it is now %s",
                     row.message.kind, await _describe(repo, row), _policy_word(progress),
@@ -214,7 +221,7 @@ class Dispatcher:
             if isinstance(request, str):
                 skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
                 await repo.save_progress(row.id, skipped, now)
-                await self._follow_up(repo, row, skipped, None, None, now)
+                await self._follow_up(repo, row, skipped, None, now)
                 log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
                 return
             sending = begin_attempt(row.progress)
@@ -224,10 +231,10 @@ class Dispatcher:
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
-            await self._follow_up(repo, row, progress, result.message_id, result.error, now, result.file_ids)
+            await self._follow_up(repo, row, progress, result, now)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
-        if row.message.kind is MessageKind.REPORTER_NOTICE and progress.status.is_final:
+        if row.message.kind.is_to_reporter and progress.status.is_final:
             # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
             await self._database.checkpoint()
 
@@ -252,6 +259,13 @@ class Dispatcher:
                 return "the report is gone"
             album = await _target(repo, message.reply_to)
             return _Request(message.chat_id, priority, new.text, new.keyboard, reply_to=album.message_id)
+        if message.kind is MessageKind.DESK_ANSWER_PHOTO:
+            photo = await repo.outbox_media(row.id)
+            if photo is None:
+                return "the photo is gone"
+            card = await _target(repo, message.reply_to)
+            answer = ReportMedia(0, MediaKind.PHOTO, photo)
+            return _Request(message.chat_id, priority, media=(answer,), caption=message.text, reply_to=card.message_id)
         edit = await _target(repo, message.edit)
         if message.edit is not None and edit.message_id is None:
             return "the message to update was never confirmed by Telegram"
@@ -260,14 +274,26 @@ class Dispatcher:
             return "the message to reply to was never made"
         # A reply to a post that may exist but whose id is unknown goes out on its own: the
         # subscribers must still hear that the alert ended.
-        return _Request(message.chat_id, priority, message.text, reply_to=reply.message_id, edit=edit.message_id)
+        keyboard = tuple(tuple(Button(label, data) for label, data in line) for line in message.buttons) or None
+        return _Request(
+            message.chat_id, priority, message.text, keyboard, reply_to=reply.message_id, edit=edit.message_id,
+            delete=message.kind is MessageKind.PHOTO_DELETE, placeholder=message.kind is MessageKind.PHOTO_PLACEHOLDER,
+        )
 
     async def _perform(self, request: _Request) -> _Result:
         chat, priority = request.chat_id, request.priority
         try:
             if request.media:
-                first, file_ids = await self._telegram.send_media(chat, request.media, priority=priority)
-                return _Result(Outcome.DELIVERED, first, file_ids=tuple(file_ids))
+                message_ids, file_ids = await self._telegram.send_media(
+                    chat, request.media, caption=request.caption, reply_to=request.reply_to, priority=priority
+                )
+                return _Result(Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids))
+            if request.delete and request.edit is not None:
+                await self._telegram.delete_message(chat, request.edit, priority=priority)
+                return _Result(Outcome.DELIVERED, request.edit)
+            if request.placeholder and request.edit is not None:
+                await self._telegram.replace_photo(chat, request.edit, withdrawn_photo(), request.text, priority=priority)
+                return _Result(Outcome.DELIVERED, request.edit)
             if request.edit is not None:
                 await self._telegram.edit_text(chat, request.edit, request.text, request.keyboard, priority=priority)
                 return _Result(Outcome.DELIVERED, request.edit)
@@ -285,17 +311,25 @@ class Dispatcher:
             return _Result(Outcome.REFUSED, error=error.reason)
 
     async def _follow_up(
-        self, repo: Repository, row: QueuedMessage, progress: Progress, message_id: int | None,
-        error: str | None, now: datetime, file_ids: tuple[str, ...] = (),
+        self, repo: Repository, row: QueuedMessage, progress: Progress, result: _Result | None, now: datetime
     ) -> None:
         """What a settled message changes elsewhere, in the same transaction as its outcome."""
         kind, status = row.message.kind, progress.status
+        message_id = result.message_id if result is not None else None
+        error = result.error if result is not None else None
+        if kind is MessageKind.PHOTO_DELETE and status is DeliveryStatus.FAILED:
+            # Telegram would not delete it (too old, say): cover it instead; the report is gone.
+            placeholder = Outgoing(MessageKind.PHOTO_PLACEHOLDER, row.message.chat_id, row.message.text,
+                                   edit=row.message.edit)
+            await repo.enqueue(None, placeholder, now)
+            return
         if row.report_id is None or not status.is_final:
             return
         if kind is MessageKind.CARD_ALBUM:
             # Sent: Telegram's copies stand for the media from now on. Failed or in doubt: the card
             # goes without them. Either way the cleaned bytes are no longer kept.
-            await repo.settle_album(row.report_id, list(file_ids) if status is DeliveryStatus.SENT else [], row.id)
+            album = result if status is DeliveryStatus.SENT and result is not None else _Result(Outcome.REFUSED)
+            await repo.settle_album(row.report_id, list(album.file_ids), list(album.message_ids), row.id)
         elif kind is MessageKind.CARD:
             if status is DeliveryStatus.SENT and message_id is not None:
                 # No refresh needed: the card was rendered from stored state as it left, and no
@@ -316,6 +350,13 @@ class Dispatcher:
             await repo.enqueue_card_refresh(row.report_id, now)  # the card shows the failure
         elif kind is MessageKind.REPORTER_NOTICE:
             await repo.forget_notice_chat(row.id)
+        elif kind is MessageKind.REPORTER_QUESTION:
+            if status is DeliveryStatus.SENT and message_id is not None:
+                # The reporter answers by replying to it: its id in their chat finds the question again.
+                await repo.question_delivered(row.id, message_id)
+            await repo.forget_notice_chat(row.id)
+        elif kind is MessageKind.DESK_ANSWER_PHOTO:
+            await repo.drop_outbox_media(row.id)
 
     def _log_problem(self, row: QueuedMessage, progress: Progress, result: _Result, what: str) -> None:
         if progress.status is DeliveryStatus.FAILED:
@@ -357,7 +398,7 @@ async def _describe(repo: Repository, row: QueuedMessage) -> str:
             reference = (await repo.report(row.report_id)).public_ref
         except ReportNotFound:
             pass
-    where = "the reporter" if row.message.kind is MessageKind.REPORTER_NOTICE else f"chat {row.message.chat_id}"
+    where = "the reporter" if row.message.kind.is_to_reporter else f"chat {row.message.chat_id}"
     return f"of report {reference} to {where}"
 
 

@@ -9,16 +9,15 @@ crash either keeps all of it or none of it, and a redelivered update changes not
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.delivery import MessageKind, MessageRef, Outgoing
+from bot.domain.desk import claims_to_remind, next_claim_reminder
 from bot.domain.lifecycle import (
     AlertAction,
-    AlertClosed,
     AlertStatus,
-    AlreadyAsked,
     Deadline,
     DeadlineKind,
     RecordedAlertVote,
@@ -29,17 +28,13 @@ from bot.domain.lifecycle import (
     should_remind,
     still_needed,
 )
-from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus
-from bot.i18n import Catalogs
-from bot.network import Network
-from bot.ports import TelegramPort
+from bot.domain.verification import ReportClosed, ReportStatus
+from bot.rendering import desk as desk_text
 from bot.rendering.notices import alert_outcome, outcome, reminder
 from bot.services import announcements
-from bot.services.pseudonyms import Pseudonyms
-from bot.services.voters import voter_in_group
-from storage.database import Database
-from storage.repository import ReportNotFound, Repository
+from bot.services.deps import ServiceDeps
+from bot.services.presses import Press, Pressed, Presses, Refused
+from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -50,100 +45,66 @@ class AlertOutcome(StrEnum):
     COUNTED = "counted"
     ENDED = "ended"
     RETRACTED = "retracted"
-    NOT_AUTHORIZED = "not_authorized"
-    OWN_REPORT = "own_report"
-    ALREADY_ASKED = "already_asked"
-    CLOSED = "closed"
-    UNKNOWN_REPORT = "unknown_report"
-    DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
 
 
 @dataclass(frozen=True)
 class AlertResult:
     outcome: AlertOutcome
-    public_ref: str | None = None
-    previous: AlertAction | None = None
+    public_ref: str
     active_until: datetime | None = None
     announced_at: datetime | None = None  # for EXTENDED_QUIETLY: when the channels were last told
 
-    @property
-    def counted(self) -> bool:
-        return self.outcome in (AlertOutcome.EXTENDED, AlertOutcome.EXTENDED_QUIETLY, AlertOutcome.COUNTED,
-                                AlertOutcome.ENDED, AlertOutcome.RETRACTED)
+    counted = True
 
 
 class LifecycleService:
-    def __init__(
-        self,
-        *,
-        database: Database,
-        telegram: TelegramPort,
-        network: Network,
-        catalogs: Catalogs,
-        pseudonyms: Pseudonyms,
-        clock: Callable[[], datetime],
-        after_commit: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._database = database
-        self._telegram = telegram
-        self._network = network
-        self._catalogs = catalogs
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-        self._after_commit = after_commit
+    def __init__(self, deps: ServiceDeps) -> None:
+        self._deps = deps
+        self._database = deps.database
+        self._network = deps.network
+        self._catalogs = deps.catalogs
+        self._clock = deps.clock
+        self._after_commit = deps.after_commit
+        self._presses = Presses(deps)
 
     # --- presses on a published alert ------------------------------------------------------
 
     async def act(
         self, *, report_id: int, chat_id: int, user_id: int, display_name: str, action: AlertAction,
         update_id: int | None = None,
-    ) -> AlertResult:
-        if chat_id != self._network.verifier_group_id:
-            return AlertResult(AlertOutcome.NOT_AUTHORIZED)
-        voter = await voter_in_group(self._telegram, self._network, self._pseudonyms, user_id)
-        now = self._clock()
-        async with self._database.unit_of_work() as repo:
-            if update_id is not None and not await repo.claim_update(update_id, now):
-                return AlertResult(AlertOutcome.DUPLICATE)
-            try:
-                report = await repo.report(report_id)
-            except ReportNotFound:
-                return AlertResult(AlertOutcome.UNKNOWN_REPORT)
-            alert = await repo.alert(report_id)
-            if alert is None:
-                return AlertResult(AlertOutcome.CLOSED, report.public_ref)
-            try:
-                decision = decide_alert_action(
-                    status=alert.status,
-                    ballots=[v.as_ballot() for v in alert.votes],
-                    reporter_pseudonym=report.reporter_pseudonym,
-                    voter=voter,
-                    action=action,
-                    quorum=self._network.quorum,
-                    now=now,
-                    timeouts=self._network.timeouts,
-                    announced_at=alert.announced_active_at,
-                )
-            except NotAVerifier:
-                return AlertResult(AlertOutcome.NOT_AUTHORIZED)
-            except ReporterCannotVote:
-                return AlertResult(AlertOutcome.OWN_REPORT, report.public_ref)
-            except AlreadyAsked as already:
-                return AlertResult(AlertOutcome.ALREADY_ASKED, report.public_ref, already.previous)
-            except AlertClosed:
-                return AlertResult(AlertOutcome.CLOSED, report.public_ref)
-            await repo.add_alert_vote(
-                report_id, RecordedAlertVote(voter.pseudonym, display_name, action, now, notified=decision.notify)
-            )
-            if decision.active_until is not None:
-                await repo.mark_still_active(report_id, now)
-                await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, decision.active_until)
-                if decision.notify:
-                    await announcements.still_active(repo, report, self._network, self._catalogs, now)
-            elif decision.closed_alert:
-                await self._close_alert(repo, report_id, decision.status, now, alert.last_active_at)
-            await repo.enqueue_card_refresh(report_id, now)
-        self._after_commit()
+    ) -> AlertResult | Refused:
+        press = Press(report_id, chat_id, user_id, display_name, update_id)
+        return await self._presses.handle(press, lambda pressed: self._decide(pressed, action))
+
+    async def _decide(self, pressed: Pressed, action: AlertAction) -> AlertResult:
+        repo, report, now = pressed.repo, pressed.report, pressed.now
+        report_id = report.id
+        alert = await repo.alert(report_id)
+        if alert is None:
+            raise ReportClosed(report.status)
+        decision = decide_alert_action(
+            status=alert.status,
+            ballots=[v.as_ballot() for v in alert.votes],
+            reporter_pseudonym=report.reporter_pseudonym,
+            voter=pressed.voter,
+            action=action,
+            quorum=self._network.quorum,
+            now=now,
+            timeouts=self._network.timeouts,
+            announced_at=alert.announced_active_at,
+        )
+        await repo.add_alert_vote(
+            report_id,
+            RecordedAlertVote(pressed.voter.pseudonym, pressed.press.display_name, action, now, notified=decision.notify),
+        )
+        if decision.active_until is not None:
+            await repo.mark_still_active(report_id, now)
+            await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, decision.active_until)
+            if decision.notify:
+                await announcements.still_active(repo, report, self._network, self._catalogs, now)
+        elif decision.closed_alert:
+            await self._close_alert(repo, report_id, decision.status, now, alert.last_active_at)
+        await repo.enqueue_card_refresh(report_id, now)
         if decision.active_until is not None and not decision.notify:
             return AlertResult(AlertOutcome.EXTENDED_QUIETLY, report.public_ref, active_until=decision.active_until,
                                announced_at=alert.announced_active_at)
@@ -181,6 +142,8 @@ class LifecycleService:
                 await self._remind(repo, report.id, now)
             case DeadlineKind.EXPIRE_REPORT:
                 await self._expire_report(repo, report.id, now)
+            case DeadlineKind.CLAIM:
+                await self._remind_claimers(repo, report.id, now)
             case DeadlineKind.EXPIRE_ALERT:
                 alert = await repo.alert(report.id)
                 if alert is not None and alert.status.is_active:
@@ -212,6 +175,23 @@ class LifecycleService:
         )
         log.info("reminded the verifiers of report %s", report.public_ref)
 
+    async def _remind_claimers(self, repo: Repository, report_id: int, now: datetime) -> None:
+        """Each verifier whose ETA has come gets one reminder, in the group as a reply to the card,
+        by first name (their Telegram id is not kept); the card then shows the claim as expired."""
+        report = await repo.report(report_id)
+        claims = await repo.claims(report_id)
+        if report.status.is_open and report.card_message_id is not None:
+            tr = self._catalogs(self._network.card_language)
+            for claim in claims_to_remind(claims, now):
+                await repo.save_claim(report_id, replace(claim, reminded=True))
+                text = desk_text.claim_reminder(tr, report.public_ref, claim, self._network.zone)
+                await repo.enqueue(report_id, Outgoing(MessageKind.GROUP_NOTICE, self._network.verifier_group_id, text,
+                                                       reply_to=MessageRef(message_id=report.card_message_id)), now)
+            await repo.enqueue_card_refresh(report_id, now)
+        following = next_claim_reminder(await repo.claims(report_id)) if report.status.is_open else None
+        if following is not None:
+            await repo.set_deadline(report_id, DeadlineKind.CLAIM, following)
+
     async def _expire_report(self, repo: Repository, report_id: int, now: datetime) -> None:
         report = await repo.report(report_id)
         try:
@@ -220,7 +200,7 @@ class LifecycleService:
             return
         await repo.set_status(report_id, status, now)
         await repo.note_outcome(report.reporter_pseudonym, status)
-        await repo.clear_deadlines(report_id, DeadlineKind.REMIND)
+        await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.CLAIM)
         closed = replace(report, status=status)
         await announcements.tell_reporter(
             repo, closed, outcome(self._catalogs(report.reporter_language), closed), now, last=True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,19 +10,13 @@ from bot.domain.draft import Draft, MediaKind
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
 from bot.domain.reports import NewReport, new_public_ref
-from bot.i18n import Catalogs
 from bot.languages import Language, match_language
-from bot.network import Network
-from bot.ports import DeliveryError, TelegramPort
 from bot.media import CleanAudio, CleanVideo
 from bot.photos import CleanImage
-from bot.services.images import ImageCleaner, PhotoRefused
-from bot.rendering.card import withdrawn_card
-from bot.services.pseudonyms import Pseudonyms
-from storage.database import Database
+from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
+from bot.services.deps import ServiceDeps
+from bot.services.images import ImageCleaner
 from storage.repository import Repository
-
-log = logging.getLogger(__name__)
 
 INTAKE_BUCKET = "intake"
 VOICE_NOTICE = "voice"  # the one-time warning that a voice can identify the resident
@@ -40,29 +32,16 @@ class Receipt:
     report_id: int | None  # None when the report was dropped because its reporter is muted
 
 
-
-
 class ResidentService:
-    def __init__(
-        self,
-        *,
-        database: Database,
-        telegram: TelegramPort,
-        network: Network,
-        catalogs: Catalogs,
-        pseudonyms: Pseudonyms,
-        clock: Callable[[], datetime],
-        after_commit: Callable[[], None] = lambda: None,
-        images: ImageCleaner | None = None,
-    ) -> None:
-        self._database = database
-        self._telegram = telegram
-        self._network = network
-        self._catalogs = catalogs
-        self._pseudonyms = pseudonyms
-        self._clock = clock
-        self._after_commit = after_commit  # arms the reminder and expiry of a new report
-        self._images = images or ImageCleaner(telegram)
+    def __init__(self, deps: ServiceDeps, *, images: ImageCleaner | None = None) -> None:
+        self._database = deps.database
+        self._telegram = deps.telegram
+        self._network = deps.network
+        self._catalogs = deps.catalogs
+        self._pseudonyms = deps.pseudonyms
+        self._clock = deps.clock
+        self._after_commit = deps.after_commit  # arms the reminder and expiry of a new report
+        self._images = images or ImageCleaner(deps.telegram)
 
     @property
     def _draft_lifetime(self) -> timedelta:
@@ -212,17 +191,24 @@ class ResidentService:
     async def forget(self, user_id: int) -> int:
         """/forgetme: erase everything linked to the resident; withdraw their open reports.
 
+        In the erasing transaction, each withdrawn card's new text and the removal of its photos
+        from the verifier group go to the outbox, so a crash cannot leave the old card behind.
         Returns how many open reports were withdrawn.
         """
+        tr = self._catalogs(self._network.card_language)
+        now = self._clock()
         async with self._database.unit_of_work() as repo:
             withdrawn = await repo.forget_reporter(self._pseudonyms.of_user(user_id))
-        tr = self._catalogs(self._network.card_language)
-        for card in withdrawn:
-            if card.chat_id is None or card.message_id is None:
-                continue
-            try:
-                await self._telegram.edit_text(card.chat_id, card.message_id, withdrawn_card(tr, card.public_ref))
-            except DeliveryError as error:
-                log.error("could not mark the card of %s as withdrawn: %s", card.public_ref, error.reason)
+            for card in withdrawn:
+                if card.chat_id is None:
+                    continue
+                if card.message_id is not None:
+                    await repo.enqueue(None, Outgoing(MessageKind.CARD_WITHDRAWN, card.chat_id,
+                                                      withdrawn_card(tr, card.public_ref),
+                                                      edit=MessageRef(message_id=card.message_id)), now)
+                for photo in card.photo_message_ids:
+                    await repo.enqueue(None, Outgoing(MessageKind.PHOTO_DELETE, card.chat_id, withdrawn_photo_caption(tr),
+                                                      edit=MessageRef(message_id=photo)), now)
+        self._after_commit()
         await self._database.checkpoint()
         return len(withdrawn)

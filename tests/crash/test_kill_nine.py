@@ -29,8 +29,8 @@ import re
 import sqlite3
 import time
 from collections import deque
-from datetime import datetime, timedelta
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.domain.delivery import MAX_SENDS, MessageKind
@@ -45,7 +45,6 @@ from tests.sample_network import (
     DOWNTOWN_CHANNEL,
     LUIS,
     MARTA,
-    SECRET,
     TOKEN,
     VADO_CHANNEL,
     VERIFIER_GROUP,

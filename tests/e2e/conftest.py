@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import TOKEN, build_world, running_vigil
+from tests.e2e.harness import build_world, running_vigil
+from tests.sample_network import TOKEN
 
 
 @pytest.fixture

@@ -19,8 +19,25 @@ from bot.fake_telegram import FakeTelegram
 from bot.network import Network, parse_network
 from bot.runner import running
 from bot.settings import Settings
-
-from tests.sample_network import ANA, LUIS, MARTA, OTHER_GROUP, ROSA, STRANGER, TOM, VERIFIER_GROUP, VADO_CHANNEL, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, DOWNTOWN_CHANNEL, TOKEN, SECRET, network_toml
+from tests.sample_network import (
+    ANA,
+    CLOVIS_EN_CHANNEL,
+    CLOVIS_ES_CHANNEL,
+    DOWNTOWN_CHANNEL,
+    LUIS,
+    MARTA,
+    OTHER_GROUP,
+    ROSA,
+    SECRET,
+    STRANGER,
+    TOM,
+    VADO_CHANNEL,
+    VERIFIER_GROUP,
+    network_toml,
+)
+from tests.sample_network import (
+    TOKEN as TOKEN,  # re-exported: the e2e tests take the fake's token from here
+)
 
 
 def build_world(fake: FakeTelegram) -> None:

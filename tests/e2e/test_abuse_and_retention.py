@@ -92,7 +92,9 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
     answer = await Verifier(fake, ANA).presses(card_in_group(fake, ref), "🔇")  # Ana is an admin
     assert "silenciado" in answer["text"]  # Ana's client is Spanish
     card = await wait_card(fake, ref, "Muted until")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "🔊 Unmute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
+                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
+                                           "🔊 Unmute reporter (admins)"]
 
     cards_before = len(fake.bot_messages(VERIFIER_GROUP))
     receipt = await quick_report(Resident(fake, TOM), "Vado", "Another bus")
@@ -187,3 +189,32 @@ async def test_an_album_is_one_report_and_costs_one_token(fake, tmp_path):
         cards = [m for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]
         assert len(cards) == 1 and "3 photos" in text_of(cards[0])
         assert sum(1 for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")) == 3
+
+
+async def test_forgetme_removes_the_withdrawn_reports_photos_from_the_verifier_group(vigil, fake):
+    tom = Resident(fake, TOM)
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, "needs")
+    await vigil.outbox_idle()
+    assert sum(bool(m.get("photo")) for m in fake.bot_messages(VERIFIER_GROUP)) == 1
+    question = await tom.sends_text("/forgetme", expect="Erase everything")
+    await tom.taps("🗑", question)
+    await vigil.outbox_idle()
+    assert [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")] == []
+    assert "withdrawn by the reporter" in text_of(card_in_group(fake, ref))
+
+
+async def test_a_photo_telegram_will_not_delete_is_covered_by_a_placeholder(vigil, fake):
+    tom = Resident(fake, TOM)
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, "needs")
+    await vigil.outbox_idle()
+    (photo,) = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
+    fake.fail_next("deleteMessage", error_code=400, description="Bad Request: message can't be deleted")
+    question = await tom.sends_text("/forgetme", expect="Erase everything")
+    await tom.taps("🗑", question)
+    await vigil.outbox_idle()
+    (covered,) = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
+    assert covered["message_id"] == photo["message_id"]
+    assert covered["photo"][-1]["file_id"] != photo["photo"][-1]["file_id"]
+    assert "reporter asked Vigil to erase" in covered["caption"]

@@ -186,7 +186,9 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
     for expected in ("Clovis", "Several vehicles parked haphazardly", CLOVIS_DAIRY, "2 photos", "Confirmed: 0/2", "False alarm: 0/2"):
         assert expected in text
     assert re.search(r"\d{2}:\d{2} MST", text), text  # local time of the network
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "🔇 Mute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
+                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
+                                           "🔇 Mute reporter (admins)"]
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     assert len(album) == 2 and album[0].get("media_group_id")
     assert card.get("reply_to_message", {}).get("message_id") == album[0]["message_id"]
@@ -200,7 +202,9 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
     answer = await Verifier(fake, ANA).presses(card, "👍")
     assert "cuenta" in answer["text"]
     card = await wait_card(fake, ref, "Confirmed: 1/2 — Ana")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "🔇 Mute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
+                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
+                                           "🔇 Mute reporter (admins)"]
 
 
 # --- 3. Two distinct verifiers publish -----------------------------------------------------
@@ -232,7 +236,8 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
 
     card = await wait_card(fake, ref, "confirmed and published")
     # the vote buttons are gone; what is left are the buttons of a live alert (issue 3)
-    assert [text for text, _ in buttons_of(card)] == ["🔄 Still active", "✅ All clear", "↩️ Retract"]
+    assert [text for text, _ in buttons_of(card)] == ["🔄 Still active", "✅ All clear", "↩️ Retract",
+                                                    "❓ Ask the reporter"]
     await fake.wait_until(lambda: text_of(card_in_group(fake, ref)).count("📣 Posted") == 2, what="both links")
     card = card_in_group(fake, ref)
     assert "Confirmed: 2/2 — Ana, Luis" in text_of(card)

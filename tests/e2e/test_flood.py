@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.rate_limits import PriorityRateLimiter
-
 from bot.callback_data import Form, FormStep, encode
+from bot.rate_limits import PriorityRateLimiter
 from tests.e2e.harness import VERIFIER_GROUP, running_vigil
 from tests.e2e.people import text_of
 

@@ -31,7 +31,7 @@ from tests.sample_network import (
     network_toml,
 )
 
-ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract"]
+ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter"]
 
 
 async def publish(fake, *, place="Clovis", text=CLOVIS_DAIRY) -> str:

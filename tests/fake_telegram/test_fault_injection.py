@@ -71,6 +71,13 @@ async def test_a_channel_that_removed_the_bot_refuses_for_good(fake, gateway):
     assert type(raised.value) is DeliveryError and "not a member of the channel" in raised.value.reason
 
 
+async def test_a_400_is_a_refusal_not_a_temporary_failure(fake, gateway):
+    """PTB makes BadRequest a NetworkError; retrying a request Telegram refused cannot help."""
+    with pytest.raises(DeliveryError) as raised:
+        await gateway.send_text(CLOVIS_EN_CHANNEL, "<b>unclosed")
+    assert type(raised.value) is DeliveryError and "parse entities" in raised.value.reason
+
+
 async def test_a_migrated_group_names_its_new_id(fake, gateway):
     fake.migrate_chat(OLD_GROUP, NEW_SUPERGROUP)
     with pytest.raises(ChatMoved) as raised:

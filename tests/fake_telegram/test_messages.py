@@ -221,3 +221,16 @@ async def test_in_a_private_chat_the_bot_may_delete_what_the_person_wrote(fake: 
     said = fake.user_sends_text(ALICE, "typo")
     assert await bot.delete_message(ALICE, said["message_id"]) is True
     assert said["message_id"] not in [m["message_id"] for m in fake.messages(ALICE)]
+
+
+async def test_the_bot_replaces_a_photo_it_sent_and_only_a_photo(fake: FakeTelegram, bot: Bot):
+    from telegram import InputMediaPhoto
+
+    sent = await bot.send_photo(SUPERGROUP, image_bytes())
+    edited = await bot.edit_message_media(InputMediaPhoto(image_bytes(), caption="withdrawn"),
+                                          chat_id=SUPERGROUP, message_id=sent.message_id)
+    assert edited.caption == "withdrawn" and edited.photo[-1].file_id != sent.photo[-1].file_id
+    text = await bot.send_message(SUPERGROUP, "a card")
+    with pytest.raises(BadRequest) as refused:
+        await bot.edit_message_media(InputMediaPhoto(image_bytes()), chat_id=SUPERGROUP, message_id=text.message_id)
+    assert "no media" in refused.value.message.lower()

@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import BadRequest, EndPointNotFound, Forbidden, InvalidToken, RetryAfter
 
 from bot.fake_telegram import FakeTelegram
-from tests.fake_telegram.conftest import ALICE, BOT_ID, SUPERGROUP, TOKEN, raw_request
+from tests.fake_telegram.conftest import ALICE, BOT_ID, SUPERGROUP, raw_request
 
 # --- identity, tokens and methods ------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, MessageEntity
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, MessageEntity, ReplyParameters
 from telegram.error import BadRequest, Conflict
 
 from bot.fake_telegram import FakeTelegram
@@ -223,3 +223,35 @@ async def test_downloads_need_the_right_token_and_an_existing_path(fake: FakeTel
             assert response.status == 401
         async with session.get(f"{fake.base_file_url}{TOKEN}/photos/nothing.jpg") as response:
             assert response.status == 404
+
+
+# --- replies people write ---------------------------------------------------------------------
+
+
+async def test_a_reply_arrives_with_the_message_it_replies_to_as_telegram_sends_it(fake: FakeTelegram, bot: Bot):
+    question = await bot.send_message(ALICE, "How many agents do you see?")
+    fake.user_sends_text(ALICE, "six", reply_to=question.message_id)
+    photo_reply = await bot.send_message(SUPERGROUP, "Reply to this with your own question")
+    fake.user_sends_photo(BOB, image_bytes(), chat_id=SUPERGROUP, reply_to=photo_reply.message_id)
+    private, group = await bot.get_updates()
+    assert private.message.reply_to_message.message_id == question.message_id
+    assert private.message.reply_to_message.text == "How many agents do you see?"
+    assert private.message.reply_to_message.from_user.is_bot
+    assert group.message.reply_to_message.message_id == photo_reply.message_id and group.message.photo
+
+
+async def test_a_reply_names_a_message_of_the_same_chat(fake: FakeTelegram, bot: Bot):
+    in_group = await bot.send_message(SUPERGROUP, "a message in the group")
+    with pytest.raises(AssertionError, match="to reply to"):
+        fake.user_sends_text(ALICE, "a reply in the wrong chat", reply_to=in_group.message_id + 100)
+
+
+async def test_replies_are_not_nested(fake: FakeTelegram, bot: Bot):
+    first = await bot.send_message(ALICE, "first")
+    fake.user_sends_text(ALICE, "a reply", reply_to=first.message_id)
+    (update,) = await bot.get_updates()
+    answer = await bot.send_message(ALICE, "the bot replies", reply_parameters=ReplyParameters(update.message.message_id))
+    fake.user_sends_text(ALICE, "a reply to the reply", reply_to=answer.message_id)
+    updates = await bot.get_updates(offset=update.update_id + 1)
+    assert updates[-1].message.reply_to_message.message_id == answer.message_id
+    assert updates[-1].message.reply_to_message.reply_to_message is None

@@ -1,0 +1,151 @@
+"""The verifier desk: ❓ Ask the reporter (in the group), and the reporter's answers (in private).
+
+A resident's reply to a question from the verifiers is an answer; any other private message is
+a report and goes to handlers.reporting unchanged.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import callback_data as cb
+from bot.context import VigilContext
+from bot.i18n import Translator
+from bot.photos import ImageRejection
+from bot.rendering.labels import local_clock
+from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
+from bot.services.images import PhotoRefused
+from bot.services.presses import Press, Refused
+from handlers import reporting
+from handlers.presses import on_press, refusal_text
+
+
+async def on_ask_button(update: Update, context: VigilContext) -> None:
+    desk = context.services.desk
+
+    async def act(action: cb.Ask, press: Press) -> Asked | Prompted | Refused:
+        if action.question is None:
+            return await desk.open_prompt(press)
+        return await desk.ask(press, action.question)
+
+    # mypy cannot split "Asked | Prompted | Refused" into on_press's "ResultT | Refused" by itself.
+    await on_press(update, context, cb.Ask, act, _asked)  # type: ignore[misc]
+
+
+def _asked(tr: Translator, result: Asked | Prompted) -> str:
+    if isinstance(result, Prompted):
+        return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
+    return tr.gettext("Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
+                      ref=result.public_ref, asked=result.asked, limit=result.limit)
+
+
+async def on_go_check_button(update: Update, context: VigilContext) -> None:
+    desk = context.services.desk
+
+    async def act(action: cb.GoCheck, press: Press) -> Claimed | Refused:
+        return await desk.go_check(press, action.minutes)
+
+    def answer(tr: Translator, result: Claimed) -> str:
+        until = local_clock(tr, result.until, context.services.network.zone)
+        return tr.gettext("Thank you: the card shows you are on the way to check {ref} until {time}. "
+                          "You get one reminder then.", ref=result.public_ref, time=until)
+
+    await on_press(update, context, cb.GoCheck, act, answer)
+
+
+async def on_group_reply(update: Update, context: VigilContext) -> None:
+    """A verifier's own question: a reply, in the verifier group, to the bot's prompt."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or message.from_user is None or not message.text:
+        return
+    result = await context.services.desk.ask_in_words(
+        chat_id=message.chat_id, user_id=message.from_user.id, display_name=message.from_user.first_name,
+        replied_to=message.reply_to_message.message_id, words=message.text, update_id=update.update_id,
+    )
+    if result is None or (isinstance(result, Refused) and result.outcome == "duplicate"):
+        return  # not a reply to a prompt, or a redelivered update that was already answered
+    services = context.services
+    tr = services.catalogs(services.network.card_language)
+    await message.reply_html(refusal_text(tr, result) if isinstance(result, Refused) else _asked(tr, result))
+
+
+async def on_answer_button(update: Update, context: VigilContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = await _resident_translator(update, context)
+    action = cb.decode_as(query.data, cb.Answer)
+    if action is None:
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+        return
+    result = await context.services.desk.answer_with_button(
+        user_id=query.from_user.id, question_id=action.question_id, code=action.answer, update_id=update.update_id,
+    )
+    if result.outcome is AnswerOutcome.DUPLICATE:
+        return
+    await query.answer(_answered(tr, result), show_alert=result.outcome is not AnswerOutcome.PASSED_ON)
+
+
+async def on_private_reply(update: Update, context: VigilContext) -> None:
+    """A reply in a private chat: an answer if it replies to a question, else part of a report."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    replied = message.reply_to_message
+    question = None
+    if replied is not None and message.from_user is not None:
+        question = await context.services.desk.question_replied_to(user_id=message.from_user.id,
+                                                                   message_id=replied.message_id)
+    if question is None:
+        if message.text is not None:
+            await reporting.on_text(update, context)
+        else:
+            await reporting.on_image(update, context)
+        return
+    tr = await _resident_translator(update, context)
+    desk = context.services.desk
+    assert message.from_user is not None
+    if message.text is not None:
+        result = await desk.answer_in_words(user_id=message.from_user.id, question=question, words=message.text,
+                                            update_id=update.update_id)
+    else:
+        file_id = message.photo[-1].file_id if message.photo else message.document.file_id if message.document else None
+        if file_id is None:
+            return
+        try:
+            result = await desk.answer_with_photo(user_id=message.from_user.id, question=question, file_id=file_id,
+                                                  update_id=update.update_id)
+        except PhotoRefused as refused:
+            await message.reply_html(_photo_refused(tr, refused.reason))
+            return
+        if message.caption:
+            await desk.answer_in_words(user_id=message.from_user.id, question=question, words=message.caption,
+                                       update_id=None)
+    if result.outcome is AnswerOutcome.DUPLICATE:
+        return
+    await message.reply_html(_answered(tr, result))
+
+
+async def _resident_translator(update: Update, context: VigilContext) -> Translator:
+    user = update.effective_user
+    assert user is not None
+    session = context.session
+    if session.language is None:
+        session.language = await context.services.residents.language_of(user.id, user.language_code)
+    return context.services.catalogs(session.language)
+
+
+def _answered(tr: Translator, result: Answered) -> str:
+    match result.outcome:
+        case AnswerOutcome.PASSED_ON:
+            return tr.gettext("Thank you. Your answer was passed on to the verifiers, without your name.")
+        case AnswerOutcome.CLOSED:
+            return tr.gettext("Report {ref} is closed, so your answer was not passed on. Thank you all the same; "
+                              "if you see something new, send a new report.", ref=result.public_ref)
+        case AnswerOutcome.TOO_LONG:
+            return tr.gettext("That answer is too long. Please send a shorter one.")
+        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE:
+            return tr.gettext("This button is no longer valid.")
+
+
+def _photo_refused(tr: Translator, reason: ImageRejection) -> str:
+    return tr.gettext("That image could not be used, so it was not passed on. Try another photo, or answer in words.")
+
+
