@@ -222,9 +222,9 @@ class _Track:
         rate = source.average_rate or Fraction(30)
         stream = clean.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "23"})
         stream.width, stream.height, stream.pix_fmt = source.codec_context.width, source.codec_context.height, "yuv420p"
-        # x264 writes its name and settings into the stream unless told not to.
-        stream.codec_context.options = {"x264-params": "no-info=1"} | dict(stream.codec_context.options or {})
-        return cls(stream, reencodes=True, sei_filter=None, decoder=source.codec_context)
+        # x264 writes its own name and settings into an SEI unit of the first frame: cut it out too.
+        sei = BitStreamFilterContext(_SEI_FILTERS["h264"], "h264")
+        return cls(stream, reencodes=True, sei_filter=sei, decoder=source.codec_context)
 
     @classmethod
     def for_audio(cls, clean: av.container.OutputContainer, source: av.audio.stream.AudioStream) -> _Track:
@@ -253,10 +253,17 @@ class _Track:
         return False
 
     def _encode(self, clean: av.container.OutputContainer, frame: av.VideoFrame | av.AudioFrame | None) -> None:
-        if isinstance(frame, av.VideoFrame):
-            frame = frame.reformat(format="yuv420p")
-            frame.pts = None  # let the encoder number frames at its own rate
-        elif isinstance(frame, av.AudioFrame):
+        if isinstance(frame, av.VideoFrame) or (frame is None and self._filter is not None):
+            if frame is not None:
+                frame = frame.reformat(format="yuv420p")
+                frame.pts = None  # let the encoder number frames at its own rate
+            assert self._filter is not None
+            for encoded in self.stream.encode(frame):
+                for out in self._filter.filter(encoded):
+                    out.stream = self.stream
+                    clean.mux(out)
+            return
+        if isinstance(frame, av.AudioFrame):
             assert self._resampler is not None
             for resampled in self._resampler.resample(frame):
                 resampled.pts = None
@@ -272,7 +279,11 @@ class _Track:
             if self._resampler is not None:
                 for resampled in self._resampler.resample(None):
                     clean.mux(self.stream.encode(resampled))
-            clean.mux(self.stream.encode(None))
+            self._encode(clean, None)
+            if self._filter is not None:
+                for out in self._filter.filter(None):
+                    out.stream = self.stream
+                    clean.mux(out)
         elif self._filter is not None:
             for out in self._filter.filter(None):  # drain what the filter still holds
                 out.stream = self.stream

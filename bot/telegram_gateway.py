@@ -178,18 +178,22 @@ class TelegramGateway:
     async def _send_one(
         self, chat_id: int, item: ReportMedia, caption: str | None, reply: ReplyParameters | None, rate: dict[str, Any]
     ) -> Message:
-        text = {"caption": caption, "parse_mode": ParseMode.HTML if caption else None, "reply_parameters": reply}
+        mode = ParseMode.HTML if caption else None
         match item.kind:
             case MediaKind.PHOTO:
-                return await self._bot.send_photo(chat_id, item.data, **text, **rate)
+                return await self._bot.send_photo(
+                    chat_id, item.data, caption=caption, parse_mode=mode, reply_parameters=reply, **rate
+                )
             case MediaKind.VIDEO:
                 return await self._bot.send_video(
                     chat_id, item.data, duration=item.duration or None, width=item.width or None,
-                    height=item.height or None, supports_streaming=True, filename="video.mp4", **text, **rate,
+                    height=item.height or None, supports_streaming=True, filename="video.mp4", caption=caption,
+                    parse_mode=mode, reply_parameters=reply, **rate,
                 )
             case MediaKind.VOICE:
                 return await self._bot.send_voice(
-                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", **text, **rate
+                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", caption=caption,
+                    parse_mode=mode, reply_parameters=reply, **rate,
                 )
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:

@@ -120,3 +120,28 @@ def _mux_silence(file: av.container.OutputContainer, stream: av.audio.stream.Aud
     frame.pts = index * samples
     frame.time_base = Fraction(1, rate)
     file.mux(stream.encode(frame))
+
+
+def webm_bytes(codec: str = "libvpx", *, seconds: float = 1.0, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A WebM (VP8 or VP9 with Opus), as browsers and some Android apps record, with tags."""
+    with tempfile.TemporaryDirectory(prefix="vigil-test-video-") as directory:
+        path = Path(directory) / "sample.webm"
+        with av.open(str(path), "w", format="webm") as file:
+            file.metadata.update(
+                {"title": MODEL, "comment": COMMENT, "location": LOCATION, "creation_time": CREATION_TIME}
+            )
+            video = file.add_stream(codec, rate=10)
+            video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+            video.metadata.update({"handler_name": HANDLER})
+            sound = file.add_stream("libopus", rate=48000, layout="mono")
+            for index in range(max(1, round(seconds * 10))):
+                frame = av.VideoFrame(size[0], size[1], "yuv420p")
+                for plane_index, plane in enumerate(frame.planes):
+                    plane.update(bytes([(index * 20 + 40) % 256 if plane_index == 0 else 128]) * plane.buffer_size)
+                frame.pts = index
+                file.mux(video.encode(frame))
+            file.mux(video.encode(None))
+            for index in range(round(seconds * 48000 / 960)):
+                _mux_silence(file, sound, 48000, index, samples=960)
+            file.mux(sound.encode(None))
+        return path.read_bytes()

@@ -11,7 +11,7 @@ import av
 import pytest
 
 from bot.media import MediaRejected, MediaRejection, sanitize_audio, sanitize_video
-from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes
+from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes, webm_bytes
 
 
 def _upload(tmp_path: Path, data: bytes) -> Path:
@@ -111,3 +111,15 @@ def test_damaged_or_unknown_audio_is_refused(tmp_path):
     with pytest.raises(MediaRejected) as refused:
         sanitize_audio(_upload(tmp_path, b"OggS" + bytes(60)), tmp_path)
     assert refused.value.reason is MediaRejection.CORRUPT
+
+
+@pytest.mark.parametrize("codec", ["libvpx", "libvpx-vp9"], ids=["VP8 (re-encoded)", "VP9 (remuxed)"])
+def test_a_webm_video_becomes_a_clean_mp4(tmp_path, codec):
+    original = webm_bytes(codec)
+    assert NEEDLES["comment"] in original
+    clean = sanitize_video(_upload(tmp_path, original), tmp_path)
+    assert [name for name, needle in NEEDLES.items() if needle in clean.data] == []
+    assert b"Lavf" not in clean.data and b"Lavc" not in clean.data and b"x264" not in clean.data
+    with av.open(io.BytesIO(clean.data)) as container:
+        assert container.format.name.startswith("mov,mp4")
+        assert len(list(container.decode(video=0))) == 10

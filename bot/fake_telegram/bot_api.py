@@ -13,8 +13,8 @@ from PIL import Image, UnidentifiedImageError
 
 from bot.fake_telegram import errors
 from bot.fake_telegram.errors import ApiError, bad_request, forbidden
-from bot.fake_telegram.media import is_voice, probe
 from bot.fake_telegram.formatting import caption_text, check_callback_answer, inline_keyboard, message_text
+from bot.fake_telegram.media import is_voice, probe
 from bot.fake_telegram.params import Params
 from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredFile, StoredMessage, World
 

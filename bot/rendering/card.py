@@ -10,9 +10,9 @@ from datetime import datetime
 from PIL import Image
 
 from bot import callback_data as cb
-from bot.domain.draft import MediaKind
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
 from bot.domain.desk import Claim, Question
+from bot.domain.draft import MediaKind
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -73,12 +73,14 @@ def render_card(
     return Html("\n".join(lines)), _keyboard(tr, report, reporter)
 
 
-def _media_lines(tr: Translator, report: Report) -> list[str]:
+def _media_lines(tr: Translator, report: Report) -> list[Html]:
     """What is above the card, counted by kind (file ids recorded before migration 0010 are photos)."""
     kinds = report.media_kinds or (MediaKind.PHOTO,) * len(report.photo_file_ids)
-    lines = []
+    lines: list[Html] = []
     if photos := sum(k is MediaKind.PHOTO for k in kinds):
-        lines.append(tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", photos))
+        lines.append(
+            tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", photos)
+        )
     if videos := sum(k is MediaKind.VIDEO for k in kinds):
         lines.append(tr.ngettext("🎥 {n} video above (metadata removed; never public)",
                                  "🎥 {n} videos above (metadata removed; never public)", videos))

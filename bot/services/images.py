@@ -17,8 +17,8 @@ import ctypes.util
 import logging
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
