@@ -97,6 +97,7 @@ def build_application(
                     database=database,
                     residents=ResidentService(deps, images=images),
                     images=images,
+                    telegram=telegram,
                     verification=VerificationService(deps),
                     retention=RetentionService(database=database, network=network, clock=clock),
                     lifecycle=lifecycle,
@@ -129,6 +130,7 @@ def build_application(
             services.alarm.stop()
             await services.dispatcher.stop()
             services.images.close()
+            await services.telegram.close()
             await services.database.close()
 
     # cast: the builder's types do not carry the context type on into its JobQueue.

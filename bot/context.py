@@ -13,6 +13,7 @@ from bot.network import Network
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
+from bot.telegram_gateway import TelegramGateway
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -34,6 +35,7 @@ class Services:
     dispatcher: Dispatcher
     alarm: DeadlineAlarm
     images: ImageCleaner
+    telegram: TelegramGateway
     desk: DeskService
 
 

@@ -109,6 +109,19 @@ _MEMBER_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBE
 class TelegramGateway:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        # One client for every download: making one per file would build a TLS context each time
+        # (loading the CA certificates), which cost more CPU than cleaning the photo.
+        self._downloads: httpx.AsyncClient | None = None
+
+    async def close(self) -> None:
+        if self._downloads is not None:
+            await self._downloads.aclose()
+            self._downloads = None
+
+    def _download_client(self) -> httpx.AsyncClient:
+        if self._downloads is None:
+            self._downloads = httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT)
+        return self._downloads
 
     def _priority(self, priority: Priority) -> dict[str, Any]:
         """The application's ExtBot hands rate_limit_args to the rate limiter; a plain Bot has none."""
@@ -125,7 +138,7 @@ class TelegramGateway:
             raise DeliveryError(0, "Telegram gave no file path")
         written = 0
         try:
-            async with httpx.AsyncClient(timeout=_DOWNLOAD_TIMEOUT) as client, client.stream("GET", file.file_path) as answer:
+            async with self._download_client().stream("GET", file.file_path) as answer:
                 if answer.status_code != 200:
                     raise DeliveryError(0, f"download answered {answer.status_code}")
                 with destination.open("wb") as out:
