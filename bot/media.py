@@ -30,7 +30,7 @@ import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import av
 from av.bitstream import BitStreamFilterContext
@@ -199,12 +199,19 @@ def _remux(
     return max(1, round(last_time)) if last_time else 0
 
 
+_Stream = av.video.stream.VideoStream | av.audio.stream.AudioStream
+_Decoder = av.video.codeccontext.VideoCodecContext | av.audio.codeccontext.AudioCodecContext
+
+
 class _Track:
     """One output stream: packets copied (through a bitstream filter where needed) or re-encoded."""
 
-    def __init__(self, stream: av.stream.Stream, *, reencodes: bool, sei_filter: BitStreamFilterContext | None,
-                 decoder: av.codec.context.CodecContext | None, resampler: av.AudioResampler | None = None) -> None:
-        self.stream = stream
+    def __init__(
+        self, stream: _Stream, *, reencodes: bool, sei_filter: BitStreamFilterContext | None,
+        decoder: _Decoder | None, resampler: av.AudioResampler | None = None,
+    ) -> None:
+        # A video or an audio stream, each encoding its own kind of frame: typed loosely, checked by tests.
+        self.stream: Any = stream
         self.reencodes = reencodes
         self._filter = sei_filter
         self._decoder = decoder
@@ -216,15 +223,15 @@ class _Track:
         if codec in _MP4_VIDEO:
             stream = clean.add_stream_from_template(source)
             stream.metadata.clear()
-            sei = _SEI_FILTERS.get(codec)
-            bsf = BitStreamFilterContext(sei, source, stream) if sei else None
+            units = _SEI_FILTERS.get(codec)
+            bsf = BitStreamFilterContext(units, source, stream) if units else None
             return cls(stream, reencodes=False, sei_filter=bsf, decoder=None)
         rate = source.average_rate or Fraction(30)
-        stream = clean.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "23"})
-        stream.width, stream.height, stream.pix_fmt = source.codec_context.width, source.codec_context.height, "yuv420p"
+        encoder = clean.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "23"})
+        encoder.width, encoder.height, encoder.pix_fmt = source.codec_context.width, source.codec_context.height, "yuv420p"
         # x264 writes its own name and settings into an SEI unit of the first frame: cut it out too.
         sei = BitStreamFilterContext(_SEI_FILTERS["h264"], "h264")
-        return cls(stream, reencodes=True, sei_filter=sei, decoder=source.codec_context)
+        return cls(encoder, reencodes=True, sei_filter=sei, decoder=source.codec_context)
 
     @classmethod
     def for_audio(cls, clean: av.container.OutputContainer, source: av.audio.stream.AudioStream) -> _Track:
@@ -236,7 +243,7 @@ class _Track:
         resampler = av.AudioResampler(format="fltp", layout="mono", rate=rate)
         return cls(stream, reencodes=True, sei_filter=None, decoder=source.codec_context, resampler=resampler)
 
-    def write(self, clean: av.container.OutputContainer, packet: av.Packet) -> bool:
+    def write(self, clean: av.container.OutputContainer, packet: av.Packet[Any]) -> bool:
         """Mux the packet (or what it decodes to, re-encoded); True when it produced a picture."""
         if self.reencodes:
             assert self._decoder is not None

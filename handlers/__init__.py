@@ -52,7 +52,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # After every command handler above: a command none of them took.
     application.add_handler(MessageHandler(private & filters.COMMAND, other_messages.on_unknown_command))
     # In a group that is not the verifier group, one polite line pointing to the private chat.
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_messages.on_command_in_a_group))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_messages.on_command_in_a_group)
+    )
     # Last of the messages: stickers, dice, polls, games... (service messages such as a pin are no one's words).
     application.add_handler(
         MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report)

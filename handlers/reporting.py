@@ -318,13 +318,18 @@ def _media_refusal(tr: Translator, kind: MediaKind, reason: MediaRejection) -> s
             return tr.gettext("That recording is too large (over 20 MB), so it was not added. Try a shorter one.")
         case MediaRejection.NOT_SUPPORTED:
             if video:
-                return tr.gettext("That file is not a video I can use, so it was not added. Send an MP4, MOV or WebM video.")
+                return tr.gettext(
+                    "That file is not a video I can use, so it was not added. Send an MP4, MOV or WebM video."
+                )
             return tr.gettext(
-                "That file is not a recording I can use, so it was not added. Send a voice note, or an MP3, M4A or OGG file."
+                "That file is not a recording I can use, so it was not added. "
+                "Send a voice note, or an MP3, M4A or OGG file."
             )
         case MediaRejection.CORRUPT:
             if video:
-                return tr.gettext("That video could not be read (it may be damaged), so it was not added. Try sending it again.")
+                return tr.gettext(
+                    "That video could not be read (it may be damaged), so it was not added. Try sending it again."
+                )
             return tr.gettext(
                 "That voice note could not be read (it may be damaged), so it was not added. Try recording it again."
             )

@@ -251,7 +251,9 @@ class BotApi:
         reply_to = self._reply_target(chat, params)
         return self._post(chat, fields, params, reply_to).data
 
-    def _upload_or_stored(self, params: Params, name: str, reference: str | None = None) -> tuple[bytes, StoredFile | None, str]:
+    def _upload_or_stored(
+        self, params: Params, name: str, reference: str | None = None
+    ) -> tuple[bytes, StoredFile | None, str]:
         """The bytes of an uploaded file (or of the file a file_id names), and the upload's name."""
         reference = reference if reference is not None else (params.string(name) or "")
         upload = params.upload(name)
@@ -280,13 +282,15 @@ class BotApi:
         if kind == "audio" and (info is None or info.audio_codec is None):
             kind = "document"
         if stored is None:
-            stored = self.world.store_file(content, kind + "s", filename.rsplit(".", 1)[-1] if "." in filename else "bin")
+            extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+            stored = self.world.store_file(content, kind + "s", extension)
         described: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                                      "file_size": len(content)}
         if kind == "video" and info is not None:
             described.update(width=info.width, height=info.height, duration=info.duration, mime_type="video/mp4")
         elif kind == "voice" and info is not None:
-            described.update(duration=info.duration, mime_type="audio/ogg" if info.format_name == "ogg" else "audio/mpeg")
+            mime_type = "audio/ogg" if info.format_name == "ogg" else "audio/mpeg"
+            described.update(duration=info.duration, mime_type=mime_type)
         elif kind == "audio" and info is not None:
             described.update(duration=info.duration, file_name=filename)
         else:

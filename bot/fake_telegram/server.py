@@ -389,7 +389,8 @@ class FakeTelegram:
         if stored is None or stored.from_bot or stored.data.get("from", {}).get("id") != user_id:
             raise AssertionError(f"user {user_id} sent no message {message_id} in chat {chat_id}")
         field = "text" if "text" in stored.data else "caption"
-        if field == "caption" and not any(k in stored.data for k in ("photo", "video", "document", "audio", "animation")):
+        media = ("photo", "video", "document", "audio", "animation")
+        if field == "caption" and not any(k in stored.data for k in media):
             raise AssertionError(f"message {message_id} has neither text nor a caption to edit")
         stored.data = {**stored.data, field: text, "edit_date": self.world.now()}
         stored.data.pop("entities" if field == "text" else "caption_entities", None)

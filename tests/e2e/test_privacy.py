@@ -96,7 +96,9 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "not sent yet" in text_of(m))
             await canary.sends_photo(jpeg_bytes(exif=gps_exif()), caption=CANARY_WORDS, expect="1 photo")
             # A video sent as a file keeps where, when and with what it was filmed (issue 11).
-            fake.user_sends_document(CANARY_ID, video_bytes("mov"), file_name="IMG_0007.MOV", mime_type="video/quicktime")
+            fake.user_sends_document(
+                CANARY_ID, video_bytes("mov"), file_name="IMG_0007.MOV", mime_type="video/quicktime"
+            )
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "1 video" in text_of(m))
             await fake.settled()
             panel_id = canary.panel()["message_id"]
@@ -117,7 +119,8 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "has ended" in text_of(m))
             await fake.settled()
 
-            needles = identity_needles() | verifier_needles() | {f"video's {name}": n for name, n in VIDEO_NEEDLES.items()}
+            video_needles = {f"video's {name}": needle for name, needle in VIDEO_NEEDLES.items()}
+            needles = identity_needles() | verifier_needles() | video_needles
             (video,) = [m["video"] for m in fake.bot_messages(VERIFIER_GROUP) if m.get("video")]
             assert_absent("the video the verifiers received", fake.file_bytes(video["file_id"]), needles)
             for path in files_of(database):  # scanned while the bot runs, -wal included
