@@ -74,8 +74,9 @@ class ImageCleaner:
     def __init__(self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None) -> None:
         self._telegram = telegram
         self._workers = workers or default_workers()
-        # Two images per worker: one being cleaned while the next one downloads.
-        self._slots = asyncio.Semaphore(slots or 2 * self._workers)
+        # Four images per worker: downloads stream to disk, so they may run ahead of the cleaning
+        # (memory is bounded by the workers, which decode one image each).
+        self._slots = asyncio.Semaphore(slots or 4 * self._workers)
         self._pool: ThreadPoolExecutor | None = None
         return_large_buffers_to_the_system()
 
