@@ -93,9 +93,18 @@ async def test_at_most_the_slots_are_worked_on_at_once():
     assert port.peak == 3
 
 
-def test_no_temporary_files_are_left_behind():
-    leftovers = list(Path(tempfile.gettempdir()).glob("vigil-image-*"))
-    assert leftovers == []
+async def test_nothing_is_left_in_the_temporary_folder_after_cleanings_and_refusals(tmp_path):
+    port = Port({"ok": jpeg((64, 48)), "junk": b"%PDF-1.7", "huge": b"\xff\xd8\xff" + bytes(21 * 1024 * 1024)})
+    cleaner = ImageCleaner(port, workers=2, temp_root=tmp_path)
+    try:
+        await cleaner.clean("ok")
+        for refused in ("junk", "huge", "missing"):
+            with pytest.raises(PhotoRefused):
+                await cleaner.clean(refused)
+    finally:
+        cleaner.close()
+    assert len(port.paths) == 2 and all(path.is_relative_to(tmp_path) for path in port.paths)
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_videos_and_voice_notes_share_the_cleaners_slots_and_leave_no_file_behind():

@@ -71,8 +71,12 @@ def default_workers() -> int:
 
 
 class ImageCleaner:
-    def __init__(self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None) -> None:
+    def __init__(
+        self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None,
+        temp_root: Path | None = None,
+    ) -> None:
         self._telegram = telegram
+        self._temp_root = temp_root  # where the private folders go (the system's temporary folder)
         self._workers = workers or default_workers()
         # Four images per worker: downloads stream to disk, so they may run ahead of the cleaning
         # (memory is bounded by the workers, which decode one image each).
@@ -102,7 +106,7 @@ class ImageCleaner:
         """Videos and voice notes take the same slots and threads as images: one at a time per slot,
         streamed to a private directory that is removed with the upload and the result in it."""
         async with self._slots:
-            with tempfile.TemporaryDirectory(prefix="vigil-media-") as directory:
+            with tempfile.TemporaryDirectory(prefix="vigil-media-", dir=self._temp_root) as directory:
                 upload = Path(directory) / "upload"
                 try:
                     await self._telegram.download(file_id, upload, max_bytes=MEDIA_MAX_BYTES)
@@ -122,7 +126,7 @@ class ImageCleaner:
         """The upload's clean pixels. Raises PhotoRefused (with the reason to tell the resident)."""
         async with self._slots:
             # A directory only this process can read, removed with everything in it right after.
-            with tempfile.TemporaryDirectory(prefix="vigil-image-") as directory:
+            with tempfile.TemporaryDirectory(prefix="vigil-image-", dir=self._temp_root) as directory:
                 upload = Path(directory) / "upload"
                 try:
                     await self._telegram.download(file_id, upload, max_bytes=MAX_BYTES)
