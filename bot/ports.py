@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.domain.buttons import Button as Button
 from bot.domain.buttons import Keyboard as Keyboard
 from bot.domain.delivery import Priority
+from bot.domain.reports import ReportMedia
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,13 @@ class TelegramPort(Protocol):
         """Send and return the new message id."""
         ...
 
-    async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, caption: str | None = None, reply_to: int | None = None,
+    async def send_media(
+        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
-        """Upload cleaned photos (an album when several; `caption`, HTML, goes on a single photo);
-        return their message ids and file ids."""
+        """Upload cleaned media: photos and videos (an album when several), or one voice note
+        (`caption`, HTML, goes on a single item). Return their message ids and file ids, in the order
+        of `items`."""
         ...
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
@@ -97,7 +99,7 @@ class TelegramPort(Protocol):
     async def replace_photo(
         self, chat_id: int, message_id: int, photo: bytes, caption: str, *, priority: Priority = Priority.RESIDENT
     ) -> None:
-        """Replace a photo the bot sent by another, with a caption."""
+        """Replace a photo (or video) the bot sent by a photo, with a caption."""
         ...
 
     async def edit_text(

@@ -16,6 +16,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    InputMediaVideo,
     Message,
     ReplyParameters,
 )
@@ -25,6 +26,8 @@ from telegram.ext import ExtBot
 
 from bot import departure
 from bot.domain.delivery import Priority
+from bot.domain.draft import MediaKind
+from bot.domain.reports import ReportMedia
 from bot.ports import (
     ChatAccess,
     ChatMoved,
@@ -44,6 +47,25 @@ def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row] for row in keyboard]
     )
+
+
+def _input_media(item: ReportMedia) -> InputMediaPhoto | InputMediaVideo:
+    if item.kind is MediaKind.VIDEO:
+        return InputMediaVideo(item.data, filename="video.mp4", width=item.width or None, height=item.height or None,
+                               duration=item.duration or None, supports_streaming=True)
+    if item.kind is MediaKind.PHOTO:
+        return InputMediaPhoto(item.data)
+    raise ValueError("a voice note cannot be part of an album")
+
+
+def _file_id(message: Message) -> str:
+    """The file Telegram keeps of what was sent (a video it could not read arrives as a document)."""
+    if message.photo:
+        return message.photo[-1].file_id
+    for media in (message.video, message.voice, message.document):
+        if media is not None:
+            return media.file_id
+    raise ValueError("Telegram answered with a message without a file")
 
 
 def is_not_modified(error: BadRequest) -> bool:
@@ -161,27 +183,46 @@ class TelegramGateway:
             raise delivery_error(chat_id, error) from error
         return message.message_id
 
-    async def send_photos(
-        self, chat_id: int, photos: Sequence[bytes], *, caption: str | None = None, reply_to: int | None = None,
+    async def send_media(
+        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        rate = self._priority(priority)
         await self._leaving()
         try:
-            messages: tuple[Message, ...]
-            if len(photos) == 1:
-                messages = (await self._bot.send_photo(
-                    chat_id, photos[0], caption=caption, parse_mode=ParseMode.HTML if caption else None,
-                    reply_parameters=reply, **self._priority(priority),
-                ),)
+            messages: Sequence[Message]
+            if len(items) == 1:
+                messages = (await self._send_one(chat_id, items[0], caption, reply, rate),)
             else:
                 messages = await self._bot.send_media_group(
-                    chat_id, [InputMediaPhoto(p) for p in photos], reply_parameters=reply, **self._priority(priority)
+                    chat_id, [_input_media(i) for i in items], reply_parameters=reply, **rate
                 )
         except TelegramError as error:
             raise delivery_error(chat_id, error) from error
         # Re-using Telegram's copies means the original upload is the only time the bytes travel.
-        return [m.message_id for m in messages], [m.photo[-1].file_id for m in messages]
+        return [m.message_id for m in messages], [_file_id(m) for m in messages]
+
+    async def _send_one(
+        self, chat_id: int, item: ReportMedia, caption: str | None, reply: ReplyParameters | None, rate: dict[str, Any]
+    ) -> Message:
+        mode = ParseMode.HTML if caption else None
+        match item.kind:
+            case MediaKind.PHOTO:
+                return await self._bot.send_photo(
+                    chat_id, item.data, caption=caption, parse_mode=mode, reply_parameters=reply, **rate
+                )
+            case MediaKind.VIDEO:
+                return await self._bot.send_video(
+                    chat_id, item.data, duration=item.duration or None, width=item.width or None,
+                    height=item.height or None, supports_streaming=True, filename="video.mp4", caption=caption,
+                    parse_mode=mode, reply_parameters=reply, **rate,
+                )
+            case MediaKind.VOICE:
+                return await self._bot.send_voice(
+                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", caption=caption,
+                    parse_mode=mode, reply_parameters=reply, **rate,
+                )
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
         await self._leaving()

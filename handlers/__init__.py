@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, desk, general, lifecycle, privacy, reporting, subscribing, verifying
+from handlers import admin, desk, general, lifecycle, other_messages, privacy, reporting, subscribing, verifying
 from handlers.errors import on_error
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    # Edits first: an edited "/report" or an edited description must not act again (every handler
+    # below would take an edited message too). The resident is told how to add something instead.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, other_messages.on_edited_message))
     # Commands first, so "/report" is never taken for a description.
     application.add_handler(CommandHandler("start", general.on_start, filters=private))  # deep links too
     application.add_handler(CommandHandler("help", general.on_help, filters=private))
@@ -35,9 +38,31 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     ))
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
+    # Videos and sound before other files too: a video sent as a file keeps where it was filmed.
+    # An animation also carries a `document`, so it must be taken here, not as a file below.
+    application.add_handler(MessageHandler(
+        private & (filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.VIDEO), reporting.on_video
+    ))
+    application.add_handler(
+        MessageHandler(private & (filters.VOICE | filters.AUDIO | filters.Document.AUDIO), reporting.on_voice)
+    )
     application.add_handler(MessageHandler(private & filters.Document.ALL, reporting.on_other_file))
-    application.add_handler(MessageHandler(private & filters.LOCATION, reporting.on_location))
+    # A venue carries its location: it suggests the neighborhood like a shared location does.
+    application.add_handler(MessageHandler(private & (filters.LOCATION | filters.VENUE), reporting.on_location))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, reporting.on_text))
+    # Everything else gets an answer, so nobody believes something was reported when it was not.
+    # A contact card carries someone's phone number: never stored, and the resident is told why.
+    application.add_handler(MessageHandler(private & filters.CONTACT, other_messages.on_contact))
+    # After every command handler above: a command none of them took.
+    application.add_handler(MessageHandler(private & filters.COMMAND, other_messages.on_unknown_command))
+    # In a group that is not the verifier group, one polite line pointing to the private chat.
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_messages.on_command_in_a_group)
+    )
+    # Last of the messages: stickers, dice, polls, games... (service messages such as a pin are no one's words).
+    application.add_handler(
+        MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report)
+    )
     # Buttons: each family has its own prefix; unknown payloads are refused politely inside.
     application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
     application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))

@@ -47,10 +47,10 @@ async def on_help(update: Update, context: VigilContext) -> None:
         tr.gettext(
             "👋 <b>Vigil</b> passes what you see to trained volunteers of the rapid-response network. "
             "Two of them check every report before an alert is published, so alerts stay trustworthy.\n\n"
-            "<b>To report:</b> send a photo or a few words (or /report). Then tap the place and, if you can, "
-            "what you see, and tap <b>Send to verifiers</b>.\n\n"
-            "Your name and account are never shown to verifiers or in alerts, and photos are cleaned of "
-            "hidden data such as GPS before anyone sees them.\n\n"
+            "<b>To report:</b> send a photo, a video or a few words (or /report); voice notes work too, but "
+            "typing is safer. Then tap the place and, if you can, what you see, and tap <b>Send to verifiers</b>.\n\n"
+            "Your name and account are never shown to verifiers or in alerts, and photos, videos and voice "
+            "notes are cleaned of hidden data such as GPS before anyone sees them.\n\n"
             "/subscribe sends you the alerts of your neighborhoods by direct message; /rights shows what to do "
             "if agents come. /language changes the language. In an emergency, call the hotline: {hotline}",
             hotline=context.services.network.hotline,

@@ -7,14 +7,25 @@ from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
-from bot.domain.draft import DescriptionTooLong, Draft, DraftPhoto, NeighborhoodMissing, NothingToReport, TooManyPhotos
+from bot.domain.draft import (
+    DescriptionTooLong,
+    Draft,
+    DraftMedia,
+    DraftPhoto,
+    MediaKind,
+    NeighborhoodMissing,
+    NothingToReport,
+    TooManyPhotos,
+    TooManyVoiceNotes,
+)
 from bot.domain.indicators import Indicator
 from bot.domain.limits import AlreadyReportedHere, TooManyReports
 from bot.i18n import Translator
+from bot.media import MediaRejection
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
 from bot.rendering.notices import limit_notice, receipt
-from bot.services.images import PhotoRefused
+from bot.services.images import MediaRefused, PhotoRefused
 from bot.services.residents import DuplicateSubmit
 from handlers.general import resident_translator
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
@@ -84,7 +95,7 @@ async def on_image(update: Update, context: VigilContext) -> None:
         except PhotoRefused as refused:
             refusal = _photo_refusal(tr, refused.reason)
         except TooManyPhotos as too_many:
-            refusal = tr.gettext("A report can have at most {limit} photos. This one was not added.", limit=too_many.limit)
+            refusal = _album_full(tr, too_many)
         else:
             draft.add_photo(DraftPhoto(clean.width, clean.height))
             if message.caption:
@@ -94,12 +105,83 @@ async def on_image(update: Update, context: VigilContext) -> None:
                     too_long = error
             # Stored before anything is said to the resident: from then on the update is done.
             draft = await context.services.residents.keep(
-                message.chat_id, draft, update_id=update.update_id, new_photo=clean.data
+                message.chat_id, draft, update_id=update.update_id, new_media=clean.data
             )
     if refusal is not None:
         await message.reply_html(refusal)
     elif too_long is not None:
         await message.reply_html(_too_long(tr, too_long))
+    if message.media_group_id:
+        schedule_panel(context, message.chat_id, delay=ALBUM_SETTLE_SECONDS)
+    else:
+        await show_panel(context, message.chat_id, draft)
+
+
+async def on_video(update: Update, context: VigilContext) -> None:
+    """A video, a round video note, a GIF-style animation, or a video sent as a file (which keeps
+    where and when it was filmed): remuxed without any metadata before it joins the draft."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    media = message.video or message.video_note or message.animation or message.document
+    if media is None:
+        return
+    await _add_media(update, context, MediaKind.VIDEO, media.file_id, media.file_size)
+
+
+async def on_voice(update: Update, context: VigilContext) -> None:
+    """A voice note or an audio file: re-encoded without metadata; the first one brings a warning."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    media = message.voice or message.audio or message.document
+    if media is None:
+        return
+    await _add_media(update, context, MediaKind.VOICE, media.file_id, media.file_size)
+
+
+async def _add_media(update: Update, context: VigilContext, kind: MediaKind, file_id: str, size: int | None) -> None:
+    message: Message = update.effective_message  # type: ignore[assignment]
+    tr, draft = await _open_draft(update, context)
+    residents = context.services.residents
+    refusal = too_long = None
+    first_voice = False
+    if size is not None and size > MAX_DOWNLOAD_BYTES:
+        refusal = _media_refusal(tr, kind, MediaRejection.TOO_LARGE_FILE)
+    else:
+        try:
+            if kind is MediaKind.VIDEO:
+                video = await residents.clean_video(draft, file_id)
+                item, data = DraftMedia(kind, video.width, video.height, video.duration), video.data
+            else:
+                audio = await residents.clean_voice(draft, file_id)
+                item, data = DraftMedia(kind, duration=audio.duration), audio.data
+        except MediaRefused as refused:
+            refusal = _media_refusal(tr, kind, refused.reason)
+        except TooManyPhotos as too_many:
+            refusal = _album_full(tr, too_many)
+        except TooManyVoiceNotes as too_many:
+            refusal = tr.gettext(
+                "A report can have at most {limit} voice notes. This one was not added.", limit=too_many.limit
+            )
+        else:
+            draft.add_media(item)
+            if message.caption:
+                try:
+                    draft.add_text(message.caption)
+                except DescriptionTooLong as error:
+                    too_long = error
+            # Stored before anything is said to the resident: from then on the update is done.
+            draft = await residents.keep(message.chat_id, draft, update_id=update.update_id, new_media=data)
+            if kind is MediaKind.VOICE:
+                first_voice = await residents.first_voice_note(message.chat_id)
+    if refusal is not None:
+        await message.reply_html(refusal)
+    elif too_long is not None:
+        await message.reply_html(_too_long(tr, too_long))
+    if first_voice:
+        await message.reply_html(
+            tr.gettext(
+                "🎤 Your voice note was added for the verifiers only; it was re-encoded without its hidden data. "
+                "A voice can identify you, though: typing a few words is safer."
+            )
+        )
     if message.media_group_id:
         schedule_panel(context, message.chat_id, delay=ALBUM_SETTLE_SECONDS)
     else:
@@ -229,6 +311,38 @@ def _too_long(tr: Translator, error: DescriptionTooLong) -> str:
         attempted=error.attempted,
         limit=error.limit,
     )
+
+
+def _album_full(tr: Translator, too_many: TooManyPhotos) -> str:
+    return tr.gettext(
+        "A report can have at most {limit} photos and videos. This one was not added.", limit=too_many.limit
+    )
+
+
+def _media_refusal(tr: Translator, kind: MediaKind, reason: MediaRejection) -> str:
+    video = kind is MediaKind.VIDEO
+    match reason:
+        case MediaRejection.TOO_LARGE_FILE:
+            if video:
+                return tr.gettext("That video is too large (over 20 MB), so it was not added. Try a shorter one.")
+            return tr.gettext("That recording is too large (over 20 MB), so it was not added. Try a shorter one.")
+        case MediaRejection.NOT_SUPPORTED:
+            if video:
+                return tr.gettext(
+                    "That file is not a video I can use, so it was not added. Send an MP4, MOV or WebM video."
+                )
+            return tr.gettext(
+                "That file is not a recording I can use, so it was not added. "
+                "Send a voice note, or an MP3, M4A or OGG file."
+            )
+        case MediaRejection.CORRUPT:
+            if video:
+                return tr.gettext(
+                    "That video could not be read (it may be damaged), so it was not added. Try sending it again."
+                )
+            return tr.gettext(
+                "That voice note could not be read (it may be damaged), so it was not added. Try recording it again."
+            )
 
 
 def _photo_refusal(tr: Translator, reason: ImageRejection) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.draft import Draft, DraftPhoto
+from bot.domain.draft import Draft, DraftMedia, MediaKind
 from bot.domain.indicators import parse_indicators
 from storage.codec import required_moment, to_text
 
@@ -24,20 +24,22 @@ class DraftQueries:
         if row is None:
             return None
         async with self._db.execute(
-            "SELECT width, height FROM draft_photos WHERE reporter_pseudonym = ? ORDER BY position", (pseudonym,)
+            "SELECT kind, width, height, duration FROM draft_media WHERE reporter_pseudonym = ? ORDER BY position",
+            (pseudonym,),
         ) as cursor:
-            photos = [DraftPhoto(r["width"], r["height"]) for r in await cursor.fetchall()]
+            media = [DraftMedia(MediaKind(r["kind"]), r["width"], r["height"], r["duration"])
+                     for r in await cursor.fetchall()]
         return Draft(
             started_at=required_moment(row["started_at"]),
             neighborhood_key=row["neighborhood_key"],
             indicators=set(parse_indicators(json.loads(row["indicators"]))),
-            photos=photos,
+            media=media,
             description=row["description"],
             opened_by_message=row["opened_by_message"],
         )
 
-    async def save_draft(self, pseudonym: str, draft: Draft, at: datetime, *, new_photo: bytes | None = None) -> None:
-        """Store the draft; `new_photo` is the cleaned bytes of its last photo, just added."""
+    async def save_draft(self, pseudonym: str, draft: Draft, at: datetime, *, new_media: bytes | None = None) -> None:
+        """Store the draft; `new_media` is the cleaned bytes of its last photo, video or voice note, just added."""
         await self._db.execute(
             "INSERT INTO drafts (reporter_pseudonym, started_at, updated_at, neighborhood_key, indicators, description,"
             " opened_by_message) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reporter_pseudonym) DO UPDATE SET"
@@ -47,24 +49,45 @@ class DraftQueries:
             (pseudonym, to_text(draft.started_at), to_text(at), draft.neighborhood_key,
              json.dumps([str(i) for i in draft.ordered_indicators()]), draft.description, draft.opened_by_message),
         )
-        if new_photo is not None:
-            photo = draft.photos[-1]
+        if new_media is not None:
+            item = draft.media[-1]
             await self._db.execute(
-                "INSERT INTO draft_photos (reporter_pseudonym, position, data, width, height) VALUES (?, ?, ?, ?, ?)",
-                (pseudonym, len(draft.photos) - 1, new_photo, photo.width, photo.height),
+                "INSERT INTO draft_media (reporter_pseudonym, position, data, width, height, kind, duration)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (pseudonym, len(draft.media) - 1, new_media, item.width, item.height, str(item.kind), item.duration),
             )
 
     async def delete_draft(self, pseudonym: str) -> None:
         await self._db.execute("DELETE FROM drafts WHERE reporter_pseudonym = ?", (pseudonym,))
 
-    async def move_draft_photos_to_report(self, pseudonym: str, report_id: int) -> int:
-        """The draft's cleaned photos become the report's, waiting for the album; returns how many."""
-        cursor = await self._db.execute(
-            "INSERT INTO report_media (report_id, position, data)"
-            " SELECT ?, position, data FROM draft_photos WHERE reporter_pseudonym = ? ORDER BY position",
+    async def move_draft_media_to_report(self, pseudonym: str, report_id: int) -> list[MediaKind]:
+        """The draft's cleaned media become the report's, waiting for their albums; returns their kinds, in order."""
+        await self._db.execute(
+            "INSERT INTO report_media (report_id, position, data, kind, width, height, duration)"
+            " SELECT ?, position, data, kind, width, height, duration FROM draft_media"
+            " WHERE reporter_pseudonym = ? ORDER BY position",
             (report_id, pseudonym),
         )
-        return cursor.rowcount
+        async with self._db.execute(
+            "SELECT kind FROM report_media WHERE report_id = ? ORDER BY position", (report_id,)
+        ) as cursor:
+            return [MediaKind(r["kind"]) for r in await cursor.fetchall()]
+
+    async def assign_media_to_album(self, report_id: int, outbox_id: int, kinds: tuple[MediaKind, ...],
+                                    position: int | None = None) -> None:
+        """Which card_album message carries which of the report's media: every item of `kinds`, or
+        the one at `position`."""
+        if position is not None:
+            await self._db.execute(
+                "UPDATE report_media SET outbox_id = ? WHERE report_id = ? AND position = ?",
+                (outbox_id, report_id, position),
+            )
+            return
+        marks = ", ".join("?" for _ in kinds)
+        await self._db.execute(
+            f"UPDATE report_media SET outbox_id = ? WHERE report_id = ? AND kind IN ({marks})",  # marks only
+            (outbox_id, report_id, *[str(k) for k in kinds]),
+        )
 
     async def purge_drafts(self, started_before: datetime) -> int:
         cursor = await self._db.execute("DELETE FROM drafts WHERE started_at < ?", (to_text(started_before),))

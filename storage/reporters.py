@@ -83,3 +83,10 @@ class ReporterQueries:
         ) as cursor:
             row = await cursor.fetchone()
         return str(row["public_ref"]) if row else None
+
+    async def note_given(self, pseudonym: str, notice: str) -> bool:
+        """Remember that the resident was given a one-time note; True if this is the first time."""
+        cursor = await self._db.execute(
+            "INSERT INTO resident_notices (pseudonym, notice) VALUES (?, ?) ON CONFLICT DO NOTHING", (pseudonym, notice)
+        )
+        return cursor.rowcount == 1

@@ -11,8 +11,9 @@ from typing import cast
 
 import aiosqlite
 
+from bot.domain.draft import MediaKind
 from bot.domain.indicators import parse_indicators
-from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report
+from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report, ReportMedia
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
@@ -79,9 +80,11 @@ class Repository(
         if row is None:
             raise ReportNotFound(report_id)
         async with self._db.execute(
-            "SELECT file_id FROM report_photos WHERE report_id = ? ORDER BY position", (report_id,)
+            "SELECT file_id, kind FROM report_photos WHERE report_id = ? ORDER BY position", (report_id,)
         ) as cursor:
-            photos = tuple(str(r["file_id"]) for r in await cursor.fetchall())
+            rows = await cursor.fetchall()
+        photos = tuple(str(r["file_id"]) for r in rows)
+        kinds = tuple(MediaKind(r["kind"]) for r in rows)
         return Report(
             id=row["id"],
             public_ref=row["public_ref"],
@@ -96,6 +99,7 @@ class Repository(
             card_chat_id=row["card_chat_id"],
             card_message_id=row["card_message_id"],
             photo_file_ids=photos,
+            media_kinds=kinds,
         )
 
     async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:
@@ -108,20 +112,37 @@ class Repository(
             [(report_id, position, file_id) for position, file_id in enumerate(photo_file_ids)],
         )
 
-    async def report_media(self, report_id: int) -> list[bytes]:
-        async with self._db.execute(
-            "SELECT data FROM report_media WHERE report_id = ? ORDER BY position", (report_id,)
-        ) as cursor:
-            return [bytes(row["data"]) for row in await cursor.fetchall()]
+    async def report_media(self, report_id: int, outbox_id: int | None = None) -> list[ReportMedia]:
+        """The report's cleaned media still waiting; with `outbox_id`, those that album message carries
+        (and any queued before albums were told apart, migration 0010)."""
+        query = "SELECT * FROM report_media WHERE report_id = ?"
+        values: tuple[int, ...] = (report_id,)
+        if outbox_id is not None:
+            query += " AND (outbox_id = ? OR outbox_id IS NULL)"
+            values += (outbox_id,)
+        async with self._db.execute(query + " ORDER BY position", values) as cursor:
+            return [
+                ReportMedia(int(r["position"]), MediaKind(r["kind"]), bytes(r["data"]), r["width"], r["height"],
+                            r["duration"])
+                for r in await cursor.fetchall()
+            ]
 
-    async def settle_album(self, report_id: int, photo_file_ids: list[str], message_ids: list[int]) -> None:
-        """The album was sent (or given up on): Telegram's copies replace the bytes, which go."""
+    async def settle_album(
+        self, report_id: int, file_ids: list[str], message_ids: list[int], outbox_id: int | None = None
+    ) -> None:
+        """The album (`outbox_id`'s) was sent, or given up on (no ids): Telegram's copies replace the
+        bytes, which go. The message ids let /forgetme remove them from the group later."""
+        carried = await self.report_media(report_id, outbox_id)
+        if file_ids:
+            await self._db.executemany(
+                "INSERT INTO report_photos (report_id, position, file_id, message_id, kind) VALUES (?, ?, ?, ?, ?)",
+                [(report_id, item.position, file_id, message_id, str(item.kind))
+                 for item, file_id, message_id in zip(carried, file_ids, message_ids, strict=True)],
+            )
         await self._db.executemany(
-            "INSERT INTO report_photos (report_id, position, file_id, message_id) VALUES (?, ?, ?, ?)",
-            [(report_id, position, file_id, message_id)
-             for position, (file_id, message_id) in enumerate(zip(photo_file_ids, message_ids, strict=True))],
+            "DELETE FROM report_media WHERE report_id = ? AND position = ?",
+            [(report_id, item.position) for item in carried],
         )
-        await self._db.execute("DELETE FROM report_media WHERE report_id = ?", (report_id,))
 
     async def set_status(self, report_id: int, status: ReportStatus, at: datetime) -> None:
         closed_at = None if status.is_open else to_text(at)

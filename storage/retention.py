@@ -115,6 +115,7 @@ class RetentionQueries:
         )
         await self._db.execute("DELETE FROM reporter_records WHERE pseudonym = ?", (pseudonym,))
         await self._db.execute("DELETE FROM resident_settings WHERE pseudonym = ?", (pseudonym,))
+        await self._db.execute("DELETE FROM resident_notices WHERE pseudonym = ?", (pseudonym,))
         await self._db.execute("DELETE FROM drafts WHERE reporter_pseudonym = ?", (pseudonym,))
         return withdrawn
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.draft import Draft, DraftPhoto
+from bot.domain.draft import Draft, DraftPhoto, MediaKind
 from bot.domain.indicators import Indicator
 from bot.domain.reports import new_public_ref
 from tests.test_storage import NOW, clovis_report
@@ -23,9 +23,9 @@ async def test_a_draft_and_its_photos_are_stored_and_read_back(database):
     async with database.unit_of_work() as repo:
         await repo.save_draft("pseudo-K4", draft, NOW)
         draft.add_photo(DraftPhoto(640, 480))
-        await repo.save_draft("pseudo-K4", draft, NOW, new_photo=b"clean-jpeg-1")
+        await repo.save_draft("pseudo-K4", draft, NOW, new_media=b"clean-jpeg-1")
         draft.add_photo(DraftPhoto(480, 640))
-        await repo.save_draft("pseudo-K4", draft, NOW, new_photo=b"clean-jpeg-2")
+        await repo.save_draft("pseudo-K4", draft, NOW, new_media=b"clean-jpeg-2")
     async with database.unit_of_work() as repo:
         stored = await repo.draft("pseudo-K4")
     assert stored == draft
@@ -37,18 +37,18 @@ async def test_sending_moves_the_photos_to_the_report_and_deletes_the_draft(data
     draft = a_draft()
     draft.add_photo(DraftPhoto(640, 480))
     async with database.unit_of_work() as repo:
-        await repo.save_draft("pseudo-K4", draft, NOW, new_photo=b"clean-jpeg-1")
+        await repo.save_draft("pseudo-K4", draft, NOW, new_media=b"clean-jpeg-1")
         report = await repo.add_report(clovis_report(reporter_pseudonym="pseudo-K4"), new_public_ref)
-        assert await repo.move_draft_photos_to_report("pseudo-K4", report.id) == 1
+        assert await repo.move_draft_media_to_report("pseudo-K4", report.id) == [MediaKind.PHOTO]
         await repo.delete_draft("pseudo-K4")
     async with database.unit_of_work() as repo:
         assert await repo.draft("pseudo-K4") is None
-        assert await repo.report_media(report.id) == [b"clean-jpeg-1"]
+        assert [item.data for item in await repo.report_media(report.id)] == [b"clean-jpeg-1"]
 
 
 async def test_abandoned_drafts_are_purged_and_forgetme_erases_the_draft(database):
     async with database.unit_of_work() as repo:
-        await repo.save_draft("old", Draft(started_at=NOW - timedelta(hours=3)), NOW, new_photo=None)
+        await repo.save_draft("old", Draft(started_at=NOW - timedelta(hours=3)), NOW, new_media=None)
         await repo.save_draft("fresh", Draft(started_at=NOW), NOW)
         await repo.save_draft("pseudo-K4", a_draft(), NOW)
     async with database.unit_of_work() as repo:

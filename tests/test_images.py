@@ -93,6 +93,37 @@ async def test_at_most_the_slots_are_worked_on_at_once():
     assert port.peak == 3
 
 
-def test_no_temporary_files_are_left_behind():
-    leftovers = list(Path(tempfile.gettempdir()).glob("vigil-image-*"))
-    assert leftovers == []
+async def test_nothing_is_left_in_the_temporary_folder_after_cleanings_and_refusals(tmp_path):
+    port = Port({"ok": jpeg((64, 48)), "junk": b"%PDF-1.7", "huge": b"\xff\xd8\xff" + bytes(21 * 1024 * 1024)})
+    cleaner = ImageCleaner(port, workers=2, temp_root=tmp_path)
+    try:
+        await cleaner.clean("ok")
+        for refused in ("junk", "huge", "missing"):
+            with pytest.raises(PhotoRefused):
+                await cleaner.clean(refused)
+    finally:
+        cleaner.close()
+    assert len(port.paths) == 2 and all(path.is_relative_to(tmp_path) for path in port.paths)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_videos_and_voice_notes_share_the_cleaners_slots_and_leave_no_file_behind():
+    from bot.media import MediaRejection
+    from bot.services.images import MediaRefused
+    from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes
+
+    port = Port({"v": video_bytes("mov"), "a": voice_bytes(), "cut": truncated(video_bytes(seconds=3)),
+                 "big": video_bytes() + bytes(21 * 1024 * 1024)})
+    cleaner = ImageCleaner(port, workers=2, slots=1)
+    try:
+        video, voice = await asyncio.gather(cleaner.clean_video("v"), cleaner.clean_audio("a"))
+        with pytest.raises(MediaRefused) as damaged:
+            await cleaner.clean_video("cut")
+        with pytest.raises(MediaRefused) as too_large:
+            await cleaner.clean_video("big")
+    finally:
+        cleaner.close()
+    assert port.peak == 1  # one slot: the second waited for the first
+    assert not [name for name, needle in NEEDLES.items() if needle in video.data + voice.data]
+    assert damaged.value.reason is MediaRejection.CORRUPT and too_large.value.reason is MediaRejection.TOO_LARGE_FILE
+    assert port.paths and not any(path.exists() or path.parent.exists() for path in port.paths)

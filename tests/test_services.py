@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot.domain.draft import DraftPhoto
 from bot.domain.indicators import Indicator
-from bot.domain.reports import Report
+from bot.domain.reports import Report, ReportMedia
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
@@ -65,12 +65,12 @@ class FakePort:
         self.replies[len(self.sent)] = reply_to
         return len(self.sent)
 
-    async def send_photos(self, chat_id: int, photos: Sequence[bytes], *, caption=None, reply_to=None,
-                          priority=None) -> tuple[int, list[str]]:
+    async def send_media(self, chat_id: int, items: Sequence[ReportMedia], *, caption=None, reply_to=None,
+                         priority=None) -> tuple[list[int], list[str]]:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
-        self.photos.extend(photos)
-        return [100 + i for i in range(len(photos))], [f"clean-{i}" for i in range(len(photos))]
+        self.photos.extend(item.data for item in items)
+        return [100 + i for i in range(len(items))], [f"clean-{i}" for i in range(len(items))]
 
     async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
         self.edits[(chat_id, message_id)] = (html, keyboard)
@@ -121,7 +121,7 @@ async def submit_clovis_report(residents: ResidentService, port: FakePort, dispa
     port.files["resident-photo"] = gps_jpeg()
     clean = await residents.clean_photo(draft, "resident-photo")
     draft.add_photo(DraftPhoto(clean.width, clean.height))
-    draft = await residents.keep(TOM, draft, new_photo=clean.data)
+    draft = await residents.keep(TOM, draft, new_media=clean.data)
     draft.add_text("Five unmarked SUVs outside the dairy")
     draft.toggle(Indicator.VEHICLES)
     draft.choose_neighborhood("clovis")

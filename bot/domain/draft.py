@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot.domain.indicators import Indicator
 from bot.text_length import utf16_length
 
-MAX_PHOTOS = 10  # Telegram's media-group limit: the card shows them in one album.
+MAX_PHOTOS = 10  # Telegram's media-group limit: the card shows photos and videos in one album.
+MAX_VOICE_NOTES = 3  # each goes to the verifiers as a message of its own
 # Leaves room in the 4096-unit card and the public post for labels, indicators and the
 # second language of a bilingual channel.
 MAX_DESCRIPTION_UNITS = 800
@@ -33,8 +35,16 @@ class DescriptionTooLong(DraftError):
 
 
 class TooManyPhotos(DraftError):
+    """Photos and videos together: they share the album above the card."""
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} photos")
+        super().__init__(f"more than {limit} photos and videos")
+        self.limit = limit
+
+
+class TooManyVoiceNotes(DraftError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} voice notes")
         self.limit = limit
 
 
@@ -46,12 +56,29 @@ class NeighborhoodMissing(DraftError):
     pass
 
 
-@dataclass(frozen=True)
-class DraftPhoto:
-    """A photo of the draft: its cleaned bytes are stored beside it, not carried around."""
+class MediaKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    VOICE = "voice"  # a voice note or an audio file, re-encoded as a voice note
 
-    width: int
-    height: int
+    @property
+    def in_album(self) -> bool:
+        """Photos and videos share one album; a voice note travels alone."""
+        return self is not MediaKind.VOICE
+
+
+@dataclass(frozen=True)
+class DraftMedia:
+    """A photo, video or voice note of the draft: its cleaned bytes are stored beside it, not carried around."""
+
+    kind: MediaKind
+    width: int = 0
+    height: int = 0
+    duration: int = 0  # seconds, for videos and voice notes
+
+
+def DraftPhoto(width: int, height: int) -> DraftMedia:  # noqa: N802 - reads like the class it was
+    return DraftMedia(MediaKind.PHOTO, width, height)
 
 
 @dataclass
@@ -59,7 +86,7 @@ class Draft:
     started_at: datetime
     neighborhood_key: str | None = None
     indicators: set[Indicator] = field(default_factory=set)
-    photos: list[DraftPhoto] = field(default_factory=list)
+    media: list[DraftMedia] = field(default_factory=list)
     description: str = ""
     # The resident's message that started this draft. Its panels come after it in the chat, so a
     # panel from before it belongs to an earlier draft (sent or discarded) and must not act.
@@ -68,6 +95,10 @@ class Draft:
     def is_shown_on(self, message_id: int) -> bool:
         """Whether a panel message can belong to this draft (every panel after it started does)."""
         return self.opened_by_message is None or message_id > self.opened_by_message
+
+    def took_message(self, message_id: int) -> bool:
+        """Whether the resident's message came while this draft was open (so it went into it)."""
+        return self.opened_by_message is None or message_id >= self.opened_by_message
 
     def add_text(self, text: str) -> None:
         text = text.strip()
@@ -79,13 +110,29 @@ class Draft:
             raise DescriptionTooLong(limit=MAX_DESCRIPTION_UNITS, attempted=length)
         self.description = combined
 
-    def check_room_for_photo(self) -> None:
-        if len(self.photos) >= MAX_PHOTOS:
-            raise TooManyPhotos(MAX_PHOTOS)
+    def of_kind(self, kind: MediaKind) -> list[DraftMedia]:
+        return [item for item in self.media if item.kind is kind]
 
-    def add_photo(self, photo: DraftPhoto) -> None:
-        self.check_room_for_photo()
-        self.photos.append(photo)
+    @property
+    def photos(self) -> list[DraftMedia]:
+        return self.of_kind(MediaKind.PHOTO)
+
+    def check_room_for(self, kind: MediaKind) -> None:
+        """Raises before anything is downloaded, when the draft cannot take one more of `kind`."""
+        if kind.in_album and sum(item.kind.in_album for item in self.media) >= MAX_PHOTOS:
+            raise TooManyPhotos(MAX_PHOTOS)
+        if not kind.in_album and len(self.of_kind(kind)) >= MAX_VOICE_NOTES:
+            raise TooManyVoiceNotes(MAX_VOICE_NOTES)
+
+    def check_room_for_photo(self) -> None:
+        self.check_room_for(MediaKind.PHOTO)
+
+    def add_media(self, item: DraftMedia) -> None:
+        self.check_room_for(item.kind)
+        self.media.append(item)
+
+    def add_photo(self, photo: DraftMedia) -> None:
+        self.add_media(photo)
 
     def toggle(self, indicator: Indicator) -> None:
         self.indicators.symmetric_difference_update({indicator})
@@ -95,7 +142,7 @@ class Draft:
 
     @property
     def has_content(self) -> bool:
-        return bool(self.photos or self.description or self.indicators)
+        return bool(self.media or self.description or self.indicators)
 
     def ordered_indicators(self) -> tuple[Indicator, ...]:
         return tuple(indicator for indicator in Indicator if indicator in self.indicators)

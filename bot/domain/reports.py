@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.draft import MediaKind
 from bot.domain.indicators import Indicator
 from bot.domain.verification import Ballot, ReportStatus, VoteKind
 from bot.languages import Language
@@ -44,7 +45,23 @@ class Report:
     closed_at: datetime | None
     card_chat_id: int | None
     card_message_id: int | None
-    photo_file_ids: tuple[str, ...]
+    photo_file_ids: tuple[str, ...]  # Telegram's ids of every photo, video and voice note above the card
+    media_kinds: tuple[MediaKind, ...] = ()  # what each of them is, in the same order
+
+    def count_of(self, kind: MediaKind) -> int:
+        return sum(k is kind for k in self.media_kinds)
+
+
+@dataclass(frozen=True)
+class ReportMedia:
+    """A cleaned photo, video or voice note of a report, until it reaches the verifier group."""
+
+    position: int
+    kind: MediaKind
+    data: bytes = field(repr=False)
+    width: int = 0
+    height: int = 0
+    duration: int = 0
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ from PIL import Image, UnidentifiedImageError
 from bot.fake_telegram import errors
 from bot.fake_telegram.errors import ApiError, bad_request, forbidden
 from bot.fake_telegram.formatting import caption_text, check_callback_answer, inline_keyboard, message_text
+from bot.fake_telegram.media import is_voice, probe
 from bot.fake_telegram.params import Params
 from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredFile, StoredMessage, World
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # what a bot may upload as a video, voice, audio or document
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -117,7 +119,8 @@ class BotApi:
             name.lower(): getattr(self, "_" + _snake(name))
             for name in (
                 "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "sendMessage", "sendPhoto",
-                "sendMediaGroup", "editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
+                "sendVideo", "sendVoice", "sendAudio", "sendDocument", "sendMediaGroup", "editMessageText",
+                "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
                 "deleteMessage", "answerCallbackQuery", "getFile", "getChat", "getChatMember",
                 "setMyCommands", "getMyCommands", "deleteMyCommands", "sendChatAction",
             )
@@ -286,21 +289,98 @@ class BotApi:
         reply_to = self._reply_target(chat, params)
         return self._post(chat, fields, params, reply_to).data
 
+    async def _send_video(self, params: Params) -> dict[str, Any]:
+        return await self._send_file(params, "video", "videos")
+
+    async def _send_voice(self, params: Params) -> dict[str, Any]:
+        return await self._send_file(params, "voice", "voice notes")
+
+    async def _send_audio(self, params: Params) -> dict[str, Any]:
+        return await self._send_file(params, "audio", "audio files")
+
+    async def _send_document(self, params: Params) -> dict[str, Any]:
+        return await self._send_file(params, "document", "documents")
+
+    async def _send_file(self, params: Params, kind: str, what: str) -> dict[str, Any]:
+        chat = self._chat_for_sending(params, what)
+        caption, caption_entities = caption_text(params)
+        caption_entities = self._with_mentioned_users(caption_entities)
+        fields = self._file_fields(params, kind, kind)
+        if caption:
+            fields["caption"] = caption
+        if caption_entities:
+            fields["caption_entities"] = caption_entities
+        reply_to = self._reply_target(chat, params)
+        return self._post(chat, fields, params, reply_to).data
+
+    def _upload_or_stored(
+        self, params: Params, name: str, reference: str | None = None
+    ) -> tuple[bytes, StoredFile | None, str]:
+        """The bytes of an uploaded file (or of the file a file_id names), and the upload's name."""
+        reference = reference if reference is not None else (params.string(name) or "")
+        upload = params.upload(name)
+        if reference.startswith("attach://"):
+            upload = params.upload(reference.removeprefix("attach://"))
+            if upload is None:
+                raise bad_request(errors.WRONG_FILE)
+        if upload is None:
+            stored = self.world.files.get(reference)
+            if stored is None:
+                raise bad_request(errors.WRONG_FILE)
+            return stored.content, stored, stored.file_path.rsplit("/", 1)[-1]
+        return upload.content, None, upload.filename or "file"
+
+    def _file_fields(self, params: Params, name: str, kind: str, *, reference: str | None = None) -> dict[str, Any]:
+        """A video, voice, audio or document as Telegram describes it. Like Telegram, a "video" FFmpeg
+        cannot read, or a "voice" that is not OGG/Opus, MP3 or M4A, arrives as a document."""
+        content, stored, filename = self._upload_or_stored(params, name, reference)
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
+        info = probe(content)
+        if kind == "video" and (info is None or info.video_codec is None):
+            kind = "document"
+        if kind == "voice" and not is_voice(info):
+            kind = "document"
+        if kind == "audio" and (info is None or info.audio_codec is None):
+            kind = "document"
+        if stored is None:
+            extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+            stored = self.world.store_file(content, kind + "s", extension)
+        described: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                                     "file_size": len(content)}
+        if kind == "video" and info is not None:
+            described.update(width=info.width, height=info.height, duration=info.duration, mime_type="video/mp4")
+        elif kind == "voice" and info is not None:
+            mime_type = "audio/ogg" if info.format_name == "ogg" else "audio/mpeg"
+            described.update(duration=info.duration, mime_type=mime_type)
+        elif kind == "audio" and info is not None:
+            described.update(duration=info.duration, file_name=filename)
+        else:
+            described.update(file_name=filename)
+        return {kind: described}
+
     async def _send_media_group(self, params: Params) -> list[dict[str, Any]]:
-        chat = self._chat_for_sending(params, "photos")
+        chat = self._chat_for_sending(params, "media")
         media = params.json("media")
         if not isinstance(media, list):
             raise bad_request("can't parse media JSON object")
         if not 2 <= len(media) <= 10:
             raise bad_request("wrong number of media in the group: from 2 to 10 expected")
+        types = [item.get("type") if isinstance(item, dict) else None for item in media]
+        # Photos and videos may share an album; audio files and documents only go with their own kind.
+        if not (set(types) <= {"photo", "video"} or set(types) == {"audio"} or set(types) == {"document"}):
+            raise bad_request("MEDIA_INVALID" if set(types) - {"photo", "video", "audio", "document"}
+                              else "wrong type of the media in the group")
         items: list[dict[str, Any]] = []
         for item in media:
-            if not isinstance(item, dict) or item.get("type") != "photo":
-                raise bad_request("the fake Bot API only implements photo albums")
             item_params = Params({k: v for k, v in item.items() if k != "media"}, {})
             caption, caption_entities = caption_text(item_params)
             caption_entities = self._with_mentioned_users(caption_entities)
-            fields: dict[str, Any] = {"photo": self._photo_sizes(params, "media", reference=str(item.get("media", "")))}
+            reference = str(item.get("media", ""))
+            if item["type"] == "photo":
+                fields: dict[str, Any] = {"photo": self._photo_sizes(params, "media", reference=reference)}
+            else:
+                fields = self._file_fields(params, "media", item["type"], reference=reference)
             if caption:
                 fields["caption"] = caption
             if caption_entities:
@@ -398,10 +478,12 @@ class BotApi:
         return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
 
     async def _edit_message_media(self, params: Params) -> dict[str, Any]:
-        """Replace a photo with another (the only media the fake sends); text messages have no media."""
+        """Replace a photo or a video by a photo; text messages have no media, and Telegram lets a voice
+        note become only another voice note (which the fake does not implement)."""
         _, stored = self._message_to_edit(params)
-        if "photo" not in stored.data:
-            raise bad_request("there is no media in the message to edit")
+        if "photo" not in stored.data and "video" not in stored.data:
+            raise bad_request("there is no media in the message to edit" if "text" in stored.data
+                              else "MEDIA_INVALID")
         media = params.json("media")
         if not isinstance(media, dict) or media.get("type") != "photo":
             raise bad_request("the fake Bot API only implements editing a photo into a photo")
@@ -409,7 +491,7 @@ class BotApi:
         caption, caption_entities = caption_text(item_params)
         caption_entities = self._with_mentioned_users(caption_entities)
         photo = self._photo_sizes(params, "media", reference=str(media.get("media", "")))
-        changes = {"photo": photo, "caption": caption, "caption_entities": caption_entities}
+        changes = {"photo": photo, "video": None, "caption": caption, "caption_entities": caption_entities}
         return self._apply_edit(stored, changes, inline_keyboard(params))
 
     async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
@@ -598,7 +680,7 @@ def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str,
 
 
 def _content(message: dict[str, Any]) -> tuple[Any, ...]:
-    return (message.get("text"), message.get("entities") or [], message.get("caption"),
+    return (message.get("text"), message.get("entities") or [], message.get("caption"), message.get("video"),
             message.get("caption_entities") or [], message.get("reply_markup"))
 
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import json
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+from PIL import Image
 
 from bot.fake_telegram import errors
 from bot.fake_telegram.bot_api import BotApi, FloodLimits, InjectedDelay, InjectedFailure, photo_sizes
 from bot.fake_telegram.errors import ApiError
+from bot.fake_telegram.media import probe
 from bot.fake_telegram.params import Params, Upload, error_for_unreadable_body
 from bot.fake_telegram.world import MEMBER_STATUSES, BotRights, Chat, User, World
 
@@ -300,6 +303,113 @@ class FakeTelegram:
                             chat_id: int | None = None) -> dict[str, Any]:
         return self._from_user(user_id, chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
+    def _user_file(self, content: bytes, folder: str, extension: str) -> dict[str, Any]:
+        stored = self.world.store_file(content, folder, extension)
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(content)}
+
+    def user_sends_video(self, user_id: int, content: bytes, *, caption: str | None = None,
+                         media_group_id: str | None = None, chat_id: int | None = None) -> dict[str, Any]:
+        """A video from the camera or the gallery (Telegram's clients send MP4)."""
+        info = probe(content)
+        video = self._user_file(content, "videos", "mp4") | {
+            "width": info.width if info else 0, "height": info.height if info else 0,
+            "duration": info.duration if info else 0, "mime_type": "video/mp4"}
+        fields: dict[str, Any] = {"video": video}
+        if caption:
+            fields["caption"] = caption
+        if media_group_id:
+            fields["media_group_id"] = media_group_id
+        return self._from_user(user_id, chat_id, fields)
+
+    def user_sends_video_note(self, user_id: int, content: bytes, *, chat_id: int | None = None) -> dict[str, Any]:
+        """A round video message."""
+        info = probe(content)
+        note = self._user_file(content, "video_notes", "mp4") | {
+            "length": info.width if info else 0, "duration": info.duration if info else 0}
+        return self._from_user(user_id, chat_id, {"video_note": note})
+
+    def user_sends_animation(self, user_id: int, content: bytes, *, chat_id: int | None = None) -> dict[str, Any]:
+        """A GIF-style animation (an MP4 without sound); Telegram fills in `document` too."""
+        info = probe(content)
+        described = self._user_file(content, "animations", "mp4") | {
+            "width": info.width if info else 0, "height": info.height if info else 0,
+            "duration": info.duration if info else 0, "file_name": "animation.mp4", "mime_type": "video/mp4"}
+        document = {k: v for k, v in described.items() if k not in ("width", "height", "duration")}
+        return self._from_user(user_id, chat_id, {"animation": described, "document": document})
+
+    def user_sends_voice(self, user_id: int, content: bytes, *, chat_id: int | None = None) -> dict[str, Any]:
+        """A voice note recorded in the app (OGG with Opus)."""
+        info = probe(content)
+        voice = self._user_file(content, "voice", "oga") | {
+            "duration": info.duration if info else 0, "mime_type": "audio/ogg"}
+        return self._from_user(user_id, chat_id, {"voice": voice})
+
+    def user_sends_audio(self, user_id: int, content: bytes, *, file_name: str, mime_type: str,
+                         chat_id: int | None = None) -> dict[str, Any]:
+        """A music or recording file shared as audio (MP3, M4A...)."""
+        info = probe(content)
+        extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        audio = self._user_file(content, "music", extension) | {
+            "duration": info.duration if info else 0, "file_name": file_name, "mime_type": mime_type}
+        return self._from_user(user_id, chat_id, {"audio": audio})
+
+    def user_sends_sticker(self, user_id: int, *, emoji: str = "👍", chat_id: int | None = None) -> dict[str, Any]:
+        sticker = self._user_file(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "stickers", "webp") | {
+            "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False,
+            "emoji": emoji, "set_name": "HotCherry"}
+        return self._from_user(user_id, chat_id, {"sticker": sticker})
+
+    def user_sends_dice(self, user_id: int, *, emoji: str = "🎲", value: int = 4,
+                        chat_id: int | None = None) -> dict[str, Any]:
+        return self._from_user(user_id, chat_id, {"dice": {"emoji": emoji, "value": value}})
+
+    def user_sends_poll(self, user_id: int, question: str, options: list[str], *,
+                        chat_id: int | None = None) -> dict[str, Any]:
+        poll = {"id": f"5{self.world.new_query_id()}", "question": question,
+                "options": [{"text": text, "voter_count": 0, "persistent_id": str(index)}
+                            for index, text in enumerate(options)],
+                "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                "allows_multiple_answers": False, "allows_revoting": False, "members_only": False}
+        return self._from_user(user_id, chat_id, {"poll": poll})
+
+    def user_sends_game(self, user_id: int, title: str, *, chat_id: int | None = None) -> dict[str, Any]:
+        """A game shared from an inline game bot (a person cannot send a game of their own)."""
+        picture = photo_sizes(self.world, _tiny_png())
+        game = {"title": title, "description": f"Play {title}", "photo": picture}
+        via = {"id": 5550001, "is_bot": True, "first_name": "Games", "username": "gamebot"}
+        return self._from_user(user_id, chat_id, {"game": game, "via_bot": via})
+
+    def user_sends_contact(self, user_id: int, phone_number: str, first_name: str, *,
+                           contact_user_id: int | None = None, chat_id: int | None = None) -> dict[str, Any]:
+        """A contact card: someone's phone number and name, as the sender's address book holds them."""
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if contact_user_id is not None:
+            contact["user_id"] = contact_user_id
+        return self._from_user(user_id, chat_id, {"contact": contact})
+
+    def user_sends_venue(self, user_id: int, latitude: float, longitude: float, title: str, address: str, *,
+                         chat_id: int | None = None) -> dict[str, Any]:
+        """A place picked from the map; Telegram sends its `location` alongside the `venue`."""
+        location = {"latitude": latitude, "longitude": longitude}
+        venue = {"location": location, "title": title, "address": address}
+        return self._from_user(user_id, chat_id, {"venue": venue, "location": location})
+
+    def user_edits_message(self, user_id: int, message_id: int, text: str, *,
+                           chat_id: int | None = None) -> dict[str, Any]:
+        """The person edits a text (or a caption) they sent; the bot gets an edited_message update."""
+        chat_id = user_id if chat_id is None else chat_id
+        stored = self.world.message(chat_id, message_id)
+        if stored is None or stored.from_bot or stored.data.get("from", {}).get("id") != user_id:
+            raise AssertionError(f"user {user_id} sent no message {message_id} in chat {chat_id}")
+        field = "text" if "text" in stored.data else "caption"
+        media = ("photo", "video", "document", "audio", "animation")
+        if field == "caption" and not any(k in stored.data for k in media):
+            raise AssertionError(f"message {message_id} has neither text nor a caption to edit")
+        stored.data = {**stored.data, field: text, "edit_date": self.world.now()}
+        stored.data.pop("entities" if field == "text" else "caption_entities", None)
+        self.world.push_update("edited_message", stored.data)
+        return copy.deepcopy(stored.data)
+
     def user_presses_button(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
         """Press an inline button that the message really shows; returns the callback query id."""
         stored = self.world.message(chat_id, message_id)
@@ -422,6 +532,12 @@ async def _read_params(request: web.Request) -> Params:
                 else:
                     values[name] = value
     return Params(values, uploads)
+
+
+def _tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _reply(body: dict[str, Any], status: int) -> web.Response:

@@ -12,6 +12,7 @@ from PIL import Image
 from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
 from bot.domain.desk import Claim, Question
+from bot.domain.draft import MediaKind
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -51,8 +52,7 @@ def render_card(
     if report.description:
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
-    if report.photo_file_ids:
-        lines.append(tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", len(report.photo_file_ids)))
+    lines.extend(_media_lines(tr, report))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
@@ -71,6 +71,23 @@ def render_card(
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
     return Html("\n".join(lines)), _keyboard(tr, report, reporter)
+
+
+def _media_lines(tr: Translator, report: Report) -> list[Html]:
+    """What is above the card, counted by kind (file ids recorded before migration 0010 are photos)."""
+    kinds = report.media_kinds or (MediaKind.PHOTO,) * len(report.photo_file_ids)
+    lines: list[Html] = []
+    if photos := sum(k is MediaKind.PHOTO for k in kinds):
+        lines.append(
+            tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", photos)
+        )
+    if videos := sum(k is MediaKind.VIDEO for k in kinds):
+        lines.append(tr.ngettext("🎥 {n} video above (metadata removed; never public)",
+                                 "🎥 {n} videos above (metadata removed; never public)", videos))
+    if voices := sum(k is MediaKind.VOICE for k in kinds):
+        lines.append(tr.ngettext("🎤 {n} voice note above (re-encoded; for verifiers only)",
+                                 "🎤 {n} voice notes above (re-encoded; for verifiers only)", voices))
+    return lines
 
 
 def _alert_headline(tr: Translator, report: Report, alert: Alert) -> str:

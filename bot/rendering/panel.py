@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import callback_data as cb
-from bot.domain.draft import Draft
+from bot.domain.draft import Draft, MediaKind
 from bot.domain.indicators import Indicator
 from bot.i18n import Html, Translator, escape
 from bot.network import Network
@@ -18,8 +18,12 @@ def render_panel(tr: Translator, draft: Draft, network: Network) -> tuple[Html, 
         lines.append(tr.gettext("📍 Where: <i>choose below</i>"))
     else:
         lines.append(tr.gettext("📍 Where: <b>{place}</b>", place=neighborhood.name(tr.language)))
-    if draft.photos:
-        lines.append(tr.ngettext("📷 {n} photo", "📷 {n} photos", len(draft.photos)))
+    if photos := len(draft.of_kind(MediaKind.PHOTO)):
+        lines.append(tr.ngettext("📷 {n} photo", "📷 {n} photos", photos))
+    if videos := len(draft.of_kind(MediaKind.VIDEO)):
+        lines.append(tr.ngettext("🎥 {n} video", "🎥 {n} videos", videos))
+    if voices := len(draft.of_kind(MediaKind.VOICE)):
+        lines.append(tr.ngettext("🎤 {n} voice note", "🎤 {n} voice notes", voices))
     if draft.description:
         lines.append(f"💬 {escape(draft.description)}")
     if draft.indicators:
@@ -30,7 +34,7 @@ def render_panel(tr: Translator, draft: Draft, network: Network) -> tuple[Html, 
         return Html("\n".join(lines)), _neighborhood_keyboard(tr, network)
     lines.append(
         tr.gettext(
-            "Tap what you see (optional). You can also send more photos or a few words, "
+            "Tap what you see (optional). You can also send more photos, videos or a few words, "
             "such as cross streets. Then tap <b>Send to verifiers</b>."
         )
     )

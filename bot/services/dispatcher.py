@@ -44,7 +44,8 @@ from bot.domain.delivery import (
     priority_of,
     recover_after_crash,
 )
-from bot.domain.reports import ChannelPost
+from bot.domain.draft import MediaKind
+from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
@@ -78,7 +79,7 @@ class _Request:
     keyboard: Keyboard | None = None
     reply_to: int | None = None
     edit: int | None = None
-    photos: tuple[bytes, ...] = ()
+    media: tuple[ReportMedia, ...] = ()
     caption: str | None = None
     delete: bool = False  # delete the message `edit` names
     placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
@@ -300,10 +301,11 @@ class Dispatcher:
                 return "the report has no card to update"
             return _Request(view.chat_id, priority, view.text, view.keyboard, edit=view.message_id)
         if message.kind is MessageKind.CARD_ALBUM:
-            photos = await repo.report_media(row.report_id) if row.report_id is not None else []
-            if not photos:
-                return "the report and its photos are gone"
-            return _Request(message.chat_id, priority, photos=tuple(photos))
+            # Photos and videos in one album, or one voice note: what this message carries.
+            media = await repo.report_media(row.report_id, row.id) if row.report_id is not None else []
+            if not media:
+                return "the report and its media are gone"
+            return _Request(message.chat_id, priority, media=tuple(media))
         if message.kind is MessageKind.CARD:
             new = await self._cards.new(repo, row.report_id) if row.report_id is not None else None
             if new is None:
@@ -315,7 +317,8 @@ class Dispatcher:
             if photo is None:
                 return "the photo is gone"
             card = await _target(repo, message.reply_to)
-            return _Request(message.chat_id, priority, photos=(photo,), caption=message.text, reply_to=card.message_id)
+            answer = ReportMedia(0, MediaKind.PHOTO, photo)
+            return _Request(message.chat_id, priority, media=(answer,), caption=message.text, reply_to=card.message_id)
         edit = await _target(repo, message.edit)
         if message.edit is not None and edit.message_id is None:
             return "the message to update was never confirmed by Telegram"
@@ -334,9 +337,9 @@ class Dispatcher:
     async def _perform(self, request: _Request) -> _Result:
         chat, priority = request.chat_id, request.priority
         try:
-            if request.photos:
-                message_ids, file_ids = await self._telegram.send_photos(
-                    chat, request.photos, caption=request.caption, reply_to=request.reply_to, priority=priority
+            if request.media:
+                message_ids, file_ids = await self._telegram.send_media(
+                    chat, request.media, caption=request.caption, reply_to=request.reply_to, priority=priority
                 )
                 return _Result(Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids))
             if request.delete and request.edit is not None:
@@ -383,10 +386,10 @@ class Dispatcher:
         if row.report_id is None or not status.is_final:
             return
         if kind is MessageKind.CARD_ALBUM:
-            # Sent: Telegram's copies stand for the photos from now on. Failed or in doubt: the card
+            # Sent: Telegram's copies stand for the media from now on. Failed or in doubt: the card
             # goes without them. Either way the cleaned bytes are no longer kept.
             album = result if status is DeliveryStatus.SENT and result is not None else _Result(Outcome.REFUSED)
-            await repo.settle_album(row.report_id, list(album.file_ids), list(album.message_ids))
+            await repo.settle_album(row.report_id, list(album.file_ids), list(album.message_ids), row.id)
         elif kind is MessageKind.CARD:
             if status is DeliveryStatus.SENT and message_id is not None:
                 # No refresh needed: the card was rendered from stored state as it left, and no

@@ -1,11 +1,12 @@
-"""Residents' images, cleaned off the event loop with bounded memory.
+"""Residents' images, videos and voice notes, cleaned off the event loop with bounded memory.
 
 During a raid dozens of residents send 12-megapixel photos at once. Each image is streamed to a
 private temporary file (not held in memory), decoded at reduced size where the result will be
 smaller (Pillow's draft mode, in :mod:`bot.photos`), re-encoded without any metadata in a worker
 thread, and the file is deleted at once. At most `slots` images are worked on at the same moment
 (downloading or cleaning), so a hundred photos cannot exhaust memory; the cleaning itself runs on
-as many threads as the machine has cores.
+as many threads as the machine has cores. Videos and voice notes (bot.media) take the same slots
+and threads.
 """
 
 from __future__ import annotations
@@ -16,17 +17,31 @@ import ctypes.util
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
+from bot.media import MAX_BYTES as MEDIA_MAX_BYTES
+from bot.media import CleanAudio, CleanVideo, MediaRejected, MediaRejection, sanitize_audio, sanitize_video
 from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, sanitize_image
 from bot.ports import DeliveryError, FileTooLarge, TelegramPort
 
 log = logging.getLogger(__name__)
 
+_Clean = TypeVar("_Clean", CleanVideo, CleanAudio)
+
 
 class PhotoRefused(Exception):
     def __init__(self, rejection: ImageRejected) -> None:
+        super().__init__(str(rejection))
+        self.reason = rejection.reason
+
+
+class MediaRefused(Exception):
+    """A video or voice note that cannot join the report; `reason` says what to tell the resident."""
+
+    def __init__(self, rejection: MediaRejected) -> None:
         super().__init__(str(rejection))
         self.reason = rejection.reason
 
@@ -56,8 +71,12 @@ def default_workers() -> int:
 
 
 class ImageCleaner:
-    def __init__(self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None) -> None:
+    def __init__(
+        self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None,
+        temp_root: Path | None = None,
+    ) -> None:
         self._telegram = telegram
+        self._temp_root = temp_root  # where the private folders go (the system's temporary folder)
         self._workers = workers or default_workers()
         # Four images per worker: downloads stream to disk, so they may run ahead of the cleaning
         # (memory is bounded by the workers, which decode one image each).
@@ -75,11 +94,39 @@ class ImageCleaner:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    async def clean_video(self, file_id: str) -> CleanVideo:
+        """The upload remuxed without metadata (bot.media). Raises MediaRefused."""
+        return await self._clean_media(file_id, sanitize_video)
+
+    async def clean_audio(self, file_id: str) -> CleanAudio:
+        """The upload re-encoded as a voice note without metadata (bot.media). Raises MediaRefused."""
+        return await self._clean_media(file_id, sanitize_audio)
+
+    async def _clean_media(self, file_id: str, sanitize: Callable[[Path, Path], _Clean]) -> _Clean:
+        """Videos and voice notes take the same slots and threads as images: one at a time per slot,
+        streamed to a private directory that is removed with the upload and the result in it."""
+        async with self._slots:
+            with tempfile.TemporaryDirectory(prefix="vigil-media-", dir=self._temp_root) as directory:
+                upload = Path(directory) / "upload"
+                try:
+                    await self._telegram.download(file_id, upload, max_bytes=MEDIA_MAX_BYTES)
+                except DeliveryError as error:
+                    log.info("could not download a resident's video or voice note: %s", error.reason)
+                    too_large = isinstance(error, FileTooLarge)
+                    reason = MediaRejection.TOO_LARGE_FILE if too_large else MediaRejection.CORRUPT
+                    raise MediaRefused(MediaRejected(reason)) from None
+                loop = asyncio.get_running_loop()
+                try:
+                    return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
+                except MediaRejected as rejection:
+                    log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
+                    raise MediaRefused(rejection) from None
+
     async def clean(self, file_id: str) -> CleanImage:
         """The upload's clean pixels. Raises PhotoRefused (with the reason to tell the resident)."""
         async with self._slots:
             # A directory only this process can read, removed with everything in it right after.
-            with tempfile.TemporaryDirectory(prefix="vigil-image-") as directory:
+            with tempfile.TemporaryDirectory(prefix="vigil-image-", dir=self._temp_root) as directory:
                 upload = Path(directory) / "upload"
                 try:
                     await self._telegram.download(file_id, upload, max_bytes=MAX_BYTES)

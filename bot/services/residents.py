@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.draft import Draft
+from bot.domain.draft import Draft, MediaKind
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
 from bot.domain.reports import NewReport, new_public_ref
 from bot.languages import Language, match_language
+from bot.media import CleanAudio, CleanVideo
 from bot.photos import CleanImage
 from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
 from bot.services.deps import ServiceDeps
@@ -18,6 +19,7 @@ from bot.services.images import ImageCleaner
 from storage.repository import Repository
 
 INTAKE_BUCKET = "intake"
+VOICE_NOTICE = "voice"  # the one-time warning that a voice can identify the resident
 
 
 class DuplicateSubmit(Exception):
@@ -60,17 +62,17 @@ class ResidentService:
         return draft
 
     async def keep(
-        self, user_id: int, draft: Draft, *, update_id: int | None = None, new_photo: bytes | None = None
+        self, user_id: int, draft: Draft, *, update_id: int | None = None, new_media: bytes | None = None
     ) -> Draft:
-        """Store the draft as the update left it (`new_photo`: the cleaned bytes of the photo it just
-        added). Telegram may deliver an update again after a crash: then nothing changes, and the
-        stored draft is returned."""
+        """Store the draft as the update left it (`new_media`: the cleaned bytes of the photo, video
+        or voice note it just added). Telegram may deliver an update again after a crash: then
+        nothing changes, and the stored draft is returned."""
         pseudonym = self._pseudonyms.of_user(user_id)
         now = self._clock()
         async with self._database.unit_of_work() as repo:
             if update_id is not None and not await repo.claim_update(update_id, now):
                 return await repo.draft(pseudonym) or draft
-            await repo.save_draft(pseudonym, draft, now, new_photo=new_photo)
+            await repo.save_draft(pseudonym, draft, now, new_media=new_media)
         return draft
 
     async def discard(self, user_id: int) -> None:
@@ -92,8 +94,25 @@ class ResidentService:
     async def clean_photo(self, draft: Draft, file_id: str) -> CleanImage:
         """Download and strip every byte of metadata; the caller adds it to the draft and keeps it.
         Raises TooManyPhotos before downloading anything when the draft is full."""
-        draft.check_room_for_photo()
+        draft.check_room_for(MediaKind.PHOTO)
         return await self._images.clean(file_id)
+
+    async def clean_video(self, draft: Draft, file_id: str) -> CleanVideo:
+        """Download and remux without metadata. Raises TooManyPhotos first when the album is full,
+        MediaRefused when the file cannot be used."""
+        draft.check_room_for(MediaKind.VIDEO)
+        return await self._images.clean_video(file_id)
+
+    async def clean_voice(self, draft: Draft, file_id: str) -> CleanAudio:
+        """Download and re-encode as a voice note without metadata. Raises TooManyVoiceNotes first."""
+        draft.check_room_for(MediaKind.VOICE)
+        return await self._images.clean_audio(file_id)
+
+    async def first_voice_note(self, user_id: int) -> bool:
+        """Whether this is the resident's first voice note (then they are warned once); remembered
+        under their pseudonym only. Call before replying: it commits."""
+        async with self._database.unit_of_work() as repo:
+            return await repo.note_given(self._pseudonyms.of_user(user_id), VOICE_NOTICE)
 
     async def submit(
         self, draft: Draft, *, user_id: int, chat_id: int, language: Language, update_id: int | None = None
@@ -148,19 +167,27 @@ class ResidentService:
             # about and to expire, even if Vigil stops before the card is delivered.
             for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
                 await repo.set_deadline(report.id, kind, due_at)
-            photos = await repo.move_draft_photos_to_report(pseudonym, report.id)
+            media = await repo.move_draft_media_to_report(pseudonym, report.id)
             await repo.delete_draft(pseudonym)
-            await self._queue_card(repo, report.id, photos, now)
+            await self._queue_card(repo, report.id, media, now)
         self._after_commit()
         return Receipt(report.public_ref, report.id)
 
-    async def _queue_card(self, repo: Repository, report_id: int, photos: int, now: datetime) -> None:
-        """The album (the report's cleaned photos) and then the card, rendered from stored state when sent."""
+    async def _queue_card(self, repo: Repository, report_id: int, media: list[MediaKind], now: datetime) -> None:
+        """The albums (the report's cleaned photos and videos in one; each voice note on its own) and
+        then the card, replying to the first, all rendered from stored state when sent."""
         group = self._network.verifier_group_id
-        album = None
-        if photos:
+        albums: list[int] = []
+        if any(kind.in_album for kind in media):
             album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
-        reply_to = MessageRef(outbox_id=album) if album is not None else None
+            await repo.assign_media_to_album(report_id, album, (MediaKind.PHOTO, MediaKind.VIDEO))
+            albums.append(album)
+        for position, kind in enumerate(media):
+            if not kind.in_album:
+                voice = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
+                await repo.assign_media_to_album(report_id, voice, (), position=position)
+                albums.append(voice)
+        reply_to = MessageRef(outbox_id=albums[0]) if albums else None
         await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=reply_to), now)
 
     async def forget(self, user_id: int) -> int:

@@ -61,7 +61,7 @@ async def test_a_draft_with_photos_is_completed_after_kill_nine_and_sent_once(tm
             with read_only(bot.database) as db:
                 assert db.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 1
                 assert db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 0
-                assert db.execute("SELECT COUNT(*) FROM draft_photos").fetchone()[0] == 0
+                assert db.execute("SELECT COUNT(*) FROM draft_media").fetchone()[0] == 0
             assert await bot.stop_gracefully() == 0, bot.log_tail()
         finally:
             bot.kill_now()

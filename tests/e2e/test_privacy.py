@@ -15,6 +15,8 @@ from bot.logging_setup import configure_logging, token_secrets
 from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_setup_and_edges import gps_exif
+from tests.media_samples import NEEDLES as VIDEO_NEEDLES
+from tests.media_samples import video_bytes
 
 CANARY_TOKEN = "8123456789:AAcanaryTOKENzq7x9wvQ4-mZ3rT8yHk2pLnB"
 CANARY_ID = 6111222333
@@ -93,6 +95,12 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             fake.user_sends_location(CANARY_ID, CANARY_LATITUDE, CANARY_LONGITUDE)
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "not sent yet" in text_of(m))
             await canary.sends_photo(jpeg_bytes(exif=gps_exif()), caption=CANARY_WORDS, expect="1 photo")
+            # A video sent as a file keeps where, when and with what it was filmed (issue 11).
+            fake.user_sends_document(
+                CANARY_ID, video_bytes("mov"), file_name="IMG_0007.MOV", mime_type="video/quicktime"
+            )
+            await fake.wait_for_bot_message(CANARY_ID, lambda m: "1 video" in text_of(m))
+            await fake.settled()
             panel_id = canary.panel()["message_id"]
             await canary.taps("✅")
             ref = text_of(canary.current(panel_id)).split("reference is ")[1][:6]
@@ -111,7 +119,10 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "has ended" in text_of(m))
             await fake.settled()
 
-            needles = identity_needles() | verifier_needles()
+            video_needles = {f"video's {name}": needle for name, needle in VIDEO_NEEDLES.items()}
+            needles = identity_needles() | verifier_needles() | video_needles
+            (video,) = [m["video"] for m in fake.bot_messages(VERIFIER_GROUP) if m.get("video")]
+            assert_absent("the video the verifiers received", fake.file_bytes(video["file_id"]), needles)
             for path in files_of(database):  # scanned while the bot runs, -wal included
                 assert_absent(path.name, path.read_bytes(), needles)
             public = [text_of(m) for chat in (VERIFIER_GROUP, VADO_CHANNEL) for m in fake.bot_messages(chat)]
