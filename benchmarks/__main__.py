@@ -1,7 +1,7 @@
 """Run every benchmark and print its figures next to the limits they chase.
 
-    python -m benchmarks            # all of them
-    python -m benchmarks surge      # only the named modules
+python -m benchmarks            # all of them
+python -m benchmarks surge      # only the named modules
 """
 
 from __future__ import annotations

@@ -137,7 +137,9 @@ class Bench:
         return None
 
     async def press_and_wait(self, user_id: int, data: str, timeout: float = 120) -> None:
-        await self.fake.wait_until(lambda: data in str((self.panel(user_id) or {}).get("reply_markup")), timeout=timeout)
+        await self.fake.wait_until(
+            lambda: data in str((self.panel(user_id) or {}).get("reply_markup")), timeout=timeout
+        )
         panel = self.panel(user_id)
         assert panel is not None
         query = self.fake.user_presses_button(user_id, user_id, panel["message_id"], data)
@@ -148,7 +150,9 @@ class Bench:
         self.fake.user_sends_text(user_id, words)
         await self.press_and_wait(user_id, f"v1:form:nb:{place}")
         await self.press_and_wait(user_id, "v1:form:send")
-        await self.fake.wait_until(lambda: any(REF.search(_text(m)) for m in self.fake.bot_messages(user_id)), timeout=60)
+        await self.fake.wait_until(
+            lambda: any(REF.search(_text(m)) for m in self.fake.bot_messages(user_id)), timeout=60
+        )
         return next(REF.search(_text(m)).group(0) for m in self.fake.bot_messages(user_id) if REF.search(_text(m)))
 
     def card(self, ref: str) -> dict[str, Any] | None:
@@ -161,8 +165,12 @@ class Bench:
         return card
 
     def confirm(self, verifier: int, card: dict[str, Any]) -> str:
-        data = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row
-                    if b.get("callback_data", "").startswith("v1:vote:c:"))
+        data = next(
+            b["callback_data"]
+            for row in card["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b.get("callback_data", "").startswith("v1:vote:c:")
+        )
         return self.fake.user_presses_button(verifier, VERIFIER_GROUP, card["message_id"], data)
 
     async def post_in(self, channel: int, contains: str, timeout: float = 120) -> float:
@@ -216,11 +224,17 @@ async def photo_surge(bench: Bench, photo: bytes, seconds_per_image: float) -> l
     await bench.stop()
     return [
         Figure("photo surge: 40 × 12 MP files, first answer p50", f"{statistics.median(waits):.2f} s", ""),
-        Figure("photo surge: first answer p99", f"{percentile(waits, 0.99):.2f} s = {percentile(waits, 0.99) / ideal:.2f} × ideal",
-               f"≤ 1.5 × ideal ({ideal:.2f} s: max(40 / 30 msg/s, 40 × {seconds_per_image:.2f} s / {cores()} cores))"),
+        Figure(
+            "photo surge: first answer p99",
+            f"{percentile(waits, 0.99):.2f} s = {percentile(waits, 0.99) / ideal:.2f} × ideal",
+            f"≤ 1.5 × ideal ({ideal:.2f} s: max(40 / 30 msg/s, 40 × {seconds_per_image:.2f} s / {cores()} cores))",
+        ),
         Figure("photo surge: first answer max", f"{max(waits):.2f} s", ""),
-        Figure("photo surge: CPU used by the bot / by the fake Telegram (same machine)",
-               f"{bot_cpu:.2f} s / {fake_cpu:.2f} s", f"{cores()} cores × {max(waits):.2f} s = {cores() * max(waits):.2f} s"),
+        Figure(
+            "photo surge: CPU used by the bot / by the fake Telegram (same machine)",
+            f"{bot_cpu:.2f} s / {fake_cpu:.2f} s",
+            f"{cores()} cores × {max(waits):.2f} s = {cores() * max(waits):.2f} s",
+        ),
         Figure("memory after the photo surge (RSS; peak during it)", f"{rss:.0f} MB (peak {peak:.0f} MB)", "≤ 150 MB"),
     ]
 
@@ -244,11 +258,16 @@ async def text_and_alert_surge(bench: Bench) -> list[Figure]:
     ideal = len(people) / TELEGRAM_PER_SECOND
     await bench.stop()
     return [
-        Figure("text surge: 150 residents, first answer p50 / p99 / max",
-               f"{statistics.median(waits):.2f} / {percentile(waits, 0.99):.2f} / {max(waits):.2f} s",
-               f"Telegram's pace: {ideal:.2f} s for 150 answers at 30 msg/s (the first 30 may go at once)"),
-        Figure("alert latency during the text surge (2nd confirmation → channel post)",
-               f"{posted - pressed:.2f} s", "≤ 0.5 s"),
+        Figure(
+            "text surge: 150 residents, first answer p50 / p99 / max",
+            f"{statistics.median(waits):.2f} / {percentile(waits, 0.99):.2f} / {max(waits):.2f} s",
+            f"Telegram's pace: {ideal:.2f} s for 150 answers at 30 msg/s (the first 30 may go at once)",
+        ),
+        Figure(
+            "alert latency during the text surge (2nd confirmation → channel post)",
+            f"{posted - pressed:.2f} s",
+            "≤ 0.5 s",
+        ),
     ]
 
 
@@ -264,8 +283,12 @@ async def press_during_sends(bench: Bench) -> list[Figure]:
     for user_id in people:  # drafts ready to send: words and a place
         bench.fake.user_sends_text(user_id, f"Checkpoint seen by {user_id}")
     await asyncio.gather(*(bench.press_and_wait(u, f"v1:form:nb:{PLACES[u % 3]}") for u in people))
-    await asyncio.gather(*(bench.fake.wait_until(lambda u=u: "v1:form:send" in str((bench.panel(u) or {}).get("reply_markup")))
-                           for u in people))
+    await asyncio.gather(
+        *(
+            bench.fake.wait_until(lambda u=u: "v1:form:send" in str((bench.panel(u) or {}).get("reply_markup")))
+            for u in people
+        )
+    )
     queries = [bench.fake.user_presses_button(u, u, bench.panel(u)["message_id"], "v1:form:send") for u in people]  # type: ignore[index]
     pressed = time.monotonic()
     answer = bench.confirm(LUIS, card)
@@ -277,8 +300,11 @@ async def press_during_sends(bench: Bench) -> list[Figure]:
     cpu = bench.cpu_seconds() - cpu_before
     await bench.stop()
     return [
-        Figure("a verifier's press while 30 residents press Send: answered / alert posted",
-               f"{answered - pressed:.2f} s / {posted - pressed:.2f} s", "≤ 1 s"),
+        Figure(
+            "a verifier's press while 30 residents press Send: answered / alert posted",
+            f"{answered - pressed:.2f} s / {posted - pressed:.2f} s",
+            "≤ 1 s",
+        ),
         Figure("CPU seconds per report (bot process: words, place, Send)", f"{cpu / len(people) * 1000:.0f} ms", ""),
     ]
 
@@ -298,8 +324,13 @@ async def idle_latency(bench: Bench) -> list[Figure]:
         bench.confirm(LUIS, card)
         latencies.append(await bench.post_in(CLOVIS_EN_CHANNEL, f"Idle check {user_id}") - pressed)
     await bench.stop()
-    return [Figure("idle alert latency (2nd confirmation → channel post), median of 8",
-                   f"{statistics.median(latencies) * 1000:.0f} ms", "≤ 50 ms")]
+    return [
+        Figure(
+            "idle alert latency (2nd confirmation → channel post), median of 8",
+            f"{statistics.median(latencies) * 1000:.0f} ms",
+            "≤ 50 ms",
+        )
+    ]
 
 
 async def many_open_reports(bench: Bench) -> list[Figure]:
@@ -313,13 +344,18 @@ async def many_open_reports(bench: Bench) -> list[Figure]:
             cursor = db.execute(
                 "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators, description,"
                 " reporter_language, created_at) VALUES (?, ?, ?, '[]', ?, 'en', ?)",
-                (f"B-{index:05d}", f"pseudo-{index}", PLACES[index % 3], f"Open report {index}", created))
+                (f"B-{index:05d}", f"pseudo-{index}", PLACES[index % 3], f"Open report {index}", created),
+            )
             report_id = cursor.lastrowid
             db.execute("INSERT INTO reporter_contacts (report_id, chat_id) VALUES (?, ?)", (report_id, 700_000 + index))
-            db.execute("UPDATE reports SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
-                       (VERIFIER_GROUP, 1_000_000 + index, report_id))
-            db.execute("INSERT INTO deadlines (report_id, kind, due_at) VALUES (?, 'expire_report', ?)",
-                       (report_id, to_text(now + timedelta(hours=2))))
+            db.execute(
+                "UPDATE reports SET card_chat_id = ?, card_message_id = ? WHERE id = ?",
+                (VERIFIER_GROUP, 1_000_000 + index, report_id),
+            )
+            db.execute(
+                "INSERT INTO deadlines (report_id, kind, due_at) VALUES (?, 'expire_report', ?)",
+                (report_id, to_text(now + timedelta(hours=2))),
+            )
     await bench.start()
     people = bench.residents(660_000, 10)
     await asyncio.gather(*(bench.report(u, f"Fresh report {u}", place="vado") for u in people))
@@ -347,7 +383,9 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
     while bench.bot.kills < kills + 1:
         await bench.bot.start()
         await bench.bot.wait_ready()
-        killer.arm(rng.choice([KillPlan.TIMER, KillPlan.TIMER, KillPlan.BEFORE_CONFIRMING_UPDATES, KillPlan.AFTER_ANSWER]))
+        killer.arm(
+            rng.choice([KillPlan.TIMER, KillPlan.TIMER, KillPlan.BEFORE_CONFIRMING_UPDATES, KillPlan.AFTER_ANSWER])
+        )
         for _ in range(rng.randint(1, 3)):
             if todo:
                 verifier, ref = todo.pop()
@@ -370,21 +408,30 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
         handled_ids = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
         published = db.execute("SELECT COUNT(*) FROM reports WHERE status = 'published'").fetchone()[0]
         votes = db.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
-    press_ids = {uid for uid, u in bench.fake.world.update_history.items() if u.get("callback_query", {}).get("id") in made}
+    press_ids = {
+        uid for uid, u in bench.fake.world.update_history.items() if u.get("callback_query", {}).get("id") in made
+    }
     lost = len(press_ids - handled_ids)
     posts = [m for m in bench.fake.bot_messages(CLOVIS_EN_CHANNEL) if "Kill drill" in _text(m)]
     twice = max(0, votes - (len(made) - lost)) + max(0, len(posts) - published - _uncertain_posts(bench))
     await bench.stop()
-    return [Figure(f"presses lost / applied twice across {bench.bot.kills} kill -9 restarts "
-                   f"({len(made)} presses, {published} of {reports} reports published)",
-                   f"{lost} / {twice}", "0 / 0")]
+    return [
+        Figure(
+            f"presses lost / applied twice across {bench.bot.kills} kill -9 restarts "
+            f"({len(made)} presses, {published} of {reports} reports published)",
+            f"{lost} / {twice}",
+            "0 / 0",
+        )
+    ]
 
 
 def _uncertain_posts(bench: Bench) -> int:
     """Second copies the delivery policy allows (a post Telegram may have taken before a kill)."""
     with read_only(bench.bot.database) as db:
-        return db.execute("SELECT COALESCE(SUM(uncertain_attempts), 0) FROM outbox WHERE kind = 'channel_post'"
-                          f" AND chat_id = {CLOVIS_EN_CHANNEL}").fetchone()[0]
+        return db.execute(
+            "SELECT COALESCE(SUM(uncertain_attempts), 0) FROM outbox WHERE kind = 'channel_post'"
+            f" AND chat_id = {CLOVIS_EN_CHANNEL}"
+        ).fetchone()[0]
 
 
 async def run() -> list[Figure]:
@@ -393,8 +440,13 @@ async def run() -> list[Figure]:
     for _ in range(3):
         sanitize_image(photo)
     seconds_per_image = (time.monotonic() - started) / 3
-    figures = [Figure("machine", f"{cores()} cores; one 12 MP photo cleaned in {seconds_per_image:.2f} s on one core",
-                      f"Telegram: {TELEGRAM_PER_SECOND} msg/s, {TELEGRAM_GROUP_PER_MINUTE} msg/min per group")]
+    figures = [
+        Figure(
+            "machine",
+            f"{cores()} cores; one 12 MP photo cleaned in {seconds_per_image:.2f} s on one core",
+            f"Telegram: {TELEGRAM_PER_SECOND} msg/s, {TELEGRAM_GROUP_PER_MINUTE} msg/min per group",
+        )
+    ]
     figures += await with_bench(lambda bench: photo_surge(bench, photo, seconds_per_image))
     figures += await with_bench(text_and_alert_surge)
     figures += await with_bench(press_during_sends)

@@ -75,7 +75,10 @@ def build_application(
             if keyed_verifiers:
                 await database.checkpoint()  # the ids must not linger in the write-ahead log
             dispatcher = Dispatcher(
-                database=database, telegram=telegram, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock), clock=clock
+                database=database,
+                telegram=telegram,
+                cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                clock=clock,
             )
             wakers: list[Callable[[], None]] = [dispatcher.wake]
 
@@ -87,9 +90,16 @@ def build_application(
             # The links under alerts and on flyers name the bot as Telegram knows it (getMe, done by
             # initialize), never a configured name that could go stale.
             links = DeepLinks(application.bot.username)
-            deps = ServiceDeps(database=database, telegram=telegram, network=network, catalogs=catalogs,
-                               pseudonyms=pseudonyms, clock=clock, after_commit=after_commit,
-                               links=links)
+            deps = ServiceDeps(
+                database=database,
+                telegram=telegram,
+                network=network,
+                catalogs=catalogs,
+                pseudonyms=pseudonyms,
+                clock=clock,
+                after_commit=after_commit,
+                links=links,
+            )
             lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
             if application.job_queue is None:

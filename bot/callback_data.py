@@ -94,7 +94,7 @@ class Subscribe:
 
 @dataclass(frozen=True)
 class Rights:
-    """"Know your rights" under an alert sent by direct message."""
+    """ "Know your rights" under an alert sent by direct message."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class GoCheck:
-    """"🚶 I'm going to check", with the ETA in minutes."""
+    """ "🚶 I'm going to check", with the ETA in minutes."""
 
     report_id: int
     minutes: int

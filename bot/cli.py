@@ -66,13 +66,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def common_options(command: F) -> F:
     """The options every command takes, before or after its name."""
-    for decorator in reversed((
-        click.option("--env-file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="The settings file (default: .env in the current directory, then next to the network file)."),
-        click.option("--network", "network_file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="The network file (default: VIGIL_NETWORK_FILE, or network.toml)."),
-        click.option("-v", "--verbose", is_flag=True, default=False, help="Log at DEBUG, tracebacks included."),
-    )):
+    for decorator in reversed(
+        (
+            click.option(
+                "--env-file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="The settings file (default: .env in the current directory, then next to the network file).",
+            ),
+            click.option(
+                "--network",
+                "network_file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="The network file (default: VIGIL_NETWORK_FILE, or network.toml).",
+            ),
+            click.option("-v", "--verbose", is_flag=True, default=False, help="Log at DEBUG, tracebacks included."),
+        )
+    ):
         command = decorator(command)
     return command
 
@@ -187,8 +196,10 @@ def check(context: click.Context, /, **given: Any) -> None:
         _secure_output(settings, options, level=logging.WARNING)
         network = load_network(settings.network_file)
     click.echo(env.describe())
-    click.echo(f"Network file {settings.network_file}: valid ({len(network.neighborhoods)} neighborhoods, "
-               f"{len(network.channel_ids())} channels, quorum {network.quorum}).")
+    click.echo(
+        f"Network file {settings.network_file}: valid ({len(network.neighborhoods)} neighborhoods, "
+        f"{len(network.channel_ids())} channels, quorum {network.quorum})."
+    )
     with telegram_problems(settings):
         ok = asyncio.run(check_setup(settings, network, click.echo))
     if not ok:
@@ -196,8 +207,12 @@ def check(context: click.Context, /, **given: Any) -> None:
 
 
 @cli.command(short_help="Show the ids of the groups and channels the bot is added to.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=None,
-              help="Stop after this many seconds (default: wait until Ctrl+C).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Stop after this many seconds (default: wait until Ctrl+C).",
+)
 @common_options
 @click.pass_context
 def chats(context: click.Context, /, timeout: float | None, **given: Any) -> None:
@@ -218,15 +233,31 @@ def chats(context: click.Context, /, timeout: float | None, **given: Any) -> Non
 
 
 @cli.command(short_help="Try Vigil in the browser, with no Telegram at all.")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_SANDBOX_PORT, show_default=True,
-              help="Port of the page on 127.0.0.1 (0: any free port).")
-@click.option("--database", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Keep the sandbox's database in this file (default: a fresh temporary one).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_SANDBOX_PORT,
+    show_default=True,
+    help="Port of the page on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--database",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Keep the sandbox's database in this file (default: a fresh temporary one).",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
 @common_options
 @click.pass_context
-def sandbox(context: click.Context, /, port: int = DEFAULT_SANDBOX_PORT, database: Path | None = None,
-            open_browser: bool = False, no_token: bool = False, **given: Any) -> None:
+def sandbox(
+    context: click.Context,
+    /,
+    port: int = DEFAULT_SANDBOX_PORT,
+    database: Path | None = None,
+    open_browser: bool = False,
+    no_token: bool = False,
+    **given: Any,
+) -> None:
     """Try Vigil in the browser: a local fake Telegram, the real bot and sample people; nothing leaves this computer."""
     from bot.sandbox.server import serve
 
@@ -243,19 +274,31 @@ def sandbox(context: click.Context, /, port: int = DEFAULT_SANDBOX_PORT, databas
             webbrowser.open(address)
 
     try:
-        _run_until_interrupted(lambda stop: serve(port=port, database=database, announce=announce, stop=stop,
-                                                        any_port_if_busy=port == DEFAULT_SANDBOX_PORT))
+        _run_until_interrupted(
+            lambda stop: serve(
+                port=port,
+                database=database,
+                announce=announce,
+                stop=stop,
+                any_port_if_busy=port == DEFAULT_SANDBOX_PORT,
+            )
+        )
     except OSError as error:
         log.debug("The sandbox could not start", exc_info=error)
-        raise Stop(f"The sandbox could not listen on 127.0.0.1:{port} ({error.strerror or error}); "
-                   "try another --port.") from None
+        raise Stop(
+            f"The sandbox could not listen on 127.0.0.1:{port} ({error.strerror or error}); try another --port."
+        ) from None
 
 
 @cli.command(short_help="Write a printable flyer (PNG or PDF) for a neighborhood.")
 @click.argument("neighborhood_key")
 @click.option("--language", default=None, help="The flyer's language (default: the network's default_language).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).",
+)
 @common_options
 @click.pass_context
 def flyer(
@@ -319,4 +362,3 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("Stopped.", err=True)
         return 130
     return code if isinstance(code, int) else 0
-

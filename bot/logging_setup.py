@@ -19,8 +19,14 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 # httpx logs each request URL (with the token) at INFO; telegram.ext logs updates at DEBUG;
 # Pillow logs the EXIF tags (camera, GPS) of every image it opens at DEBUG.
-_QUIET_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO,
-                  "apscheduler": logging.WARNING, "aiosqlite": logging.INFO, "PIL": logging.INFO}
+_QUIET_LOGGERS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "apscheduler": logging.WARNING,
+    "aiosqlite": logging.INFO,
+    "PIL": logging.INFO,
+}
 
 
 class RedactSecrets(logging.Filter):
@@ -52,8 +58,9 @@ def token_secrets(token: str) -> list[str]:
     return [token, token.partition(":")[2]]
 
 
-def configure_logging(*, secrets: Iterable[str] = (), stream: TextIO | None = None,
-                      level: int = logging.INFO) -> logging.Handler:
+def configure_logging(
+    *, secrets: Iterable[str] = (), stream: TextIO | None = None, level: int = logging.INFO
+) -> logging.Handler:
     """Replace the root handlers with one scrubbing handler; returns it."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))

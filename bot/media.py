@@ -52,10 +52,33 @@ _SEI_FILTERS = {"h264": "filter_units=remove_types=6", "hevc": "filter_units=rem
 # uuid, XMP_...) could carry metadata, and refuses the result. The muxer always writes a
 # udta/meta/ilst skeleton; it passes only while its tag list (ilst) is empty.
 _CONTAINER_BOXES = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"udta", b"meta"}
-_ALLOWED_BOXES = _CONTAINER_BOXES | {b"ilst",
-    b"ftyp", b"free", b"mdat", b"mvhd", b"tkhd", b"elst", b"mdhd", b"hdlr", b"vmhd", b"smhd", b"dref",
-    b"stsd", b"stts", b"stss", b"ctts", b"stsc", b"stsz", b"stco", b"co64", b"sgpd", b"sbgp", b"sdtp",
-    b"trex", b"stps", b"cslg",
+_ALLOWED_BOXES = _CONTAINER_BOXES | {
+    b"ilst",
+    b"ftyp",
+    b"free",
+    b"mdat",
+    b"mvhd",
+    b"tkhd",
+    b"elst",
+    b"mdhd",
+    b"hdlr",
+    b"vmhd",
+    b"smhd",
+    b"dref",
+    b"stsd",
+    b"stts",
+    b"stss",
+    b"ctts",
+    b"stsc",
+    b"stsz",
+    b"stco",
+    b"co64",
+    b"sgpd",
+    b"sbgp",
+    b"sdtp",
+    b"trex",
+    b"stps",
+    b"cslg",
 }
 # Tags the muxer itself writes, which say nothing about the video.
 _HARMLESS_CONTAINER_TAGS = {"major_brand", "minor_version", "compatible_brands"}
@@ -169,8 +192,9 @@ def _remux(
     """Copy (or re-encode) the streams into `target`; returns the duration in whole seconds."""
     # bitexact: no encoder name and no creation times; faststart: the index first, for streaming
     # (FFmpeg rewrites the file for it, so it is given our own path, not a file object).
-    with av.open(f"file:{target}", "w", format="mp4",
-                 container_options={"fflags": "+bitexact", "movflags": "+faststart"}) as clean:
+    with av.open(
+        f"file:{target}", "w", format="mp4", container_options={"fflags": "+bitexact", "movflags": "+faststart"}
+    ) as clean:
         video = _Track.for_video(clean, video_in)
         audio = _Track.for_audio(clean, audio_in) if audio_in is not None else None
         tracks = {video_in.index: video} | ({audio_in.index: audio} if audio_in is not None and audio else {})
@@ -207,8 +231,13 @@ class _Track:
     """One output stream: packets copied (through a bitstream filter where needed) or re-encoded."""
 
     def __init__(
-        self, stream: _Stream, *, reencodes: bool, sei_filter: BitStreamFilterContext | None,
-        decoder: _Decoder | None, resampler: av.AudioResampler | None = None,
+        self,
+        stream: _Stream,
+        *,
+        reencodes: bool,
+        sei_filter: BitStreamFilterContext | None,
+        decoder: _Decoder | None,
+        resampler: av.AudioResampler | None = None,
     ) -> None:
         # A video or an audio stream, each encoding its own kind of frame: typed loosely, checked by tests.
         self.stream: Any = stream
@@ -228,7 +257,11 @@ class _Track:
             return cls(stream, reencodes=False, sei_filter=bsf, decoder=None)
         rate = source.average_rate or Fraction(30)
         encoder = clean.add_stream("libx264", rate=rate, options={"preset": "veryfast", "crf": "23"})
-        encoder.width, encoder.height, encoder.pix_fmt = source.codec_context.width, source.codec_context.height, "yuv420p"
+        encoder.width, encoder.height, encoder.pix_fmt = (
+            source.codec_context.width,
+            source.codec_context.height,
+            "yuv420p",
+        )
         # x264 writes its own name and settings into an SEI unit of the first frame: cut it out too.
         sei = BitStreamFilterContext(_SEI_FILTERS["h264"], "h264")
         return cls(encoder, reencodes=True, sei_filter=sei, decoder=source.codec_context)
@@ -310,9 +343,10 @@ def sanitize_audio(source: Path, work: Path, *, max_bytes: int = MAX_BYTES) -> C
             sound = next(iter(original.streams.audio), None)
             if sound is None:
                 raise MediaRejected(MediaRejection.NOT_SUPPORTED, "no audio stream")
-            with target.open("wb") as out_file, av.open(
-                out_file, "w", format="ogg", container_options={"fflags": "+bitexact"}
-            ) as clean:
+            with (
+                target.open("wb") as out_file,
+                av.open(out_file, "w", format="ogg", container_options={"fflags": "+bitexact"}) as clean,
+            ):
                 voice = clean.add_stream("libopus", rate=VOICE_RATE, layout="mono")
                 voice.bit_rate = VOICE_BITRATE
                 voice.codec_context.flags |= av.codec.context.Flags.bitexact

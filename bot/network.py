@@ -34,9 +34,7 @@ class GeoPoint(_Strict):
 
     def distance_km(self, other: GeoPoint) -> float:
         """Great-circle distance; plenty accurate for 'which neighborhood is this in'."""
-        lat1, lon1, lat2, lon2 = map(
-            math.radians, (self.latitude, self.longitude, other.latitude, other.longitude)
-        )
+        lat1, lon1, lat2, lon2 = map(math.radians, (self.latitude, self.longitude, other.latitude, other.longitude))
         a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
         return 2 * 6371.0 * math.asin(math.sqrt(a))
 
@@ -224,9 +222,7 @@ def parse_network(text: str, *, source: str = "network file") -> Network:
     try:
         return Network.model_validate(data)
     except ValidationError as error:
-        raise ConfigurationError(
-            f"The {source} has problems:\n{describe_validation_error(error)}"
-        ) from None
+        raise ConfigurationError(f"The {source} has problems:\n{describe_validation_error(error)}") from None
 
 
 def load_network(path: Path) -> Network:

@@ -45,7 +45,14 @@ _JFIF_APP0 = b"JFIF\x00"
 
 # JPEG, PNG, GIF, TIFF and BigTIFF (both byte orders); WebP, BMP and HEIF need more than a prefix.
 _SIGNATURES = (
-    b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\x00",
+    b"MM\x00*",
+    b"II+\x00",
+    b"MM\x00+",
 )
 
 # What Pillow raises for data it cannot read: unknown or truncated files, broken chunks, failed decoders.

@@ -77,14 +77,24 @@ class TelegramPort(Protocol):
     # `priority` says whose turn it is when Telegram's budget is contended (bot/rate_limits.py).
 
     async def send_text(
-        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None,
+        self,
+        chat_id: int,
+        html: str,
+        keyboard: Keyboard | None = None,
+        *,
+        reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> int:
         """Send and return the new message id."""
         ...
 
     async def send_media(
-        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
+        self,
+        chat_id: int,
+        items: Sequence[ReportMedia],
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
         """Upload cleaned media: photos and videos (an album when several), or one voice note
@@ -103,7 +113,12 @@ class TelegramPort(Protocol):
         ...
 
     async def edit_text(
-        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,
+        self,
+        chat_id: int,
+        message_id: int,
+        html: str,
+        keyboard: Keyboard | None = None,
+        *,
         priority: Priority = Priority.RESIDENT,
     ) -> None:
         """Replace a message's text and buttons; an edit that changes nothing is not an error."""

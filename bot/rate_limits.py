@@ -34,10 +34,22 @@ from bot import departure, update_scope
 from bot.domain.delivery import Priority
 
 # Requests that neither post nor change a message in a chat.
-NOT_MESSAGES = frozenset({
-    "getMe", "getUpdates", "getChat", "getChatMember", "getChatAdministrators", "getFile",
-    "answerCallbackQuery", "setMyCommands", "getMyCommands", "deleteMyCommands", "deleteWebhook", "getWebhookInfo",
-})
+NOT_MESSAGES = frozenset(
+    {
+        "getMe",
+        "getUpdates",
+        "getChat",
+        "getChatMember",
+        "getChatAdministrators",
+        "getFile",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "getMyCommands",
+        "deleteMyCommands",
+        "deleteWebhook",
+        "getWebhookInfo",
+    }
+)
 AGING_SECONDS = 2.0
 # Requests granted 1/30 s apart can reach Telegram closer together (the outbox's commit just before
 # each, the network): with the full burst of 30, one such pair overflows Telegram's own bucket and
@@ -111,7 +123,8 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
     ) -> None:
         self._overall = (
             PriorityBudget(overall_per_second, aging_seconds=aging_seconds, margin=BURST_MARGIN)
-            if overall_per_second else None
+            if overall_per_second
+            else None
         )
         self._group_per_minute = group_per_minute
         self._groups: dict[int | str, AsyncLimiter] = {}

@@ -35,8 +35,11 @@ async def running(
         if application.post_init is not None:
             await application.post_init(application)
         poller = Poller(
-            application.bot, processor.pending, application.update_queue.put,
-            poll_timeout=poll_timeout, allowed_updates=Update.ALL_TYPES,
+            application.bot,
+            processor.pending,
+            application.update_queue.put,
+            poll_timeout=poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
         )
         await application.start()
         await poller.start()

@@ -46,9 +46,7 @@ class TelegramSettings(BaseSettings):
 
     telegram_bot_token: SecretStr = Field(alias="TELEGRAM_BOT_TOKEN")
     telegram_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_BASE_URL")
-    telegram_base_file_url: str = Field(
-        default="https://api.telegram.org/file/bot", alias="TELEGRAM_BASE_FILE_URL"
-    )
+    telegram_base_file_url: str = Field(default="https://api.telegram.org/file/bot", alias="TELEGRAM_BASE_FILE_URL")
     # How long to wait for Telegram's answer. A request with no answer in time may still have
     # been delivered (see the delivery policy in the README), so this errs on the long side.
     telegram_timeout_seconds: float = Field(default=10.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT_SECONDS")
@@ -158,8 +156,9 @@ class EnvFile:
         return f"Vigil read the environment and found no .env file (it looked for {places}; --env-file names one)."
 
 
-def find_env_file(explicit: Path | None = None, *, network_file: Path | None = None,
-                  cwd: Path | None = None) -> EnvFile:
+def find_env_file(
+    explicit: Path | None = None, *, network_file: Path | None = None, cwd: Path | None = None
+) -> EnvFile:
     """`--env-file` if given; otherwise `.env` in the current directory, then next to the network file."""
     if explicit is not None:
         if not explicit.is_file():
@@ -183,14 +182,22 @@ def token_is_configured(env_file: EnvFile) -> bool:
 SettingsType = TypeVar("SettingsType", bound=TelegramSettings)
 
 
-def load_settings(env_file: Path | EnvFile | None = Path(".env"), *, kind: type[SettingsType] = Settings,  # type: ignore[assignment]
-                  **overrides: Any) -> SettingsType:
+def load_settings(
+    env_file: Path | EnvFile | None = Path(".env"),
+    *,
+    kind: type[SettingsType] = Settings,  # type: ignore[assignment]
+    **overrides: Any,
+) -> SettingsType:
     """Read settings or raise :class:`ConfigurationError` with a sentence a volunteer can act on.
 
     `overrides` (by environment name, e.g. ``VIGIL_NETWORK_FILE``) win over the environment."""
-    source = env_file if isinstance(env_file, EnvFile) else EnvFile(
-        env_file if env_file is not None and env_file.is_file() else None,
-        (env_file,) if env_file is not None else (),
+    source = (
+        env_file
+        if isinstance(env_file, EnvFile)
+        else EnvFile(
+            env_file if env_file is not None and env_file.is_file() else None,
+            (env_file,) if env_file is not None else (),
+        )
     )
     try:
         return kind(_env_file=source.path, **overrides)

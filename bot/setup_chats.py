@@ -38,7 +38,9 @@ class FoundChat:
         if self.bot_status in (ChatMember.LEFT, ChatMember.BANNED):
             return lines
         if self.type == Chat.CHANNEL:
-            lines.append("  as a neighborhood channel, in its `channels` list (with the languages its subscribers read):")
+            lines.append(
+                "  as a neighborhood channel, in its `channels` list (with the languages its subscribers read):"
+            )
             lines.append(f'    {{ chat_id = {self.id}, languages = ["en"] }}')
             if self.can_post is False or self.can_edit is False:
                 lines.append("  The bot needs the administrator rights Post messages and Edit messages here.")
@@ -46,8 +48,10 @@ class FoundChat:
             lines.append("  as the verifier group:")
             lines.append(f"    verifier_group_id = {self.id}")
             if self.type == Chat.GROUP:
-                lines.append("  This is a basic group: Telegram gives it a new id when it becomes a supergroup "
-                             "(public link, topics, many members). Vigil then reports the new id.")
+                lines.append(
+                    "  This is a basic group: Telegram gives it a new id when it becomes a supergroup "
+                    "(public link, topics, many members). Vigil then reports the new id."
+                )
         return lines
 
     def _status(self) -> str:
@@ -65,27 +69,36 @@ def found_chat(update: Update) -> FoundChat | None:
     if change is not None:
         member = change.new_chat_member
         admin = member if isinstance(member, ChatMemberAdministrator) else None
-        return _found(change.chat, member.status, admin.can_post_messages if admin else None,
-                      admin.can_edit_messages if admin else None)
+        return _found(
+            change.chat,
+            member.status,
+            admin.can_post_messages if admin else None,
+            admin.can_edit_messages if admin else None,
+        )
     message = update.effective_message
     if message is not None:
         return _found(message.chat, None)
     return None
 
 
-def _found(chat: Chat, status: str | None, can_post: bool | None = None, can_edit: bool | None = None) -> FoundChat | None:
+def _found(
+    chat: Chat, status: str | None, can_post: bool | None = None, can_edit: bool | None = None
+) -> FoundChat | None:
     if chat.type == Chat.PRIVATE:
         return None
     return FoundChat(chat.id, chat.type, chat.title or "(no title)", status, can_post, can_edit)
 
 
-async def watch_chats(settings: TelegramSettings, echo: Echo, *, stop: asyncio.Event,
-                      timeout: float | None = None) -> list[FoundChat]:
+async def watch_chats(
+    settings: TelegramSettings, echo: Echo, *, stop: asyncio.Event, timeout: float | None = None
+) -> list[FoundChat]:
     """Print every group and channel as the bot learns of it, until `stop` is set or `timeout` passes."""
     async with bot_client(settings, read_timeout=settings.telegram_timeout_seconds + POLL_SECONDS) as bot:
-        echo(f"Waiting for chats. In Telegram, add @{bot.username} to your verifier group, and to each "
-             "neighborhood channel as an administrator who may post and edit messages; for a group the "
-             f"bot is already in, send /start@{bot.username} there. Ctrl+C stops.")
+        echo(
+            f"Waiting for chats. In Telegram, add @{bot.username} to your verifier group, and to each "
+            "neighborhood channel as an administrator who may post and edit messages; for a group the "
+            f"bot is already in, send /start@{bot.username} there. Ctrl+C stops."
+        )
         return await _listen(bot, echo, stop, timeout)
 
 

@@ -28,8 +28,10 @@ async def check_setup(settings: TelegramSettings, network: Network, echo: Echo) 
     _print_table(rows, echo)
     problems = [row for row in rows if row[1].problem]
     if problems:
-        echo(f"{len(problems)} of {len(rows)} chats cannot be used. Fix them (see the README's set-up steps; "
-             "`vigil chats` shows the ids) and run `vigil check` again.")
+        echo(
+            f"{len(problems)} of {len(rows)} chats cannot be used. Fix them (see the README's set-up steps; "
+            "`vigil chats` shows the ids) and run `vigil check` again."
+        )
         return False
     echo(f"All {len(rows)} chats are ready. `vigil run` starts the bot.")
     return True
@@ -45,8 +47,10 @@ def _channel_uses(network: Network) -> dict[int, str]:
 
 def _print_table(rows: list[tuple[str, ChatAccess]], echo: Echo) -> None:
     header = ("CHAT", "ID", "TITLE", "STATUS")
-    lines = [(role, str(access.chat_id), access.title or "?", f"problem: {access.problem}" if access.problem else "ok")
-             for role, access in rows]
+    lines = [
+        (role, str(access.chat_id), access.title or "?", f"problem: {access.problem}" if access.problem else "ok")
+        for role, access in rows
+    ]
     widths = [max(len(line[i]) for line in [header, *lines]) for i in range(3)]
     for line in [header, *lines]:
         echo("  ".join(cell.ljust(width) for cell, width in zip(line[:3], widths, strict=True)) + "  " + line[3])

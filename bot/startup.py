@@ -31,7 +31,8 @@ def explain(error: TelegramError, settings: TelegramSettings) -> TelegramUnavail
         )
     if isinstance(error, TimedOut):
         return TelegramUnavailable(
-            f"Telegram ({host}) did not answer in time (TELEGRAM_TIMEOUT_SECONDS = {settings.telegram_timeout_seconds:g}): check "
+            f"Telegram ({host}) did not answer in time "
+            f"(TELEGRAM_TIMEOUT_SECONDS = {settings.telegram_timeout_seconds:g}): check "
             "this computer's internet connection (and any proxy or firewall), then try again."
         )
     if isinstance(error, NetworkError):

@@ -51,8 +51,14 @@ def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 def _input_media(item: ReportMedia) -> InputMediaPhoto | InputMediaVideo:
     if item.kind is MediaKind.VIDEO:
-        return InputMediaVideo(item.data, filename="video.mp4", width=item.width or None, height=item.height or None,
-                               duration=item.duration or None, supports_streaming=True)
+        return InputMediaVideo(
+            item.data,
+            filename="video.mp4",
+            width=item.width or None,
+            height=item.height or None,
+            duration=item.duration or None,
+            supports_streaming=True,
+        )
     if item.kind is MediaKind.PHOTO:
         return InputMediaPhoto(item.data)
     raise ValueError("a voice note cannot be part of an album")
@@ -165,7 +171,12 @@ class TelegramGateway:
             raise TemporaryFailure(0, f"download failed ({type(error).__name__})") from None
 
     async def send_text(
-        self, chat_id: int, html: str, keyboard: Keyboard | None = None, *, reply_to: int | None = None,
+        self,
+        chat_id: int,
+        html: str,
+        keyboard: Keyboard | None = None,
+        *,
+        reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> int:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -184,7 +195,12 @@ class TelegramGateway:
         return message.message_id
 
     async def send_media(
-        self, chat_id: int, items: Sequence[ReportMedia], *, caption: str | None = None, reply_to: int | None = None,
+        self,
+        chat_id: int,
+        items: Sequence[ReportMedia],
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
         priority: Priority = Priority.RESIDENT,
     ) -> tuple[list[int], list[str]]:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -214,14 +230,28 @@ class TelegramGateway:
                 )
             case MediaKind.VIDEO:
                 return await self._bot.send_video(
-                    chat_id, item.data, duration=item.duration or None, width=item.width or None,
-                    height=item.height or None, supports_streaming=True, filename="video.mp4", caption=caption,
-                    parse_mode=mode, reply_parameters=reply, **rate,
+                    chat_id,
+                    item.data,
+                    duration=item.duration or None,
+                    width=item.width or None,
+                    height=item.height or None,
+                    supports_streaming=True,
+                    filename="video.mp4",
+                    caption=caption,
+                    parse_mode=mode,
+                    reply_parameters=reply,
+                    **rate,
                 )
             case MediaKind.VOICE:
                 return await self._bot.send_voice(
-                    chat_id, item.data, duration=item.duration or None, filename="voice.ogg", caption=caption,
-                    parse_mode=mode, reply_parameters=reply, **rate,
+                    chat_id,
+                    item.data,
+                    duration=item.duration or None,
+                    filename="voice.ogg",
+                    caption=caption,
+                    parse_mode=mode,
+                    reply_parameters=reply,
+                    **rate,
                 )
 
     async def delete_message(self, chat_id: int, message_id: int, *, priority: Priority = Priority.RESIDENT) -> None:
@@ -240,7 +270,9 @@ class TelegramGateway:
         await self._leaving()
         try:
             await self._bot.edit_message_media(
-                InputMediaPhoto(photo, caption=caption), chat_id=chat_id, message_id=message_id,
+                InputMediaPhoto(photo, caption=caption),
+                chat_id=chat_id,
+                message_id=message_id,
                 **self._priority(priority),
             )
         except BadRequest as error:
@@ -250,14 +282,23 @@ class TelegramGateway:
             raise delivery_error(chat_id, error) from error
 
     async def edit_text(
-        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None, *,
+        self,
+        chat_id: int,
+        message_id: int,
+        html: str,
+        keyboard: Keyboard | None = None,
+        *,
         priority: Priority = Priority.RESIDENT,
     ) -> None:
         await self._leaving()
         try:
             await self._bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
-                reply_markup=to_markup(keyboard), **self._priority(priority),
+                html,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=to_markup(keyboard),
+                **self._priority(priority),
             )
         except BadRequest as error:
             if not is_not_modified(error):
@@ -291,7 +332,10 @@ class TelegramGateway:
                 return ChatAccess(chat_id, title, "the bot is not an administrator of this channel")
             missing = [
                 name
-                for name, granted in (("post messages", member.can_post_messages), ("edit messages", member.can_edit_messages))
+                for name, granted in (
+                    ("post messages", member.can_post_messages),
+                    ("edit messages", member.can_edit_messages),
+                )
                 if not granted
             ]
             if missing:

@@ -28,21 +28,26 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("status", admin.on_status))
     # A reply to a question from the verifiers is an answer, not part of a report; the desk handler
     # hands any other reply to the reporting handlers below. Before them, for the same reason.
-    application.add_handler(MessageHandler(
-        private & filters.REPLY & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE),
-        desk.on_private_reply,
-    ))
+    application.add_handler(
+        MessageHandler(
+            private & filters.REPLY & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE),
+            desk.on_private_reply,
+        )
+    )
     # In the verifier group, a reply to the bot's prompt is a verifier's own question.
-    application.add_handler(MessageHandler(
-        filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, desk.on_group_reply
-    ))
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, desk.on_group_reply)
+    )
     # Images before other files: an image sent as a file must be cleaned like a photo.
     application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), reporting.on_image))
     # Videos and sound before other files too: a video sent as a file keeps where it was filmed.
     # An animation also carries a `document`, so it must be taken here, not as a file below.
-    application.add_handler(MessageHandler(
-        private & (filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.VIDEO), reporting.on_video
-    ))
+    application.add_handler(
+        MessageHandler(
+            private & (filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.VIDEO),
+            reporting.on_video,
+        )
+    )
     application.add_handler(
         MessageHandler(private & (filters.VOICE | filters.AUDIO | filters.Document.AUDIO), reporting.on_voice)
     )
@@ -60,9 +65,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, other_messages.on_command_in_a_group)
     )
     # Last of the messages: stickers, dice, polls, games... (service messages such as a pin are no one's words).
-    application.add_handler(
-        MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report)
-    )
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report))
     # Buttons: each family has its own prefix; unknown payloads are refused politely inside.
     application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
     application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))

@@ -35,8 +35,12 @@ async def on_ask_button(update: Update, context: VigilContext) -> None:
 def _asked(tr: Translator, result: Asked | Prompted) -> str:
     if isinstance(result, Prompted):
         return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
-    return tr.gettext("Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
-                      ref=result.public_ref, asked=result.asked, limit=result.limit)
+    return tr.gettext(
+        "Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
+        ref=result.public_ref,
+        asked=result.asked,
+        limit=result.limit,
+    )
 
 
 async def on_go_check_button(update: Update, context: VigilContext) -> None:
@@ -47,8 +51,11 @@ async def on_go_check_button(update: Update, context: VigilContext) -> None:
 
     def answer(tr: Translator, result: Claimed) -> str:
         until = local_clock(tr, result.until, context.services.network.zone)
-        return tr.gettext("Thank you: the card shows you are on the way to check {ref} until {time}. "
-                          "You get one reminder then.", ref=result.public_ref, time=until)
+        return tr.gettext(
+            "Thank you: the card shows you are on the way to check {ref} until {time}. You get one reminder then.",
+            ref=result.public_ref,
+            time=until,
+        )
 
     await on_press(update, context, cb.GoCheck, act, answer)
 
@@ -59,8 +66,12 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
     if message is None or message.reply_to_message is None or message.from_user is None or not message.text:
         return
     result = await context.services.desk.ask_in_words(
-        chat_id=message.chat_id, user_id=message.from_user.id, display_name=message.from_user.first_name,
-        replied_to=message.reply_to_message.message_id, words=message.text, update_id=update.update_id,
+        chat_id=message.chat_id,
+        user_id=message.from_user.id,
+        display_name=message.from_user.first_name,
+        replied_to=message.reply_to_message.message_id,
+        words=message.text,
+        update_id=update.update_id,
     )
     if result is None or (isinstance(result, Refused) and result.outcome == "duplicate"):
         return  # not a reply to a prompt, or a redelivered update that was already answered
@@ -78,7 +89,10 @@ async def on_answer_button(update: Update, context: VigilContext) -> None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     result = await context.services.desk.answer_with_button(
-        user_id=query.from_user.id, question_id=action.question_id, code=action.answer, update_id=update.update_id,
+        user_id=query.from_user.id,
+        question_id=action.question_id,
+        code=action.answer,
+        update_id=update.update_id,
     )
     if result.outcome is AnswerOutcome.DUPLICATE:
         return
@@ -91,8 +105,9 @@ async def on_private_reply(update: Update, context: VigilContext) -> None:
     replied = message.reply_to_message
     question = None
     if replied is not None and message.from_user is not None:
-        question = await context.services.desk.question_replied_to(user_id=message.from_user.id,
-                                                                   message_id=replied.message_id)
+        question = await context.services.desk.question_replied_to(
+            user_id=message.from_user.id, message_id=replied.message_id
+        )
     if question is None:
         if message.text is not None:
             await reporting.on_text(update, context)
@@ -103,21 +118,24 @@ async def on_private_reply(update: Update, context: VigilContext) -> None:
     desk = context.services.desk
     assert message.from_user is not None
     if message.text is not None:
-        result = await desk.answer_in_words(user_id=message.from_user.id, question=question, words=message.text,
-                                            update_id=update.update_id)
+        result = await desk.answer_in_words(
+            user_id=message.from_user.id, question=question, words=message.text, update_id=update.update_id
+        )
     else:
         file_id = message.photo[-1].file_id if message.photo else message.document.file_id if message.document else None
         if file_id is None:
             return
         try:
-            result = await desk.answer_with_photo(user_id=message.from_user.id, question=question, file_id=file_id,
-                                                  update_id=update.update_id)
+            result = await desk.answer_with_photo(
+                user_id=message.from_user.id, question=question, file_id=file_id, update_id=update.update_id
+            )
         except PhotoRefused as refused:
             await message.reply_html(_photo_refused(tr, refused.reason))
             return
         if message.caption:
-            await desk.answer_in_words(user_id=message.from_user.id, question=question, words=message.caption,
-                                       update_id=None)
+            await desk.answer_in_words(
+                user_id=message.from_user.id, question=question, words=message.caption, update_id=None
+            )
     if result.outcome is AnswerOutcome.DUPLICATE:
         return
     await message.reply_html(_answered(tr, result))
@@ -137,8 +155,11 @@ def _answered(tr: Translator, result: Answered) -> str:
         case AnswerOutcome.PASSED_ON:
             return tr.gettext("Thank you. Your answer was passed on to the verifiers, without your name.")
         case AnswerOutcome.CLOSED:
-            return tr.gettext("Report {ref} is closed, so your answer was not passed on. Thank you all the same; "
-                              "if you see something new, send a new report.", ref=result.public_ref)
+            return tr.gettext(
+                "Report {ref} is closed, so your answer was not passed on. Thank you all the same; "
+                "if you see something new, send a new report.",
+                ref=result.public_ref,
+            )
         case AnswerOutcome.TOO_LONG:
             return tr.gettext("That answer is too long. Please send a shorter one.")
         case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE:
@@ -147,5 +168,3 @@ def _answered(tr: Translator, result: Answered) -> str:
 
 def _photo_refused(tr: Translator, reason: ImageRejection) -> str:
     return tr.gettext("That image could not be used, so it was not passed on. Try another photo, or answer in words.")
-
-

@@ -80,9 +80,7 @@ async def on_language_button(update: Update, context: VigilContext) -> None:
     context.session.language = action.language
     tr = context.services.catalogs(action.language)
     await query.answer()
-    await query.edit_message_text(
-        tr.gettext("From now on I will write to you in English."), parse_mode=ParseMode.HTML
-    )
+    await query.edit_message_text(tr.gettext("From now on I will write to you in English."), parse_mode=ParseMode.HTML)
 
 
 async def on_unknown_button(update: Update, context: VigilContext) -> None:

@@ -18,8 +18,12 @@ async def on_alert_button(update: Update, context: VigilContext) -> None:
 
     async def act(action: cb.OnAlert, press: Press) -> AlertResult | Refused:
         return await lifecycle.act(
-            report_id=press.report_id, chat_id=press.chat_id, user_id=press.user_id,
-            display_name=press.display_name, action=action.action, update_id=press.update_id,
+            report_id=press.report_id,
+            chat_id=press.chat_id,
+            user_id=press.user_id,
+            display_name=press.display_name,
+            action=action.action,
+            update_id=press.update_id,
         )
 
     await on_press(update, context, cb.OnAlert, act, lambda tr, result: _answer(tr, result, context))
@@ -31,7 +35,8 @@ def _answer(tr: Translator, result: AlertResult, context: VigilContext) -> str:
             assert result.active_until is not None
             return tr.gettext(
                 "Thank you: {ref} stays active until {time}, and the channel gets an update.",
-                ref=result.public_ref, time=local_time(tr, result.active_until, context.services.network.zone),
+                ref=result.public_ref,
+                time=local_time(tr, result.active_until, context.services.network.zone),
             )
         case AlertOutcome.EXTENDED_QUIETLY:
             assert result.active_until is not None and result.announced_at is not None
@@ -39,12 +44,16 @@ def _answer(tr: Translator, result: AlertResult, context: VigilContext) -> str:
             return tr.gettext(
                 "Thank you: {ref} stays active until {time}. The channel was told it is still active at "
                 "{announced}, so it gets no second notification now.",
-                ref=result.public_ref, time=local_time(tr, result.active_until, zone),
+                ref=result.public_ref,
+                time=local_time(tr, result.active_until, zone),
                 announced=local_clock(tr, result.announced_at, zone),
             )
         case AlertOutcome.COUNTED:
-            return tr.gettext("Thank you, your request on {ref} is counted. It takes {quorum} verifiers to change the alert.",
-                              ref=result.public_ref, quorum=context.services.network.quorum)
+            return tr.gettext(
+                "Thank you, your request on {ref} is counted. It takes {quorum} verifiers to change the alert.",
+                ref=result.public_ref,
+                quorum=context.services.network.quorum,
+            )
         case AlertOutcome.ENDED:
             return tr.gettext("{ref} is marked all clear in the channel.", ref=result.public_ref)
         case AlertOutcome.RETRACTED:

@@ -31,7 +31,9 @@ def press_translator(update: Update, context: VigilContext) -> Translator:
     """Answers follow the pressing verifier's client language."""
     assert update.callback_query is not None
     services = context.services
-    return services.catalogs(match_language(update.callback_query.from_user.language_code) or services.network.card_language)
+    return services.catalogs(
+        match_language(update.callback_query.from_user.language_code) or services.network.card_language
+    )
 
 
 async def on_press(
@@ -96,12 +98,16 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
     reason = refused.reason
     match reason:
         case QuestionLimitReached():
-            return tr.ngettext("{ref} already has {n} question for the reporter, the most allowed.",
-                               "{ref} already has {n} questions for the reporter, the most allowed.",
-                               reason.limit, ref=refused.public_ref)
+            return tr.ngettext(
+                "{ref} already has {n} question for the reporter, the most allowed.",
+                "{ref} already has {n} questions for the reporter, the most allowed.",
+                reason.limit,
+                ref=refused.public_ref,
+            )
         case QuestionTooLong():
-            return tr.gettext("A question can have at most {limit} characters. Please write a shorter one.",
-                              limit=reason.limit)
+            return tr.gettext(
+                "A question can have at most {limit} characters. Please write a shorter one.", limit=reason.limit
+            )
         case EmptyQuestion():
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():

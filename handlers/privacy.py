@@ -20,10 +20,12 @@ async def on_privacy(update: Update, context: VigilContext) -> None:
 
 async def on_forget_command(update: Update, context: VigilContext) -> None:
     tr = await resident_translator(update, context)
-    keyboard = ((
-        Button(tr.gettext("🗑 Yes, erase everything"), cb.encode(cb.Forget(True))),
-        Button(tr.gettext("Keep my data"), cb.encode(cb.Forget(False))),
-    ),)
+    keyboard = (
+        (
+            Button(tr.gettext("🗑 Yes, erase everything"), cb.encode(cb.Forget(True))),
+            Button(tr.gettext("Keep my data"), cb.encode(cb.Forget(False))),
+        ),
+    )
     await update.effective_message.reply_html(  # type: ignore[union-attr]
         forget_question(tr), reply_markup=to_markup(keyboard)
     )

@@ -270,7 +270,10 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
     assert query is not None and query.message is not None and update.effective_user is not None
     try:
         sent = await context.services.residents.submit(
-            draft, user_id=update.effective_user.id, chat_id=query.message.chat.id, language=tr.language,
+            draft,
+            user_id=update.effective_user.id,
+            chat_id=query.message.chat.id,
+            language=tr.language,
             update_id=update.update_id,
         )
     except NeighborhoodMissing:
@@ -284,7 +287,9 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
     except (AlreadyReportedHere, TooManyReports) as refusal:
         await query.answer()
         await context.bot.send_message(
-            query.message.chat.id, limit_notice(tr, refusal, context.services.network), parse_mode=ParseMode.HTML,
+            query.message.chat.id,
+            limit_notice(tr, refusal, context.services.network),
+            parse_mode=ParseMode.HTML,
             reply_parameters=ReplyParameters(query.message.message_id, allow_sending_without_reply=True),
         )
         return
@@ -356,4 +361,6 @@ def _photo_refusal(tr: Translator, reason: ImageRejection) -> str:
         case ImageRejection.TOO_MANY_PIXELS:
             return tr.gettext("That image is too large to process, so it was not added. Please send it as a photo.")
         case ImageRejection.CORRUPT:
-            return tr.gettext("That image could not be read (it may be damaged), so it was not added. Try another photo.")
+            return tr.gettext(
+                "That image could not be read (it may be damaged), so it was not added. Try another photo."
+            )

@@ -18,8 +18,13 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
 
     async def vote(action: cb.Vote, press: Press) -> VoteResult | Refused:
         return await verification.vote(
-            report_id=press.report_id, chat_id=press.chat_id, user_id=press.user_id,
-            display_name=press.display_name, kind=action.kind, update_id=press.update_id, in_person=action.in_person,
+            report_id=press.report_id,
+            chat_id=press.chat_id,
+            user_id=press.user_id,
+            display_name=press.display_name,
+            kind=action.kind,
+            update_id=press.update_id,
+            in_person=action.in_person,
         )
 
     await on_press(update, context, cb.Vote, vote, _answer)

@@ -95,8 +95,13 @@ class AlertQueries:
             (report_id,),
         ) as cursor:
             votes = tuple(
-                RecordedAlertVote(r["verifier_pseudonym"], r["verifier_name"], AlertAction(r["action"]),
-                                  required_moment(r["cast_at"]), bool(r["notified"]))
+                RecordedAlertVote(
+                    r["verifier_pseudonym"],
+                    r["verifier_name"],
+                    AlertAction(r["action"]),
+                    required_moment(r["cast_at"]),
+                    bool(r["notified"]),
+                )
                 for r in await cursor.fetchall()
             )
         return Alert(

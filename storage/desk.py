@@ -21,7 +21,9 @@ _QUESTION = (
 class DeskQueries:
     _db: aiosqlite.Connection
 
-    async def add_question(self, report_id: int, kind: QuestionKind, text: str, asked_by_name: str, at: datetime) -> int:
+    async def add_question(
+        self, report_id: int, kind: QuestionKind, text: str, asked_by_name: str, at: datetime
+    ) -> int:
         cursor = await self._db.execute(
             "INSERT INTO desk_questions (report_id, kind, text, asked_by_name, asked_at) VALUES (?, ?, ?, ?, ?)",
             (report_id, str(kind), text, asked_by_name, to_text(at)),
@@ -72,8 +74,14 @@ class DeskQueries:
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, verifier_pseudonym) DO UPDATE SET"
             " verifier_name = excluded.verifier_name, claimed_at = excluded.claimed_at, until = excluded.until,"
             " reminded = excluded.reminded",
-            (report_id, claim.verifier, claim.verifier_name, to_text(claim.claimed_at), to_text(claim.until),
-             int(claim.reminded)),
+            (
+                report_id,
+                claim.verifier,
+                claim.verifier_name,
+                to_text(claim.claimed_at),
+                to_text(claim.until),
+                int(claim.reminded),
+            ),
         )
 
     async def claims(self, report_id: int) -> list[Claim]:
@@ -81,14 +89,24 @@ class DeskQueries:
             "SELECT * FROM desk_claims WHERE report_id = ? ORDER BY claimed_at, verifier_pseudonym", (report_id,)
         ) as cursor:
             return [
-                Claim(row["verifier_pseudonym"], row["verifier_name"], required_moment(row["claimed_at"]),
-                      required_moment(row["until"]), bool(row["reminded"]))
+                Claim(
+                    row["verifier_pseudonym"],
+                    row["verifier_name"],
+                    required_moment(row["claimed_at"]),
+                    required_moment(row["until"]),
+                    bool(row["reminded"]),
+                )
                 for row in await cursor.fetchall()
             ]
 
 
 def _question(row: aiosqlite.Row) -> Question:
     return Question(
-        id=row["id"], report_id=row["report_id"], kind=QuestionKind(row["kind"]), text=row["text"],
-        asked_by_name=row["asked_by_name"], asked_at=required_moment(row["asked_at"]), answers=int(row["answers"]),
+        id=row["id"],
+        report_id=row["report_id"],
+        kind=QuestionKind(row["kind"]),
+        text=row["text"],
+        asked_by_name=row["asked_by_name"],
+        asked_at=required_moment(row["asked_at"]),
+        answers=int(row["answers"]),
     )

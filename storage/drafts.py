@@ -27,8 +27,10 @@ class DraftQueries:
             "SELECT kind, width, height, duration FROM draft_media WHERE reporter_pseudonym = ? ORDER BY position",
             (pseudonym,),
         ) as cursor:
-            media = [DraftMedia(MediaKind(r["kind"]), r["width"], r["height"], r["duration"])
-                     for r in await cursor.fetchall()]
+            media = [
+                DraftMedia(MediaKind(r["kind"]), r["width"], r["height"], r["duration"])
+                for r in await cursor.fetchall()
+            ]
         return Draft(
             started_at=required_moment(row["started_at"]),
             neighborhood_key=row["neighborhood_key"],
@@ -46,8 +48,15 @@ class DraftQueries:
             " started_at = excluded.started_at, updated_at = excluded.updated_at,"
             " neighborhood_key = excluded.neighborhood_key, indicators = excluded.indicators,"
             " description = excluded.description, opened_by_message = excluded.opened_by_message",
-            (pseudonym, to_text(draft.started_at), to_text(at), draft.neighborhood_key,
-             json.dumps([str(i) for i in draft.ordered_indicators()]), draft.description, draft.opened_by_message),
+            (
+                pseudonym,
+                to_text(draft.started_at),
+                to_text(at),
+                draft.neighborhood_key,
+                json.dumps([str(i) for i in draft.ordered_indicators()]),
+                draft.description,
+                draft.opened_by_message,
+            ),
         )
         if new_media is not None:
             item = draft.media[-1]
@@ -73,8 +82,9 @@ class DraftQueries:
         ) as cursor:
             return [MediaKind(r["kind"]) for r in await cursor.fetchall()]
 
-    async def assign_media_to_album(self, report_id: int, outbox_id: int, kinds: tuple[MediaKind, ...],
-                                    position: int | None = None) -> None:
+    async def assign_media_to_album(
+        self, report_id: int, outbox_id: int, kinds: tuple[MediaKind, ...], position: int | None = None
+    ) -> None:
         """Which card_album message carries which of the report's media: every item of `kinds`, or
         the one at `position`."""
         if position is not None:

@@ -101,10 +101,16 @@ class OutboxQueries:
             " last_error = COALESCE(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END"
             " WHERE id = ?",
             (
-                str(progress.status), progress.attempts, progress.uncertain_attempts,
+                str(progress.status),
+                progress.attempts,
+                progress.uncertain_attempts,
                 to_text(progress.retry_at) if progress.retry_at else None,
                 to_text(at) if progress.status.is_final else None,
-                telegram_message_id, error, error, to_text(at), outbox_id,
+                telegram_message_id,
+                error,
+                error,
+                to_text(at),
+                outbox_id,
             ),
         )
 
@@ -198,7 +204,9 @@ class OutboxQueries:
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
-        return Backlog(int(row["waiting"] or 0), from_text(row["oldest"]), int(row["failed"] or 0), int(row["unknown"] or 0))
+        return Backlog(
+            int(row["waiting"] or 0), from_text(row["oldest"]), int(row["failed"] or 0), int(row["unknown"] or 0)
+        )
 
 
 def _encode(message: Outgoing) -> str:
@@ -213,8 +221,14 @@ def _encode(message: Outgoing) -> str:
         data["buttons"] = [[list(button) for button in row] for row in message.buttons]
     if message.keyboard:
         data["keyboard"] = [
-            [{k: v for k, v in (("text", b.text), ("callback_data", b.callback_data), ("url", b.url)) if v is not None}
-             for b in row]
+            [
+                {
+                    k: v
+                    for k, v in (("text", b.text), ("callback_data", b.callback_data), ("url", b.url))
+                    if v is not None
+                }
+                for b in row
+            ]
             for row in message.keyboard
         ]
     return json.dumps(data, ensure_ascii=False)

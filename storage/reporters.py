@@ -78,7 +78,8 @@ class ReporterQueries:
     async def open_report_in(self, pseudonym: str, neighborhood_key: str) -> str | None:
         """The public reference of the reporter's report still waiting for verifiers there, if any."""
         async with self._db.execute(
-            "SELECT public_ref FROM reports WHERE reporter_pseudonym = ? AND neighborhood_key = ? AND status = 'pending'",
+            "SELECT public_ref FROM reports"
+            " WHERE reporter_pseudonym = ? AND neighborhood_key = ? AND status = 'pending'",
             (pseudonym, neighborhood_key),
         ) as cursor:
             row = await cursor.fetchone()

@@ -122,8 +122,9 @@ class Repository(
             values += (outbox_id,)
         async with self._db.execute(query + " ORDER BY position", values) as cursor:
             return [
-                ReportMedia(int(r["position"]), MediaKind(r["kind"]), bytes(r["data"]), r["width"], r["height"],
-                            r["duration"])
+                ReportMedia(
+                    int(r["position"]), MediaKind(r["kind"]), bytes(r["data"]), r["width"], r["height"], r["duration"]
+                )
                 for r in await cursor.fetchall()
             ]
 
@@ -136,8 +137,10 @@ class Repository(
         if file_ids:
             await self._db.executemany(
                 "INSERT INTO report_photos (report_id, position, file_id, message_id, kind) VALUES (?, ?, ?, ?, ?)",
-                [(report_id, item.position, file_id, message_id, str(item.kind))
-                 for item, file_id, message_id in zip(carried, file_ids, message_ids, strict=True)],
+                [
+                    (report_id, item.position, file_id, message_id, str(item.kind))
+                    for item, file_id, message_id in zip(carried, file_ids, message_ids, strict=True)
+                ],
             )
         await self._db.executemany(
             "DELETE FROM report_media WHERE report_id = ? AND position = ?",
@@ -230,7 +233,9 @@ class Repository(
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [ChannelPost(row["channel_id"], row["message_id"], row["error"], bool(row["maybe_twice"])) for row in rows]
+        return [
+            ChannelPost(row["channel_id"], row["message_id"], row["error"], bool(row["maybe_twice"])) for row in rows
+        ]
 
     # --- resident settings -------------------------------------------------------------
 

@@ -45,15 +45,17 @@ class WithdrawnCard:
 class RetentionQueries:
     _db: aiosqlite.Connection
 
-    async def purge(self, *, closed_before: datetime, contacts_closed_before: datetime,
-                    records_idle_since: datetime, now: datetime) -> PurgeCounts:
+    async def purge(
+        self, *, closed_before: datetime, contacts_closed_before: datetime, records_idle_since: datetime, now: datetime
+    ) -> PurgeCounts:
         # Closed, and if it became an alert, that alert has ended too (it may still need the reporter).
         closed = (
             "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"
             " WHERE alerts.report_id = reports.id AND (alerts.status = 'active' OR alerts.closed_at >= :cutoff))"
         )
-        await self._db.execute(_FOLD_INTO_STATISTICS.format(status="status", condition=closed),
-                               {"cutoff": to_text(closed_before)})
+        await self._db.execute(
+            _FOLD_INTO_STATISTICS.format(status="status", condition=closed), {"cutoff": to_text(closed_before)}
+        )
         # Contacts first: a report kept for its record must still not keep a way to reach the reporter.
         contacts = await self._db.execute(
             f"DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE {closed})",
@@ -65,8 +67,7 @@ class RetentionQueries:
         )
         await self._db.execute("DELETE FROM reporter_mutes WHERE until < ?", (to_text(now),))
         # A bucket untouched for an hour is full again, the same as no row at all.
-        await self._db.execute("DELETE FROM intake_buckets WHERE updated_at < ?",
-                               (to_text(now - _HOUR),))
+        await self._db.execute("DELETE FROM intake_buckets WHERE updated_at < ?", (to_text(now - _HOUR),))
         return PurgeCounts(reports.rowcount, contacts.rowcount, records.rowcount)
 
     async def forget_reporter(self, pseudonym: str) -> list[WithdrawnCard]:
@@ -83,8 +84,9 @@ class RetentionQueries:
             (pseudonym,),
         ) as cursor:
             withdrawn = [
-                WithdrawnCard(r["public_ref"], r["card_chat_id"], r["card_message_id"],
-                              tuple(json.loads(r["photos"] or "[]")))
+                WithdrawnCard(
+                    r["public_ref"], r["card_chat_id"], r["card_message_id"], tuple(json.loads(r["photos"] or "[]"))
+                )
                 for r in await cursor.fetchall()
             ]
         # The desk's questions and answers, and the messages that carried them, go from the reports
@@ -101,7 +103,8 @@ class RetentionQueries:
         mine = "reporter_pseudonym = ? AND status != 'published'"
         await self._db.execute(
             _FOLD_INTO_STATISTICS.format(
-                status="CASE status WHEN 'pending' THEN 'withdrawn' ELSE status END", condition=mine),
+                status="CASE status WHEN 'pending' THEN 'withdrawn' ELSE status END", condition=mine
+            ),
             (pseudonym,),
         )
         await self._db.execute(f"DELETE FROM reports WHERE {mine}", (pseudonym,))

@@ -53,8 +53,15 @@ def _tags() -> dict[str, str]:
     }
 
 
-def video_bytes(container: str = "mp4", *, seconds: float = 1.0, size: tuple[int, int] = (64, 48),
-                audio: bool = True, tags: bool = True, faststart: bool = False) -> bytes:
+def video_bytes(
+    container: str = "mp4",
+    *,
+    seconds: float = 1.0,
+    size: tuple[int, int] = (64, 48),
+    audio: bool = True,
+    tags: bool = True,
+    faststart: bool = False,
+) -> bytes:
     """An H.264 (+ AAC) video in MP4 or MOV, tagged like a phone's: location, creation time, device."""
     options = {"movflags": "use_metadata_tags" + ("+faststart" if faststart else "")} if container == "mp4" else {}
     # faststart rewrites the finished file, which FFmpeg can only do to a file it opened itself.
@@ -64,8 +71,16 @@ def video_bytes(container: str = "mp4", *, seconds: float = 1.0, size: tuple[int
         return path.read_bytes()
 
 
-def _write_video(path: str, container: str, options: dict[str, str], seconds: float, size: tuple[int, int], *,
-                 audio: bool, tags: bool) -> None:
+def _write_video(
+    path: str,
+    container: str,
+    options: dict[str, str],
+    seconds: float,
+    size: tuple[int, int],
+    *,
+    audio: bool,
+    tags: bool,
+) -> None:
     with av.open(path, "w", format=container, options=options) as file:
         if tags:
             file.metadata.update(_tags())
@@ -96,8 +111,9 @@ def voice_bytes(*, seconds: float = 1.0, tags: bool = True) -> bytes:
     out = io.BytesIO()
     with av.open(out, "w", format="ogg") as file:
         if tags:
-            file.metadata.update({"comment": COMMENT, "artist": MODEL, "date": CREATION_TIME, "encoder": SOFTWARE,
-                                  "location": LOCATION})
+            file.metadata.update(
+                {"comment": COMMENT, "artist": MODEL, "date": CREATION_TIME, "encoder": SOFTWARE, "location": LOCATION}
+            )
         sound = file.add_stream("libopus", rate=48000, layout="mono")
         for index in range(round(seconds * 48000 / 960)):
             _mux_silence(file, sound, 48000, index, samples=960)
@@ -110,8 +126,14 @@ def truncated(data: bytes, fraction: float = 0.5) -> bytes:
     return data[: int(len(data) * fraction)]
 
 
-def _mux_silence(file: av.container.OutputContainer, stream: av.audio.stream.AudioStream, rate: int, index: int,
-                 *, samples: int = 1024) -> None:
+def _mux_silence(
+    file: av.container.OutputContainer,
+    stream: av.audio.stream.AudioStream,
+    rate: int,
+    index: int,
+    *,
+    samples: int = 1024,
+) -> None:
     frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
     frame.sample_rate = rate
     # A soft tone rather than silence, so encoders have something to encode.

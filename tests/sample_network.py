@@ -23,10 +23,18 @@ ADMIN = 7001
 
 def network_toml(*, quorum: int = 2, extra: str = "") -> str:
     """The sample network; `extra` is appended (more neighborhoods, a [timeouts] table)."""
-    return _NETWORK.format(
-        quorum=quorum, VERIFIER_GROUP=VERIFIER_GROUP, ADMIN=ADMIN, DOWNTOWN_CHANNEL=DOWNTOWN_CHANNEL,
-        VADO_CHANNEL=VADO_CHANNEL, CLOVIS_EN_CHANNEL=CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL=CLOVIS_ES_CHANNEL,
-    ) + extra
+    return (
+        _NETWORK.format(
+            quorum=quorum,
+            VERIFIER_GROUP=VERIFIER_GROUP,
+            ADMIN=ADMIN,
+            DOWNTOWN_CHANNEL=DOWNTOWN_CHANNEL,
+            VADO_CHANNEL=VADO_CHANNEL,
+            CLOVIS_EN_CHANNEL=CLOVIS_EN_CHANNEL,
+            CLOVIS_ES_CHANNEL=CLOVIS_ES_CHANNEL,
+        )
+        + extra
+    )
 
 
 _NETWORK = """

@@ -23,11 +23,33 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
     application = build_application(settings, parse_network(network_toml()))
     handlers = application.handlers[0]
     commands = {c for h in handlers if isinstance(h, CommandHandler) for c in h.commands}
-    assert {"start", "help", "report", "language", "cancel", "privacy", "forgetme", "status",
-            "subscribe", "unsubscribe", "rights"} <= commands
+    assert {
+        "start",
+        "help",
+        "report",
+        "language",
+        "cancel",
+        "privacy",
+        "forgetme",
+        "status",
+        "subscribe",
+        "unsubscribe",
+        "rights",
+    } <= commands
     patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
-    assert patterns == [r"^v1:vote:", r"^v1:form:", r"^v1:lang:", r"^v1:mute:", r"^v1:forget:", r"^v1:alert:",
-                        r"^v1:ask:", r"^v1:ans:", r"^v1:claim:", r"^v1:sub:", r"^v1:rights$"]
+    assert patterns == [
+        r"^v1:vote:",
+        r"^v1:form:",
+        r"^v1:lang:",
+        r"^v1:mute:",
+        r"^v1:forget:",
+        r"^v1:alert:",
+        r"^v1:ask:",
+        r"^v1:ans:",
+        r"^v1:claim:",
+        r"^v1:sub:",
+        r"^v1:rights$",
+    ]
     assert application.job_queue is not None  # deadlines are armed on the JobQueue
     assert application.context_types.context is VigilContext
     assert isinstance(application.bot_data, BotData)

@@ -39,10 +39,30 @@ def test_every_action_round_trips_within_telegrams_64_bytes(action):
 
 @pytest.mark.parametrize(
     "data",
-    [None, "", "v2:vote:c:1", "v1:vote:x:1", "v1:vote:c:0", "v1:vote:c:-5", "v1:vote:c:1:extra",
-     "v1:form:nb", "v1:form:send:now", "v1:form:ind:unicorns", "v1:form:explode", "v1:lang:fr", "confirm 12",
-     "v1:mute:x:1", "v1:mute:m:0", "v1:mute:m", "v1:forget:maybe", "v1:forget:",
-     "v1:alert:x:1", "v1:alert:s:0", "v1:alert:e", "v1:alert:r:1:2"],
+    [
+        None,
+        "",
+        "v2:vote:c:1",
+        "v1:vote:x:1",
+        "v1:vote:c:0",
+        "v1:vote:c:-5",
+        "v1:vote:c:1:extra",
+        "v1:form:nb",
+        "v1:form:send:now",
+        "v1:form:ind:unicorns",
+        "v1:form:explode",
+        "v1:lang:fr",
+        "confirm 12",
+        "v1:mute:x:1",
+        "v1:mute:m:0",
+        "v1:mute:m",
+        "v1:forget:maybe",
+        "v1:forget:",
+        "v1:alert:x:1",
+        "v1:alert:s:0",
+        "v1:alert:e",
+        "v1:alert:r:1:2",
+    ],
 )
 def test_anything_unexpected_is_refused(data):
     with pytest.raises(cb.InvalidCallbackData):
@@ -63,22 +83,36 @@ def test_decoding_arbitrary_text_either_parses_or_refuses(data):
 MAX_ID = 987654321987654321
 
 
-@given(report=st.integers(min_value=1, max_value=MAX_ID),
-       question=st.sampled_from([None, *(q for q in QuestionKind if q is not QuestionKind.OWN)]))
+@given(
+    report=st.integers(min_value=1, max_value=MAX_ID),
+    question=st.sampled_from([None, *(q for q in QuestionKind if q is not QuestionKind.OWN)]),
+)
 def test_ask_buttons_round_trip_within_64_bytes(report, question):
     data = cb.encode(cb.Ask(report, question))
     assert len(data.encode()) <= 64 and cb.decode(data) == cb.Ask(report, question)
 
 
-@given(question=st.integers(min_value=1, max_value=MAX_ID),
-       answer=st.sampled_from(sorted({a for answers in QUICK_ANSWERS.values() for a in answers})))
+@given(
+    question=st.integers(min_value=1, max_value=MAX_ID),
+    answer=st.sampled_from(sorted({a for answers in QUICK_ANSWERS.values() for a in answers})),
+)
 def test_quick_answer_buttons_round_trip_within_64_bytes(question, answer):
     data = cb.encode(cb.Answer(question, answer))
     assert len(data.encode()) <= 64 and cb.decode(data) == cb.Answer(question, answer)
 
 
-@pytest.mark.parametrize("data", ["v1:ask:own:1", "v1:ask:menu:0", "v1:ask:lunch:3", "v1:ans:maybe:1",
-                                  "v1:ans:yes:0", "v1:ans:yes", "v1:ask:many:1:2"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "v1:ask:own:1",
+        "v1:ask:menu:0",
+        "v1:ask:lunch:3",
+        "v1:ans:maybe:1",
+        "v1:ans:yes:0",
+        "v1:ans:yes",
+        "v1:ask:many:1:2",
+    ],
+)
 def test_unknown_desk_payloads_are_refused(data):
     with pytest.raises(cb.InvalidCallbackData):
         cb.decode(data)

@@ -46,7 +46,9 @@ def test_the_still_active_quiet_window_defaults_to_five_minutes_and_can_be_set()
 
 
 def test_a_reminder_that_would_come_after_expiry_is_refused_naming_the_fields():
-    with pytest.raises(ConfigurationError, match="timeouts: .*reminder_minutes must be less than unconfirmed_report_minutes"):
+    with pytest.raises(
+        ConfigurationError, match="timeouts: .*reminder_minutes must be less than unconfirmed_report_minutes"
+    ):
         parse_network(network_toml(extra="\n[timeouts]\nreminder_minutes = 60\nunconfirmed_report_minutes = 30\n"))
     with pytest.raises(ConfigurationError, match=r"timeouts\.alert_lifetime_minutes"):
         parse_network(network_toml(extra="\n[timeouts]\nalert_lifetime_minutes = 0\n"))
@@ -112,7 +114,9 @@ def test_settings_are_read_from_a_dotenv_file(monkeypatch, tmp_path):
     for name in ("TELEGRAM_BOT_TOKEN", "VIGIL_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     env = tmp_path / ".env"
-    env.write_text(f"TELEGRAM_BOT_TOKEN=42:xyz\nVIGIL_SECRET_KEY={VALID_SECRET}\nVIGIL_NETWORK_FILE=/etc/vigil/net.toml\n")
+    env.write_text(
+        f"TELEGRAM_BOT_TOKEN=42:xyz\nVIGIL_SECRET_KEY={VALID_SECRET}\nVIGIL_NETWORK_FILE=/etc/vigil/net.toml\n"
+    )
     settings = load_settings(env_file=env)
     assert settings.network_file == Path("/etc/vigil/net.toml")
 

@@ -54,8 +54,9 @@ def test_network_errors_back_off_exponentially_up_to_five_minutes():
 
 
 def test_retries_stop_after_the_last_attempt():
-    last = one_attempt(MessageKind.CHANNEL_POST, Progress(DeliveryStatus.PENDING, attempts=MAX_ATTEMPTS - 1),
-                       Outcome.NOT_DELIVERED)
+    last = one_attempt(
+        MessageKind.CHANNEL_POST, Progress(DeliveryStatus.PENDING, attempts=MAX_ATTEMPTS - 1), Outcome.NOT_DELIVERED
+    )
     assert last.status is DeliveryStatus.FAILED
 
 
@@ -102,9 +103,7 @@ def test_outgoing_messages_are_well_formed():
 
 # --- properties -----------------------------------------------------------------------------
 
-outcomes = st.lists(
-    st.one_of(st.sampled_from(list(Outcome)), st.just("crash")), min_size=1, max_size=60
-)
+outcomes = st.lists(st.one_of(st.sampled_from(list(Outcome)), st.just("crash")), min_size=1, max_size=60)
 
 
 def run(kind, events):

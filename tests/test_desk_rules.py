@@ -32,8 +32,15 @@ REPORTER = "reporter"
 
 
 def ask(**overrides):
-    values = dict(status=ReportStatus.PENDING, alert=None, reporter_pseudonym=REPORTER, voter=ANA,
-                  asked_before=0, limit=3, kind=QuestionKind.HOW_MANY)
+    values = dict(
+        status=ReportStatus.PENDING,
+        alert=None,
+        reporter_pseudonym=REPORTER,
+        voter=ANA,
+        asked_before=0,
+        limit=3,
+        kind=QuestionKind.HOW_MANY,
+    )
     values.update(overrides)
     return check_question(**values)
 
@@ -88,8 +95,9 @@ def test_quick_answers_belong_to_their_question():
 
 @given(minutes=st.sampled_from(CLAIM_MINUTES))
 def test_a_claim_lasts_the_eta_the_verifier_chose(minutes):
-    claim = make_claim(status=ReportStatus.PENDING, reporter_pseudonym=REPORTER, voter=ANA, name="Ana",
-                       minutes=minutes, now=NOW)
+    claim = make_claim(
+        status=ReportStatus.PENDING, reporter_pseudonym=REPORTER, voter=ANA, name="Ana", minutes=minutes, now=NOW
+    )
     assert claim.until == NOW + timedelta(minutes=minutes)
     assert not claim.is_expired(NOW + timedelta(minutes=minutes) - timedelta(seconds=1))
     assert claim.is_expired(NOW + timedelta(minutes=minutes))
@@ -97,16 +105,26 @@ def test_a_claim_lasts_the_eta_the_verifier_chose(minutes):
 
 def test_claims_are_refused_for_closed_reports_other_etas_and_the_reporter():
     with pytest.raises(ReportClosed):
-        make_claim(status=ReportStatus.PUBLISHED, reporter_pseudonym=REPORTER, voter=ANA, name="Ana", minutes=15, now=NOW)
+        make_claim(
+            status=ReportStatus.PUBLISHED, reporter_pseudonym=REPORTER, voter=ANA, name="Ana", minutes=15, now=NOW
+        )
     with pytest.raises(UnknownEta):
         make_claim(status=ReportStatus.PENDING, reporter_pseudonym=REPORTER, voter=ANA, name="Ana", minutes=45, now=NOW)
     with pytest.raises(ReporterCannotVote):
-        make_claim(status=ReportStatus.PENDING, reporter_pseudonym=REPORTER, voter=Voter(REPORTER, True), name="R",
-                   minutes=15, now=NOW)
+        make_claim(
+            status=ReportStatus.PENDING,
+            reporter_pseudonym=REPORTER,
+            voter=Voter(REPORTER, True),
+            name="R",
+            minutes=15,
+            now=NOW,
+        )
 
 
-@given(st.lists(st.tuples(st.integers(min_value=0, max_value=120), st.booleans()), max_size=6),
-       st.integers(min_value=0, max_value=150))
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=120), st.booleans()), max_size=6),
+    st.integers(min_value=0, max_value=150),
+)
 def test_each_claim_is_reminded_once_when_its_eta_comes(specs, elapsed):
     claims = [Claim(f"v{i}", f"V{i}", NOW, NOW + timedelta(minutes=m), reminded=r) for i, (m, r) in enumerate(specs)]
     now = NOW + timedelta(minutes=elapsed)

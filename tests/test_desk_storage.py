@@ -43,8 +43,10 @@ async def test_forgetme_removes_questions_answers_and_their_messages_even_from_a
             assert (await cursor.fetchone())[0] == 0
         async with repo._db.execute("SELECT COUNT(*) FROM outbox_media") as cursor:
             assert (await cursor.fetchone())[0] == 0
-        async with repo._db.execute("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%door%' OR kind LIKE 'desk_answer%'"
-                                    " OR kind = 'reporter_question'") as cursor:
+        async with repo._db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%door%' OR kind LIKE 'desk_answer%'"
+            " OR kind = 'reporter_question'"
+        ) as cursor:
             assert (await cursor.fetchone())[0] == 0
 
 

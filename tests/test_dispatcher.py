@@ -71,8 +71,12 @@ async def setup(tmp_path):
         await repo.start_alert(report.id, START)
     port, clock = ScriptedPort(), Clock()
     network = parse_network(network_toml())
-    dispatcher = Dispatcher(database=database, telegram=port, clock=clock,
-                            cards=CardRenderer(catalogs=Catalogs.load(), network=network, clock=lambda: START))
+    dispatcher = Dispatcher(
+        database=database,
+        telegram=port,
+        clock=clock,
+        cards=CardRenderer(catalogs=Catalogs.load(), network=network, clock=lambda: START),
+    )
     yield database, dispatcher, port, clock, report.id
     await dispatcher.stop()
     await database.close()
@@ -95,10 +99,16 @@ def post(chat: int, text: str = "alert") -> Outgoing:
 async def test_an_edit_and_a_reply_follow_their_post_and_use_its_message_id(setup):
     database, dispatcher, port, _, report_id = setup
     first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
-    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED",
-                                                edit=MessageRef(outbox_id=first)))
-    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear",
-                                                reply_to=MessageRef(outbox_id=first)))
+    await enqueue(
+        database,
+        report_id,
+        Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED", edit=MessageRef(outbox_id=first)),
+    )
+    await enqueue(
+        database,
+        report_id,
+        Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear", reply_to=MessageRef(outbox_id=first)),
+    )
     await dispatcher.drain()
     (sent, edited, replied) = port.to(CLOVIS_EN_CHANNEL)
     message_id = (await row(database, first)).telegram_message_id
@@ -136,7 +146,9 @@ async def test_a_429_waits_its_retry_after_before_the_next_try(setup):
     await dispatcher.drain()
     assert port.to(CLOVIS_EN_CHANNEL) == []
     waiting = await row(database, queued)
-    assert waiting.progress.status is DeliveryStatus.PENDING and waiting.next_attempt_at == START + timedelta(seconds=30)
+    assert waiting.progress.status is DeliveryStatus.PENDING and waiting.next_attempt_at == START + timedelta(
+        seconds=30
+    )
     clock.now += timedelta(seconds=29)
     await dispatcher.drain()
     assert port.to(CLOVIS_EN_CHANNEL) == []
@@ -183,10 +195,16 @@ async def test_a_reply_to_an_unconfirmed_post_goes_out_alone_and_its_edit_is_ski
     database, dispatcher, port, clock, report_id = setup
     port.script[CLOVIS_EN_CHANNEL] = [DeliveryUncertain(CLOVIS_EN_CHANNEL, "Timed out")] * 2
     first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
-    edit = await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED",
-                                                       edit=MessageRef(outbox_id=first)))
-    await enqueue(database, report_id, Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear",
-                                                reply_to=MessageRef(outbox_id=first)))
+    edit = await enqueue(
+        database,
+        report_id,
+        Outgoing(MessageKind.CHANNEL_EDIT, CLOVIS_EN_CHANNEL, "ENDED", edit=MessageRef(outbox_id=first)),
+    )
+    await enqueue(
+        database,
+        report_id,
+        Outgoing(MessageKind.CHANNEL_REPLY, CLOVIS_EN_CHANNEL, "all clear", reply_to=MessageRef(outbox_id=first)),
+    )
     for _ in range(3):
         await dispatcher.drain()
         clock.now += timedelta(minutes=1)
@@ -259,9 +277,12 @@ async def test_thousands_of_subscribers_never_become_thousands_of_requests_at_on
     async with database.unit_of_work() as repo:
         report = await repo.add_report(clovis_report(), new_public_ref)
     port = CountingPort()
-    dispatcher = Dispatcher(database=database, telegram=port, clock=Clock(),
-                            cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()),
-                                               clock=lambda: START))
+    dispatcher = Dispatcher(
+        database=database,
+        telegram=port,
+        clock=Clock(),
+        cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()), clock=lambda: START),
+    )
     await subscribe_many(database, 500)
     async with database.unit_of_work() as repo:
         assert await repo.enqueue_for_subscribers(report.id, "clovis", fan_out(), "en", START) == 500
@@ -335,9 +356,12 @@ async def test_a_message_waiting_for_its_turn_stays_pending_so_a_crash_leaves_it
     when Vigil dies is simply sent after the restart, not treated as possibly delivered."""
     database, _, _, clock, report_id = setup
     port = QueueingPort()
-    dispatcher = Dispatcher(database=database, telegram=port, clock=clock,
-                            cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()),
-                                               clock=lambda: START))
+    dispatcher = Dispatcher(
+        database=database,
+        telegram=port,
+        clock=clock,
+        cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()), clock=lambda: START),
+    )
     first = await enqueue(database, report_id, post(CLOVIS_EN_CHANNEL))
     await dispatcher.start()
     await asyncio.sleep(0.1)

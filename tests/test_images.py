@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -112,8 +111,14 @@ async def test_videos_and_voice_notes_share_the_cleaners_slots_and_leave_no_file
     from bot.services.images import MediaRefused
     from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes
 
-    port = Port({"v": video_bytes("mov"), "a": voice_bytes(), "cut": truncated(video_bytes(seconds=3)),
-                 "big": video_bytes() + bytes(21 * 1024 * 1024)})
+    port = Port(
+        {
+            "v": video_bytes("mov"),
+            "a": voice_bytes(),
+            "cut": truncated(video_bytes(seconds=3)),
+            "big": video_bytes() + bytes(21 * 1024 * 1024),
+        }
+    )
     cleaner = ImageCleaner(port, workers=2, slots=1)
     try:
         video, voice = await asyncio.gather(cleaner.clean_video("v"), cleaner.clean_audio("a"))

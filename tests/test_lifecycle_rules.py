@@ -55,8 +55,15 @@ def verifier(user_id: int) -> Voter:
 
 def press(status, ballots, voter, action, quorum=2, now=NOON, announced_at=None):
     return decide_alert_action(
-        status=status, ballots=ballots, reporter_pseudonym=REPORTER, voter=voter, action=action,
-        quorum=quorum, now=now, timeouts=DEFAULTS, announced_at=announced_at,
+        status=status,
+        ballots=ballots,
+        reporter_pseudonym=REPORTER,
+        voter=voter,
+        action=action,
+        quorum=quorum,
+        now=now,
+        timeouts=DEFAULTS,
+        announced_at=announced_at,
     )
 
 
@@ -65,13 +72,18 @@ def press(status, ballots, voter, action, quorum=2, now=NOON, announced_at=None)
 
 def test_default_timeouts_are_ten_minutes_one_hour_and_four_hours():
     assert (DEFAULTS.reminder, DEFAULTS.report_expiry, DEFAULTS.alert_lifetime) == (
-        timedelta(minutes=10), timedelta(minutes=60), timedelta(hours=4),
+        timedelta(minutes=10),
+        timedelta(minutes=60),
+        timedelta(hours=4),
     )
 
 
 def test_a_new_report_gets_a_reminder_and_an_expiry_deadline():
     deadlines = deadlines_for_new_report(NOON, DEFAULTS)
-    assert deadlines == {DeadlineKind.REMIND: NOON + timedelta(minutes=10), DeadlineKind.EXPIRE_REPORT: NOON + timedelta(hours=1)}
+    assert deadlines == {
+        DeadlineKind.REMIND: NOON + timedelta(minutes=10),
+        DeadlineKind.EXPIRE_REPORT: NOON + timedelta(hours=1),
+    }
 
 
 def test_a_reminder_after_the_expiry_is_refused():
@@ -137,8 +149,14 @@ def test_the_first_still_active_since_publication_notifies_the_channels():
 def test_a_second_still_active_within_the_window_extends_the_alert_without_notifying():
     told = NOON
     soon = NOON + QUIET - timedelta(seconds=1)
-    decision = press(AlertStatus.ACTIVE, [AlertBallot(p(1), AlertAction.STILL_ACTIVE)], verifier(2),
-                     AlertAction.STILL_ACTIVE, now=soon, announced_at=told)
+    decision = press(
+        AlertStatus.ACTIVE,
+        [AlertBallot(p(1), AlertAction.STILL_ACTIVE)],
+        verifier(2),
+        AlertAction.STILL_ACTIVE,
+        now=soon,
+        announced_at=told,
+    )
     assert not decision.notify
     assert decision.active_until == alert_expiry(soon, DEFAULTS)  # the lifetime is still extended
 
@@ -167,8 +185,15 @@ def test_replies_are_a_window_apart_and_every_press_is_covered_by_one(seconds, q
     for second in seconds:
         now = NOON + timedelta(seconds=second)
         decision = decide_alert_action(
-            status=AlertStatus.ACTIVE, ballots=[], reporter_pseudonym=REPORTER, voter=verifier(second % 3),
-            action=AlertAction.STILL_ACTIVE, quorum=2, now=now, timeouts=timeouts, announced_at=announced,
+            status=AlertStatus.ACTIVE,
+            ballots=[],
+            reporter_pseudonym=REPORTER,
+            voter=verifier(second % 3),
+            action=AlertAction.STILL_ACTIVE,
+            quorum=2,
+            now=now,
+            timeouts=timeouts,
+            announced_at=announced,
         )
         assert decision.active_until == now + timeouts.alert_lifetime  # every press extends the alert
         if decision.notify:
@@ -185,8 +210,9 @@ def test_replies_are_a_window_apart_and_every_press_is_covered_by_one(seconds, q
 # --- all clear and retract need a quorum ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("action", "ends_as"), [(AlertAction.ALL_CLEAR, AlertStatus.ENDED),
-                                                 (AlertAction.RETRACT, AlertStatus.RETRACTED)])
+@pytest.mark.parametrize(
+    ("action", "ends_as"), [(AlertAction.ALL_CLEAR, AlertStatus.ENDED), (AlertAction.RETRACT, AlertStatus.RETRACTED)]
+)
 def test_ending_needs_two_distinct_verifiers(action, ends_as):
     first = press(AlertStatus.ACTIVE, [], verifier(1), action)
     assert first.status is AlertStatus.ACTIVE and not first.closed_alert

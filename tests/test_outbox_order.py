@@ -27,8 +27,13 @@ GROUP = -100
 def row(id_: int, kind: MessageKind, *, status=DeliveryStatus.PENDING, reply_to=None, edit=None, age=timedelta(0)):
     text = "" if kind.is_rendered_when_sent else "text"
     return QueuedMessage(
-        id=id_, report_id=1, message=Outgoing(kind, GROUP, text, reply_to=reply_to, edit=edit),
-        progress=Progress(status), next_attempt_at=NOW, telegram_message_id=None, last_error=None,
+        id=id_,
+        report_id=1,
+        message=Outgoing(kind, GROUP, text, reply_to=reply_to, edit=edit),
+        progress=Progress(status),
+        next_attempt_at=NOW,
+        telegram_message_id=None,
+        last_error=None,
         created_at=NOW - age,
     )
 
@@ -46,7 +51,10 @@ def test_a_card_waits_for_its_album():
 
 
 def test_nothing_goes_while_a_message_of_the_chat_is_on_its_way():
-    assert next_in_chat([row(1, MessageKind.CARD_EDIT, status=DeliveryStatus.SENDING), row(2, MessageKind.CARD)], NOW) is None
+    assert (
+        next_in_chat([row(1, MessageKind.CARD_EDIT, status=DeliveryStatus.SENDING), row(2, MessageKind.CARD)], NOW)
+        is None
+    )
 
 
 def test_a_message_that_waited_long_goes_first_whatever_its_rank():
@@ -55,8 +63,12 @@ def test_a_message_that_waited_long_goes_first_whatever_its_rank():
 
 
 def test_alerts_before_the_desk_before_residents():
-    assert priority_of(MessageKind.CHANNEL_POST) < priority_of(MessageKind.CARD) < priority_of(MessageKind.REPORTER_NOTICE)
-    assert priority_of(MessageKind.CHANNEL_EDIT) is Priority.ALERT and priority_of(MessageKind.CARD_EDIT) is Priority.DESK
+    assert (
+        priority_of(MessageKind.CHANNEL_POST) < priority_of(MessageKind.CARD) < priority_of(MessageKind.REPORTER_NOTICE)
+    )
+    assert (
+        priority_of(MessageKind.CHANNEL_EDIT) is Priority.ALERT and priority_of(MessageKind.CARD_EDIT) is Priority.DESK
+    )
 
 
 def test_the_desk_in_the_group_and_questions_to_the_reporter_at_residents_pace():
@@ -67,8 +79,12 @@ def test_the_desk_in_the_group_and_questions_to_the_reporter_at_residents_pace()
 
 
 def test_new_cards_go_before_the_desks_answers_and_prompts_which_go_before_reminders():
-    waiting = [row(1, MessageKind.GROUP_NOTICE), row(2, MessageKind.DESK_ANSWER), row(3, MessageKind.DESK_PROMPT),
-               row(4, MessageKind.CARD)]
+    waiting = [
+        row(1, MessageKind.GROUP_NOTICE),
+        row(2, MessageKind.DESK_ANSWER),
+        row(3, MessageKind.DESK_PROMPT),
+        row(4, MessageKind.CARD),
+    ]
     assert next_in_chat(waiting, NOW).id == 4
     assert next_in_chat(waiting[:3], NOW).id == 2
     assert next_in_chat(waiting[:1], NOW).id == 1
@@ -79,8 +95,16 @@ def test_every_kind_that_may_be_sent_again_has_a_limit():
         assert kind.is_edit or kind in MAX_SENDS, kind
 
 
-kinds = st.sampled_from([MessageKind.CARD_ALBUM, MessageKind.CARD, MessageKind.CARD_EDIT, MessageKind.GROUP_NOTICE,
-                         MessageKind.DESK_PROMPT, MessageKind.DESK_ANSWER])
+kinds = st.sampled_from(
+    [
+        MessageKind.CARD_ALBUM,
+        MessageKind.CARD,
+        MessageKind.CARD_EDIT,
+        MessageKind.GROUP_NOTICE,
+        MessageKind.DESK_PROMPT,
+        MessageKind.DESK_ANSWER,
+    ]
+)
 
 
 @given(st.lists(st.tuples(kinds, st.integers(0, 180)), min_size=1, max_size=30))

@@ -26,8 +26,13 @@ async def database(tmp_path):
 
 async def settle(repo, outbox_id: int, status: DeliveryStatus, at=NOW, message_id: int | None = None) -> None:
     error = None if status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED) else "Forbidden: bot was kicked"
-    await repo.save_progress(outbox_id, Progress(status, 1, int(status is DeliveryStatus.UNKNOWN)), at,
-                             telegram_message_id=message_id, error=error)
+    await repo.save_progress(
+        outbox_id,
+        Progress(status, 1, int(status is DeliveryStatus.UNKNOWN)),
+        at,
+        telegram_message_id=message_id,
+        error=error,
+    )
 
 
 async def ids(repo) -> set[int]:
@@ -86,7 +91,8 @@ async def test_a_channel_post_stays_while_its_report_lives_so_a_later_reply_and_
         report_id = await new_report_id(repo)
         post = await repo.enqueue(report_id, Outgoing(MessageKind.CHANNEL_POST, CHANNEL, "🚨"), NOW)
         reply = await repo.enqueue(
-            report_id, Outgoing(MessageKind.CHANNEL_REPLY, CHANNEL, "🔄", reply_to=MessageRef(outbox_id=post)), NOW)
+            report_id, Outgoing(MessageKind.CHANNEL_REPLY, CHANNEL, "🔄", reply_to=MessageRef(outbox_id=post)), NOW
+        )
         await settle(repo, post, DeliveryStatus.SENT, message_id=77)
         await settle(repo, reply, DeliveryStatus.SENT, message_id=78)
     async with database.unit_of_work() as repo:
@@ -107,9 +113,11 @@ async def test_a_message_that_a_waiting_message_refers_to_is_kept_until_that_one
         target = await repo.enqueue(None, Outgoing(MessageKind.GROUP_NOTICE, GROUP, "⏰"), NOW)
         await settle(repo, target, DeliveryStatus.SENT, message_id=40)
         edit = await repo.enqueue(
-            None, Outgoing(MessageKind.CHANNEL_EDIT, GROUP, "⏰ done", edit=MessageRef(outbox_id=target)), LATER)
+            None, Outgoing(MessageKind.CHANNEL_EDIT, GROUP, "⏰ done", edit=MessageRef(outbox_id=target)), LATER
+        )
         reply = await repo.enqueue(
-            None, Outgoing(MessageKind.CHANNEL_REPLY, GROUP, "↩️", reply_to=MessageRef(outbox_id=target)), LATER)
+            None, Outgoing(MessageKind.CHANNEL_REPLY, GROUP, "↩️", reply_to=MessageRef(outbox_id=target)), LATER
+        )
     async with database.unit_of_work() as repo:
         assert await repo.purge_outbox(settled_before=LATER) == 0
         assert await ids(repo) == {target, edit, reply}
@@ -129,10 +137,12 @@ async def test_a_failed_update_stays_on_the_card_while_its_report_lives(database
         post = await repo.enqueue(report_id, Outgoing(MessageKind.CHANNEL_POST, CHANNEL, "🚨"), NOW)
         await settle(repo, post, DeliveryStatus.SENT, message_id=77)
         failed = await repo.enqueue(
-            report_id, Outgoing(MessageKind.CHANNEL_EDIT, CHANNEL, "✅ ENDED", edit=MessageRef(outbox_id=post)), NOW)
+            report_id, Outgoing(MessageKind.CHANNEL_EDIT, CHANNEL, "✅ ENDED", edit=MessageRef(outbox_id=post)), NOW
+        )
         await settle(repo, failed, DeliveryStatus.FAILED)
         unconfirmed = await repo.enqueue(
-            report_id, Outgoing(MessageKind.CHANNEL_REPLY, CHANNEL, "✅", reply_to=MessageRef(outbox_id=post)), NOW)
+            report_id, Outgoing(MessageKind.CHANNEL_REPLY, CHANNEL, "✅", reply_to=MessageRef(outbox_id=post)), NOW
+        )
         await settle(repo, unconfirmed, DeliveryStatus.UNKNOWN)
     async with database.unit_of_work() as repo:
         assert await repo.purge_outbox(settled_before=LATER) == 0

@@ -142,7 +142,9 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
 def png(width: int, height: int, *, idat: bytes = b"", extra: bytes = b"") -> bytes:
     """A 1-bit greyscale PNG with the given header; `idat` is its compressed pixel data."""
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + extra + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + extra + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
 
 
 @functools.cache
@@ -178,12 +180,23 @@ def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
         segments.append((marker, data[position + 2 : position + length]))
         position += length
         if marker == 0xDA:  # skip the scan: stuffed FF00 and restart markers FFD0-FFD7 belong to it
-            while not (data[position] == 0xFF and data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7):
+            while not (
+                data[position] == 0xFF and data[position + 1] != 0x00 and not 0xD0 <= data[position + 1] <= 0xD7
+            ):
                 position += 1
 
 
 def assert_only_picture_segments(data: bytes) -> None:
-    allowed = {0xD8: "SOI", 0xDB: "DQT", 0xC0: "SOF0", 0xC1: "SOF1", 0xC2: "SOF2", 0xC4: "DHT", 0xDA: "SOS", 0xD9: "EOI"}
+    allowed = {
+        0xD8: "SOI",
+        0xDB: "DQT",
+        0xC0: "SOF0",
+        0xC1: "SOF1",
+        0xC2: "SOF2",
+        0xC4: "DHT",
+        0xDA: "SOS",
+        0xD9: "EOI",
+    }
     for marker, payload in jpeg_segments(data):
         if marker == 0xE0:
             assert payload.startswith(b"JFIF\x00"), "an APP0 that is not JFIF"
@@ -226,7 +239,16 @@ def rejection(data: bytes, **limits) -> ImageRejection:
 def test_jpeg_loses_gps_exif_maker_note_xmp_iptc_icc_and_comment():
     original = jpeg_with_everything()
     # The fixture really carries it all, so the assertions below are not vacuous.
-    for needle in (b"Exif", b"http://ns.adobe.com/xap", b"ICC_PROFILE", b"Photoshop 3.0", GPS_BYTES, MAKER_NOTE, COMMENT, IPTC_MARKER):
+    for needle in (
+        b"Exif",
+        b"http://ns.adobe.com/xap",
+        b"ICC_PROFILE",
+        b"Photoshop 3.0",
+        GPS_BYTES,
+        MAKER_NOTE,
+        COMMENT,
+        IPTC_MARKER,
+    ):
         assert needle in original, needle
     source = Image.open(io.BytesIO(original))
     assert {"exif", "icc_profile", "xmp", "comment", "photoshop", "dpi"} <= source.info.keys()
@@ -288,7 +310,9 @@ def test_palette_transparency_becomes_white():
 
 
 def test_webp_loses_exif_xmp_and_icc():
-    original = encode(two_colour_image((48, 48)), "WEBP", exif=exif_bytes(), xmp=XMP_PACKET, icc_profile=icc_profile(), quality=95)
+    original = encode(
+        two_colour_image((48, 48)), "WEBP", exif=exif_bytes(), xmp=XMP_PACKET, icc_profile=icc_profile(), quality=95
+    )
     for chunk in (b"EXIF", b"XMP ", b"ICCP", GPS_BYTES):
         assert chunk in original, chunk
 
@@ -446,7 +470,10 @@ def test_a_big_jpeg_is_brought_to_telegrams_2560_pixels():
         pytest.param(b"Checkpoint on 5th and Main, two vans.\n", id="text"),
         pytest.param(b"BM but this is just text about a car\n" * 3, id="text-starting-with-BM"),
         pytest.param(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n", id="pdf"),
-        pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', id="svg"),
+        pytest.param(
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+            id="svg",
+        ),
         pytest.param(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(40), id="zip"),
         pytest.param(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n", id="eps-would-run-ghostscript"),
         pytest.param(encode(Image.new("RGB", (16, 16)), "ICO"), id="ico"),
@@ -469,7 +496,12 @@ def test_what_is_not_an_accepted_image_is_refused(data):
         pytest.param(encode(Image.new("RGB", (64, 64), RED), "WEBP")[:40], id="webp-cut"),
         pytest.param(encode(Image.new("RGB", (16, 16), RED), "BMP")[:30], id="bmp-cut"),
         pytest.param(
-            png(8, 8, idat=zlib.compress(bytes(9 * 8)), extra=png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(4_000_000)))),
+            png(
+                8,
+                8,
+                idat=zlib.compress(bytes(9 * 8)),
+                extra=png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(4_000_000))),
+            ),
             id="png-text-chunk-bomb",
         ),
     ],

@@ -27,8 +27,21 @@ CATALOGS = Catalogs.load()
 
 
 def vado_report(description: str = "White bus and two vans in the Walmart parking lot in Vado") -> Report:
-    return Report(7, "R-7F3K", "pseudonym", "vado", tuple(Indicator), description, "es", ReportStatus.PUBLISHED,
-                  NOW, NOW, -1001000000001, 12, ())
+    return Report(
+        7,
+        "R-7F3K",
+        "pseudonym",
+        "vado",
+        tuple(Indicator),
+        description,
+        "es",
+        ReportStatus.PUBLISHED,
+        NOW,
+        NOW,
+        -1001000000001,
+        12,
+        (),
+    )
 
 
 @pytest.mark.parametrize("status", [AlertStatus.ENDED, AlertStatus.RETRACTED, AlertStatus.EXPIRED])
@@ -54,8 +67,14 @@ def test_updates_are_written_in_each_language_of_the_channel():
 
 
 def test_a_reminder_says_what_is_still_needed_in_the_card_language():
-    text = reminder(CATALOGS("es"), vado_report(), StillNeeded(confirmations=1, false_alarms=2),
-                    waited=NOW - NOW.replace(minute=0), expires_at=NOW, zone=NETWORK.zone)
+    text = reminder(
+        CATALOGS("es"),
+        vado_report(),
+        StillNeeded(confirmations=1, false_alarms=2),
+        waited=NOW - NOW.replace(minute=0),
+        expires_at=NOW,
+        zone=NETWORK.zone,
+    )
     assert "lleva 5 minutos" in text and "1 confirmación más" in text and "2 votos más de falsa alarma" in text
 
 
@@ -78,13 +97,20 @@ def test_a_spanish_post_reminder_and_update_name_the_zone_as_the_english_ones_do
     assert re.search(r"\d{2}:\d{2} MST", spanish_post) and "-0700" not in spanish_post
     still = render_still_active(CATALOGS, report, ("es",), NETWORK, WINTER)
     assert "14:05 MST" in still
-    spanish_reminder = reminder(CATALOGS("es"), report, StillNeeded(1, 2), waited=NOW - NOW.replace(minute=0),
-                                expires_at=WINTER, zone=NETWORK.zone)
+    spanish_reminder = reminder(
+        CATALOGS("es"),
+        report,
+        StillNeeded(1, 2),
+        waited=NOW - NOW.replace(minute=0),
+        expires_at=WINTER,
+        zone=NETWORK.zone,
+    )
     assert "14:05 MST" in spanish_reminder
 
 
-@pytest.mark.parametrize(("zone", "shown"), [("UTC", "21:05 UTC"), ("Europe/Madrid", "22:05 CET"),
-                                             ("America/Sao_Paulo", "18:05 -0300")])
+@pytest.mark.parametrize(
+    ("zone", "shown"), [("UTC", "21:05 UTC"), ("Europe/Madrid", "22:05 CET"), ("America/Sao_Paulo", "18:05 -0300")]
+)
 def test_a_zone_reads_the_same_in_english_and_spanish(zone, shown):
     for language in ("en", "es"):
         assert local_clock(CATALOGS(language), WINTER, ZoneInfo(zone)) == shown

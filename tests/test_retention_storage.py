@@ -19,8 +19,12 @@ async def add(repo, status: ReportStatus | None = None, *, pseudonym="pseudo-K4"
 
 
 def purge_at(repo, now):
-    return repo.purge(closed_before=now - 7 * DAY, contacts_closed_before=now - timedelta(hours=1),
-                      records_idle_since=now - 90 * DAY, now=now)
+    return repo.purge(
+        closed_before=now - 7 * DAY,
+        contacts_closed_before=now - timedelta(hours=1),
+        records_idle_since=now - 90 * DAY,
+        now=now,
+    )
 
 
 async def test_purge_folds_old_closed_reports_into_anonymous_counts(database):
@@ -32,7 +36,10 @@ async def test_purge_folds_old_closed_reports_into_anonymous_counts(database):
     async with database.unit_of_work() as repo:
         counts = await purge_at(repo, NOW + 7 * DAY + timedelta(minutes=1))
         assert counts.reports == 2
-        assert await repo.statistics() == [("2026-11-22", "clovis", "rejected", 1), ("2026-11-22", "vado", "published", 1)]
+        assert await repo.statistics() == [
+            ("2026-11-22", "clovis", "rejected", 1),
+            ("2026-11-22", "vado", "published", 1),
+        ]
         assert (await repo.report(recent.id)).status is ReportStatus.REJECTED
         assert (await repo.report(pending.id)).status is ReportStatus.PENDING
         assert await repo.reporter_chat_id(pending.id) is not None  # open: still needed

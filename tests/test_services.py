@@ -65,8 +65,9 @@ class FakePort:
         self.replies[len(self.sent)] = reply_to
         return len(self.sent)
 
-    async def send_media(self, chat_id: int, items: Sequence[ReportMedia], *, caption=None, reply_to=None,
-                         priority=None) -> tuple[list[int], list[str]]:
+    async def send_media(
+        self, chat_id: int, items: Sequence[ReportMedia], *, caption=None, reply_to=None, priority=None
+    ) -> tuple[list[int], list[str]]:
         if chat_id in self.down:
             raise TemporaryFailure(chat_id, "Internal Server Error")
         self.photos.extend(item.data for item in items)
@@ -99,10 +100,21 @@ async def world(tmp_path):
     port = FakePort(members={ANA, LUIS, MARTA})
     network, catalogs = parse_network(network_toml()), Catalogs.load()
     clock = Clock()
-    dispatcher = Dispatcher(database=database, telegram=port, cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
-                            clock=clock)
-    deps = ServiceDeps(database=database, telegram=port, network=network, catalogs=catalogs,
-                       pseudonyms=Pseudonyms(SECRET), clock=clock, after_commit=dispatcher.wake)
+    dispatcher = Dispatcher(
+        database=database,
+        telegram=port,
+        cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
+        clock=clock,
+    )
+    deps = ServiceDeps(
+        database=database,
+        telegram=port,
+        network=network,
+        catalogs=catalogs,
+        pseudonyms=Pseudonyms(SECRET),
+        clock=clock,
+        after_commit=dispatcher.wake,
+    )
     yield ResidentService(deps), VerificationService(deps), port, database, dispatcher
     await database.close()
 
@@ -110,7 +122,9 @@ async def world(tmp_path):
 def gps_jpeg() -> bytes:
     import piexif
 
-    exif = piexif.dump({"GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((34, 1), (24, 1), (0, 1))}})
+    exif = piexif.dump(
+        {"GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((34, 1), (24, 1), (0, 1))}}
+    )
     out = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 0, 0)).save(out, "JPEG", exif=exif)
     return out.getvalue()
@@ -139,7 +153,9 @@ async def stored(database: Database, receipt: Receipt) -> Report:
 
 async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     _, verification, _, _, dispatcher = world
-    result = await verification.vote(report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind)
+    result = await verification.vote(
+        report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind
+    )
     await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 
@@ -169,7 +185,10 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
     assert "confirmed and published" in card_html and "t.me/c/" in card_html
     # no vote buttons any more; the live alert's buttons instead
     assert [b.callback_data for row in keyboard for b in row] == [
-        f"v1:alert:s:{report.id}", f"v1:alert:e:{report.id}", f"v1:alert:r:{report.id}", f"v1:ask:menu:{report.id}"
+        f"v1:alert:s:{report.id}",
+        f"v1:alert:e:{report.id}",
+        f"v1:alert:r:{report.id}",
+        f"v1:ask:menu:{report.id}",
     ]
     assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:

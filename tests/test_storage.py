@@ -31,7 +31,6 @@ def clovis_report(**overrides) -> NewReport:
     return NewReport(**values)
 
 
-
 async def test_migrations_bring_a_new_file_to_the_latest_version(tmp_path):
     path = tmp_path / "fresh.sqlite3"
     db = await Database.open(path)
@@ -57,8 +56,11 @@ async def test_a_migration_merged_later_with_a_lower_number_is_still_applied(tmp
     db = await Database.open(path)
     await db.close()
     late = module.Migration(2, "0002_merged_later.sql", "CREATE TABLE merged_later (id INTEGER PRIMARY KEY);")
-    monkeypatch.setattr(module, "bundled_migrations", lambda: sorted([*real, late] if all(m.version != 2 for m in real)
-                                                                     else real, key=lambda m: m.version))
+    monkeypatch.setattr(
+        module,
+        "bundled_migrations",
+        lambda: sorted([*real, late] if all(m.version != 2 for m in real) else real, key=lambda m: m.version),
+    )
     db = await Database.open(path)
     await db.close()
     with sqlite3.connect(path) as raw:

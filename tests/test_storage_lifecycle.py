@@ -101,7 +101,11 @@ async def test_alert_round_trip_with_votes_and_its_expiry(database):
         alert = await repo.alert(report_id)
     assert alert.status is AlertStatus.ACTIVE and alert.last_active_at == NOW + timedelta(hours=1)
     assert alert.active_until == NOW + timedelta(hours=4)
-    assert [v.action for v in alert.votes] == [AlertAction.STILL_ACTIVE, AlertAction.STILL_ACTIVE, AlertAction.ALL_CLEAR]
+    assert [v.action for v in alert.votes] == [
+        AlertAction.STILL_ACTIVE,
+        AlertAction.STILL_ACTIVE,
+        AlertAction.ALL_CLEAR,
+    ]
     assert alert.announced_active_at is None  # none of these presses told the channels
 
 
@@ -111,8 +115,12 @@ async def test_the_alert_remembers_which_still_active_told_the_channels(database
     async with database.unit_of_work() as repo:
         await repo.start_alert(report_id, NOW)
         assert (await repo.alert(report_id)).announced_active_at is None  # not since publication
-        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.STILL_ACTIVE, told, notified=True))
-        await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-luis", "Luis", AlertAction.STILL_ACTIVE, quiet))
+        await repo.add_alert_vote(
+            report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.STILL_ACTIVE, told, notified=True)
+        )
+        await repo.add_alert_vote(
+            report_id, RecordedAlertVote("pseudonym-luis", "Luis", AlertAction.STILL_ACTIVE, quiet)
+        )
         await repo.mark_still_active(report_id, quiet)
     async with database.unit_of_work() as repo:
         alert = await repo.alert(report_id)
@@ -134,7 +142,9 @@ async def test_schema_allows_each_verifier_one_vote_to_end_an_alert(database):
 async def heads_of(repo) -> list:
     """What the dispatcher would send next in each chat."""
     chats = await repo.outbox_waiting()
-    return sorted((h for h in (next_in_chat(rows, NOW) for rows in chats.values()) if h is not None), key=lambda h: h.id)
+    return sorted(
+        (h for h in (next_in_chat(rows, NOW) for rows in chats.values()) if h is not None), key=lambda h: h.id
+    )
 
 
 async def test_messages_to_one_chat_go_out_in_order_and_chats_do_not_wait_for_each_other(database):
@@ -181,8 +191,9 @@ async def test_problems_and_backlog_for_status(database):
     async with database.unit_of_work() as repo:
         refused = await repo.enqueue(report_id, Outgoing(MessageKind.CHANNEL_POST, CHANNEL_ES, "alerta"), NOW)
         await repo.enqueue(report_id, Outgoing(MessageKind.CHANNEL_POST, CHANNEL_EN, "alert"), NOW)
-        await repo.save_progress(refused, Progress(DeliveryStatus.FAILED, 1), NOW,
-                                 error="Forbidden: bot is not a member of the channel chat")
+        await repo.save_progress(
+            refused, Progress(DeliveryStatus.FAILED, 1), NOW, error="Forbidden: bot is not a member of the channel chat"
+        )
         backlog = await repo.outbox_backlog()
         (problem,) = await repo.delivery_problems()
     assert (backlog.waiting, backlog.failed, backlog.unknown) == (1, 1, 0)

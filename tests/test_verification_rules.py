@@ -37,9 +37,7 @@ def verifier(user_id: int) -> Voter:
 
 
 def vote(status, ballots, voter, kind=VoteKind.CONFIRM, quorum=2):
-    return cast_vote(
-        status=status, ballots=ballots, reporter_pseudonym=REPORTER, voter=voter, kind=kind, quorum=quorum
-    )
+    return cast_vote(status=status, ballots=ballots, reporter_pseudonym=REPORTER, voter=voter, kind=kind, quorum=quorum)
 
 
 def test_first_confirmation_keeps_the_report_pending():

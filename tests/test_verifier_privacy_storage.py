@@ -51,7 +51,8 @@ async def database_of_an_earlier_vigil(path: Path) -> None:
     at = NOW.isoformat()
     await connection.executescript(f"""
         BEGIN;
-        INSERT INTO reports (id, public_ref, reporter_pseudonym, neighborhood_key, reporter_language, status, created_at)
+        INSERT INTO reports
+            (id, public_ref, reporter_pseudonym, neighborhood_key, reporter_language, status, created_at)
             VALUES (1, 'R-OLD1', 'pseudo-K4', 'clovis', 'en', 'published', '{at}');
         INSERT INTO votes (report_id, verifier_id, verifier_name, kind, cast_at) VALUES
             (1, {VERIFIER_ID}, '{NAME}', 'confirm', '{at}'), (1, {OTHER_ID}, 'Luis', 'confirm', '{at}');
@@ -80,9 +81,14 @@ async def test_an_upgraded_database_keeps_its_ballots_but_no_verifier_id(tmp_pat
 
     ana, luis = PSEUDONYMS.of_user(VERIFIER_ID), PSEUDONYMS.of_user(OTHER_ID)
     assert [(v.verifier, v.verifier_name, v.kind) for v in votes] == [
-        (ana, NAME, VoteKind.CONFIRM), (luis, "Luis", VoteKind.CONFIRM)]
+        (ana, NAME, VoteKind.CONFIRM),
+        (luis, "Luis", VoteKind.CONFIRM),
+    ]
     assert alert is not None
-    assert [(v.verifier, v.action) for v in alert.votes] == [(luis, AlertAction.STILL_ACTIVE), (ana, AlertAction.ALL_CLEAR)]
+    assert [(v.verifier, v.action) for v in alert.votes] == [
+        (luis, AlertAction.STILL_ACTIVE),
+        (ana, AlertAction.ALL_CLEAR),
+    ]
     data = scan(path)
     for user_id in (VERIFIER_ID, OTHER_ID):
         found = [name for name, needle in needles(user_id).items() if needle in data]
@@ -137,8 +143,12 @@ async def test_a_verifiers_first_name_goes_with_the_report_that_shows_it(tmp_pat
 
     later = NOW + timedelta(days=7, minutes=1)
     async with db.unit_of_work() as repo:
-        counts = await repo.purge(closed_before=later - timedelta(days=7), contacts_closed_before=later,
-                                  records_idle_since=later - timedelta(days=90), now=later)
+        counts = await repo.purge(
+            closed_before=later - timedelta(days=7),
+            contacts_closed_before=later,
+            records_idle_since=later - timedelta(days=90),
+            now=later,
+        )
     await db.checkpoint()  # what the purge job does after every purge
     await db.close()
 

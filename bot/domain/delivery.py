@@ -61,8 +61,11 @@ class MessageKind(StrEnum):
     def is_edit(self) -> bool:
         """Changes an existing message: doing it twice changes nothing, so it is simply repeated."""
         return self in (
-            MessageKind.CHANNEL_EDIT, MessageKind.CARD_EDIT, MessageKind.CARD_WITHDRAWN,
-            MessageKind.PHOTO_DELETE, MessageKind.PHOTO_PLACEHOLDER,
+            MessageKind.CHANNEL_EDIT,
+            MessageKind.CARD_EDIT,
+            MessageKind.CARD_WITHDRAWN,
+            MessageKind.PHOTO_DELETE,
+            MessageKind.PHOTO_PLACEHOLDER,
         )
 
     @property

@@ -86,8 +86,15 @@ QUICK_QUESTIONS = tuple(kind for kind in QuestionKind if kind is not QuestionKin
 
 
 def check_question(
-    *, status: ReportStatus, alert: AlertStatus | None, reporter_pseudonym: str, voter: Voter,
-    asked_before: int, limit: int, kind: QuestionKind, text: str = "",
+    *,
+    status: ReportStatus,
+    alert: AlertStatus | None,
+    reporter_pseudonym: str,
+    voter: Voter,
+    asked_before: int,
+    limit: int,
+    kind: QuestionKind,
+    text: str = "",
 ) -> str:
     """Whether this verifier may ask the reporter this now. Returns the question's own words
     (stripped) for a written question, "" for a quick one. Raises a VerificationError otherwise."""
@@ -117,7 +124,7 @@ CLAIM_MINUTES = (15, 30, 60)
 
 @dataclass(frozen=True)
 class Claim:
-    """"I'm going to check": who (pseudonym, and first name for the card) and until when."""
+    """ "I'm going to check": who (pseudonym, and first name for the card) and until when."""
 
     verifier: str
     verifier_name: str
@@ -130,7 +137,13 @@ class Claim:
 
 
 def make_claim(
-    *, status: ReportStatus, reporter_pseudonym: str, voter: Voter, name: str, minutes: int, now: datetime,
+    *,
+    status: ReportStatus,
+    reporter_pseudonym: str,
+    voter: Voter,
+    name: str,
+    minutes: int,
+    now: datetime,
 ) -> Claim:
     """A verifier says they are on their way. Only while the report waits for verification; the
     same verifier pressing again replaces their claim (a new ETA)."""

@@ -232,7 +232,10 @@ def decide_alert_action(
     ballot = AlertBallot(voter.pseudonym, action)
     if action is AlertAction.STILL_ACTIVE:
         return AlertDecision(
-            ballot, status, closed_alert=False, active_until=alert_expiry(now, timeouts),
+            ballot,
+            status,
+            closed_alert=False,
+            active_until=alert_expiry(now, timeouts),
             notify=still_active_notifies(announced_at, now, timeouts.still_active_quiet),
         )
     previous = next((b for b in ballots if b.verifier == voter.pseudonym and b.action.ends_alert), None)

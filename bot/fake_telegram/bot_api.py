@@ -83,7 +83,8 @@ class FloodLimits:
         group = None
         if chat_id is not None and chat_id < 0:
             group = self._groups.setdefault(
-                chat_id, LeakyBucket(self.per_minute_per_group / 60, self.per_minute_per_group))
+                chat_id, LeakyBucket(self.per_minute_per_group / 60, self.per_minute_per_group)
+            )
             group_copy = LeakyBucket(group.rate, group.capacity, group.level, group.updated)
             wait = group_copy.take(now)
         if not wait:
@@ -97,10 +98,18 @@ class FloodLimits:
 
 
 # Requests that post or change a message: what Telegram's flood limits count.
-MESSAGE_METHODS = frozenset(name.lower() for name in (
-    "sendMessage", "sendPhoto", "sendMediaGroup", "editMessageText", "editMessageCaption",
-    "editMessageReplyMarkup", "deleteMessage",
-))
+MESSAGE_METHODS = frozenset(
+    name.lower()
+    for name in (
+        "sendMessage",
+        "sendPhoto",
+        "sendMediaGroup",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+    )
+)
 
 Method = Callable[[Params], Awaitable[Any]]
 
@@ -118,11 +127,30 @@ class BotApi:
         self._methods: dict[str, Method] = {
             name.lower(): getattr(self, "_" + _snake(name))
             for name in (
-                "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "sendMessage", "sendPhoto",
-                "sendVideo", "sendVoice", "sendAudio", "sendDocument", "sendMediaGroup", "editMessageText",
-                "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
-                "deleteMessage", "answerCallbackQuery", "getFile", "getChat", "getChatMember",
-                "setMyCommands", "getMyCommands", "deleteMyCommands", "sendChatAction",
+                "getMe",
+                "getUpdates",
+                "deleteWebhook",
+                "getWebhookInfo",
+                "sendMessage",
+                "sendPhoto",
+                "sendVideo",
+                "sendVoice",
+                "sendAudio",
+                "sendDocument",
+                "sendMediaGroup",
+                "editMessageText",
+                "editMessageCaption",
+                "editMessageMedia",
+                "editMessageReplyMarkup",
+                "deleteMessage",
+                "answerCallbackQuery",
+                "getFile",
+                "getChat",
+                "getChatMember",
+                "setMyCommands",
+                "getMyCommands",
+                "deleteMyCommands",
+                "sendChatAction",
             )
         }
 
@@ -194,8 +222,10 @@ class BotApi:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                                    "make sure that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
             pending = [u for u in self.world.updates if u["update_id"] >= offset and _wanted(u, allowed)]
             remaining = deadline - asyncio.get_running_loop().time()
             if pending or remaining <= 0 or self.stopping:
@@ -244,8 +274,10 @@ class BotApi:
     def _reply_target(self, chat: Chat, params: Params) -> dict[str, Any] | None:
         reply = params.json("reply_parameters")
         if reply is None and params.has("reply_to_message_id"):
-            reply = {"message_id": params.integer("reply_to_message_id"),
-                     "allow_sending_without_reply": params.boolean("allow_sending_without_reply")}
+            reply = {
+                "message_id": params.integer("reply_to_message_id"),
+                "allow_sending_without_reply": params.boolean("allow_sending_without_reply"),
+            }
         if reply is None:
             return None
         if not isinstance(reply, dict) or "message_id" not in reply:
@@ -259,7 +291,9 @@ class BotApi:
         replied.pop("reply_to_message", None)
         return replied
 
-    def _post(self, chat: Chat, fields: dict[str, Any], params: Params, reply_to: dict[str, Any] | None) -> StoredMessage:
+    def _post(
+        self, chat: Chat, fields: dict[str, Any], params: Params, reply_to: dict[str, Any] | None
+    ) -> StoredMessage:
         markup = inline_keyboard(params)
         if markup is not None:
             fields["reply_markup"] = markup
@@ -346,8 +380,11 @@ class BotApi:
         if stored is None:
             extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
             stored = self.world.store_file(content, kind + "s", extension)
-        described: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                                     "file_size": len(content)}
+        described: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(content),
+        }
         if kind == "video" and info is not None:
             described.update(width=info.width, height=info.height, duration=info.duration, mime_type="video/mp4")
         elif kind == "voice" and info is not None:
@@ -369,8 +406,11 @@ class BotApi:
         types = [item.get("type") if isinstance(item, dict) else None for item in media]
         # Photos and videos may share an album; audio files and documents only go with their own kind.
         if not (set(types) <= {"photo", "video"} or set(types) == {"audio"} or set(types) == {"document"}):
-            raise bad_request("MEDIA_INVALID" if set(types) - {"photo", "video", "audio", "document"}
-                              else "wrong type of the media in the group")
+            raise bad_request(
+                "MEDIA_INVALID"
+                if set(types) - {"photo", "video", "audio", "document"}
+                else "wrong type of the media in the group"
+            )
         items: list[dict[str, Any]] = []
         for item in media:
             item_params = Params({k: v for k, v in item.items() if k != "media"}, {})
@@ -442,7 +482,9 @@ class BotApi:
             raise bad_request("need administrator rights in the channel chat")
         return chat, stored
 
-    def _apply_edit(self, stored: StoredMessage, changes: dict[str, Any], markup: dict[str, Any] | None) -> dict[str, Any]:
+    def _apply_edit(
+        self, stored: StoredMessage, changes: dict[str, Any], markup: dict[str, Any] | None
+    ) -> dict[str, Any]:
         current = stored.data
         new = dict(current)
         for key, value in changes.items():
@@ -482,8 +524,7 @@ class BotApi:
         note become only another voice note (which the fake does not implement)."""
         _, stored = self._message_to_edit(params)
         if "photo" not in stored.data and "video" not in stored.data:
-            raise bad_request("there is no media in the message to edit" if "text" in stored.data
-                              else "MEDIA_INVALID")
+            raise bad_request("there is no media in the message to edit" if "text" in stored.data else "MEDIA_INVALID")
         media = params.json("media")
         if not isinstance(media, dict) or media.get("type") != "photo":
             raise bad_request("the fake Bot API only implements editing a photo into a photo")
@@ -536,8 +577,12 @@ class BotApi:
             raise bad_request("invalid file_id")
         if len(stored.content) > MAX_DOWNLOAD_BYTES:
             raise bad_request("file is too big")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content), "file_path": stored.file_path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.file_path,
+        }
 
     def _chat_visible_to_bot(self, params: Params) -> Chat:
         chat = self._resolve_chat(params.chat_reference())
@@ -561,8 +606,13 @@ class BotApi:
             **chat.to_json(self.world),
             "accent_color_id": 0,
             "max_reaction_count": 11,
-            "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                                    "premium_subscription": False, "gifts_from_channels": False},
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
         }
 
     async def _get_chat_member(self, params: Params) -> dict[str, Any]:
@@ -586,8 +636,11 @@ class BotApi:
         if not rights.is_admin:
             return {"status": "left", "user": self.world.bot.to_json()}
         member = chat_member_json("administrator", self.world.bot.to_json(), chat)
-        member.update(can_post_messages=rights.can_post_messages, can_edit_messages=rights.can_edit_messages,
-                      can_delete_messages=rights.can_delete_messages)
+        member.update(
+            can_post_messages=rights.can_post_messages,
+            can_edit_messages=rights.can_edit_messages,
+            can_delete_messages=rights.can_delete_messages,
+        )
         return member
 
     async def _send_chat_action(self, params: Params) -> bool:
@@ -650,8 +703,15 @@ def photo_sizes(world: World, content: bytes, *, stored: StoredFile | None = Non
         raise bad_request("PHOTO_INVALID_DIMENSIONS")
     if stored is None:
         stored = world.store_file(content, "photos", "jpg")
-    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-             "file_size": len(content), "width": width, "height": height}]
+    return [
+        {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(content),
+            "width": width,
+            "height": height,
+        }
+    ]
 
 
 def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str, Any]:
@@ -659,18 +719,47 @@ def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str,
         return {"status": status, "user": user, "is_anonymous": False}
     if status == "administrator":
         rights = dict.fromkeys(
-            ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-             "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"),
+            (
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            ),
             True,
         )
-        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False,
-                "can_promote_members": False, **rights}
+        return {
+            "status": status,
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_promote_members": False,
+            **rights,
+        }
     if status == "restricted":
         rights = dict.fromkeys(
-            ("can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls",
-             "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios",
-             "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes",
-             "can_send_voice_notes", "can_edit_tag", "can_react_to_messages"),
+            (
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_send_messages",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_manage_topics",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_edit_tag",
+                "can_react_to_messages",
+            ),
             False,
         )
         return {"status": status, "user": user, "is_member": True, "until_date": 0, **rights}
@@ -680,8 +769,14 @@ def chat_member_json(status: str, user: dict[str, Any], chat: Chat) -> dict[str,
 
 
 def _content(message: dict[str, Any]) -> tuple[Any, ...]:
-    return (message.get("text"), message.get("entities") or [], message.get("caption"), message.get("video"),
-            message.get("caption_entities") or [], message.get("reply_markup"))
+    return (
+        message.get("text"),
+        message.get("entities") or [],
+        message.get("caption"),
+        message.get("video"),
+        message.get("caption_entities") or [],
+        message.get("reply_markup"),
+    )
 
 
 def _wanted(update: dict[str, Any], allowed: list[str]) -> bool:

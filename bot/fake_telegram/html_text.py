@@ -46,8 +46,18 @@ _HEX_DIGITS = "0123456789abcdefABCDEF"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # tdlib's MessageEntity::get_type_priority: entities with the same span are listed in this order.
 _TYPE_PRIORITY = {
-    "bold": 90, "italic": 91, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49, "underline": 92,
-    "strikethrough": 93, "blockquote": 0, "expandable_blockquote": 0, "spoiler": 94, "custom_emoji": 99,
+    "bold": 90,
+    "italic": 91,
+    "code": 20,
+    "pre": 11,
+    "text_link": 49,
+    "text_mention": 49,
+    "underline": 92,
+    "strikethrough": 93,
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "spoiler": 94,
+    "custom_emoji": 99,
 }
 
 
@@ -123,7 +133,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             open_tag = stack[-1]
             if name and name != open_tag.name:
                 raise _parse_error(
-                    f'Unmatched end tag at byte offset {_byte_offset(source, begin)}, '
+                    f"Unmatched end tag at byte offset {_byte_offset(source, begin)}, "
                     f'expected "</{open_tag.name}>", found "</{name}>"'
                 )
             stack.pop()
@@ -186,9 +196,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             if name == "a" and attribute == "href":
                 argument = value
             elif name == "code" and attribute == "class" and value.startswith("language-"):
-                argument = value[len("language-"):]
+                argument = value[len("language-") :]
             elif name == "span" and attribute == "class" and value.startswith("tg-"):
-                argument = value[len("tg-"):]
+                argument = value[len("tg-") :]
             elif name == "tg-emoji" and attribute == "emoji-id":
                 argument = value
             elif name == "blockquote" and attribute == "expandable":
@@ -200,8 +210,10 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     if stack:
         raise _parse_error(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     if has_surrogate:
-        raise _parse_error("Text contains invalid Unicode characters after decoding HTML entities, "
-                           "check for unmatched surrogate code units")
+        raise _parse_error(
+            "Text contains invalid Unicode characters after decoding HTML entities, "
+            "check for unmatched surrogate code units"
+        )
     for entity in entities:
         entity.pop("_language", None)
     entities.sort(key=_entity_order)
@@ -233,7 +245,12 @@ def _close(tag: _OpenTag, end_units: int, entities: list[dict[str, Any]]) -> Non
             return
         match = re.match(r"tg://user\?id=(\d+)$", url)
         if match:
-            entity = {"offset": tag.offset, "length": length, "type": "text_mention", "user": {"id": int(match.group(1))}}
+            entity = {
+                "offset": tag.offset,
+                "length": length,
+                "type": "text_mention",
+                "user": {"id": int(match.group(1))},
+            }
         else:
             entity["url"] = url
     elif kind == "pre":

@@ -11,7 +11,7 @@ import asyncio
 import copy
 import io
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -43,8 +43,16 @@ class AbortRequest(Exception):
 
 
 class FakeTelegram:
-    def __init__(self, token: str, bot_username: str = "vigil_bot", *, bot_name: str = "Vigil",
-                 host: str = "127.0.0.1", port: int = 0, flood_limits: bool = False) -> None:
+    def __init__(
+        self,
+        token: str,
+        bot_username: str = "vigil_bot",
+        *,
+        bot_name: str = "Vigil",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        flood_limits: bool = False,
+    ) -> None:
         self.token = token
         self.bot_user_id = int(token.split(":", 1)[0])
         self.world = World(User(self.bot_user_id, bot_name, username=bot_username, is_bot=True))
@@ -83,8 +91,9 @@ class FakeTelegram:
         await self.start()
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                        traceback: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         await self.stop()
 
     @property
@@ -141,12 +150,27 @@ class FakeTelegram:
 
     # --- the world: people and chats -------------------------------------------------------
 
-    def add_user(self, user_id: int, first_name: str, last_name: str | None = None, *,
-                 username: str | None = None, language_code: str | None = None) -> None:
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        *,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> None:
         self.world.users[user_id] = User(user_id, first_name, last_name, username, language_code)
 
-    def add_group(self, chat_id: int, title: str, *, member_ids: list[int] = (),  # type: ignore[assignment]
-                  admin_ids: list[int] = (), bot_is_member: bool = True, username: str | None = None) -> None:  # type: ignore[assignment]
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        *,
+        member_ids: Sequence[int] = (),
+        admin_ids: Sequence[int] = (),
+        bot_is_member: bool = True,
+        username: str | None = None,
+    ) -> None:
         kind = "supergroup" if str(chat_id).startswith("-100") else "group"
         chat = Chat(chat_id, kind, title=title, username=username)
         for user_id in member_ids:
@@ -157,8 +181,16 @@ class FakeTelegram:
             chat.members[self.bot_user_id] = "member"
         self.world.chats[chat_id] = chat
 
-    def add_channel(self, chat_id: int, title: str, *, username: str | None = None, bot_is_admin: bool = True,
-                    bot_can_post: bool = True, bot_can_edit: bool = True) -> None:
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str,
+        *,
+        username: str | None = None,
+        bot_is_admin: bool = True,
+        bot_can_post: bool = True,
+        bot_can_edit: bool = True,
+    ) -> None:
         rights = BotRights(is_admin=bot_is_admin, can_post_messages=bot_can_post, can_edit_messages=bot_can_edit)
         self.world.chats[chat_id] = Chat(chat_id, "channel", title=title, username=username, bot_rights=rights)
 
@@ -167,7 +199,9 @@ class FakeTelegram:
             raise ValueError(f"unknown member status {status!r}; Telegram has {MEMBER_STATUSES}")
         self._group(chat_id).members[user_id] = status
 
-    def set_bot_rights(self, chat_id: int, *, is_admin: bool = True, can_post: bool = True, can_edit: bool = True) -> None:
+    def set_bot_rights(
+        self, chat_id: int, *, is_admin: bool = True, can_post: bool = True, can_edit: bool = True
+    ) -> None:
         chat = self.world.chats[chat_id]
         chat.bot_rights = BotRights(is_admin=is_admin, can_post_messages=can_post, can_edit_messages=can_edit)
 
@@ -180,9 +214,13 @@ class FakeTelegram:
             chat.bot_rights = BotRights()
         else:
             chat.members[self.bot_user_id] = "member"
-        change = {"chat": chat.to_json(self.world), "from": self.world.users[by_user_id].to_json(),
-                  "date": self.world.now(), "old_chat_member": before,
-                  "new_chat_member": self.api.bot_membership(chat)}
+        change = {
+            "chat": chat.to_json(self.world),
+            "from": self.world.users[by_user_id].to_json(),
+            "date": self.world.now(),
+            "old_chat_member": before,
+            "new_chat_member": self.api.bot_membership(chat),
+        }
         self.world.push_update("my_chat_member", change)
         return copy.deepcopy(change)
 
@@ -205,8 +243,16 @@ class FakeTelegram:
         old.migrated_to = new_chat_id
         self.world.chats[new_chat_id] = Chat(new_chat_id, "supergroup", title=old.title, members=dict(old.members))
 
-    def fail_next(self, method: str, *, error_code: int = 400, description: str | None = None,
-                  retry_after: int | None = None, chat_id: int | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error_code: int = 400,
+        description: str | None = None,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
         """Make the next `times` calls of `method` (to `chat_id`, if given) fail as Telegram would,
         before doing anything: a 429 with retry_after, a 5xx, a 403 or a 400."""
         if retry_after is not None:
@@ -216,8 +262,9 @@ class FakeTelegram:
             error = ApiError(error_code, text)
         self.api.failures.append(InjectedFailure(method, chat_id, error, times))
 
-    def time_out_after_storing(self, method: str, *, seconds: float, chat_id: int | None = None,
-                               times: int = 1) -> None:
+    def time_out_after_storing(
+        self, method: str, *, seconds: float, chat_id: int | None = None, times: int = 1
+    ) -> None:
         """Make the next `times` calls of `method` succeed (the message is stored and shown) but
         answer only after `seconds`, past the client's read timeout."""
         self.api.delays.append(InjectedDelay(method, chat_id, seconds, times))
@@ -249,8 +296,9 @@ class FakeTelegram:
 
     # --- people act ----------------------------------------------------------------------
 
-    def _from_user(self, user_id: int, chat_id: int | None, fields: dict[str, Any],
-                   reply_to: int | None = None) -> dict[str, Any]:
+    def _from_user(
+        self, user_id: int, chat_id: int | None, fields: dict[str, Any], reply_to: int | None = None
+    ) -> dict[str, Any]:
         user = self.world.users[user_id]
         chat_id = user_id if chat_id is None else chat_id
         chat = self.world.chat(chat_id)
@@ -273,17 +321,25 @@ class FakeTelegram:
         self.world.push_update("message", stored.data)
         return copy.deepcopy(stored.data)
 
-    def user_sends_text(self, user_id: int, text: str, *, chat_id: int | None = None,
-                        reply_to: int | None = None) -> dict[str, Any]:
+    def user_sends_text(
+        self, user_id: int, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
             fields["entities"] = [{"offset": 0, "length": len(command.encode("utf-16-le")) // 2, "type": "bot_command"}]
         return self._from_user(user_id, chat_id, fields, reply_to)
 
-    def user_sends_photo(self, user_id: int, image: bytes, *, caption: str | None = None,
-                         media_group_id: str | None = None, chat_id: int | None = None,
-                         reply_to: int | None = None) -> dict[str, Any]:
+    def user_sends_photo(
+        self,
+        user_id: int,
+        image: bytes,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
         fields: dict[str, Any] = {"photo": photo_sizes(self.world, image)}
         if caption:
             fields["caption"] = caption
@@ -291,29 +347,46 @@ class FakeTelegram:
             fields["media_group_id"] = media_group_id
         return self._from_user(user_id, chat_id, fields, reply_to)
 
-    def user_sends_document(self, user_id: int, content: bytes, *, file_name: str, mime_type: str,
-                            chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_document(
+        self, user_id: int, content: bytes, *, file_name: str, mime_type: str, chat_id: int | None = None
+    ) -> dict[str, Any]:
         extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
         stored = self.world.store_file(content, "documents", extension)
-        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": file_name,
-                    "mime_type": mime_type, "file_size": len(content)}
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
         return self._from_user(user_id, chat_id, {"document": document})
 
-    def user_sends_location(self, user_id: int, latitude: float, longitude: float, *,
-                            chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_location(
+        self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
         return self._from_user(user_id, chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
     def _user_file(self, content: bytes, folder: str, extension: str) -> dict[str, Any]:
         stored = self.world.store_file(content, folder, extension)
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(content)}
 
-    def user_sends_video(self, user_id: int, content: bytes, *, caption: str | None = None,
-                         media_group_id: str | None = None, chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_video(
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
         """A video from the camera or the gallery (Telegram's clients send MP4)."""
         info = probe(content)
         video = self._user_file(content, "videos", "mp4") | {
-            "width": info.width if info else 0, "height": info.height if info else 0,
-            "duration": info.duration if info else 0, "mime_type": "video/mp4"}
+            "width": info.width if info else 0,
+            "height": info.height if info else 0,
+            "duration": info.duration if info else 0,
+            "mime_type": "video/mp4",
+        }
         fields: dict[str, Any] = {"video": video}
         if caption:
             fields["caption"] = caption
@@ -325,15 +398,21 @@ class FakeTelegram:
         """A round video message."""
         info = probe(content)
         note = self._user_file(content, "video_notes", "mp4") | {
-            "length": info.width if info else 0, "duration": info.duration if info else 0}
+            "length": info.width if info else 0,
+            "duration": info.duration if info else 0,
+        }
         return self._from_user(user_id, chat_id, {"video_note": note})
 
     def user_sends_animation(self, user_id: int, content: bytes, *, chat_id: int | None = None) -> dict[str, Any]:
         """A GIF-style animation (an MP4 without sound); Telegram fills in `document` too."""
         info = probe(content)
         described = self._user_file(content, "animations", "mp4") | {
-            "width": info.width if info else 0, "height": info.height if info else 0,
-            "duration": info.duration if info else 0, "file_name": "animation.mp4", "mime_type": "video/mp4"}
+            "width": info.width if info else 0,
+            "height": info.height if info else 0,
+            "duration": info.duration if info else 0,
+            "file_name": "animation.mp4",
+            "mime_type": "video/mp4",
+        }
         document = {k: v for k, v in described.items() if k not in ("width", "height", "duration")}
         return self._from_user(user_id, chat_id, {"animation": described, "document": document})
 
@@ -341,35 +420,58 @@ class FakeTelegram:
         """A voice note recorded in the app (OGG with Opus)."""
         info = probe(content)
         voice = self._user_file(content, "voice", "oga") | {
-            "duration": info.duration if info else 0, "mime_type": "audio/ogg"}
+            "duration": info.duration if info else 0,
+            "mime_type": "audio/ogg",
+        }
         return self._from_user(user_id, chat_id, {"voice": voice})
 
-    def user_sends_audio(self, user_id: int, content: bytes, *, file_name: str, mime_type: str,
-                         chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_audio(
+        self, user_id: int, content: bytes, *, file_name: str, mime_type: str, chat_id: int | None = None
+    ) -> dict[str, Any]:
         """A music or recording file shared as audio (MP3, M4A...)."""
         info = probe(content)
         extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
         audio = self._user_file(content, "music", extension) | {
-            "duration": info.duration if info else 0, "file_name": file_name, "mime_type": mime_type}
+            "duration": info.duration if info else 0,
+            "file_name": file_name,
+            "mime_type": mime_type,
+        }
         return self._from_user(user_id, chat_id, {"audio": audio})
 
     def user_sends_sticker(self, user_id: int, *, emoji: str = "👍", chat_id: int | None = None) -> dict[str, Any]:
         sticker = self._user_file(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "stickers", "webp") | {
-            "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False,
-            "emoji": emoji, "set_name": "HotCherry"}
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "set_name": "HotCherry",
+        }
         return self._from_user(user_id, chat_id, {"sticker": sticker})
 
-    def user_sends_dice(self, user_id: int, *, emoji: str = "🎲", value: int = 4,
-                        chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_dice(
+        self, user_id: int, *, emoji: str = "🎲", value: int = 4, chat_id: int | None = None
+    ) -> dict[str, Any]:
         return self._from_user(user_id, chat_id, {"dice": {"emoji": emoji, "value": value}})
 
-    def user_sends_poll(self, user_id: int, question: str, options: list[str], *,
-                        chat_id: int | None = None) -> dict[str, Any]:
-        poll = {"id": f"5{self.world.new_query_id()}", "question": question,
-                "options": [{"text": text, "voter_count": 0, "persistent_id": str(index)}
-                            for index, text in enumerate(options)],
-                "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
-                "allows_multiple_answers": False, "allows_revoting": False, "members_only": False}
+    def user_sends_poll(
+        self, user_id: int, question: str, options: list[str], *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        poll = {
+            "id": f"5{self.world.new_query_id()}",
+            "question": question,
+            "options": [
+                {"text": text, "voter_count": 0, "persistent_id": str(index)} for index, text in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
         return self._from_user(user_id, chat_id, {"poll": poll})
 
     def user_sends_game(self, user_id: int, title: str, *, chat_id: int | None = None) -> dict[str, Any]:
@@ -379,23 +481,32 @@ class FakeTelegram:
         via = {"id": 5550001, "is_bot": True, "first_name": "Games", "username": "gamebot"}
         return self._from_user(user_id, chat_id, {"game": game, "via_bot": via})
 
-    def user_sends_contact(self, user_id: int, phone_number: str, first_name: str, *,
-                           contact_user_id: int | None = None, chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str,
+        *,
+        contact_user_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
         """A contact card: someone's phone number and name, as the sender's address book holds them."""
         contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
         if contact_user_id is not None:
             contact["user_id"] = contact_user_id
         return self._from_user(user_id, chat_id, {"contact": contact})
 
-    def user_sends_venue(self, user_id: int, latitude: float, longitude: float, title: str, address: str, *,
-                         chat_id: int | None = None) -> dict[str, Any]:
+    def user_sends_venue(
+        self, user_id: int, latitude: float, longitude: float, title: str, address: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
         """A place picked from the map; Telegram sends its `location` alongside the `venue`."""
         location = {"latitude": latitude, "longitude": longitude}
         venue = {"location": location, "title": title, "address": address}
         return self._from_user(user_id, chat_id, {"venue": venue, "location": location})
 
-    def user_edits_message(self, user_id: int, message_id: int, text: str, *,
-                           chat_id: int | None = None) -> dict[str, Any]:
+    def user_edits_message(
+        self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
         """The person edits a text (or a caption) they sent; the bot gets an edited_message update."""
         chat_id = user_id if chat_id is None else chat_id
         stored = self.world.message(chat_id, message_id)
@@ -421,8 +532,13 @@ class FakeTelegram:
             raise AssertionError(f"message {message_id} in chat {chat_id} has no button {callback_data!r}: {datas}")
         query_id = self.world.new_query_id()
         self.world.callback_answers[query_id] = asyncio.get_running_loop().create_future()
-        query = {"id": query_id, "from": self.world.users[user_id].to_json(), "message": stored.data,
-                 "chat_instance": str(abs(chat_id) * 7919 % 10**12), "data": callback_data}
+        query = {
+            "id": query_id,
+            "from": self.world.users[user_id].to_json(),
+            "message": stored.data,
+            "chat_instance": str(abs(chat_id) * 7919 % 10**12),
+            "data": callback_data,
+        }
         self.world.push_update("callback_query", query)
         return query_id
 
@@ -435,8 +551,9 @@ class FakeTelegram:
         self.world.changed()
 
     def update_id_of_query(self, query_id: str) -> int:
-        return next(uid for uid, u in self.world.update_history.items()
-                    if u.get("callback_query", {}).get("id") == query_id)
+        return next(
+            uid for uid, u in self.world.update_history.items() if u.get("callback_query", {}).get("id") == query_id
+        )
 
     # --- what happened -------------------------------------------------------------------
 
@@ -453,8 +570,11 @@ class FakeTelegram:
 
     def call_times(self, method: str) -> list[float]:
         """Loop time (asyncio's clock) of every request of `method`, in order."""
-        return [at for (name, _), at in zip(self.api.requests, self.api.request_times, strict=True)
-                if name.lower() == method.lower()]
+        return [
+            at
+            for (name, _), at in zip(self.api.requests, self.api.request_times, strict=True)
+            if name.lower() == method.lower()
+        ]
 
     @property
     def requests(self) -> list[tuple[str, dict[str, Any]]]:
@@ -464,7 +584,9 @@ class FakeTelegram:
         return self.world.files[file_id].content
 
     def commands(self, *, scope: str = "default", language_code: str = "") -> list[dict[str, Any]]:
-        """The bot's commands for a scope type; chat scopes are named "chat:<chat_id>" (":<user_id>" for chat_member)."""
+        """The bot's commands for a scope type.
+
+        Chat scopes are named "chat:<chat_id>" (and ":<user_id>" after it for chat_member)."""
         return copy.deepcopy(self.world.commands.get((scope, language_code), []))
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
@@ -490,9 +612,11 @@ class FakeTelegram:
                 raise AssertionError(f"the bot was still busy after {timeout}s")
             await asyncio.sleep(quiet / 4)
 
-    async def wait_for_bot_message(self, chat_id: int, predicate: MessagePredicate | None = None,
-                                   timeout: float = 5.0) -> dict[str, Any]:
+    async def wait_for_bot_message(
+        self, chat_id: int, predicate: MessagePredicate | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
         """The first bot message in the chat (as it is now) that satisfies the predicate."""
+
         def found() -> dict[str, Any] | None:
             return next((m for m in self.bot_messages(chat_id) if predicate is None or predicate(m)), None)
 
@@ -500,7 +624,9 @@ class FakeTelegram:
             await self.wait_until(lambda: found() is not None, timeout)
         except AssertionError:
             seen = [m.get("text") or m.get("caption") or "<media>" for m in self.bot_messages(chat_id)]
-            raise AssertionError(f"no matching bot message in chat {chat_id} after {timeout}s; it has: {seen}") from None
+            raise AssertionError(
+                f"no matching bot message in chat {chat_id} after {timeout}s; it has: {seen}"
+            ) from None
         message = found()
         assert message is not None
         return message

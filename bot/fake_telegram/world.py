@@ -56,8 +56,14 @@ class Chat:
 
     def to_json(self, world: World) -> dict[str, Any]:
         if self.type == "private":
-            return {"type": "private", **{k: v for k, v in world.users[self.id].to_json().items()
-                                          if k in ("id", "first_name", "last_name", "username")}}
+            return {
+                "type": "private",
+                **{
+                    k: v
+                    for k, v in world.users[self.id].to_json().items()
+                    if k in ("id", "first_name", "last_name", "username")
+                },
+            }
         data: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
         if self.username:
             data["username"] = self.username
@@ -156,7 +162,9 @@ class World:
         self.files[stored.file_id] = stored
         return stored
 
-    def add_message(self, chat: Chat, sender: dict[str, Any] | None, fields: dict[str, Any], *, from_bot: bool) -> StoredMessage:
+    def add_message(
+        self, chat: Chat, sender: dict[str, Any] | None, fields: dict[str, Any], *, from_bot: bool
+    ) -> StoredMessage:
         message_id = next(chat.next_message_id)
         data: dict[str, Any] = {"message_id": message_id, "date": self.now(), "chat": chat.to_json(self)}
         if chat.type == "channel":

@@ -16,7 +16,12 @@ SECTION_SEPARATOR = "\n\n— — —\n\n"
 
 
 def render_alert(
-    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network, *, in_person: bool = False,
+    catalogs: Catalogs,
+    report: Report,
+    languages: tuple[Language, ...],
+    network: Network,
+    *,
+    in_person: bool = False,
 ) -> Html:
     """One post per channel; a bilingual channel gets every language in the same post so a
     later "all clear" edits a single message."""
@@ -61,18 +66,24 @@ def render_still_active(
 ) -> Html:
     """The short reply under the post when a verifier confirms it is still going on."""
     return _in_languages(
-        catalogs, languages,
+        catalogs,
+        languages,
         lambda tr: tr.gettext(
             "🔄 <b>Still active</b> — {place}: verifiers confirmed at {time} that this is still going on. "
             "Stay alert and share this alert.",
-            place=_place(tr, report, network), time=local_time(tr, at, network.zone),
+            place=_place(tr, report, network),
+            time=local_time(tr, at, network.zone),
         ),
     )
 
 
 def render_ending_reply(
-    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
-    status: AlertStatus, at: datetime,
+    catalogs: Catalogs,
+    report: Report,
+    languages: tuple[Language, ...],
+    network: Network,
+    status: AlertStatus,
+    at: datetime,
 ) -> Html:
     """The reply under the post that notifies subscribers that it ended or was retracted."""
 
@@ -80,13 +91,14 @@ def render_ending_reply(
         place, time = _place(tr, report, network), local_time(tr, at, network.zone)
         if status is AlertStatus.RETRACTED:
             return tr.gettext(
-                "⚠️ <b>Retracted</b> — {place}: at {time} the verifiers withdrew the alert above. "
-                "Please disregard it.",
-                place=place, time=time,
+                "⚠️ <b>Retracted</b> — {place}: at {time} the verifiers withdrew the alert above. Please disregard it.",
+                place=place,
+                time=time,
             )
         return tr.gettext(
             "✅ <b>All clear</b> — {place}: verifiers confirmed at {time} that the activity reported above has ended.",
-            place=place, time=time,
+            place=place,
+            time=time,
         )
 
     return _in_languages(catalogs, languages, line)
@@ -98,17 +110,26 @@ def render_expired_notice(
     """To a subscriber: the channels' posts only get a banner when an alert expires, but a direct
     message cannot be edited for everyone at once, so subscribers get this short note."""
     return _in_languages(
-        catalogs, languages,
+        catalogs,
+        languages,
         lambda tr: tr.gettext(
             "⌛ <b>Expired</b> — {place}: no update since {time}. The alert may be out of date.",
-            place=_place(tr, report, network), time=local_time(tr, last_active_at, network.zone),
+            place=_place(tr, report, network),
+            time=local_time(tr, last_active_at, network.zone),
         ),
     )
 
 
 def render_closed_alert(
-    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network,
-    status: AlertStatus, at: datetime, last_active_at: datetime, *, in_person: bool = False,
+    catalogs: Catalogs,
+    report: Report,
+    languages: tuple[Language, ...],
+    network: Network,
+    status: AlertStatus,
+    at: datetime,
+    last_active_at: datetime,
+    *,
+    in_person: bool = False,
 ) -> Html:
     """The post as edited when the alert is over: a banner on top, the original text kept below."""
 

@@ -64,7 +64,9 @@ def render_card(
     lines.extend(_post_lines(tr, report, posts, network))
     if report.status is ReportStatus.EXPIRED:
         minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
-        lines.append(tr.gettext("Could not be confirmed within {minutes} minutes; nothing was published.", minutes=minutes))
+        lines.append(
+            tr.gettext("Could not be confirmed within {minutes} minutes; nothing was published.", minutes=minutes)
+        )
     if alert is not None:
         lines.extend(_alert_lines(tr, alert, network))
     lines.extend(_problem_lines(tr, report, problems, network))
@@ -82,11 +84,21 @@ def _media_lines(tr: Translator, report: Report) -> list[Html]:
             tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", photos)
         )
     if videos := sum(k is MediaKind.VIDEO for k in kinds):
-        lines.append(tr.ngettext("🎥 {n} video above (metadata removed; never public)",
-                                 "🎥 {n} videos above (metadata removed; never public)", videos))
+        lines.append(
+            tr.ngettext(
+                "🎥 {n} video above (metadata removed; never public)",
+                "🎥 {n} videos above (metadata removed; never public)",
+                videos,
+            )
+        )
     if voices := sum(k is MediaKind.VOICE for k in kinds):
-        lines.append(tr.ngettext("🎤 {n} voice note above (re-encoded; for verifiers only)",
-                                 "🎤 {n} voice notes above (re-encoded; for verifiers only)", voices))
+        lines.append(
+            tr.ngettext(
+                "🎤 {n} voice note above (re-encoded; for verifiers only)",
+                "🎤 {n} voice notes above (re-encoded; for verifiers only)",
+                voices,
+            )
+        )
     return lines
 
 
@@ -115,7 +127,8 @@ def _alert_lines(tr: Translator, alert: Alert, network: Network) -> list[str]:
         lines.append(
             tr.gettext(
                 "🔄 Still active: {time} — {name}",
-                time=local_time(tr, latest.cast_at, network.zone), name=latest.verifier_name,
+                time=local_time(tr, latest.cast_at, network.zone),
+                name=latest.verifier_name,
             )
         )
     for action in (AlertAction.ALL_CLEAR, AlertAction.RETRACT):
@@ -143,8 +156,12 @@ def _problem_lines(tr: Translator, report: Report, problems: Sequence[DeliveryPr
             continue
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(problem.chat_id, ()))
         lines.append(
-            tr.gettext("⚠️ Could not update channel {chat_id} ({channel}): {reason}",
-                       chat_id=problem.chat_id, channel=label, reason=problem.error or "")
+            tr.gettext(
+                "⚠️ Could not update channel {chat_id} ({channel}): {reason}",
+                chat_id=problem.chat_id,
+                channel=label,
+                reason=problem.error or "",
+            )
         )
     return lines
 
@@ -180,8 +197,9 @@ def _headline(tr: Translator, report: Report) -> str:
 
 def _tally_line(tr: Translator, votes: list[RecordedVote], kind: VoteKind, quorum: int) -> str:
     in_person = tr.gettext("in person")
-    names = Html(", ".join(escape(v.verifier_name) + (f" ({in_person})" if v.in_person else "")
-                           for v in votes if v.kind is kind))
+    names = Html(
+        ", ".join(escape(v.verifier_name) + (f" ({in_person})" if v.in_person else "") for v in votes if v.kind is kind)
+    )
     count = sum(1 for v in votes if v.kind is kind)
     if kind is VoteKind.CONFIRM:
         line = tr.gettext("👍 Confirmed: {count}/{quorum}", count=count, quorum=quorum)
@@ -201,20 +219,32 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
         link = message_link(post.channel_id, post.message_id) if post.message_id else None
         if link and post.maybe_twice:
             lines.append(
-                tr.gettext('📣 Posted: <a href="{link}">{channel}</a> — ⚠️ sent again after Telegram did not '
-                           "confirm the first try, so it may appear twice", link=link, channel=label)
+                tr.gettext(
+                    '📣 Posted: <a href="{link}">{channel}</a> — ⚠️ sent again after Telegram did not '
+                    "confirm the first try, so it may appear twice",
+                    link=link,
+                    channel=label,
+                )
             )
         elif link:
             lines.append(tr.gettext('📣 Posted: <a href="{link}">{channel}</a>', link=link, channel=label))
         elif post.maybe_twice and post.message_id is None:
             lines.append(
-                tr.gettext("⚠️ Telegram did not confirm the post in channel {chat_id} ({channel}) after two tries: "
-                           "check the channel.", chat_id=post.channel_id, channel=label)
+                tr.gettext(
+                    "⚠️ Telegram did not confirm the post in channel {chat_id} ({channel}) after two tries: "
+                    "check the channel.",
+                    chat_id=post.channel_id,
+                    channel=label,
+                )
             )
         elif post.error:
             lines.append(
-                tr.gettext("⚠️ Could not post to channel {chat_id} ({channel}): {reason}",
-                           chat_id=post.channel_id, channel=label, reason=post.error)
+                tr.gettext(
+                    "⚠️ Could not post to channel {chat_id} ({channel}): {reason}",
+                    chat_id=post.channel_id,
+                    channel=label,
+                    reason=post.error,
+                )
             )
     if len(posts) < len(languages_of):
         lines.append(tr.gettext("📣 Posting to the channels…"))
@@ -229,26 +259,38 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
         line = tr.gettext(
             "👤 Reporter {tag} · earlier: {confirmed} confirmed, {false_alarms} false alarm(s), "
             "{unconfirmed} not confirmed in time",
-            tag=reporter.tag, confirmed=record.confirmed, false_alarms=record.false_alarms,
+            tag=reporter.tag,
+            confirmed=record.confirmed,
+            false_alarms=record.false_alarms,
             unconfirmed=record.unconfirmed,
         )
     lines: list[str] = [line]
     if reporter.muted_until is not None:
         until = local_time(tr, reporter.muted_until, network.zone)
-        lines.append(tr.gettext("🔇 Muted until {until}: new reports from {tag} do not reach this group.",
-                                until=until, tag=reporter.tag))
+        lines.append(
+            tr.gettext(
+                "🔇 Muted until {until}: new reports from {tag} do not reach this group.", until=until, tag=reporter.tag
+            )
+        )
     return lines
 
 
 def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     if report.status is ReportStatus.PENDING:
-        rows.append((
-            Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
-            Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
-        ))
-        rows.append((Button(tr.gettext("📍 Confirm in person"),
-                            cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))),))
+        rows.append(
+            (
+                Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
+                Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
+            )
+        )
+        rows.append(
+            (
+                Button(
+                    tr.gettext("📍 Confirm in person"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))
+                ),
+            )
+        )
         rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
@@ -263,8 +305,7 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
 def withdrawn_card(tr: Translator, public_ref: str) -> Html:
     """What replaces a card when its reporter erased their data: nothing of the report remains."""
     return tr.gettext(
-        "🗑 <b>Report {ref}</b> — withdrawn by the reporter, who asked Vigil to erase their data. "
-        "No action needed.",
+        "🗑 <b>Report {ref}</b> — withdrawn by the reporter, who asked Vigil to erase their data. No action needed.",
         ref=public_ref,
     )
 

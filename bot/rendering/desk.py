@@ -23,11 +23,19 @@ QUESTION_LABELS: dict[QuestionKind, str] = {
 }
 
 ANSWER_LABELS: dict[QuestionKind, dict[str, str]] = {
-    QuestionKind.HOW_MANY: {"few": N_("1 or 2"), "some": N_("3 to 5"), "many": N_("6 or more"),
-                            "unsure": N_("I can't tell")},
+    QuestionKind.HOW_MANY: {
+        "few": N_("1 or 2"),
+        "some": N_("3 to 5"),
+        "many": N_("6 or more"),
+        "unsure": N_("I can't tell"),
+    },
     QuestionKind.DETAINING: {"yes": N_("Yes"), "no": N_("No"), "unsure": N_("I'm not sure")},
-    QuestionKind.MARKINGS: {"ice": N_("ICE"), "cbp": N_("CBP / Border Patrol"), "other": N_("Another agency"),
-                            "none": N_("No markings")},
+    QuestionKind.MARKINGS: {
+        "ice": N_("ICE"),
+        "cbp": N_("CBP / Border Patrol"),
+        "other": N_("Another agency"),
+        "none": N_("No markings"),
+    },
     QuestionKind.STILL_THERE: {"yes": N_("Yes, still there"), "no": N_("No, they left")},
 }
 
@@ -46,22 +54,21 @@ def answer_label(tr: Translator, kind: QuestionKind, code: str) -> str:
 def prompt(tr: Translator, ref: str) -> Html:
     return tr.gettext(
         "❓ <b>Ask the reporter of {ref}</b>: pick a question, or reply to this message with your own. "
-        "They get it in their language, from \"the network's verifiers\": they never learn who asked, "
+        'They get it in their language, from "the network\'s verifiers": they never learn who asked, '
         "and you never learn who they are.",
         ref=ref,
     )
 
 
 def prompt_buttons(tr: Translator, report_id: int) -> Buttons:
-    return tuple(
-        ((tr.gettext(QUESTION_LABELS[kind]), cb.encode(cb.Ask(report_id, kind))),) for kind in QUICK_QUESTIONS
-    )
+    return tuple(((tr.gettext(QUESTION_LABELS[kind]), cb.encode(cb.Ask(report_id, kind))),) for kind in QUICK_QUESTIONS)
 
 
 def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool) -> Html:
     how = (
         tr.gettext("Tap an answer below, or reply to this message with words or a photo.")
-        if has_buttons else tr.gettext("Reply to this message with words or a photo.")
+        if has_buttons
+        else tr.gettext("Reply to this message with words or a photo.")
     )
     return Html(
         tr.gettext("❓ <b>The network's verifiers have a question about your report {ref}:</b>", ref=ref)
@@ -96,8 +103,14 @@ def card_lines(tr: Translator, questions: list[Question], limit: int) -> list[st
     if not questions:
         return []
     answered = sum(1 for q in questions if q.answers)
-    lines: list[str] = [tr.gettext("❓ Questions to the reporter: {asked}/{limit} · answered: {answered}",
-                        asked=len(questions), limit=limit, answered=answered)]
+    lines: list[str] = [
+        tr.gettext(
+            "❓ Questions to the reporter: {asked}/{limit} · answered: {answered}",
+            asked=len(questions),
+            limit=limit,
+            answered=answered,
+        )
+    ]
     for question in questions:
         words = question_text(tr, question.kind, question.text)
         if question.answers:
@@ -118,7 +131,9 @@ def claim_buttons(tr: Translator, report_id: int) -> tuple[Button, ...]:
     )
 
 
-def claim_lines(tr: Translator, claims: list[Claim], votes: list[RecordedVote], now: datetime, zone: ZoneInfo) -> list[str]:
+def claim_lines(
+    tr: Translator, claims: list[Claim], votes: list[RecordedVote], now: datetime, zone: ZoneInfo
+) -> list[str]:
     """Who is on the way, and until when; a check that ran out without a vote shows as expired."""
     voted = {v.verifier for v in votes}
     lines: list[str] = []
@@ -127,11 +142,13 @@ def claim_lines(tr: Translator, claims: list[Claim], votes: list[RecordedVote], 
             continue  # they went and voted: the tally says the rest
         until = local_clock(tr, claim.until, zone)
         if claim.is_expired(now):
-            lines.append(tr.gettext("⌛ {name}'s check ran out at {time} without a vote", name=claim.verifier_name,
-                                    time=until))
+            lines.append(
+                tr.gettext("⌛ {name}'s check ran out at {time} without a vote", name=claim.verifier_name, time=until)
+            )
         else:
-            lines.append(tr.gettext("🚶 {name} is on the way to check, until {time}", name=claim.verifier_name,
-                                    time=until))
+            lines.append(
+                tr.gettext("🚶 {name} is on the way to check, until {time}", name=claim.verifier_name, time=until)
+            )
     return lines
 
 
@@ -139,5 +156,7 @@ def claim_reminder(tr: Translator, ref: str, claim: Claim, zone: ZoneInfo) -> Ht
     return tr.gettext(
         "🚶 {name}: it is {time}, the time you gave for checking {ref}. If you were there, press "
         "📍 Confirm in person (or False alarm); if you cannot go, the card now shows your check as expired.",
-        name=claim.verifier_name, time=local_clock(tr, claim.until, zone), ref=ref,
+        name=claim.verifier_name,
+        time=local_clock(tr, claim.until, zone),
+        ref=ref,
     )

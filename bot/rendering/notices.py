@@ -62,13 +62,17 @@ def limit_notice(tr: Translator, refusal: AlreadyReportedHere | TooManyReports, 
         return tr.gettext(
             "The verifiers are receiving very many reports right now. Your draft is kept: tap Send again "
             "after {when}. If someone is in danger now, call the hotline: {hotline}",
-            when=when, hotline=network.hotline,
+            when=when,
+            hotline=network.hotline,
         )
     return tr.gettext(
         "You have sent several reports in a short time. Your draft is kept: you can send it after {when}. "
         "If someone is in danger now, call the hotline: {hotline}",
-        when=when, hotline=network.hotline,
+        when=when,
+        hotline=network.hotline,
     )
+
+
 def alert_outcome(tr: Translator, report: Report, status: AlertStatus) -> Html | None:
     """How the alert made from the resident's report ended (the last thing they are told)."""
     match status:
@@ -79,7 +83,8 @@ def alert_outcome(tr: Translator, report: Report, status: AlertStatus) -> Html |
             )
         case AlertStatus.RETRACTED:
             return tr.gettext(
-                "The alert from your report <b>{ref}</b> was retracted by the verifiers and is marked so in the channel.",
+                "The alert from your report <b>{ref}</b> was retracted by the verifiers "
+                "and is marked so in the channel.",
                 ref=report.public_ref,
             )
         case AlertStatus.EXPIRED:
@@ -91,8 +96,9 @@ def alert_outcome(tr: Translator, report: Report, status: AlertStatus) -> Html |
             return None
 
 
-def reminder(tr: Translator, report: Report, needed: StillNeeded, *, waited: timedelta, expires_at: datetime,
-             zone: ZoneInfo) -> Html:
+def reminder(
+    tr: Translator, report: Report, needed: StillNeeded, *, waited: timedelta, expires_at: datetime, zone: ZoneInfo
+) -> Html:
     """One nudge in the verifier group, naming exactly what the report still needs."""
     minutes = int(waited.total_seconds() // 60)
     lines = [

@@ -39,15 +39,23 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
     if status.backlog.oldest_waiting_since is not None:
         lines.append(tr.gettext("   oldest waiting since {time}", time=when(status.backlog.oldest_waiting_since)))
     lines.append(
-        tr.gettext("⚠️ Messages that failed: {failed}; not confirmed by Telegram: {unknown}",
-                   failed=status.backlog.failed, unknown=status.backlog.unknown)
+        tr.gettext(
+            "⚠️ Messages that failed: {failed}; not confirmed by Telegram: {unknown}",
+            failed=status.backlog.failed,
+            unknown=status.backlog.unknown,
+        )
     )
     lines.append(tr.gettext("📬 Subscribers (alerts by direct message): {n}", n=status.subscribers))
     for fan_out in status.fan_outs:
-        lines.append(tr.gettext(
-            "   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
-            ref=fan_out.public_ref, sent=fan_out.sent, total=fan_out.total, waiting=fan_out.waiting,
-        ))
+        lines.append(
+            tr.gettext(
+                "   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
+                ref=fan_out.public_ref,
+                sent=fan_out.sent,
+                total=fan_out.total,
+                waiting=fan_out.waiting,
+            )
+        )
     if status.next_deadline is not None:
         lines.append(tr.gettext("⏰ Next reminder or expiry: {time}", time=when(status.next_deadline)))
     lines.append("")

@@ -53,14 +53,17 @@ def populate(fake: FakeTelegram, network: Network) -> Cast:
     for person in (*residents, *verifiers, outsider):
         fake.add_user(person.id, person.name, language_code=person.language_code)
     group_title = "Verifiers"
-    fake.add_group(network.verifier_group_id, group_title, member_ids=[v.id for v in verifiers[1:]],
-                   admin_ids=[verifiers[0].id])
+    fake.add_group(
+        network.verifier_group_id, group_title, member_ids=[v.id for v in verifiers[1:]], admin_ids=[verifiers[0].id]
+    )
     titles: dict[int, str] = {}
     for neighborhood in network.neighborhoods:
         for channel in neighborhood.channels:
             first = channel.languages[0]
             label = "Alerts" if first == "en" else "Alertas"
-            titles[channel.chat_id] = f"{neighborhood.name(first)} {label}" if first == "en" else f"{label} {neighborhood.name(first)}"
+            titles[channel.chat_id] = (
+                f"{neighborhood.name(first)} {label}" if first == "en" else f"{label} {neighborhood.name(first)}"
+            )
             fake.add_channel(channel.chat_id, titles[channel.chat_id])
     return Cast(residents, (*verifiers, outsider), group_title, titles)
 

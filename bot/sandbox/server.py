@@ -53,8 +53,14 @@ class SandboxClock:
         self.offset += timedelta(minutes=minutes)
 
 
-async def serve(*, port: int, database: Path | None, announce: Callable[[str], None],
-                stop: asyncio.Event, any_port_if_busy: bool = False) -> None:
+async def serve(
+    *,
+    port: int,
+    database: Path | None,
+    announce: Callable[[str], None],
+    stop: asyncio.Event,
+    any_port_if_busy: bool = False,
+) -> None:
     """Run the sandbox until `stop` is set; `announce` gets the page's address once all is ready."""
     network = sample_network()
     clock = SandboxClock()
@@ -118,16 +124,20 @@ class SandboxPage:
             await runner.cleanup()
 
     async def _index(self, request: web.Request) -> web.Response:
-        return web.Response(text=self._static.joinpath("index.html").read_text(encoding="utf-8"),
-                            content_type="text/html", charset="utf-8")
+        return web.Response(
+            text=self._static.joinpath("index.html").read_text(encoding="utf-8"),
+            content_type="text/html",
+            charset="utf-8",
+        )
 
     async def _static_file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if name not in {"sandbox.js", "sandbox.css"}:
             raise web.HTTPNotFound()
         content_type = "text/javascript" if name.endswith(".js") else "text/css"
-        return web.Response(text=self._static.joinpath(name).read_text(encoding="utf-8"),
-                            content_type=content_type, charset="utf-8")
+        return web.Response(
+            text=self._static.joinpath(name).read_text(encoding="utf-8"), content_type=content_type, charset="utf-8"
+        )
 
     async def _file(self, request: web.Request) -> web.Response:
         try:
@@ -248,8 +258,12 @@ class SandboxPage:
             "chats": {str(p.id): self._messages(p.id) for p in self.cast.residents},
             "group": {"id": group_id, "title": self.cast.verifier_group_title, "messages": self._messages(group_id)},
             "channels": [
-                {"id": chat_id, "title": title, "languages": list(self._languages(chat_id)),
-                 "messages": self._messages(chat_id)}
+                {
+                    "id": chat_id,
+                    "title": title,
+                    "languages": list(self._languages(chat_id)),
+                    "messages": self._messages(chat_id),
+                }
                 for chat_id, title in self.cast.channel_titles.items()
             ],
         }
@@ -262,9 +276,12 @@ class SandboxPage:
         return next(c.languages for n in self.network.neighborhoods for c in n.channels if c.chat_id == chat_id)
 
     def _messages(self, chat_id: int) -> list[dict[str, Any]]:
-        return [_message_view(m, from_bot=m.get("from", {}).get("id") == self.fake.bot_user_id
-                              or (m.get("sender_chat") is not None))
-                for m in self.fake.messages(chat_id)]
+        return [
+            _message_view(
+                m, from_bot=m.get("from", {}).get("id") == self.fake.bot_user_id or (m.get("sender_chat") is not None)
+            )
+            for m in self.fake.messages(chat_id)
+        ]
 
 
 def _message_view(message: dict[str, Any], *, from_bot: bool) -> dict[str, Any]:

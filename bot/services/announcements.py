@@ -43,7 +43,13 @@ def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[L
 
 
 async def post_alert(
-    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime, *, in_person: bool = False,
+    repo: Repository,
+    report: Report,
+    network: Network,
+    catalogs: Catalogs,
+    now: datetime,
+    *,
+    in_person: bool = False,
     links: DeepLinks | None = None,
 ) -> int:
     """One post per channel of the neighborhood, then one direct message per subscriber. Returns how
@@ -54,14 +60,23 @@ async def post_alert(
         return 0
     for channel in neighborhood.channels:
         text = render_alert(catalogs, report, channel.languages, network, in_person=in_person)
-        buttons = (channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key)
-                   if links else None)
+        buttons = (
+            channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key) if links else None
+        )
         await repo.enqueue(report.id, Outgoing(MessageKind.CHANNEL_POST, channel.chat_id, text, keyboard=buttons), now)
     await _to_subscribers(
-        repo, report, network, now, MessageKind.SUBSCRIBER_ALERT,
-        {language: (render_alert(catalogs, report, (language,), network, in_person=in_person),
-                    direct_alert_buttons(catalogs(language), links, report.neighborhood_key))
-         for language in supported_languages()},
+        repo,
+        report,
+        network,
+        now,
+        MessageKind.SUBSCRIBER_ALERT,
+        {
+            language: (
+                render_alert(catalogs, report, (language,), network, in_person=in_person),
+                direct_alert_buttons(catalogs(language), links, report.neighborhood_key),
+            )
+            for language in supported_languages()
+        },
     )
     return len(neighborhood.channels)
 
@@ -72,15 +87,28 @@ async def still_active(repo: Repository, report: Report, network: Network, catal
         text = render_still_active(catalogs, report, languages, network, now)
         await repo.enqueue(report.id, _reply(post.message.chat_id, post.id, text), now)
     await _to_subscribers(
-        repo, report, network, now, MessageKind.SUBSCRIBER_UPDATE,
-        {language: (render_still_active(catalogs, report, (language,), network, now), None)
-         for language in supported_languages()},
+        repo,
+        report,
+        network,
+        now,
+        MessageKind.SUBSCRIBER_UPDATE,
+        {
+            language: (render_still_active(catalogs, report, (language,), network, now), None)
+            for language in supported_languages()
+        },
     )
 
 
 async def alert_closed(
-    repo: Repository, report: Report, network: Network, catalogs: Catalogs, now: datetime,
-    *, status: AlertStatus, last_active_at: datetime, links: DeepLinks | None = None,
+    repo: Repository,
+    report: Report,
+    network: Network,
+    catalogs: Catalogs,
+    now: datetime,
+    *,
+    status: AlertStatus,
+    last_active_at: datetime,
+    links: DeepLinks | None = None,
 ) -> None:
     """Edit every post in place (a banner on top, the buttons kept), and reply to it unless the alert
     merely expired: an expiry is not news worth a notification, an all clear or a retraction is.
@@ -89,8 +117,9 @@ async def alert_closed(
     for post in await _live_posts(repo, report.id):
         chat_id = post.message.chat_id
         languages = channel_languages(network, report, chat_id)
-        banner = render_closed_alert(catalogs, report, languages, network, status, now, last_active_at,
-                                     in_person=in_person)
+        banner = render_closed_alert(
+            catalogs, report, languages, network, status, now, last_active_at, in_person=in_person
+        )
         buttons = channel_post_buttons(catalogs(languages[0]), links, report.neighborhood_key) if links else None
         await repo.enqueue(
             report.id,
@@ -113,14 +142,22 @@ async def alert_closed(
 
 
 async def _to_subscribers(
-    repo: Repository, report: Report, network: Network, now: datetime, kind: MessageKind,
+    repo: Repository,
+    report: Report,
+    network: Network,
+    now: datetime,
+    kind: MessageKind,
     texts: Mapping[Language, tuple[Html, Keyboard | None]],
 ) -> int:
     """One message to each subscriber of the report's neighborhood; an update replies to their copy
     of the alert. Returns how many were queued."""
     messages = {language: Outgoing(kind, 0, text, keyboard=keyboard) for language, (text, keyboard) in texts.items()}
     return await repo.enqueue_for_subscribers(
-        report.id, report.neighborhood_key, messages, network.default_language, now,
+        report.id,
+        report.neighborhood_key,
+        messages,
+        network.default_language,
+        now,
         reply_to_alert=kind is MessageKind.SUBSCRIBER_UPDATE,
     )
 
@@ -141,6 +178,7 @@ def _reply(chat_id: int, post_outbox_id: int, text: Html) -> Outgoing:
 async def _live_posts(repo: Repository, report_id: int) -> list[QueuedMessage]:
     """Posts that exist or may still come to exist: a refused post has nothing to update."""
     return [
-        post for post in await repo.channel_post_messages(report_id)
+        post
+        for post in await repo.channel_post_messages(report_id)
         if post.progress.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
     ]

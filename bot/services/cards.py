@@ -36,7 +36,11 @@ class CardRenderer:
         except ReportNotFound:
             return None
         text, keyboard = render_card(
-            self._catalogs(self._network.card_language), report, [], [], self._network,
+            self._catalogs(self._network.card_language),
+            report,
+            [],
+            [],
+            self._network,
             reporter=await standing_of(repo, report, self._clock()),
         )
         return CardView(self._network.verifier_group_id, None, text, keyboard)
@@ -50,7 +54,8 @@ class CardRenderer:
         if report.card_chat_id is None or report.card_message_id is None:
             return None
         problems = [
-            p for p in await repo.delivery_problems(report_id)
+            p
+            for p in await repo.delivery_problems(report_id)
             if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
         ]
         text, keyboard = render_card(

@@ -95,7 +95,14 @@ class DeskService:
         return await self._presses.handle(press, lambda pressed: self._ask(pressed, kind, own_words))
 
     async def ask_in_words(
-        self, *, chat_id: int, user_id: int, display_name: str, replied_to: int, words: str, update_id: int | None,
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        display_name: str,
+        replied_to: int,
+        words: str,
+        update_id: int | None,
     ) -> Asked | Refused | None:
         """A verifier replied to a prompt with their own question. None when the message they replied
         to is not a prompt (people talk in the group too): that message is not for the desk."""
@@ -114,8 +121,13 @@ class DeskService:
         tr = self._catalogs(self._network.card_language)
         await repo.enqueue(
             report.id,
-            Outgoing(MessageKind.DESK_PROMPT, self._network.verifier_group_id, text.prompt(tr, report.public_ref),
-                     reply_to=_card(report), buttons=text.prompt_buttons(tr, report.id)),
+            Outgoing(
+                MessageKind.DESK_PROMPT,
+                self._network.verifier_group_id,
+                text.prompt(tr, report.public_ref),
+                reply_to=_card(report),
+                buttons=text.prompt_buttons(tr, report.id),
+            ),
             pressed.now,
         )
         return Prompted(report.public_ref)
@@ -124,10 +136,14 @@ class DeskService:
         repo, report = pressed.repo, pressed.report
         alert = await repo.alert(report.id)
         words = check_question(
-            status=report.status, alert=alert.status if alert else None,
-            reporter_pseudonym=report.reporter_pseudonym, voter=pressed.voter,
-            asked_before=len(await repo.questions(report.id)), limit=self._network.desk.max_questions,
-            kind=kind, text=own_words,
+            status=report.status,
+            alert=alert.status if alert else None,
+            reporter_pseudonym=report.reporter_pseudonym,
+            voter=pressed.voter,
+            asked_before=len(await repo.questions(report.id)),
+            limit=self._network.desk.max_questions,
+            kind=kind,
+            text=own_words,
         )
         return words
 
@@ -140,7 +156,9 @@ class DeskService:
         question_id = await repo.add_question(report.id, kind, words, pressed.press.display_name, now)
         tr = self._catalogs(report.reporter_language)
         buttons = text.answer_buttons(tr, question_id, kind)
-        message = text.to_reporter(tr, report.public_ref, text.question_text(tr, kind, words), has_buttons=bool(buttons))
+        message = text.to_reporter(
+            tr, report.public_ref, text.question_text(tr, kind, words), has_buttons=bool(buttons)
+        )
         outbox_id = await repo.enqueue(
             report.id, Outgoing(MessageKind.REPORTER_QUESTION, chat_id, message, buttons=buttons), now
         )
@@ -158,8 +176,14 @@ class DeskService:
 
     async def _claim(self, pressed: Pressed, minutes: int) -> Claimed:
         repo, report, now = pressed.repo, pressed.report, pressed.now
-        claim = make_claim(status=report.status, reporter_pseudonym=report.reporter_pseudonym, voter=pressed.voter,
-                           name=pressed.press.display_name, minutes=minutes, now=now)
+        claim = make_claim(
+            status=report.status,
+            reporter_pseudonym=report.reporter_pseudonym,
+            voter=pressed.voter,
+            name=pressed.press.display_name,
+            minutes=minutes,
+            now=now,
+        )
         await repo.save_claim(report.id, claim)
         due = next_claim_reminder(await repo.claims(report.id))
         if due is not None:
@@ -198,13 +222,21 @@ class DeskService:
             return Answered(AnswerOutcome.TOO_LONG)
         return await self._answer(user_id, question, AnswerKind.WORDS, words, None, update_id)
 
-    async def answer_with_photo(self, *, user_id: int, question: Question, file_id: str, update_id: int | None) -> Answered:
+    async def answer_with_photo(
+        self, *, user_id: int, question: Question, file_id: str, update_id: int | None
+    ) -> Answered:
         """Raises PhotoRefused (nothing stored) when the image cannot be cleaned."""
         clean = await self._images.clean(file_id)  # before the transaction: cleaning takes a while
         return await self._answer(user_id, question, AnswerKind.PHOTO, "", clean.data, update_id)
 
     async def _answer(
-        self, user_id: int, asked: Question, kind: AnswerKind, words: str, photo: bytes | None, update_id: int | None,
+        self,
+        user_id: int,
+        asked: Question,
+        kind: AnswerKind,
+        words: str,
+        photo: bytes | None,
+        update_id: int | None,
     ) -> Answered:
         pseudonym = self._deps.pseudonyms.of_user(user_id)
         now = self._deps.clock()
@@ -218,17 +250,26 @@ class DeskService:
             if not await _open(repo, report):
                 return Answered(AnswerOutcome.CLOSED, report.public_ref)
             await repo.add_answer(question, kind, words, now)
-            await self._show_answer(repo, report, question, text.answer_words(words) if photo is None else None,
-                                    now, photo=photo)
+            await self._show_answer(
+                repo, report, question, text.answer_words(words) if photo is None else None, now, photo=photo
+            )
         self._deps.after_commit()
         return Answered(AnswerOutcome.PASSED_ON, report.public_ref)
 
     async def _show_answer(
-        self, repo: Repository, report: Report, question: Question, answer: Html | None, now: datetime,
-        *, photo: bytes | None = None,
+        self,
+        repo: Repository,
+        report: Report,
+        question: Question,
+        answer: Html | None,
+        now: datetime,
+        *,
+        photo: bytes | None = None,
     ) -> None:
         tr = self._catalogs(self._network.card_language)
-        shown = text.answer_in_group(tr, report.public_ref, text.question_text(tr, question.kind, question.text), answer)
+        shown = text.answer_in_group(
+            tr, report.public_ref, text.question_text(tr, question.kind, question.text), answer
+        )
         group = self._network.verifier_group_id
         if photo is None:
             await repo.enqueue(report.id, Outgoing(MessageKind.DESK_ANSWER, group, shown, reply_to=_card(report)), now)
@@ -259,4 +300,3 @@ async def _reporters_report(repo: Repository, question: Question | None, pseudon
 async def _open(repo: Repository, report: Report) -> bool:
     alert = await repo.alert(report.id)
     return open_for_the_desk(report.status, alert.status if alert else None)
-

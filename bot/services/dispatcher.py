@@ -162,7 +162,9 @@ class Dispatcher:
                 await self._follow_up(repo, row, progress, _Result(Outcome.UNCERTAIN, error=CRASH_NOTE), now)
                 log.warning(
                     "%s %s was on its way when Vigil stopped; it may have arrived, so it is now %s",
-                    row.message.kind, await _describe(repo, row), _policy_word(progress),
+                    row.message.kind,
+                    await _describe(repo, row),
+                    _policy_word(progress),
                 )
 
     # --- the loop ----------------------------------------------------------------------------
@@ -213,9 +215,11 @@ class Dispatcher:
             self._start(head)
             started += 1
         for head in subscribers:
-            if self._stopping or self._subscribers_in_flight >= MAX_SUBSCRIBERS_IN_FLIGHT or len(
-                self._in_flight
-            ) >= MAX_IN_FLIGHT:
+            if (
+                self._stopping
+                or self._subscribers_in_flight >= MAX_SUBSCRIBERS_IN_FLIGHT
+                or len(self._in_flight) >= MAX_IN_FLIGHT
+            ):
                 break
             if head.message.chat_id in self._busy:
                 continue
@@ -329,9 +333,14 @@ class Dispatcher:
         # subscribers must still hear that the alert ended.
         keyboard = tuple(tuple(Button(label, data) for label, data in line) for line in message.buttons) or None
         return _Request(
-            message.chat_id, priority, message.text, message.keyboard or keyboard, reply_to=reply.message_id,
+            message.chat_id,
+            priority,
+            message.text,
+            message.keyboard or keyboard,
+            reply_to=reply.message_id,
             edit=edit.message_id,
-            delete=message.kind is MessageKind.PHOTO_DELETE, placeholder=message.kind is MessageKind.PHOTO_PLACEHOLDER,
+            delete=message.kind is MessageKind.PHOTO_DELETE,
+            placeholder=message.kind is MessageKind.PHOTO_PLACEHOLDER,
         )
 
     async def _perform(self, request: _Request) -> _Result:
@@ -341,12 +350,16 @@ class Dispatcher:
                 message_ids, file_ids = await self._telegram.send_media(
                     chat, request.media, caption=request.caption, reply_to=request.reply_to, priority=priority
                 )
-                return _Result(Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids))
+                return _Result(
+                    Outcome.DELIVERED, message_ids[0], file_ids=tuple(file_ids), message_ids=tuple(message_ids)
+                )
             if request.delete and request.edit is not None:
                 await self._telegram.delete_message(chat, request.edit, priority=priority)
                 return _Result(Outcome.DELIVERED, request.edit)
             if request.placeholder and request.edit is not None:
-                await self._telegram.replace_photo(chat, request.edit, withdrawn_photo(), request.text, priority=priority)
+                await self._telegram.replace_photo(
+                    chat, request.edit, withdrawn_photo(), request.text, priority=priority
+                )
                 return _Result(Outcome.DELIVERED, request.edit)
             if request.edit is not None:
                 await self._telegram.edit_text(chat, request.edit, request.text, request.keyboard, priority=priority)
@@ -379,8 +392,9 @@ class Dispatcher:
             return
         if kind is MessageKind.PHOTO_DELETE and status is DeliveryStatus.FAILED:
             # Telegram would not delete it (too old, say): cover it instead; the report is gone.
-            placeholder = Outgoing(MessageKind.PHOTO_PLACEHOLDER, row.message.chat_id, row.message.text,
-                                   edit=row.message.edit)
+            placeholder = Outgoing(
+                MessageKind.PHOTO_PLACEHOLDER, row.message.chat_id, row.message.text, edit=row.message.edit
+            )
             await repo.enqueue(None, placeholder, now)
             return
         if row.report_id is None or not status.is_final:
@@ -405,7 +419,8 @@ class Dispatcher:
             await repo.record_channel_post(row.report_id, post, now)
             await repo.enqueue_card_refresh(row.report_id, now)
         elif kind in (MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY) and status in (
-            DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN
+            DeliveryStatus.FAILED,
+            DeliveryStatus.UNKNOWN,
         ):
             await repo.enqueue_card_refresh(row.report_id, now)  # the card shows the failure
         elif kind is MessageKind.REPORTER_NOTICE:
@@ -422,11 +437,20 @@ class Dispatcher:
         if progress.status is DeliveryStatus.FAILED:
             log.error("could not deliver %s %s: %s", row.message.kind, what, result.error)
         elif progress.status is DeliveryStatus.UNKNOWN:
-            log.error("%s %s was not confirmed by Telegram (%s) and will not be sent again",
-                      row.message.kind, what, result.error)
+            log.error(
+                "%s %s was not confirmed by Telegram (%s) and will not be sent again",
+                row.message.kind,
+                what,
+                result.error,
+            )
         else:
-            log.warning("%s %s: %s; trying again at %s", row.message.kind, what, result.error,
-                        progress.retry_at.isoformat() if progress.retry_at else "once more")
+            log.warning(
+                "%s %s: %s; trying again at %s",
+                row.message.kind,
+                what,
+                result.error,
+                progress.retry_at.isoformat() if progress.retry_at else "once more",
+            )
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,11 @@ def default_workers() -> int:
 
 class ImageCleaner:
     def __init__(
-        self, telegram: TelegramPort, *, workers: int | None = None, slots: int | None = None,
+        self,
+        telegram: TelegramPort,
+        *,
+        workers: int | None = None,
+        slots: int | None = None,
         temp_root: Path | None = None,
     ) -> None:
         self._telegram = telegram

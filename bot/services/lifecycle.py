@@ -71,7 +71,13 @@ class LifecycleService:
     # --- presses on a published alert ------------------------------------------------------
 
     async def act(
-        self, *, report_id: int, chat_id: int, user_id: int, display_name: str, action: AlertAction,
+        self,
+        *,
+        report_id: int,
+        chat_id: int,
+        user_id: int,
+        display_name: str,
+        action: AlertAction,
         update_id: int | None = None,
     ) -> AlertResult | Refused:
         press = Press(report_id, chat_id, user_id, display_name, update_id)
@@ -96,7 +102,9 @@ class LifecycleService:
         )
         await repo.add_alert_vote(
             report_id,
-            RecordedAlertVote(pressed.voter.pseudonym, pressed.press.display_name, action, now, notified=decision.notify),
+            RecordedAlertVote(
+                pressed.voter.pseudonym, pressed.press.display_name, action, now, notified=decision.notify
+            ),
         )
         if decision.active_until is not None:
             await repo.mark_still_active(report_id, now)
@@ -107,8 +115,12 @@ class LifecycleService:
             await self._close_alert(repo, report_id, decision.status, now, alert.last_active_at)
         await repo.enqueue_card_refresh(report_id, now)
         if decision.active_until is not None and not decision.notify:
-            return AlertResult(AlertOutcome.EXTENDED_QUIETLY, report.public_ref, active_until=decision.active_until,
-                               announced_at=alert.announced_active_at)
+            return AlertResult(
+                AlertOutcome.EXTENDED_QUIETLY,
+                report.public_ref,
+                active_until=decision.active_until,
+                announced_at=alert.announced_active_at,
+            )
         if decision.active_until is not None:
             return AlertResult(AlertOutcome.EXTENDED, report.public_ref, active_until=decision.active_until)
         results = {AlertStatus.ENDED: AlertOutcome.ENDED, AlertStatus.RETRACTED: AlertOutcome.RETRACTED}
@@ -170,8 +182,12 @@ class LifecycleService:
         )
         await repo.enqueue(
             report_id,
-            Outgoing(MessageKind.GROUP_NOTICE, report.card_chat_id, text,
-                     reply_to=MessageRef(message_id=report.card_message_id)),
+            Outgoing(
+                MessageKind.GROUP_NOTICE,
+                report.card_chat_id,
+                text,
+                reply_to=MessageRef(message_id=report.card_message_id),
+            ),
             now,
         )
         log.info("reminded the verifiers of report %s", report.public_ref)
@@ -186,8 +202,16 @@ class LifecycleService:
             for claim in claims_to_remind(claims, now):
                 await repo.save_claim(report_id, replace(claim, reminded=True))
                 text = desk_text.claim_reminder(tr, report.public_ref, claim, self._network.zone)
-                await repo.enqueue(report_id, Outgoing(MessageKind.GROUP_NOTICE, self._network.verifier_group_id, text,
-                                                       reply_to=MessageRef(message_id=report.card_message_id)), now)
+                await repo.enqueue(
+                    report_id,
+                    Outgoing(
+                        MessageKind.GROUP_NOTICE,
+                        self._network.verifier_group_id,
+                        text,
+                        reply_to=MessageRef(message_id=report.card_message_id),
+                    ),
+                    now,
+                )
             await repo.enqueue_card_refresh(report_id, now)
         following = next_claim_reminder(await repo.claims(report_id)) if report.status.is_open else None
         if following is not None:
@@ -219,7 +243,13 @@ class LifecycleService:
         await repo.set_alert_status(report_id, status, now)
         await repo.clear_deadlines(report_id, DeadlineKind.EXPIRE_ALERT)
         await announcements.alert_closed(
-            repo, report, self._network, self._catalogs, now, status=status, last_active_at=last_active_at,
+            repo,
+            report,
+            self._network,
+            self._catalogs,
+            now,
+            status=status,
+            last_active_at=last_active_at,
             links=self._links,
         )
         notice = alert_outcome(self._catalogs(report.reporter_language), report, status)

@@ -208,12 +208,27 @@ class ResidentService:
                 if card.chat_id is None:
                     continue
                 if card.message_id is not None:
-                    await repo.enqueue(None, Outgoing(MessageKind.CARD_WITHDRAWN, card.chat_id,
-                                                      withdrawn_card(tr, card.public_ref),
-                                                      edit=MessageRef(message_id=card.message_id)), now)
+                    await repo.enqueue(
+                        None,
+                        Outgoing(
+                            MessageKind.CARD_WITHDRAWN,
+                            card.chat_id,
+                            withdrawn_card(tr, card.public_ref),
+                            edit=MessageRef(message_id=card.message_id),
+                        ),
+                        now,
+                    )
                 for photo in card.photo_message_ids:
-                    await repo.enqueue(None, Outgoing(MessageKind.PHOTO_DELETE, card.chat_id, withdrawn_photo_caption(tr),
-                                                      edit=MessageRef(message_id=photo)), now)
+                    await repo.enqueue(
+                        None,
+                        Outgoing(
+                            MessageKind.PHOTO_DELETE,
+                            card.chat_id,
+                            withdrawn_photo_caption(tr),
+                            edit=MessageRef(message_id=photo),
+                        ),
+                        now,
+                    )
         self._after_commit()
         await self._database.checkpoint()
         return len(withdrawn)

@@ -36,7 +36,13 @@ class RetentionService:
         # write-ahead log until it is checkpointed and truncated.
         await self._database.checkpoint()
         if counts.reports or counts.contacts or counts.reporter_records or messages or drafts:
-            log.info("retention purge: %s reports, %s reporter contacts, %s track records, %s settled outbox messages,"
-                     " %s abandoned drafts deleted", counts.reports, counts.contacts, counts.reporter_records, messages,
-                     drafts)
+            log.info(
+                "retention purge: %s reports, %s reporter contacts, %s track records, %s settled outbox messages,"
+                " %s abandoned drafts deleted",
+                counts.reports,
+                counts.contacts,
+                counts.reporter_records,
+                messages,
+                drafts,
+            )
         return counts

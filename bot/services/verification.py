@@ -62,8 +62,15 @@ class VerificationService:
         self._presses = Presses(deps)
 
     async def vote(
-        self, *, report_id: int, chat_id: int, user_id: int, display_name: str, kind: VoteKind,
-        update_id: int | None = None, in_person: bool = False,
+        self,
+        *,
+        report_id: int,
+        chat_id: int,
+        user_id: int,
+        display_name: str,
+        kind: VoteKind,
+        update_id: int | None = None,
+        in_person: bool = False,
     ) -> VoteResult | Refused:
         """Confirm (``in_person``: the verifier went and saw it) or False alarm. Being there is shown
         to the public, but it is one vote like any other: the quorum rule does not change."""
@@ -82,8 +89,13 @@ class VerificationService:
             kind=kind,
             quorum=self._network.quorum,
         )
-        vote = RecordedVote(pressed.voter.pseudonym, pressed.press.display_name, kind, now,
-                            in_person=in_person and kind is VoteKind.CONFIRM)
+        vote = RecordedVote(
+            pressed.voter.pseudonym,
+            pressed.press.display_name,
+            kind,
+            now,
+            in_person=in_person and kind is VoteKind.CONFIRM,
+        )
         await repo.add_vote(report_id, vote)
         if decision.closed_report:
             await repo.set_status(report_id, decision.status, now)
@@ -95,10 +107,14 @@ class VerificationService:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
                 seen = any(v.in_person for v in (*votes, vote) if v.kind is VoteKind.CONFIRM)
-                if not await announcements.post_alert(repo, closed, self._network, self._catalogs, now, in_person=seen,
-                                                    links=self._deps.links):
-                    log.error("report %s names neighborhood %r, which the network file no longer has",
-                              report.public_ref, report.neighborhood_key)
+                if not await announcements.post_alert(
+                    repo, closed, self._network, self._catalogs, now, in_person=seen, links=self._deps.links
+                ):
+                    log.error(
+                        "report %s names neighborhood %r, which the network file no longer has",
+                        report.public_ref,
+                        report.neighborhood_key,
+                    )
                 # The reporter will also hear how the alert ends, so their contact stays until then.
                 await announcements.tell_reporter(repo, closed, notice, now, last=False)
             else:

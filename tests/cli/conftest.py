@@ -22,7 +22,7 @@ TOKEN_SECRET = TOKEN.partition(":")[2]
 
 # Loaded by Python at start-up through PYTHONPATH: name lookups fail as they do on a machine
 # with no network (EAI_AGAIN) or for a name that does not exist (EAI_NONAME); loopback still works.
-_NO_DNS = '''
+_NO_DNS = """
 import socket
 _lookup = socket.getaddrinfo
 def _failing(host, *args, **kwargs):
@@ -30,7 +30,7 @@ def _failing(host, *args, **kwargs):
         return _lookup(host, *args, **kwargs)
     raise socket.gaierror(socket.{code}, "lookup failed (simulated by the test)")
 socket.getaddrinfo = _failing
-'''
+"""
 
 
 @dataclass
@@ -54,12 +54,19 @@ def environment(**settings: str) -> dict[str, str]:
     return env
 
 
-async def vigil(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
-                timeout: float = COMMAND_TIMEOUT) -> Outcome:
+async def vigil(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = COMMAND_TIMEOUT
+) -> Outcome:
     """`python -m bot ARGS` to the end; the fake Telegram keeps serving in this loop meanwhile."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd, env=dict(env if env is not None else environment()),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=dict(env if env is not None else environment()),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)

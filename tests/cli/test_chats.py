@@ -34,11 +34,19 @@ async def test_chats_prints_each_group_and_channel_the_bot_is_added_to_with_the_
     fake.add_channel(NEW_CHANNEL, "Alertas Anthony", bot_is_admin=False)
     fake.add_group(BASIC_GROUP, "Old neighbours", member_ids=[ANA])
     # Only the token is needed: no secret, no network file.
-    env = environment(TELEGRAM_BOT_TOKEN=TOKEN, **{k: v for k, v in settings_for(fake, workdir).items()
-                                                   if k.startswith("TELEGRAM_BASE")})
+    env = environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        **{k: v for k, v in settings_for(fake, workdir).items() if k.startswith("TELEGRAM_BASE")},
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "chats", cwd=workdir, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "chats",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
     seen: list[str] = []
@@ -70,26 +78,52 @@ async def test_chats_prints_each_group_and_channel_the_bot_is_added_to_with_the_
 async def test_chats_with_a_timeout_ends_by_itself_and_says_when_it_found_nothing(workdir: Path, fake: FakeTelegram):
     env = environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "chats", "--timeout", "1", cwd=workdir, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "chats",
+        "--timeout",
+        "1",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert stdout.decode().strip().endswith("No group or channel yet.")
 
 
-async def test_chats_stops_with_a_sentence_when_another_program_takes_the_bots_updates(workdir: Path, fake: FakeTelegram):
+async def test_chats_stops_with_a_sentence_when_another_program_takes_the_bots_updates(
+    workdir: Path, fake: FakeTelegram
+):
     env = environment(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url)
     first = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "chats", "--timeout", "30", cwd=workdir, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "chats",
+        "--timeout",
+        "30",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=20, what="the first poll")
     # Another program (here a second `vigil chats`, as it would be `vigil run`) polls the same bot:
     # Telegram ends the first long poll with 409 Conflict.
     second = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "chats", "--timeout", "30", cwd=workdir, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "chats",
+        "--timeout",
+        "30",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         _, errors = await asyncio.wait_for(first.communicate(), 30)
@@ -98,6 +132,5 @@ async def test_chats_stops_with_a_sentence_when_another_program_takes_the_bots_u
         await asyncio.wait_for(second.wait(), 30)
     assert first.returncode == 2
     assert errors.decode().strip() == (
-        "Another program is taking this bot's updates (is `vigil run` running?): stop it, then run "
-        "`vigil chats` again."
+        "Another program is taking this bot's updates (is `vigil run` running?): stop it, then run `vigil chats` again."
     )

@@ -77,8 +77,14 @@ async def test_check_reports_a_bad_network_file_without_asking_telegram(workdir:
 
 async def test_run_starts_the_bot_and_stops_cleanly_on_sigterm(workdir: Path, fake: FakeTelegram):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=workdir, env=environment(**settings_for(fake, workdir)),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=workdir,
+        env=environment(**settings_for(fake, workdir)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
     process.terminate()
@@ -90,8 +96,13 @@ async def test_run_starts_the_bot_and_stops_cleanly_on_sigterm(workdir: Path, fa
 async def test_with_a_token_configured_plain_vigil_runs_the_bot(workdir: Path, fake: FakeTelegram):
     (workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings_for(fake, workdir).items()))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=workdir, env=environment(),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=workdir,
+        env=environment(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
     process.terminate()

@@ -40,8 +40,14 @@ def test_generated_keys_pass_and_guessable_ones_do_not():
     for _ in range(200):
         assert estimated_entropy_bits(secrets.token_urlsafe(48)) >= MIN_SECRET_BITS
         assert estimated_entropy_bits(secrets.token_hex(16)) >= MIN_SECRET_BITS
-    for guessable in ("x" * 64, "abcdefghijklmnopqrstuvwxyz0123456789", "0123456789" * 4,
-                      "password" * 5, "aaaaaaaabbbbbbbbccccccccdddddddd", "abab" * 10):
+    for guessable in (
+        "x" * 64,
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "0123456789" * 4,
+        "password" * 5,
+        "aaaaaaaabbbbbbbbccccccccdddddddd",
+        "abab" * 10,
+    ):
         assert estimated_entropy_bits(guessable) < MIN_SECRET_BITS, guessable
 
 

@@ -44,7 +44,9 @@ async def test_a_guessable_secret_is_refused_with_how_to_make_one(workdir: Path,
 
 
 async def test_a_short_secret_says_how_many_characters_in_plain_words(workdir: Path):
-    result = await vigil("check", cwd=workdir, env=environment(**settings_for(None, workdir, VIGIL_SECRET_KEY="abc123")))
+    result = await vigil(
+        "check", cwd=workdir, env=environment(**settings_for(None, workdir, VIGIL_SECRET_KEY="abc123"))
+    )
     assert_one_plain_failure(result, "VIGIL_SECRET_KEY: needs at least 32 random characters (it has 6)")
 
 
@@ -98,7 +100,9 @@ async def test_no_network_at_all_is_one_sentence(workdir: Path, tmp_path: Path):
 
 async def test_telegram_that_never_answers_is_one_sentence(workdir: Path):
     async with _silent_server() as port:
-        env = settings_for(None, workdir, TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot", TELEGRAM_TIMEOUT_SECONDS="1")
+        env = settings_for(
+            None, workdir, TELEGRAM_BASE_URL=f"http://127.0.0.1:{port}/bot", TELEGRAM_TIMEOUT_SECONDS="1"
+        )
         result = await vigil("run", cwd=workdir, env=environment(**env))
     assert_one_plain_failure(result, "did not answer in time", "TELEGRAM_TIMEOUT_SECONDS")
 
@@ -107,10 +111,16 @@ async def test_a_missing_setting_says_where_vigil_looked(workdir: Path, tmp_path
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "network.toml").write_text((workdir / "network.toml").read_text())
-    result = await vigil("run", "--network", str(elsewhere / "network.toml"), cwd=workdir,
-                         env=environment(VIGIL_SECRET_KEY=settings_for(None, workdir)["VIGIL_SECRET_KEY"]))
-    assert_one_plain_failure(result, "TELEGRAM_BOT_TOKEN: is missing", str(workdir / ".env"), str(elsewhere / ".env"),
-                             "--env-file")
+    result = await vigil(
+        "run",
+        "--network",
+        str(elsewhere / "network.toml"),
+        cwd=workdir,
+        env=environment(VIGIL_SECRET_KEY=settings_for(None, workdir)["VIGIL_SECRET_KEY"]),
+    )
+    assert_one_plain_failure(
+        result, "TELEGRAM_BOT_TOKEN: is missing", str(workdir / ".env"), str(elsewhere / ".env"), "--env-file"
+    )
 
 
 async def test_dotenv_next_to_the_network_file_is_read(workdir: Path, tmp_path: Path, fake: FakeTelegram):
@@ -130,7 +140,9 @@ async def test_env_file_option_is_read_and_a_missing_one_is_named(workdir: Path,
     result = await vigil("check", "--env-file", str(custom), cwd=workdir, env=environment())
     assert result.code == 0, result.output
     missing = await vigil("--env-file", str(tmp_path / "nope.env"), "check", cwd=workdir, env=environment())
-    assert_one_plain_failure(missing, f"The settings file {tmp_path / 'nope.env'} (given with --env-file) does not exist.")
+    assert_one_plain_failure(
+        missing, f"The settings file {tmp_path / 'nope.env'} (given with --env-file) does not exist."
+    )
 
 
 async def test_a_bad_language_reports_only_the_bad_language(workdir: Path, fake):
@@ -166,4 +178,3 @@ class _silent_server:
             writer.close()
         self._server.close()
         await self._server.wait_closed()
-

@@ -69,8 +69,13 @@ class BotProcess:
         self._log.write(f"\n===== start {self.starts} =====\n".encode())
         self._log.flush()
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.workdir, env=self.environment(),
-            stdout=self._log, stderr=self._log,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=self.workdir,
+            env=self.environment(),
+            stdout=self._log,
+            stderr=self._log,
         )
 
     async def wait_ready(self) -> None:

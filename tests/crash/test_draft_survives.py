@@ -44,10 +44,16 @@ async def test_a_draft_with_photos_is_completed_after_kill_nine_and_sent_once(tm
             send = fake.user_presses_button(TOM, TOM, panel(fake)["message_id"], "v1:form:send")
             answer = await fake.wait_for_callback_answer(send, timeout=20)
             assert not answer.get("show_alert"), answer
-            await fake.wait_until(lambda: any("dairy gate" in text_of(m) for m in fake.bot_messages(VERIFIER_GROUP)),
-                                  timeout=60, what="the card")
-            await fake.wait_until(lambda: sum(bool(m.get("photo")) for m in fake.bot_messages(VERIFIER_GROUP)) == 2,
-                                  timeout=60, what="the album")
+            await fake.wait_until(
+                lambda: any("dairy gate" in text_of(m) for m in fake.bot_messages(VERIFIER_GROUP)),
+                timeout=60,
+                what="the card",
+            )
+            await fake.wait_until(
+                lambda: sum(bool(m.get("photo")) for m in fake.bot_messages(VERIFIER_GROUP)) == 2,
+                timeout=60,
+                what="the album",
+            )
             # Killed again before Telegram heard that the Send was handled: it is offered once more.
             bot.kill_now()
             await bot.reap()

@@ -103,8 +103,12 @@ def plan_stories(rng: random.Random) -> list[Story]:
     stories = []
     for index in range(REPORTS):
         place = list(PLACES)[index % len(PLACES)]
-        story = Story(index, place, RESIDENTS[index % len(RESIDENTS)],
-                      f"Crash drill {index:02d}: white vans and agents in vests near the dairy")
+        story = Story(
+            index,
+            place,
+            RESIDENTS[index % len(RESIDENTS)],
+            f"Crash drill {index:02d}: white vans and agents in vests near the dairy",
+        )
         first, second, third = rng.sample(VERIFIERS, 3)
         shape = index % 10
         if shape <= 6:
@@ -147,11 +151,15 @@ async def send_report(fake: FakeTelegram, story: Story) -> None:
         chat, lambda m: m["message_id"] > before and "v1:form:nb:" in str(m.get("reply_markup")), timeout=20
     )
     fake.user_presses_button(chat, chat, panel["message_id"], f"v1:form:nb:{story.place}")
-    await fake.wait_until(lambda: "v1:form:send" in str(message(fake, chat, panel["message_id"]).get("reply_markup")),
-                          timeout=20, what="the review panel")
+    await fake.wait_until(
+        lambda: "v1:form:send" in str(message(fake, chat, panel["message_id"]).get("reply_markup")),
+        timeout=20,
+        what="the review panel",
+    )
     fake.user_presses_button(chat, chat, panel["message_id"], "v1:form:send")
-    await fake.wait_until(lambda: bool(REF.search(text_of(message(fake, chat, panel["message_id"])))),
-                          timeout=20, what="the receipt")
+    await fake.wait_until(
+        lambda: bool(REF.search(text_of(message(fake, chat, panel["message_id"])))), timeout=20, what="the receipt"
+    )
     story.ref = REF.search(text_of(message(fake, chat, panel["message_id"]))).group(0)
 
 
@@ -194,7 +202,10 @@ async def quiet(fake: FakeTelegram, bot: BotProcess, timeout: float = 90.0) -> N
             if waiting == 0:
                 await fake.settled(quiet=0.4, timeout=30)
                 with read_only(bot.database) as db:
-                    if db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()[0] == 0:
+                    if (
+                        db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()[0]
+                        == 0
+                    ):
                         return
         if time.monotonic() > deadline:
             raise AssertionError(f"the bot did not settle within {timeout}s\n{bot.log_tail()}")
@@ -230,8 +241,10 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
 
             await asyncio.gather(*(one_resident(own) for own in by_resident.values()))
             with read_only(bot.database) as db:
-                rows = {r["public_ref"]: (r["id"], r["card_message_id"]) for r in db.execute(
-                    "SELECT id, public_ref, card_message_id FROM reports")}
+                rows = {
+                    r["public_ref"]: (r["id"], r["card_message_id"])
+                    for r in db.execute("SELECT id, public_ref, card_message_id FROM reports")
+                }
             for story in stories:
                 story.report_id, story.card_id = rows[story.ref]
             bot.kill_now()
@@ -284,8 +297,11 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
             # is stored with its effects), so Vigil confirmed none to Telegram before storing it.
             with read_only(bot.database) as db:
                 handled = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
-            made = [uid for uid, u in fake.world.update_history.items()
-                    if u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == VERIFIER_GROUP]
+            made = [
+                uid
+                for uid, u in fake.world.update_history.items()
+                if u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == VERIFIER_GROUP
+            ]
             lost = [uid for uid in made if uid not in handled]
             assert lost == [], f"(seed {SEED}) {len(lost)} of {len(made)} presses were lost across the kills"
 
@@ -296,8 +312,12 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
             before = state_snapshot(fake, bot.database)
             with read_only(bot.database) as db:
                 handled = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
-            presses = [uid for uid, u in fake.world.update_history.items() if uid in handled
-                       and u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == VERIFIER_GROUP]
+            presses = [
+                uid
+                for uid, u in fake.world.update_history.items()
+                if uid in handled
+                and u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == VERIFIER_GROUP
+            ]
             assert len(presses) >= 30, f"(seed {SEED}) only {len(presses)} handled presses to offer again"
             for update_id in presses:
                 fake.redeliver(update_id)
@@ -314,8 +334,10 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
 
         summary = check_promises(fake, stories, bot.database)
     elapsed = time.monotonic() - started
-    print(f"\ncrash test: seed {SEED}, {bot.kills} kills ({killer.counts}), {bot.starts} starts, "
-          f"{elapsed:.0f}s; {summary}")
+    print(
+        f"\ncrash test: seed {SEED}, {bot.kills} kills ({killer.counts}), {bot.starts} starts, "
+        f"{elapsed:.0f}s; {summary}"
+    )
     assert bot.kills >= min(KILLS, 50)
 
 
@@ -327,7 +349,9 @@ def state_snapshot(fake: FakeTelegram, database: Path) -> dict[str, object]:
             for table in ("votes", "alert_votes", "outbox", "channel_posts")
         }
         snapshot["statuses"] = db.execute("SELECT id, status FROM reports ORDER BY id").fetchall()
-        snapshot["alerts"] = db.execute("SELECT report_id, status, last_active_at FROM alerts ORDER BY report_id").fetchall()
+        snapshot["alerts"] = db.execute(
+            "SELECT report_id, status, last_active_at FROM alerts ORDER BY report_id"
+        ).fetchall()
     snapshot["channels"] = {c: [(m["message_id"], text_of(m)) for m in fake.bot_messages(c)] for c in ALL_CHANNELS}
     return snapshot
 
@@ -338,36 +362,50 @@ def check_promises(fake: FakeTelegram, stories: list[Story], database: Path) -> 
     db.row_factory = sqlite3.Row
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        unsettled = db.execute("SELECT kind, status, last_error FROM outbox WHERE status IN ('pending', 'sending', 'failed')").fetchall()
+        unsettled = db.execute(
+            "SELECT kind, status, last_error FROM outbox WHERE status IN ('pending', 'sending', 'failed')"
+        ).fetchall()
         assert unsettled == [], f"{seed} messages not delivered: {[tuple(r) for r in unsettled]}"
         published = duplicates = replies_seen = 0
         for story in stories:
             report = db.execute("SELECT status FROM reports WHERE id = ?", (story.report_id,)).fetchone()
             confirmations = db.execute(
                 "SELECT COUNT(DISTINCT verifier_pseudonym) FROM votes WHERE report_id = ? AND kind = 'confirm'",
-                (story.report_id,)).fetchone()[0]
+                (story.report_id,),
+            ).fetchone()[0]
             reached_quorum = confirmations >= 2
-            assert (report["status"] == "published") == reached_quorum, f"{seed} {story.ref}: {report['status']}, {confirmations}"
+            assert (report["status"] == "published") == reached_quorum, (
+                f"{seed} {story.ref}: {report['status']}, {confirmations}"
+            )
             # Nobody pressed twice, so a report meant to reach the quorum reached it only if no press was lost.
             assert reached_quorum == story.wants_quorum, f"{seed} {story.ref}: {confirmations} confirmations counted"
             for channel in PLACES[story.place]:
-                posts = [m for m in fake.bot_messages(channel)
-                         if story.marker in text_of(m) and not m.get("reply_to_message")]
+                posts = [
+                    m
+                    for m in fake.bot_messages(channel)
+                    if story.marker in text_of(m) and not m.get("reply_to_message")
+                ]
                 if not reached_quorum:
                     assert posts == [], f"{seed} {story.ref} is below quorum but was posted in {channel}"
                     continue
                 row = db.execute(
                     "SELECT status, uncertain_attempts, telegram_message_id FROM outbox"
-                    " WHERE report_id = ? AND kind = 'channel_post' AND chat_id = ?", (story.report_id, channel)).fetchone()
+                    " WHERE report_id = ? AND kind = 'channel_post' AND chat_id = ?",
+                    (story.report_id, channel),
+                ).fetchone()
                 assert len(posts) >= 1, f"{seed} {story.ref} reached quorum but has no post in {channel}: {tuple(row)}"
                 # A second copy is allowed only where Telegram did not confirm a request (the policy).
-                assert len(posts) <= copies_allowed(row), f"{seed} {story.ref}: {len(posts)} posts in {channel}, outbox {tuple(row)}"
+                assert len(posts) <= copies_allowed(row), (
+                    f"{seed} {story.ref}: {len(posts)} posts in {channel}, outbox {tuple(row)}"
+                )
                 duplicates += len(posts) - 1
                 published += 1
                 replies_seen += check_replies(fake, db, story, channel, posts, row["telegram_message_id"], seed)
             check_notices(fake, db, story, seed)
-        return (f"{published} channel posts for {sum(s.wants_quorum for s in stories)} reports meant to reach quorum, "
-                f"{duplicates} second copies (policy), {replies_seen} replies")
+        return (
+            f"{published} channel posts for {sum(s.wants_quorum for s in stories)} reports meant to reach quorum, "
+            f"{duplicates} second copies (policy), {replies_seen} replies"
+        )
     finally:
         db.close()
 
@@ -383,34 +421,47 @@ def check_replies(fake, db, story: Story, channel: int, posts: list[dict], known
     """Each applied "Still active" that notified (one per quiet window) and an all clear gave one reply per
     channel; none was applied twice."""
     still_active = db.execute(
-        "SELECT COUNT(*) FROM alert_votes WHERE report_id = ? AND action = 'still_active'", (story.report_id,)).fetchone()[0]
-    assert still_active <= story.still_active_presses, \
+        "SELECT COUNT(*) FROM alert_votes WHERE report_id = ? AND action = 'still_active'", (story.report_id,)
+    ).fetchone()[0]
+    assert still_active <= story.still_active_presses, (
         f"{seed} {story.ref}: {still_active} 'Still active' applied for {story.still_active_presses} presses"
+    )
     # One action, one reply: a press notifies unless another notified within the quiet window before it.
-    presses = [(datetime.fromisoformat(r["cast_at"]), bool(r["notified"])) for r in db.execute(
-        "SELECT cast_at, notified FROM alert_votes WHERE report_id = ? AND action = 'still_active' ORDER BY id",
-        (story.report_id,))]
+    presses = [
+        (datetime.fromisoformat(r["cast_at"]), bool(r["notified"]))
+        for r in db.execute(
+            "SELECT cast_at, notified FROM alert_votes WHERE report_id = ? AND action = 'still_active' ORDER BY id",
+            (story.report_id,),
+        )
+    ]
     told: datetime | None = None
     for at, notified_here in presses:
-        assert notified_here == (told is None or at - told >= STILL_ACTIVE_QUIET), \
+        assert notified_here == (told is None or at - told >= STILL_ACTIVE_QUIET), (
             f"{seed} {story.ref}: 'Still active' at {at} notified={notified_here}, channels last told at {told}"
+        )
         told = at if notified_here else told
     notified = sum(n for _, n in presses)
     alert = db.execute("SELECT status FROM alerts WHERE report_id = ?", (story.report_id,)).fetchone()
     ended = alert is not None and alert["status"] in ("ended", "retracted")
-    assert ended == story.wants_all_clear, f"{seed} {story.ref}: all clear meant {story.wants_all_clear}, alert {alert and alert['status']}"
+    assert ended == story.wants_all_clear, (
+        f"{seed} {story.ref}: all clear meant {story.wants_all_clear}, alert {alert and alert['status']}"
+    )
     rows = db.execute(
         "SELECT status, uncertain_attempts FROM outbox WHERE report_id = ? AND kind = 'channel_reply' AND chat_id = ?",
-        (story.report_id, channel)).fetchall()
+        (story.report_id, channel),
+    ).fetchall()
     assert len(rows) == notified + ended, f"{seed} {story.ref}: {len(rows)} replies queued in {channel}"
     post_ids = {p["message_id"] for p in posts}
     replies = [m for m in fake.bot_messages(channel) if m.get("reply_to_message", {}).get("message_id") in post_ids]
     sent = sum(r["status"] == "sent" for r in rows)
-    assert sent <= len(replies) <= sum(copies_allowed(r) for r in rows), \
+    assert sent <= len(replies) <= sum(copies_allowed(r) for r in rows), (
         f"{seed} {story.ref}: {len(replies)} replies, rows {[tuple(r) for r in rows]}"
+    )
     if ended:
         edited = next(m for m in fake.bot_messages(channel) if m["message_id"] == known_post)
-        assert "ENDED" in text_of(edited) or "TERMINADA" in text_of(edited), f"{seed} {story.ref}: post not marked ended"
+        assert "ENDED" in text_of(edited) or "TERMINADA" in text_of(edited), (
+            f"{seed} {story.ref}: post not marked ended"
+        )
     return len(replies)
 
 
@@ -419,6 +470,8 @@ def check_notices(fake, db, story: Story, seed: str) -> None:
     texts = [text_of(m) for m in fake.bot_messages(story.resident) if story.ref in text_of(m)]
     for phrase in ("confirmed by two verifiers", "has ended", "could not be confirmed"):
         assert sum(phrase in t for t in texts) <= 1, f"{seed} {story.ref}: '{phrase}' told twice"
-    remaining = db.execute("SELECT COUNT(*) FROM outbox WHERE report_id = ? AND kind = 'reporter_notice'"
-                           " AND chat_id IS NOT NULL", (story.report_id,)).fetchone()[0]
+    remaining = db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE report_id = ? AND kind = 'reporter_notice' AND chat_id IS NOT NULL",
+        (story.report_id,),
+    ).fetchone()[0]
     assert remaining == 0, f"{seed} {story.ref}: a settled notice still holds the reporter's chat id"

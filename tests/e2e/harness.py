@@ -100,6 +100,7 @@ class Vigil:
 
     async def outbox_idle(self, timeout: float = 5.0) -> None:
         """Wait until nothing is left to send (every outbox message settled)."""
+
         async def idle() -> bool:
             async with self.services.database.unit_of_work() as repo:
                 return (await repo.outbox_backlog()).waiting == 0
@@ -115,7 +116,11 @@ class Vigil:
 
 @asynccontextmanager
 async def running_vigil(
-    fake: FakeTelegram, tmp_path: Path, *, network: Network | None = None, clock: Callable[[], datetime] | None = None,
+    fake: FakeTelegram,
+    tmp_path: Path,
+    *,
+    network: Network | None = None,
+    clock: Callable[[], datetime] | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     telegram_timeout: float = 10.0,
 ) -> AsyncIterator[Vigil]:
@@ -129,7 +134,9 @@ async def running_vigil(
         yield Vigil(fake, application, network, settings)
 
 
-def jpeg_bytes(color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:
+def jpeg_bytes(
+    color: tuple[int, int, int] = (200, 40, 40), size: tuple[int, int] = (64, 48), exif: bytes | None = None
+) -> bytes:
     image = Image.new("RGB", size, color)
     out = io.BytesIO()
     if exif is None:
@@ -143,9 +150,7 @@ def buttons_of(message: dict) -> list[tuple[str, str]]:
     """(text, callback_data) of every inline button of a message, in order."""
     markup = message.get("reply_markup") or {}
     return [
-        (button["text"], button.get("callback_data", ""))
-        for row in markup.get("inline_keyboard", [])
-        for button in row
+        (button["text"], button.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for button in row
     ]
 
 

@@ -92,9 +92,16 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
     answer = await Verifier(fake, ANA).presses(card_in_group(fake, ref), "🔇")  # Ana is an admin
     assert "silenciado" in answer["text"]  # Ana's client is Spanish
     card = await wait_card(fake, ref, "Muted until")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
-                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
-                                           "🔊 Unmute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == [
+        "👍 Confirm",
+        "👎 False alarm",
+        "📍 Confirm in person",
+        "🚶 15 min",
+        "🚶 30 min",
+        "🚶 60 min",
+        "❓ Ask the reporter",
+        "🔊 Unmute reporter (admins)",
+    ]
 
     cards_before = len(fake.bot_messages(VERIFIER_GROUP))
     receipt = await quick_report(Resident(fake, TOM), "Vado", "Another bus")

@@ -183,12 +183,26 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
     ref = await _send(tom)
     card = await wait_card(fake, ref, "needs verification")
     text = text_of(card)
-    for expected in ("Clovis", "Several vehicles parked haphazardly", CLOVIS_DAIRY, "2 photos", "Confirmed: 0/2", "False alarm: 0/2"):
+    for expected in (
+        "Clovis",
+        "Several vehicles parked haphazardly",
+        CLOVIS_DAIRY,
+        "2 photos",
+        "Confirmed: 0/2",
+        "False alarm: 0/2",
+    ):
         assert expected in text
     assert re.search(r"\d{2}:\d{2} MST", text), text  # local time of the network
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
-                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
-                                           "🔇 Mute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == [
+        "👍 Confirm",
+        "👎 False alarm",
+        "📍 Confirm in person",
+        "🚶 15 min",
+        "🚶 30 min",
+        "🚶 60 min",
+        "❓ Ask the reporter",
+        "🔇 Mute reporter (admins)",
+    ]
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     assert len(album) == 2 and album[0].get("media_group_id")
     assert card.get("reply_to_message", {}).get("message_id") == album[0]["message_id"]
@@ -202,9 +216,16 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
     answer = await Verifier(fake, ANA).presses(card, "👍")
     assert "cuenta" in answer["text"]
     card = await wait_card(fake, ref, "Confirmed: 1/2 — Ana")
-    assert [t for t, _ in buttons_of(card)] == ["👍 Confirm", "👎 False alarm", "📍 Confirm in person", "🚶 15 min",
-                                           "🚶 30 min", "🚶 60 min", "❓ Ask the reporter",
-                                           "🔇 Mute reporter (admins)"]
+    assert [t for t, _ in buttons_of(card)] == [
+        "👍 Confirm",
+        "👎 False alarm",
+        "📍 Confirm in person",
+        "🚶 15 min",
+        "🚶 30 min",
+        "🚶 60 min",
+        "❓ Ask the reporter",
+        "🔇 Mute reporter (admins)",
+    ]
 
 
 # --- 3. Two distinct verifiers publish -----------------------------------------------------
@@ -220,8 +241,15 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
     english = await fake.wait_for_bot_message(CLOVIS_EN_CHANNEL)
     spanish = await fake.wait_for_bot_message(CLOVIS_ES_CHANNEL)
     text = text_of(english)
-    for expected in ("Confirmed alert: Clovis", "Several vehicles parked haphazardly", "Agency markings visible",
-                     "Confirmed by 2 verifiers", "Know your rights", "+1-575-555-0100", CLOVIS_DAIRY):
+    for expected in (
+        "Confirmed alert: Clovis",
+        "Several vehicles parked haphazardly",
+        "Agency markings visible",
+        "Confirmed by 2 verifiers",
+        "Know your rights",
+        "+1-575-555-0100",
+        CLOVIS_DAIRY,
+    ):
         assert expected in text, expected
     assert re.search(r"\d{2}:\d{2} MST", text)
     assert "Alerta confirmada: Clovis" in text_of(spanish) and "Conozca sus derechos" in text_of(spanish)
@@ -236,8 +264,12 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
 
     card = await wait_card(fake, ref, "confirmed and published")
     # the vote buttons are gone; what is left are the buttons of a live alert (issue 3)
-    assert [text for text, _ in buttons_of(card)] == ["🔄 Still active", "✅ All clear", "↩️ Retract",
-                                                    "❓ Ask the reporter"]
+    assert [text for text, _ in buttons_of(card)] == [
+        "🔄 Still active",
+        "✅ All clear",
+        "↩️ Retract",
+        "❓ Ask the reporter",
+    ]
     await fake.wait_until(lambda: text_of(card_in_group(fake, ref)).count("📣 Posted") == 2, what="both links")
     card = card_in_group(fake, ref)
     assert "Confirmed: 2/2 — Ana, Luis" in text_of(card)
@@ -250,7 +282,9 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
 
 
 async def test_bilingual_channel_gets_one_post_in_both_languages(vigil, fake):
-    ref = await report_from_tom(fake, place="Vado", indicators=("Tents, buses",), text="White bus and two vans at Walmart")
+    ref = await report_from_tom(
+        fake, place="Vado", indicators=("Tents, buses",), text="White bus and two vans at Walmart"
+    )
     await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👍")
     await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
     await fake.wait_until(lambda: len(fake.bot_messages(VADO_CHANNEL)) == 1)
@@ -314,7 +348,11 @@ async def test_press_in_the_wrong_chat_changes_nothing(vigil, fake):
     from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
     async with Bot(vigil.settings.telegram_bot_token.get_secret_value(), base_url=fake.base_url) as bot:
-        copy = await bot.send_message(OTHER_GROUP, "copy", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data=vote_data)]]))
+        copy = await bot.send_message(
+            OTHER_GROUP,
+            "copy",
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data=vote_data)]]),
+        )
     for verifier in (ANA, LUIS):
         answer = await Verifier(fake, verifier, chat_id=OTHER_GROUP).presses(copy.to_dict(), "👍")
         assert "not authorized" in answer["text"] or "no está autorizad" in answer["text"]
@@ -339,8 +377,12 @@ async def test_two_confirmations_at_the_same_instant_publish_exactly_once(vigil,
 
 
 async def test_two_false_alarms_close_the_report_and_nothing_is_posted(vigil, fake):
-    ref = await report_from_tom(fake, place="Downtown Las Cruces", indicators=(),
-                                text="Saw two ICE guys at the taco place next to the federal courthouse downtown!!")
+    ref = await report_from_tom(
+        fake,
+        place="Downtown Las Cruces",
+        indicators=(),
+        text="Saw two ICE guys at the taco place next to the federal courthouse downtown!!",
+    )
     await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👎")
     answer = await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "👎")
     assert "false alarm" in answer["text"]

@@ -43,7 +43,8 @@ channels = [
 
 def request_times(fake: FakeTelegram, method: str, chat_id: int) -> list[float]:
     return [
-        at for (name, params), at in zip(fake.api.requests, fake.api.request_times, strict=True)
+        at
+        for (name, params), at in zip(fake.api.requests, fake.api.request_times, strict=True)
         if name == method and int(params.get("chat_id", 0)) == chat_id
     ]
 
@@ -56,8 +57,11 @@ async def confirm(fake, ref: str) -> None:
 async def outbox_rows(vigil, report_id: int = 1) -> list[tuple]:
     async with vigil.services.database.unit_of_work() as repo:
         messages = [await repo.queued(i) for i in range(1, 200)]
-    return [(m.message.kind, m.message.chat_id, m.progress.status, m.progress.attempts, m.progress.uncertain_attempts)
-            for m in messages if m is not None and m.report_id == report_id]
+    return [
+        (m.message.kind, m.message.chat_id, m.progress.status, m.progress.attempts, m.progress.uncertain_attempts)
+        for m in messages
+        if m is not None and m.report_id == report_id
+    ]
 
 
 async def test_a_429_is_honoured_and_only_that_channel_waits(vigil, fake):
@@ -161,7 +165,9 @@ async def test_a_group_upgraded_to_a_supergroup_is_shown_and_the_other_channel_s
         fake.add_group(LEGACY_GROUP, "Vecinos de Portales")
         fake.add_channel(PORTALES_CHANNEL, "Portales Alerts")
         async with running_vigil(fake, tmp_path, network=parse_network(network_toml(extra=PORTALES))) as vigil:
-            ref = await report_from_tom(fake, place="Portales", text="Eight agents by unmarked cars at the US-70 checkpoint")
+            ref = await report_from_tom(
+                fake, place="Portales", text="Eight agents by unmarked cars at the US-70 checkpoint"
+            )
             fake.migrate_chat(LEGACY_GROUP, LEGACY_GROUP_NOW)
             with caplog.at_level(logging.ERROR):
                 await confirm(fake, ref)

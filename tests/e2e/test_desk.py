@@ -91,8 +91,9 @@ async def test_a_verifiers_own_question_in_spanish_answered_in_words_and_with_a_
     await wait_card(fake, ref, "needs verification")
 
     prompt = await prompt_for(fake, Verifier(fake, LUIS), ref)
-    fake.user_sends_text(LUIS, "Which street, and are the agents wearing vests?", chat_id=VERIFIER_GROUP,
-                         reply_to=prompt["message_id"])
+    fake.user_sends_text(
+        LUIS, "Which street, and are the agents wearing vests?", chat_id=VERIFIER_GROUP, reply_to=prompt["message_id"]
+    )
     await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: f"Sent to the reporter of {ref}" in text_of(m))
     question = await question_to(fake, ROSA, ref)
     assert "Los verificadores de la red tienen una pregunta" in text_of(question)
@@ -113,8 +114,9 @@ async def test_a_verifiers_own_question_in_spanish_answered_in_words_and_with_a_
     assert b"Exif" not in cleaned and Image.open(io.BytesIO(cleaned)).getexif().get(0x8825) is None
     await wait_card(fake, ref, "2 answers")
     # no draft was started by any of the answers
-    assert not any("v1:form:" in data for m in fake.bot_messages(ROSA) for _, data in buttons_of(m)
-                   if m["message_id"] > panel_id)
+    assert not any(
+        "v1:form:" in data for m in fake.bot_messages(ROSA) for _, data in buttons_of(m) if m["message_id"] > panel_id
+    )
 
 
 async def test_refusals_a_stranger_the_question_limit_and_an_answer_after_the_report_closed(vigil, fake):
@@ -175,7 +177,9 @@ def claim_reminders(fake) -> list[dict]:
     return [m for m in fake.bot_messages(VERIFIER_GROUP) if text_of(m).startswith("🚶 ")]
 
 
-async def test_a_claim_shows_on_the_card_reminds_the_claimer_once_at_the_eta_and_then_shows_expired(fake, tmp_path, clock):
+async def test_a_claim_shows_on_the_card_reminds_the_claimer_once_at_the_eta_and_then_shows_expired(
+    fake, tmp_path, clock
+):
     async with running_vigil(fake, tmp_path, clock=clock) as vigil:
         ref = await report_from_tom(fake, text=SUVS)
         luis = Verifier(fake, LUIS)

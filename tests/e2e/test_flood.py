@@ -18,7 +18,9 @@ PLACES = ("clovis", "vado", "las-cruces-downtown")
 def newest_panel(fake, user_id: int) -> dict | None:
     for message in reversed(fake.bot_messages(user_id)):
         markup = message.get("reply_markup") or {}
-        if any(b.get("callback_data", "").startswith("v1:form:") for row in markup.get("inline_keyboard", []) for b in row):
+        if any(
+            b.get("callback_data", "").startswith("v1:form:") for row in markup.get("inline_keyboard", []) for b in row
+        ):
             return message
     return None
 
@@ -39,8 +41,9 @@ async def press(fake, user_id: int, data: str) -> dict:
 async def one_report(fake, user_id: int, words: str, place: str) -> None:
     sent = fake.user_sends_text(user_id, words)
     # the panel that answers this text, not an older one still on screen
-    await fake.wait_until(lambda: (newest_panel(fake, user_id) or {}).get("message_id", 0) > sent["message_id"],
-                          timeout=60)
+    await fake.wait_until(
+        lambda: (newest_panel(fake, user_id) or {}).get("message_id", 0) > sent["message_id"], timeout=60
+    )
     choose = encode(Form(FormStep.NEIGHBORHOOD, place))
     if not shows(newest_panel(fake, user_id), choose):  # a kept draft already has a place
         await press(fake, user_id, encode(Form(FormStep.CHANGE_NEIGHBORHOOD)))
@@ -63,7 +66,10 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
 
         await asyncio.gather(
             hostile(),
-            *(one_report(fake, user_id, f"Ordinary report from {user_id}", PLACES[user_id % 3]) for user_id in ORDINARY),
+            *(
+                one_report(fake, user_id, f"Ordinary report from {user_id}", PLACES[user_id % 3])
+                for user_id in ORDINARY
+            ),
         )
         elapsed = time.monotonic() - started
         await vigil.outbox_idle(timeout=60)  # the cards follow the receipts through the outbox
@@ -73,12 +79,17 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
             assert sum(f"Ordinary report from {user_id}" in card for card in cards) == 1, user_id
             assert any("Sent to the verifiers" in text_of(m) for m in fake.bot_messages(user_id)), user_id
         assert sum("FAKE RAID" in card for card in cards) == 3  # the burst of reports_per_hour, then nothing
+
         def refusals() -> int:
-            return sum("several reports in a short time" in text_of(m) or "still with the verifiers" in text_of(m)
-                       for m in fake.bot_messages(HOSTILE))
+            return sum(
+                "several reports in a short time" in text_of(m) or "still with the verifiers" in text_of(m)
+                for m in fake.bot_messages(HOSTILE)
+            )
 
         await fake.wait_until(lambda: refusals() >= 9)  # the last notice follows its button answer
         await fake.settled()
         assert refusals() == 9
-        print(f"\nflood: 200 ordinary + 1 hostile x12 handled in {elapsed:.1f}s; "
-              f"{len(cards)} cards reached the verifier group")
+        print(
+            f"\nflood: 200 ordinary + 1 hostile x12 handled in {elapsed:.1f}s; "
+            f"{len(cards)} cards reached the verifier group"
+        )

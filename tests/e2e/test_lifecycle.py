@@ -55,7 +55,9 @@ def replies(fake, channel: int) -> list[dict]:
 
 
 def notices_to_tom(fake, ref: str) -> list[str]:
-    return [text_of(m) for m in fake.bot_messages(TOM) if ref in text_of(m) and "Sent to the verifiers" not in text_of(m)]
+    return [
+        text_of(m) for m in fake.bot_messages(TOM) if ref in text_of(m) and "Sent to the verifiers" not in text_of(m)
+    ]
 
 
 # --- a published alert offers its buttons -------------------------------------------------------
@@ -80,7 +82,10 @@ async def test_still_active_extends_the_alert_and_replies_to_each_post_in_its_la
     (spanish,) = replies(fake, CLOVIS_ES_CHANNEL)
     assert english["reply_to_message"]["message_id"] == post(fake, CLOVIS_EN_CHANNEL)["message_id"]
     assert "Still active" in text_of(english) and "Clovis" in text_of(english)
-    assert "Sigue activo" in text_of(spanish) and spanish["reply_to_message"]["message_id"] == post(fake, CLOVIS_ES_CHANNEL)["message_id"]
+    assert (
+        "Sigue activo" in text_of(spanish)
+        and spanish["reply_to_message"]["message_id"] == post(fake, CLOVIS_ES_CHANNEL)["message_id"]
+    )
     card = await wait_card(fake, ref, "🔄 Still active:")
     assert "— Marta" in text_of(card) and [t for t, _ in buttons_of(card)] == ALERT_BUTTONS
     # the original posts are untouched
@@ -128,8 +133,11 @@ async def test_all_clear_needs_two_distinct_verifiers_then_edits_each_post_in_pl
     notice = await fake.wait_for_bot_message(TOM, lambda m: "has ended" in text_of(m))
     assert ref in text_of(notice)
     # a closed alert takes no more presses (a client may still show the old buttons)
-    assert (await vigil.services.lifecycle.act(report_id=1, chat_id=VERIFIER_GROUP, user_id=MARTA,
-                                                display_name="Marta", action=AlertAction.STILL_ACTIVE)).outcome == "closed"
+    assert (
+        await vigil.services.lifecycle.act(
+            report_id=1, chat_id=VERIFIER_GROUP, user_id=MARTA, display_name="Marta", action=AlertAction.STILL_ACTIVE
+        )
+    ).outcome == "closed"
 
 
 async def test_retract_marks_every_post_retracted_in_both_languages_and_tells_the_reporter(vigil, fake):
@@ -204,8 +212,11 @@ async def test_an_unconfirmed_report_gets_one_reminder_then_expires_and_the_repo
         notice = await fake.wait_for_bot_message(TOM, lambda m: "could not be confirmed in time" in text_of(m))
         assert ref in text_of(notice)
         # votes after expiry change nothing, and nothing was ever posted
-        assert (await vigil.services.verification.vote(report_id=1, chat_id=VERIFIER_GROUP, user_id=LUIS,
-                                                       display_name="Luis", kind=VoteKind.CONFIRM)).outcome == "closed"
+        assert (
+            await vigil.services.verification.vote(
+                report_id=1, chat_id=VERIFIER_GROUP, user_id=LUIS, display_name="Luis", kind=VoteKind.CONFIRM
+            )
+        ).outcome == "closed"
         await vigil.outbox_idle()
         assert fake.bot_messages(CLOVIS_EN_CHANNEL) == [] and fake.bot_messages(CLOVIS_ES_CHANNEL) == []
 
@@ -245,12 +256,16 @@ async def test_a_published_alert_expires_after_four_hours_without_still_active(f
 
 
 async def test_timeouts_come_from_the_network_file(fake, tmp_path, clock):
-    network = parse_network(network_toml(extra="""
+    network = parse_network(
+        network_toml(
+            extra="""
 [timeouts]
 reminder_minutes = 3
 unconfirmed_report_minutes = 15
 alert_lifetime_minutes = 30
-"""))
+"""
+        )
+    )
     async with running_vigil(fake, tmp_path, clock=clock, network=network) as vigil:
         pending = await report_from_tom(fake, place="Vado", text="Vans near the church in Vado")
         ref = await publish(fake)

@@ -21,7 +21,9 @@ async def test_the_purge_drops_settled_messages_but_keeps_the_posts_a_later_edit
     async with running_vigil(fake, tmp_path, clock=clock) as vigil:
         ref = await publish(fake)
         await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "🔄")
-        await fake.wait_until(lambda: len(replies(fake, CLOVIS_EN_CHANNEL)) == 1 and len(replies(fake, CLOVIS_ES_CHANNEL)) == 1)
+        await fake.wait_until(
+            lambda: len(replies(fake, CLOVIS_EN_CHANNEL)) == 1 and len(replies(fake, CLOVIS_ES_CHANNEL)) == 1
+        )
         await vigil.outbox_idle()
         before = await outbox_kinds(vigil)
         assert {"card_edit", "channel_reply", "reporter_notice"} <= set(before)

@@ -137,7 +137,9 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
             assert_absent(path.name, path.read_bytes(), needles)
     logs = captured_logs.getvalue()
     assert "Application started" in logs  # the logs were really captured
-    assert_absent("the log", logs.encode(), needles | {"report text": b"Canarywords", "photo's camera data": b"PhoneMaker"})
+    assert_absent(
+        "the log", logs.encode(), needles | {"report text": b"Canarywords", "photo's camera data": b"PhoneMaker"}
+    )
 
 
 async def test_a_token_in_a_library_error_is_scrubbed_from_the_log(captured_logs):

@@ -123,9 +123,11 @@ async def test_start_up_stops_with_a_plain_reason_when_the_verifier_group_is_unr
 async def test_command_menus_are_published_in_english_and_spanish(vigil, fake):
     english = {c["command"]: c["description"] for c in fake.commands(scope="all_private_chats")}
     spanish = {c["command"]: c["description"] for c in fake.commands(scope="all_private_chats", language_code="es")}
-    assert set(english) == set(spanish) == {
-        "report", "subscribe", "unsubscribe", "rights", "language", "cancel", "help", "privacy", "forgetme"
-    }
+    assert (
+        set(english)
+        == set(spanish)
+        == {"report", "subscribe", "unsubscribe", "rights", "language", "cancel", "help", "privacy", "forgetme"}
+    )
     assert english["report"] != spanish["report"]
 
 

@@ -39,8 +39,11 @@ async def test_an_album_sent_during_a_crowd_reaches_the_verifiers_whole_and_in_o
         fake.user_sends_photo(TOM, jpeg_bytes(color, size=(320, 240)), media_group_id="album-1")
     crowd_writes(fake, CROWD)
     tom = Resident(fake, TOM)
-    await fake.wait_until(lambda: "4 photos" in text_of(tom.panel()) if _has_panel(tom) else False, timeout=20,
-                          what="one panel for the whole album")
+    await fake.wait_until(
+        lambda: "4 photos" in text_of(tom.panel()) if _has_panel(tom) else False,
+        timeout=20,
+        what="one panel for the whole album",
+    )
     await tom.taps("Clovis")
     await tom.taps("✅")
     await vigil.outbox_idle(timeout=30)
@@ -58,8 +61,9 @@ async def test_words_typed_quickly_during_a_crowd_keep_their_order(fake, vigil):
         fake.user_sends_text(TOM, line)  # no wait between them: typed quickly
     crowd_writes(fake, CROWD)
     tom = Resident(fake, TOM)
-    await fake.wait_until(lambda: _has_panel(tom) and words[-1] in text_of(tom.panel()), timeout=20,
-                          what="the panel with every line")
+    await fake.wait_until(
+        lambda: _has_panel(tom) and words[-1] in text_of(tom.panel()), timeout=20, what="the panel with every line"
+    )
     shown = text_of(tom.panel())
     positions = [shown.index(line) for line in words]
     assert positions == sorted(positions)
@@ -91,8 +95,9 @@ async def test_an_alert_overtakes_the_panels_queued_for_a_crowd(fake, tmp_path):
         await fake.settled()
 
         crowd_writes(fake, crowd)
-        query = fake.user_presses_button(LUIS, VERIFIER_GROUP, card["message_id"],
-                                         encode_vote(card))  # the second confirmation, behind the crowd
+        query = fake.user_presses_button(
+            LUIS, VERIFIER_GROUP, card["message_id"], encode_vote(card)
+        )  # the second confirmation, behind the crowd
         await fake.wait_for_callback_answer(query, timeout=20)
         post = await fake.wait_for_bot_message(CLOVIS_EN_CHANNEL, lambda m: "dairy" in text_of(m), timeout=20)
         await fake.wait_until(lambda: all(_panel_sent(fake, user) for user in crowd), timeout=30, what="every panel")
@@ -114,6 +119,3 @@ def encode_vote(card: dict) -> str:
             if button.get("callback_data", "").startswith("v1:vote:c:"):
                 return button["callback_data"]
     raise AssertionError("no Confirm button on the card")
-
-
-

@@ -123,8 +123,14 @@ async def test_the_voice_warning_is_remembered_across_reports(vigil, fake):
     await fake.settled()
     await _send_report(fake, tom)
     fake.user_sends_voice(TOM, voice_bytes())
-    await fake.wait_for_bot_message(TOM, lambda m: "1 voice note" in text_of(m) and "not sent yet" in text_of(m)
-                                    and m["message_id"] > tom.panel()["message_id"] - 1)
+    await fake.wait_for_bot_message(
+        TOM,
+        lambda m: (
+            "1 voice note" in text_of(m)
+            and "not sent yet" in text_of(m)
+            and m["message_id"] > tom.panel()["message_id"] - 1
+        ),
+    )
     await fake.settled()
     assert len([m for m in fake.bot_messages(TOM) if VOICE_WARNING in text_of(m)]) == 1
 

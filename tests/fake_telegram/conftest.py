@@ -63,8 +63,9 @@ def image_bytes(width: int = 64, height: int = 48, image_format: str = "JPEG", c
     return buffer.getvalue()
 
 
-async def raw_request(fake: FakeTelegram, method: str, *, token: str = TOKEN, http_method: str = "POST",
-                      **kwargs: Any) -> tuple[int, dict[str, Any]]:
+async def raw_request(
+    fake: FakeTelegram, method: str, *, token: str = TOKEN, http_method: str = "POST", **kwargs: Any
+) -> tuple[int, dict[str, Any]]:
     """One plain HTTP request, for what python-telegram-bot never sends (JSON bodies, GET, bad JSON)."""
     url = f"{fake.base_url}{token}/{method}"
     async with aiohttp.ClientSession() as session:

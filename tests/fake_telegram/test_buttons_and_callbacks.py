@@ -20,10 +20,15 @@ def one_button(**action: str) -> InlineKeyboardMarkup:
 
 
 async def test_the_keyboard_is_kept_on_the_message_as_sent(fake: FakeTelegram, bot: Bot):
-    markup = InlineKeyboardMarkup([
-        [InlineKeyboardButton("👍 Confirm", callback_data="v:1:up"), InlineKeyboardButton("👎", callback_data="v:1:dn")],
-        [InlineKeyboardButton("Map", url="https://example.org/map")],
-    ])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("👍 Confirm", callback_data="v:1:up"),
+                InlineKeyboardButton("👎", callback_data="v:1:dn"),
+            ],
+            [InlineKeyboardButton("Map", url="https://example.org/map")],
+        ]
+    )
     message = await bot.send_message(ALICE, "Vote", reply_markup=markup)
     assert message.reply_markup == markup
     assert fake.bot_messages(ALICE)[-1]["reply_markup"] == markup.to_dict()
@@ -121,7 +126,11 @@ async def test_a_person_can_only_press_a_button_the_message_shows(fake: FakeTele
 async def test_a_query_is_answered_once(fake: FakeTelegram, bot: Bot):
     query_id = await press(fake, bot)
     assert await bot.answer_callback_query(query_id, text="Counted", show_alert=True) is True
-    assert await fake.wait_for_callback_answer(query_id, timeout=1) == {"text": "Counted", "show_alert": True, "url": None}
+    assert await fake.wait_for_callback_answer(query_id, timeout=1) == {
+        "text": "Counted",
+        "show_alert": True,
+        "url": None,
+    }
     with pytest.raises(BadRequest) as refused:
         await bot.answer_callback_query(query_id, text="Again")
     assert refused.value.message == QUERY_TOO_OLD

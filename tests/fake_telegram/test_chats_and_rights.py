@@ -56,8 +56,11 @@ async def test_once_the_person_writes_the_bot_may_answer(fake: FakeTelegram, bot
 
 
 async def test_a_person_who_blocked_the_bot_cannot_be_reached(fake: FakeTelegram, bot: Bot):
-    attempts = (lambda: bot.send_message(CAROL, "Hi"), lambda: bot.send_photo(CAROL, image_bytes()),
-                lambda: bot.send_chat_action(CAROL, ChatAction.TYPING))
+    attempts = (
+        lambda: bot.send_message(CAROL, "Hi"),
+        lambda: bot.send_photo(CAROL, image_bytes()),
+        lambda: bot.send_chat_action(CAROL, ChatAction.TYPING),
+    )
     for attempt in attempts:
         with pytest.raises(Forbidden) as refused:
             await attempt()
@@ -158,8 +161,10 @@ async def test_a_bot_that_is_no_channel_admin_cannot_post(bot: Bot):
 
 
 async def test_an_admin_without_the_post_right_cannot_post(fake: FakeTelegram, bot: Bot):
-    for attempt in (lambda: bot.send_message(POST_ONLY_CHANNEL, "Alert"),
-                    lambda: bot.send_photo(POST_ONLY_CHANNEL, image_bytes())):
+    for attempt in (
+        lambda: bot.send_message(POST_ONLY_CHANNEL, "Alert"),
+        lambda: bot.send_photo(POST_ONLY_CHANNEL, image_bytes()),
+    ):
         with pytest.raises(BadRequest) as refused:
             await attempt()
         assert refused.value.message == NEED_ADMIN
@@ -194,11 +199,21 @@ async def test_the_bot_cannot_edit_a_post_once_its_rights_are_gone(fake: FakeTel
 async def test_get_chat_describes_each_kind_of_chat(bot: Bot):
     private = await bot.get_chat(ALICE)
     assert isinstance(private, ChatFullInfo)
-    assert (private.type, private.first_name, private.last_name, private.username) == ("private", "Alice", "Liddell", "alice")
+    assert (private.type, private.first_name, private.last_name, private.username) == (
+        "private",
+        "Alice",
+        "Liddell",
+        "alice",
+    )
     group = await bot.get_chat(SUPERGROUP)
     assert (group.id, group.type, group.title) == (SUPERGROUP, "supergroup", "Verifiers")
     channel = await bot.get_chat("@vigil_alerts")
-    assert (channel.id, channel.type, channel.title, channel.username) == (CHANNEL, "channel", "Vigil Alerts", "vigil_alerts")
+    assert (channel.id, channel.type, channel.title, channel.username) == (
+        CHANNEL,
+        "channel",
+        "Vigil Alerts",
+        "vigil_alerts",
+    )
 
 
 async def test_get_chat_hides_what_the_bot_cannot_see(bot: Bot):
@@ -217,8 +232,14 @@ async def test_get_chat_hides_what_the_bot_cannot_see(bot: Bot):
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("creator", ChatMemberOwner), ("administrator", ChatMemberAdministrator), ("member", ChatMemberMember),
-     ("restricted", ChatMemberRestricted), ("left", ChatMemberLeft), ("kicked", ChatMemberBanned)],
+    [
+        ("creator", ChatMemberOwner),
+        ("administrator", ChatMemberAdministrator),
+        ("member", ChatMemberMember),
+        ("restricted", ChatMemberRestricted),
+        ("left", ChatMemberLeft),
+        ("kicked", ChatMemberBanned),
+    ],
 )
 async def test_every_member_status_deserializes_in_python_telegram_bot(fake: FakeTelegram, bot: Bot, status, expected):
     fake.set_member_status(SUPERGROUP, DAVE, status)
@@ -280,7 +301,9 @@ async def test_commands_are_kept_per_scope_and_language(fake: FakeTelegram, bot:
     assert await bot.get_my_commands(scope=private) == tuple(english)
     assert await bot.get_my_commands(scope=private, language_code="es") == tuple(spanish)
     assert await bot.get_my_commands() == ()  # the default scope is another list
-    assert fake.commands(scope="all_private_chats", language_code="es") == [{"command": "start", "description": "Empieza aquí"}]
+    assert fake.commands(scope="all_private_chats", language_code="es") == [
+        {"command": "start", "description": "Empieza aquí"}
+    ]
 
 
 async def test_each_chat_scope_has_its_own_commands(fake: FakeTelegram, bot: Bot):
@@ -299,12 +322,14 @@ async def test_deleting_commands_empties_the_scope(bot: Bot):
 
 @pytest.mark.parametrize(
     ("commands", "language", "reason"),
-    [([BotCommand("Start", "Start")], None, "Bot_command_invalid"),
-     ([BotCommand("start-now", "Start")], None, "Bot_command_invalid"),
-     ([BotCommand("x" * 33, "Start")], None, "Bot_command_invalid"),
-     ([BotCommand("start", " ")], None, "Bot_command_description_invalid"),
-     ([BotCommand("start", "d" * 257)], None, "Bot_command_description_invalid"),
-     ([BotCommand("start", "Start")], "spa", "Lang_code_invalid")],
+    [
+        ([BotCommand("Start", "Start")], None, "Bot_command_invalid"),
+        ([BotCommand("start-now", "Start")], None, "Bot_command_invalid"),
+        ([BotCommand("x" * 33, "Start")], None, "Bot_command_invalid"),
+        ([BotCommand("start", " ")], None, "Bot_command_description_invalid"),
+        ([BotCommand("start", "d" * 257)], None, "Bot_command_description_invalid"),
+        ([BotCommand("start", "Start")], "spa", "Lang_code_invalid"),
+    ],
 )
 async def test_invalid_commands_are_refused(fake: FakeTelegram, bot: Bot, commands, language, reason):
     with pytest.raises(BadRequest) as refused:

@@ -35,9 +35,21 @@ def test_plain_text_has_no_entities():
 
 @pytest.mark.parametrize(
     ("tag", "kind"),
-    [("b", "bold"), ("strong", "bold"), ("i", "italic"), ("em", "italic"), ("u", "underline"), ("ins", "underline"),
-     ("s", "strikethrough"), ("strike", "strikethrough"), ("del", "strikethrough"), ("tg-spoiler", "spoiler"),
-     ("code", "code"), ("pre", "pre"), ("blockquote", "blockquote")],
+    [
+        ("b", "bold"),
+        ("strong", "bold"),
+        ("i", "italic"),
+        ("em", "italic"),
+        ("u", "underline"),
+        ("ins", "underline"),
+        ("s", "strikethrough"),
+        ("strike", "strikethrough"),
+        ("del", "strikethrough"),
+        ("tg-spoiler", "spoiler"),
+        ("code", "code"),
+        ("pre", "pre"),
+        ("blockquote", "blockquote"),
+    ],
 )
 def test_each_documented_tag_becomes_its_entity(tag, kind):
     assert parse_html(f"x <{tag}>word</{tag}> y") == ("x word y", [{"offset": 2, "length": 4, "type": kind}])
@@ -59,8 +71,11 @@ def test_nested_tags_give_nested_entities_outer_first():
 
 def test_entities_over_the_same_span_are_listed_in_telegrams_priority_order():
     # tdlib sorts by offset, then longer first, then type priority (bold 90 < italic 91 < underline 92)
-    expected = [{"offset": 0, "length": 1, "type": "bold"}, {"offset": 0, "length": 1, "type": "italic"},
-                {"offset": 0, "length": 1, "type": "underline"}]
+    expected = [
+        {"offset": 0, "length": 1, "type": "bold"},
+        {"offset": 0, "length": 1, "type": "italic"},
+        {"offset": 0, "length": 1, "type": "underline"},
+    ]
     assert parse_html("<u><i><b>x</b></i></u>")[1] == expected
     assert parse_html("<b><i><u>x</u></i></b>")[1] == expected
 
@@ -81,8 +96,9 @@ def test_a_spoiler_span_needs_the_tg_spoiler_class():
     assert parse_html("<span class=tg-spoiler>secret</span>") == expected
 
 
-@pytest.mark.parametrize("source", ["<span>secret</span>", '<span class="spoiler">secret</span>',
-                                    'ok <span class="tg-bold">secret</span>'])
+@pytest.mark.parametrize(
+    "source", ["<span>secret</span>", '<span class="spoiler">secret</span>', 'ok <span class="tg-bold">secret</span>']
+)
 def test_a_span_without_the_tg_spoiler_class_is_refused(source):
     offset = source.index("<span")
     assert refusal(source) == (
@@ -92,7 +108,8 @@ def test_a_span_without_the_tg_spoiler_class_is_refused(source):
 
 def test_a_link_with_href_becomes_a_text_link():
     assert parse_html('See <a href="https://example.org/map?x=1">the map</a>.') == (
-        "See the map.", [{"offset": 4, "length": 7, "type": "text_link", "url": "https://example.org/map?x=1"}]
+        "See the map.",
+        [{"offset": 4, "length": 7, "type": "text_link", "url": "https://example.org/map?x=1"}],
     )
 
 
@@ -103,13 +120,15 @@ def test_a_quoted_href_decodes_its_references_and_may_use_single_quotes():
 
 def test_a_link_to_a_user_id_becomes_a_text_mention():
     assert parse_html('<a href="tg://user?id=1001">Alice</a>') == (
-        "Alice", [{"offset": 0, "length": 5, "type": "text_mention", "user": {"id": 1001}}]
+        "Alice",
+        [{"offset": 0, "length": 5, "type": "text_mention", "user": {"id": 1001}}],
     )
 
 
 def test_pre_with_an_inner_code_language_is_one_pre_entity_with_the_language():
     assert parse_html('<pre><code class="language-python">print(1)</code></pre>') == (
-        "print(1)", [{"offset": 0, "length": 8, "type": "pre", "language": "python"}]
+        "print(1)",
+        [{"offset": 0, "length": 8, "type": "pre", "language": "python"}],
     )
 
 
@@ -119,13 +138,15 @@ def test_a_language_class_on_code_alone_is_just_code():
 
 def test_blockquote_may_be_expandable():
     assert parse_html("<blockquote expandable>long</blockquote>") == (
-        "long", [{"offset": 0, "length": 4, "type": "expandable_blockquote"}]
+        "long",
+        [{"offset": 0, "length": 4, "type": "expandable_blockquote"}],
     )
 
 
 def test_custom_emoji_needs_a_numeric_id():
     assert parse_html('<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>') == (
-        "👍", [{"offset": 0, "length": 2, "type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}]
+        "👍",
+        [{"offset": 0, "length": 2, "type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}],
     )
     assert refusal('<tg-emoji emoji-id="thumbs">👍</tg-emoji>') == (
         "Bad Request: can't parse entities: Invalid custom emoji identifier specified"
@@ -191,7 +212,9 @@ def test_a_bare_less_than_or_an_unknown_tag_is_refused_with_its_byte_offset(sour
 
 
 def test_an_unclosed_tag_is_refused_naming_the_innermost_open_tag():
-    assert refusal("<b>bold") == "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
+    assert (
+        refusal("<b>bold") == "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
+    )
     assert refusal("<b><i>both</i>") == (
         "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
     )
@@ -256,7 +279,8 @@ def test_only_ascii_spaces_and_newlines_are_trimmed():
 
 def test_tabs_become_spaces_and_carriage_returns_vanish():
     assert trim("a\tb\r\nc", [{"offset": 4, "length": 1, "type": "bold"}]) == (
-        "a b\nc", [{"offset": 3, "length": 1, "type": "bold"}]
+        "a b\nc",
+        [{"offset": 3, "length": 1, "type": "bold"}],
     )
 
 
@@ -301,11 +325,15 @@ async def test_a_bare_less_than_in_user_words_is_refused_and_nothing_is_sent(fak
 
 
 async def test_the_raw_refusal_carries_telegrams_exact_description(fake: FakeTelegram):
-    status, body = await raw_request(fake, "sendMessage",
-                                     json={"chat_id": ALICE, "text": "<b>open", "parse_mode": "HTML"})
+    status, body = await raw_request(
+        fake, "sendMessage", json={"chat_id": ALICE, "text": "<b>open", "parse_mode": "HTML"}
+    )
     assert status == 400
-    assert body == {"ok": False, "error_code": 400,
-                    "description": "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""}
+    assert body == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"",
+    }
 
 
 async def test_the_same_words_escaped_are_accepted(bot: Bot):

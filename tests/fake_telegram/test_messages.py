@@ -98,7 +98,9 @@ async def test_a_reply_to_a_missing_message_is_refused_unless_allowed(bot: Bot):
     with pytest.raises(BadRequest) as refused:
         await bot.send_message(ALICE, "Yes.", reply_parameters=ReplyParameters(9999))
     assert refused.value.message == "Message to be replied not found"
-    sent = await bot.send_message(ALICE, "Yes.", reply_parameters=ReplyParameters(9999, allow_sending_without_reply=True))
+    sent = await bot.send_message(
+        ALICE, "Yes.", reply_parameters=ReplyParameters(9999, allow_sending_without_reply=True)
+    )
     assert sent.reply_to_message is None
 
 
@@ -156,7 +158,7 @@ async def test_an_edit_is_held_to_the_html_rules(bot: Bot):
     sent = await bot.send_message(ALICE, "short")
     with pytest.raises(BadRequest) as refused:
         await bot.edit_message_text("a <b>b", ALICE, sent.message_id, parse_mode=HTML)
-    assert refused.value.message == 'Can\'t parse entities: can\'t find end tag corresponding to start tag "b"'
+    assert refused.value.message == "Can't parse entities: can't find end tag corresponding to start tag \"b\""
 
 
 async def test_the_bot_cannot_edit_what_a_person_wrote(fake: FakeTelegram, bot: Bot):
@@ -227,8 +229,9 @@ async def test_the_bot_replaces_a_photo_it_sent_and_only_a_photo(fake: FakeTeleg
     from telegram import InputMediaPhoto
 
     sent = await bot.send_photo(SUPERGROUP, image_bytes())
-    edited = await bot.edit_message_media(InputMediaPhoto(image_bytes(), caption="withdrawn"),
-                                          chat_id=SUPERGROUP, message_id=sent.message_id)
+    edited = await bot.edit_message_media(
+        InputMediaPhoto(image_bytes(), caption="withdrawn"), chat_id=SUPERGROUP, message_id=sent.message_id
+    )
     assert edited.caption == "withdrawn" and edited.photo[-1].file_id != sent.photo[-1].file_id
     text = await bot.send_message(SUPERGROUP, "a card")
     with pytest.raises(BadRequest) as refused:

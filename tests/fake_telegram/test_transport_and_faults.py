@@ -28,14 +28,19 @@ async def test_a_wrong_token_is_unauthorized(fake: FakeTelegram):
     assert refused.value.message == "The token `123456:WRONG-TOKEN` was rejected by the server."
     assert fake.requests == []  # refused at the door: no method ran
     assert await raw_request(fake, "getMe", token="123456:WRONG-TOKEN") == (
-        401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        401,
+        {"ok": False, "error_code": 401, "description": "Unauthorized"},
+    )
 
 
 async def test_an_unknown_method_is_not_found(fake: FakeTelegram, bot: Bot):
     with pytest.raises(EndPointNotFound) as refused:
         await bot.do_api_request("sendTelepathy", api_kwargs={"chat_id": ALICE})
     assert "sendTelepathy" in refused.value.message
-    assert await raw_request(fake, "sendTelepathy") == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    assert await raw_request(fake, "sendTelepathy") == (
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found"},
+    )
 
 
 async def test_method_names_are_case_insensitive(fake: FakeTelegram):
@@ -48,17 +53,24 @@ async def test_method_names_are_case_insensitive(fake: FakeTelegram):
 
 async def test_parameters_may_come_as_a_json_body(fake: FakeTelegram):
     markup = {"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
-    status, body = await raw_request(fake, "sendMessage", json={"chat_id": ALICE, "text": "<b>hi</b>",
-                                                                "parse_mode": "HTML", "reply_markup": markup})
+    status, body = await raw_request(
+        fake, "sendMessage", json={"chat_id": ALICE, "text": "<b>hi</b>", "parse_mode": "HTML", "reply_markup": markup}
+    )
     assert status == 200 and body["ok"] is True
     result = body["result"]
     assert (result["text"], result["entities"], result["reply_markup"]) == (
-        "hi", [{"offset": 0, "length": 2, "type": "bold"}], markup)
+        "hi",
+        [{"offset": 0, "length": 2, "type": "bold"}],
+        markup,
+    )
 
 
 async def test_parameters_may_come_as_a_url_encoded_form(fake: FakeTelegram):
-    form = {"chat_id": str(ALICE), "text": "form",
-            "reply_markup": json.dumps({"inline_keyboard": [[{"text": "Go", "callback_data": "x" * 65}]]})}
+    form = {
+        "chat_id": str(ALICE),
+        "text": "form",
+        "reply_markup": json.dumps({"inline_keyboard": [[{"text": "Go", "callback_data": "x" * 65}]]}),
+    }
     status, body = await raw_request(fake, "sendMessage", data=form)
     assert (status, body["description"]) == (400, "Bad Request: BUTTON_DATA_INVALID")  # the JSON field was read
 
@@ -70,16 +82,18 @@ async def test_parameters_may_come_in_the_query_string(fake: FakeTelegram):
 
 
 async def test_a_body_that_is_not_json_is_refused(fake: FakeTelegram):
-    status, body = await raw_request(fake, "sendMessage", data=b"{not json",
-                                     headers={"Content-Type": "application/json"})
+    status, body = await raw_request(
+        fake, "sendMessage", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert (status, body["description"]) == (400, "Bad Request: can't parse request JSON object")
 
 
 async def test_a_missing_chat_id_or_a_bad_json_field_is_refused(fake: FakeTelegram):
     status, body = await raw_request(fake, "sendMessage", json={"text": "hi"})
     assert (status, body["description"]) == (400, "Bad Request: chat_id is empty")
-    status, body = await raw_request(fake, "sendMessage", data={"chat_id": str(ALICE), "text": "hi",
-                                                                "reply_markup": "{oops"})
+    status, body = await raw_request(
+        fake, "sendMessage", data={"chat_id": str(ALICE), "text": "hi", "reply_markup": "{oops"}
+    )
     assert (status, body["description"]) == (400, "Bad Request: can't parse reply_markup JSON object")
 
 
@@ -103,8 +117,13 @@ async def test_fail_next_fails_exactly_the_next_call(fake: FakeTelegram, bot: Bo
 
 
 async def test_fail_next_may_fail_several_times_and_only_for_one_chat(fake: FakeTelegram, bot: Bot):
-    fake.fail_next("sendMessage", chat_id=SUPERGROUP, times=2,
-                   error_code=403, description="Forbidden: bot was kicked from the supergroup chat")
+    fake.fail_next(
+        "sendMessage",
+        chat_id=SUPERGROUP,
+        times=2,
+        error_code=403,
+        description="Forbidden: bot was kicked from the supergroup chat",
+    )
     assert await bot.send_message(ALICE, "elsewhere")
     for _ in range(2):
         with pytest.raises(Forbidden) as refused:
@@ -133,6 +152,12 @@ async def test_flood_control_raises_retry_after(fake: FakeTelegram, bot: Bot, mo
 
 async def test_flood_control_reply_has_telegrams_shape(fake: FakeTelegram):
     fake.fail_next("sendMessage", retry_after=3)
-    assert await raw_request(fake, "sendMessage", json={"chat_id": ALICE, "text": "x"}) == (429, {
-        "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
-        "parameters": {"retry_after": 3}})
+    assert await raw_request(fake, "sendMessage", json={"chat_id": ALICE, "text": "x"}) == (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 3",
+            "parameters": {"retry_after": 3},
+        },
+    )

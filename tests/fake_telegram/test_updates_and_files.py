@@ -58,7 +58,9 @@ async def test_limit_caps_the_batch(fake: FakeTelegram, bot: Bot):
 
 
 async def test_allowed_updates_filters_the_kinds(fake: FakeTelegram, bot: Bot):
-    message = await bot.send_message(ALICE, "Vote", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Y", callback_data="y")]]))
+    message = await bot.send_message(
+        ALICE, "Vote", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Y", callback_data="y")]])
+    )
     fake.user_sends_text(ALICE, "words")
     fake.user_presses_button(ALICE, ALICE, message.message_id, "y")
     (update,) = await bot.get_updates(allowed_updates=["callback_query"])
@@ -153,11 +155,14 @@ async def test_a_photo_of_extreme_proportions_is_refused(bot: Bot):
 
 async def test_an_album_mixes_uploads_and_file_ids_under_one_group_id(fake: FakeTelegram, bot: Bot):
     earlier = (await bot.send_photo(ALICE, image_bytes(color="blue"))).photo[-1]
-    album = await bot.send_media_group(SUPERGROUP, [
-        InputMediaPhoto(image_bytes(100, 80, "PNG"), caption="<i>north</i> side", parse_mode="HTML"),
-        InputMediaPhoto(earlier.file_id),
-        InputMediaPhoto(image_bytes(90, 90)),
-    ])
+    album = await bot.send_media_group(
+        SUPERGROUP,
+        [
+            InputMediaPhoto(image_bytes(100, 80, "PNG"), caption="<i>north</i> side", parse_mode="HTML"),
+            InputMediaPhoto(earlier.file_id),
+            InputMediaPhoto(image_bytes(90, 90)),
+        ],
+    )
     assert len(album) == 3
     assert len({m.media_group_id for m in album}) == 1 and album[0].media_group_id
     assert [m.message_id for m in album] == sorted(m.message_id for m in album)
@@ -172,13 +177,17 @@ async def test_an_album_mixes_uploads_and_file_ids_under_one_group_id(fake: Fake
 async def test_an_album_needs_two_to_ten_photos(fake: FakeTelegram, bot: Bot):
     raw = {"chat_id": ALICE, "media": [{"type": "photo", "media": "attach://p"}]}
     status, body = await raw_request(fake, "sendMediaGroup", json=raw)
-    assert (status, body["description"]) == (400, "Bad Request: wrong number of media in the group: from 2 to 10 expected")
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: wrong number of media in the group: from 2 to 10 expected",
+    )
 
 
 async def test_an_album_caption_is_held_to_the_caption_limit(fake: FakeTelegram, bot: Bot):
     with pytest.raises(BadRequest) as refused:
-        await bot.send_media_group(ALICE, [InputMediaPhoto(image_bytes(), caption="c" * 1025),
-                                           InputMediaPhoto(image_bytes())])
+        await bot.send_media_group(
+            ALICE, [InputMediaPhoto(image_bytes(), caption="c" * 1025), InputMediaPhoto(image_bytes())]
+        )
     assert refused.value.message == "Message caption is too long"
     assert fake.bot_messages(ALICE) == []
 
@@ -250,7 +259,9 @@ async def test_replies_are_not_nested(fake: FakeTelegram, bot: Bot):
     first = await bot.send_message(ALICE, "first")
     fake.user_sends_text(ALICE, "a reply", reply_to=first.message_id)
     (update,) = await bot.get_updates()
-    answer = await bot.send_message(ALICE, "the bot replies", reply_parameters=ReplyParameters(update.message.message_id))
+    answer = await bot.send_message(
+        ALICE, "the bot replies", reply_parameters=ReplyParameters(update.message.message_id)
+    )
     fake.user_sends_text(ALICE, "a reply to the reply", reply_to=answer.message_id)
     updates = await bot.get_updates(offset=update.update_id + 1)
     assert updates[-1].message.reply_to_message.message_id == answer.message_id

@@ -47,8 +47,12 @@ def start_sandbox(workdir: Path, *args: str) -> Sandbox:
     log = workdir / "sandbox.log"
     with log.open("wb") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args], cwd=workdir, env=clean_environment(),
-            stdout=subprocess.PIPE, stderr=errors, text=True,
+            [sys.executable, "-m", "bot", *args],
+            cwd=workdir,
+            env=clean_environment(),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
         )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
@@ -58,8 +62,10 @@ def start_sandbox(workdir: Path, *args: str) -> Sandbox:
     if match is None:
         process.kill()
         sandbox.stop()
-        raise AssertionError(f"the sandbox did not print its address; it printed {line!r}; "
-                             f"its log ends: {log.read_text(errors='replace')[-2000:]}")
+        raise AssertionError(
+            f"the sandbox did not print its address; it printed {line!r}; "
+            f"its log ends: {log.read_text(errors='replace')[-2000:]}"
+        )
     return sandbox
 
 

@@ -15,16 +15,25 @@ from tests.sandbox.conftest import ROOT, Sandbox
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, never a downloaded one; without the background-networking flags it tries
 # to reach Google's servers at every start.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = ROOT / "docs" / "sandbox.png"
 TIMEOUT_MS = 15_000
 
 ANA, LUIS = "111111111", "300000002"  # the sample verifiers (bot/sandbox/cast.py)
 CLOVIS_EN_CHANNEL = "-1002000000002"  # from the sample network file
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=(
-    "Debian's chromium is not installed (/usr/bin/chromium missing): apt-get install chromium; .ci/run does"))
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=("Debian's chromium is not installed (/usr/bin/chromium missing): apt-get install chromium; .ci/run does"),
+)
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 

@@ -47,10 +47,15 @@ class Page:
             await asyncio.sleep(0.05)
 
     async def press(self, user_id: int, chat_id: int, message: dict[str, Any], prefix: str) -> dict[str, Any]:
-        data = next(b["data"] for row in message["buttons"] for b in row if (b["data"] or "").startswith(prefix)
-                    or b["text"].startswith(prefix))
-        return await self.post("api/press", {"user_id": user_id, "chat_id": chat_id,
-                                             "message_id": message["id"], "data": data})
+        data = next(
+            b["data"]
+            for row in message["buttons"]
+            for b in row
+            if (b["data"] or "").startswith(prefix) or b["text"].startswith(prefix)
+        )
+        return await self.post(
+            "api/press", {"user_id": user_id, "chat_id": chat_id, "message_id": message["id"], "data": data}
+        )
 
     async def report_from_tom(self) -> None:
         await self.post("api/photo", {"user_id": TOM})
@@ -66,7 +71,9 @@ def _with_buttons(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _button(messages: list[dict[str, Any]], prefix: str) -> dict[str, Any] | None:
-    return next((m for m in reversed(messages) if any(b["text"].startswith(prefix) for r in m["buttons"] for b in r)), None)
+    return next(
+        (m for m in reversed(messages) if any(b["text"].startswith(prefix) for r in m["buttons"] for b in r)), None
+    )
 
 
 def _card(state: dict[str, Any]) -> dict[str, Any] | None:
@@ -77,7 +84,9 @@ def _card(state: dict[str, Any]) -> dict[str, Any] | None:
 async def page(tmp_path: Path) -> AsyncIterator[Page]:
     stop = asyncio.Event()
     address: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(serve(port=0, database=tmp_path / "sandbox.sqlite3", announce=address.set_result, stop=stop))
+    task = asyncio.create_task(
+        serve(port=0, database=tmp_path / "sandbox.sqlite3", announce=address.set_result, stop=stop)
+    )
     try:
         url = await asyncio.wait_for(asyncio.shield(address), 30)
         async with aiohttp.ClientSession() as session:
@@ -90,7 +99,8 @@ async def page(tmp_path: Path) -> AsyncIterator[Page]:
 def test_the_sandbox_uses_the_example_network_file():
     packaged = ROOT / "bot" / "sandbox" / "sample_network.toml"
     assert packaged.read_text() == (ROOT / "network.example.toml").read_text(), (
-        "bot/sandbox/sample_network.toml is a copy of network.example.toml: copy it again")
+        "bot/sandbox/sample_network.toml is a copy of network.example.toml: copy it again"
+    )
 
 
 async def test_the_page_and_its_people_are_served_on_loopback(page: Page, tmp_path: Path):
@@ -101,11 +111,18 @@ async def test_the_page_and_its_people_are_served_on_loopback(page: Page, tmp_pa
         async with page.session.get(page.address + "static/" + name) as response:
             assert response.status == 200
     state = await page.state()
-    assert [(r["name"], r["role"]) for r in state["residents"]] == [("Tom", "resident, English"), ("Rosa", "resident, Spanish")]
+    assert [(r["name"], r["role"]) for r in state["residents"]] == [
+        ("Tom", "resident, English"),
+        ("Rosa", "resident, Spanish"),
+    ]
     assert [a["name"] for a in state["actors"]] == ["Ana", "Luis", "Marta", "Mallory"]
     assert "not in the verifier group" in state["actors"][-1]["role"]
     assert {c["id"]: c["languages"] for c in state["channels"]} == {
-        -1002000000004: ["en", "es"], -1002000000001: ["es", "en"], -1002000000002: ["en"], -1002000000003: ["es"]}
+        -1002000000004: ["en", "es"],
+        -1002000000001: ["es", "en"],
+        -1002000000002: ["en"],
+        -1002000000003: ["es"],
+    }
     assert (tmp_path / "sandbox.sqlite3").exists()  # --database keeps it where asked
 
 
@@ -123,8 +140,10 @@ async def test_an_outsider_is_refused_and_two_verifiers_publish(page: Page):
     assert "not authorized" in refused["answer"]
     await page.press(ANA, VERIFIER_GROUP, card, "v1:vote:c:")
     await page.press(LUIS, VERIFIER_GROUP, _card(await page.state()), "v1:vote:c:")
-    state = await page.wait_for(lambda s: all(c["messages"] for c in s["channels"] if c["id"] == -1002000000002),
-                                "the post in the Clovis channel")
+    state = await page.wait_for(
+        lambda s: all(c["messages"] for c in s["channels"] if c["id"] == -1002000000002),
+        "the post in the Clovis channel",
+    )
     clovis = next(c for c in state["channels"] if c["id"] == -1002000000002)
     assert len(clovis["messages"]) == 1 and "Clovis" in clovis["messages"][0]["text"]
 
@@ -142,8 +161,10 @@ async def test_time_moves_on_reminders_then_expiry_fire(page: Page):
     state = await page.wait_for(reminded, "the reminder, a reply to the card")
     assert state["clock"]["offset_minutes"] == 10
     await page.post("api/time", {"minutes": 60})
-    state = await page.wait_for(lambda s: any("could not be confirmed" in m["text"] for m in s["chats"][str(TOM)]),
-                                "the resident told the report expired")
+    state = await page.wait_for(
+        lambda s: any("could not be confirmed" in m["text"] for m in s["chats"][str(TOM)]),
+        "the resident told the report expired",
+    )
     assert _card(state) is None  # the card lost its buttons
     await page.post("api/time", {"minutes": 7}, status=400)
 
