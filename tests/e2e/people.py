@@ -52,13 +52,27 @@ class Resident:
         raise AssertionError("the resident has no draft panel")
 
     async def taps(self, label_or_data: str, message: dict | None = None) -> dict:
-        """Press a button on the panel (or the given message); returns the callback answer."""
+        """Press a button on the panel (or the given message); returns the callback answer.
+
+        On the panel, like a person, it waits until the button is shown: the panel's edit after the
+        previous press may still be on its way (it waits its turn for Telegram's budget)."""
+        if message is None:
+            await self.fake.wait_until(
+                lambda: self._panel_shows(label_or_data), what=f"the panel to show {label_or_data!r}"
+            )
         message = message or self.panel()
         data = button_data(message, label_or_data)
         query = self.fake.user_presses_button(self.user_id, self.chat_id, message["message_id"], data)
         answer = await self.fake.wait_for_callback_answer(query)
         await self.fake.settled()  # the panel edit may follow the answer
         return answer
+
+    def _panel_shows(self, label_or_data: str) -> bool:
+        try:
+            button_data(self.panel(), label_or_data)
+        except AssertionError:
+            return False
+        return True
 
     def current(self, message_id: int) -> dict:
         return next(m for m in self.fake.messages(self.chat_id) if m["message_id"] == message_id)
