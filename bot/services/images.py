@@ -30,6 +30,7 @@ from bot.ports import DeliveryError, FileTooLarge, TelegramPort
 log = logging.getLogger(__name__)
 
 _Clean = TypeVar("_Clean", CleanVideo, CleanAudio)
+_Result = TypeVar("_Result")
 
 
 class PhotoRefused(Exception):
@@ -107,40 +108,45 @@ class ImageCleaner:
         return await self._clean_media(file_id, sanitize_audio)
 
     async def _clean_media(self, file_id: str, sanitize: Callable[[Path, Path], _Clean]) -> _Clean:
-        """Videos and voice notes take the same slots and threads as images: one at a time per slot,
-        streamed to a private directory that is removed with the upload and the result in it."""
-        async with self._slots:
-            with tempfile.TemporaryDirectory(prefix="vigil-media-", dir=self._temp_root) as directory:
-                upload = Path(directory) / "upload"
-                try:
-                    await self._telegram.download(file_id, upload, max_bytes=MEDIA_MAX_BYTES)
-                except DeliveryError as error:
-                    log.info("could not download a resident's video or voice note: %s", error.reason)
-                    too_large = isinstance(error, FileTooLarge)
-                    reason = MediaRejection.TOO_LARGE_FILE if too_large else MediaRejection.CORRUPT
-                    raise MediaRefused(MediaRejected(reason)) from None
-                loop = asyncio.get_running_loop()
-                try:
-                    return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
-                except MediaRejected as rejection:
-                    log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
-                    raise MediaRefused(rejection) from None
+        """Videos and voice notes take the same slots and threads as images."""
+        try:
+            return await self._clean_upload(file_id, MEDIA_MAX_BYTES, "video or voice note", sanitize)
+        except _NotDownloaded as failed:
+            reason = MediaRejection.TOO_LARGE_FILE if failed.too_large else MediaRejection.CORRUPT
+            raise MediaRefused(MediaRejected(reason)) from None
+        except MediaRejected as rejection:
+            log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
+            raise MediaRefused(rejection) from None
 
     async def clean(self, file_id: str) -> CleanImage:
         """The upload's clean pixels. Raises PhotoRefused (with the reason to tell the resident)."""
+        try:
+            return await self._clean_upload(file_id, MAX_BYTES, "image", lambda upload, _: sanitize_image(upload))
+        except _NotDownloaded as failed:
+            reason = ImageRejection.TOO_LARGE_FILE if failed.too_large else ImageRejection.CORRUPT
+            raise PhotoRefused(ImageRejected(reason)) from None
+        except ImageRejected as rejection:
+            raise PhotoRefused(rejection) from None
+
+    async def _clean_upload(
+        self, file_id: str, max_bytes: int, what: str, sanitize: Callable[[Path, Path], _Result]
+    ) -> _Result:
+        """One slot; the upload streamed into a private directory (only this process can read it),
+        cleaned on a worker thread, and the directory removed with everything in it right after.
+        `sanitize` gets the upload and the directory (for a result file). Raises _NotDownloaded."""
         async with self._slots:
-            # A directory only this process can read, removed with everything in it right after.
-            with tempfile.TemporaryDirectory(prefix="vigil-image-", dir=self._temp_root) as directory:
+            with tempfile.TemporaryDirectory(prefix="vigil-upload-", dir=self._temp_root) as directory:
                 upload = Path(directory) / "upload"
                 try:
-                    await self._telegram.download(file_id, upload, max_bytes=MAX_BYTES)
+                    await self._telegram.download(file_id, upload, max_bytes=max_bytes)
                 except DeliveryError as error:
-                    log.info("could not download a resident's image: %s", error.reason)
-                    too_large = isinstance(error, FileTooLarge)
-                    reason = ImageRejection.TOO_LARGE_FILE if too_large else ImageRejection.CORRUPT
-                    raise PhotoRefused(ImageRejected(reason)) from None
+                    log.info("could not download a resident's %s: %s", what, error.reason)
+                    raise _NotDownloaded(isinstance(error, FileTooLarge)) from None
                 loop = asyncio.get_running_loop()
-                try:
-                    return await loop.run_in_executor(self._executor(), sanitize_image, upload)
-                except ImageRejected as rejection:
-                    raise PhotoRefused(rejection) from None
+                return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
+
+
+class _NotDownloaded(Exception):
+    def __init__(self, too_large: bool) -> None:
+        super().__init__("too large" if too_large else "not downloaded")
+        self.too_large = too_large
