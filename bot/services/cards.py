@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.delivery import DeliveryStatus
+from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html
 from bot.network import Network
 from bot.ports import Keyboard
@@ -35,14 +36,7 @@ class CardRenderer:
             report = await repo.report(report_id)
         except ReportNotFound:
             return None
-        text, keyboard = render_card(
-            self._catalogs(self._network.card_language),
-            report,
-            [],
-            [],
-            self._network,
-            reporter=await standing_of(repo, report, self._clock()),
-        )
+        text, keyboard = await self._render(repo, report)
         return CardView(self._network.verifier_group_id, None, text, keyboard)
 
     async def current(self, repo: Repository, report_id: int) -> CardView | None:
@@ -53,22 +47,26 @@ class CardRenderer:
             return None
         if report.card_chat_id is None or report.card_message_id is None:
             return None
+        text, keyboard = await self._render(repo, report)
+        return CardView(report.card_chat_id, report.card_message_id, text, keyboard)
+
+    async def _render(self, repo: Repository, report: Report) -> tuple[Html, Keyboard | None]:
+        """The card from everything stored about the report (for a new one, most of it is empty)."""
         problems = [
             p
-            for p in await repo.delivery_problems(report_id)
+            for p in await repo.delivery_problems(report.id)
             if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
         ]
-        text, keyboard = render_card(
+        return render_card(
             self._catalogs(self._network.card_language),
             report,
-            await repo.votes(report_id),
-            await repo.channel_posts(report_id),
+            await repo.votes(report.id),
+            await repo.channel_posts(report.id),
             self._network,
             reporter=await standing_of(repo, report, self._clock()),
-            alert=await repo.alert(report_id),
+            alert=await repo.alert(report.id),
             problems=problems,
-            questions=await repo.questions(report_id),
-            claims=await repo.claims(report_id),
+            questions=await repo.questions(report.id),
+            claims=await repo.claims(report.id),
             now=self._clock(),
         )
-        return CardView(report.card_chat_id, report.card_message_id, text, keyboard)
