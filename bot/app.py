@@ -28,6 +28,7 @@ from bot.services.lifecycle import LifecycleService
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
+from bot.services.rumors import RumorCheckService
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
@@ -121,6 +122,7 @@ def build_application(
                     dispatcher=dispatcher,
                     alarm=alarm,
                     desk=DeskService(deps, images=images),
+                    rumors=RumorCheckService(deps),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                     links=links,
                 )

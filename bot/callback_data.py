@@ -14,6 +14,7 @@ from typing import TypeVar
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 from bot.languages import Language, is_supported
 
@@ -22,6 +23,14 @@ MAX_BYTES = 64  # Telegram's limit for callback_data
 
 _VOTE_CODES = {VoteKind.CONFIRM: "c", VoteKind.FALSE_ALARM: "f"}
 _ALERT_CODES = {AlertAction.STILL_ACTIVE: "s", AlertAction.ALL_CLEAR: "e", AlertAction.RETRACT: "r"}
+_REASON_CODES = {
+    RejectionReason.NOT_ENFORCEMENT: "notenf",
+    RejectionReason.OLD_PHOTO: "old",
+    RejectionReason.WRONG_PLACE: "place",
+    RejectionReason.UNVERIFIED: "unver",
+    RejectionReason.DUPLICATE: "dup",
+    RejectionReason.OTHER: "other",
+}
 
 
 class InvalidCallbackData(ValueError):
@@ -121,7 +130,36 @@ class GoCheck:
     minutes: int
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights
+@dataclass(frozen=True)
+class FalseAlarm:
+    """👎 False alarm: `reason` None opens the reasons under the card; a reason casts the vote."""
+
+    report_id: int
+    reason: RejectionReason | None = None
+
+
+@dataclass(frozen=True)
+class RumorCheck:
+    """ "📣 Post a rumor check" on a rejected report's card."""
+
+    report_id: int
+
+
+Action = (
+    Vote
+    | Form
+    | ChooseLanguage
+    | Mute
+    | Forget
+    | OnAlert
+    | Ask
+    | Answer
+    | GoCheck
+    | Subscribe
+    | Rights
+    | FalseAlarm
+    | RumorCheck
+)
 ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
@@ -137,6 +175,8 @@ _PATTERNS = {
     "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
     "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
     "rights": re.compile(r"^v1:rights$"),
+    "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
+    "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -164,6 +204,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
         case Rights():
             data = f"{VERSION}:rights"
+        case FalseAlarm(report_id, reason):
+            data = f"{VERSION}:no:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
+        case RumorCheck(report_id):
+            data = f"{VERSION}:rumor:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -222,4 +266,12 @@ def decode(data: str | None) -> Action:
         return Subscribe(match["key"] or "")
     if _PATTERNS["rights"].match(data):
         return Rights()
+    if match := _PATTERNS["no"].match(data):
+        if match["reason"] == "menu":
+            return FalseAlarm(int(match["report"]))
+        reason = next((r for r, code in _REASON_CODES.items() if code == match["reason"]), None)
+        if reason is not None:
+            return FalseAlarm(int(match["report"]), reason)
+    if match := _PATTERNS["rumor"].match(data):
+        return RumorCheck(int(match["report"]))
     raise InvalidCallbackData(data)

@@ -17,6 +17,7 @@ from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
+from bot.services.rumors import RumorCheckService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
@@ -39,6 +40,7 @@ class Services:
     images: ImageCleaner
     telegram: TelegramGateway
     desk: DeskService
+    rumors: RumorCheckService
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
 

@@ -16,13 +16,14 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
+from bot.domain.rejection import AlreadySupported, NotRejected, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck
+PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.FalseAlarm | cb.RumorCheck
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -112,4 +113,21 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():
             return tr.gettext("This button is no longer valid.")
+        case NotRejected():
+            return tr.gettext(
+                "A rumor check can only be posted for a report closed as a false alarm; {ref} is not.",
+                ref=refused.public_ref,
+            )
+        case RumorCheckPosted():
+            return tr.gettext("The rumor check for {ref} was already posted.", ref=refused.public_ref)
+        case AlreadySupported():
+            return tr.gettext(
+                "You already asked for a rumor check on {ref}. It needs another verifier.", ref=refused.public_ref
+            )
+        case RumorCheckTooLate():
+            return tr.ngettext(
+                "A rumor check can be posted only within {n} hour of the report being closed.",
+                "A rumor check can be posted only within {n} hours of the report being closed.",
+                int(reason.window.total_seconds() // 3600),
+            )
     return tr.gettext("This button is no longer valid.")

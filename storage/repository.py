@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.domain.draft import MediaKind
 from bot.domain.indicators import parse_indicators
+from bot.domain.rejection import RejectionReason
 from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report, ReportMedia
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
@@ -21,6 +22,7 @@ from storage.codec import from_text, to_text
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
+from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
 from storage.subscribers import SubscriberQueries
@@ -35,7 +37,14 @@ class ReportNotFound(LookupError):
 
 
 class Repository(
-    AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries
+    AlertQueries,
+    DeskQueries,
+    DraftQueries,
+    OutboxQueries,
+    RejectionQueries,
+    ReporterQueries,
+    RetentionQueries,
+    SubscriberQueries,
 ):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -162,7 +171,7 @@ class Repository(
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person FROM votes WHERE report_id = ?"
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, reason FROM votes WHERE report_id = ?"
             " ORDER BY rowid",
             (report_id,),
         ) as cursor:
@@ -174,15 +183,24 @@ class Repository(
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
                 in_person=bool(row["in_person"]),
+                reason=RejectionReason(row["reason"]) if row["reason"] else None,
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at), int(vote.in_person)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id,
+                vote.verifier,
+                vote.verifier_name,
+                str(vote.kind),
+                to_text(vote.cast_at),
+                int(vote.in_person),
+                str(vote.reason) if vote.reason else None,
+            ),
         )
 
     async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:

@@ -10,6 +10,7 @@ from bot import callback_data as cb
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 
 
@@ -127,5 +128,32 @@ def test_going_to_check_and_in_person_buttons_round_trip_within_64_bytes(report,
 
 @pytest.mark.parametrize("data", ["v1:claim:45:1", "v1:claim:15:0", "v1:claim:15", "v1:vote:p:0", "v1:claim:x:1"])
 def test_unknown_claims_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+# --- a false alarm's reason, and the rumor check ---------------------------------------------
+
+
+@given(
+    report=st.integers(min_value=1, max_value=MAX_ID),
+    reason=st.sampled_from([None, *RejectionReason]),
+)
+def test_false_alarm_and_reason_buttons_round_trip_within_64_bytes(report, reason):
+    for action in (cb.FalseAlarm(report, reason), cb.RumorCheck(report)):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+
+
+def test_every_reason_has_its_own_payload():
+    payloads = {cb.encode(cb.FalseAlarm(1, reason)) for reason in [None, *RejectionReason]}
+    assert len(payloads) == len(RejectionReason) + 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["v1:no:lunch:1", "v1:no:old:0", "v1:no:old", "v1:no:menu:1:2", "v1:rumor:0", "v1:rumor:", "v1:rumor:1:2"],
+)
+def test_unknown_reasons_and_rumor_checks_are_refused(data):
     with pytest.raises(cb.InvalidCallbackData):
         cb.decode(data)

@@ -10,10 +10,11 @@ from datetime import datetime
 from PIL import Image
 
 from bot import callback_data as cb
-from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
+from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind, QueuedMessage
 from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
+from bot.domain.rejection import Rejection
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
@@ -22,6 +23,7 @@ from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
+from bot.rendering import rejection as rejected
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
 
@@ -39,6 +41,8 @@ def render_card(
     questions: Sequence[Question] = (),
     claims: Sequence[Claim] = (),
     now: datetime | None = None,
+    rejection: Rejection | None = None,
+    rumor_posts: Sequence[QueuedMessage] = (),
 ) -> tuple[Html, Keyboard | None]:
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
@@ -61,6 +65,8 @@ def render_card(
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
+    if report.status is ReportStatus.REJECTED:
+        lines.extend(rejected.card_lines(tr, report, rejection, rumor_posts, network))
     lines.extend(_post_lines(tr, report, posts, network))
     if report.status is ReportStatus.EXPIRED:
         minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
@@ -72,7 +78,8 @@ def render_card(
     lines.extend(_problem_lines(tr, report, problems, network))
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
-    return Html("\n".join(lines)), _keyboard(tr, report, reporter)
+    rumor_check = rejected.rumor_check_button(tr, report, rejection, now) if now is not None else None
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter, rumor_check)
 
 
 def _media_lines(tr: Translator, report: Report) -> list[Html]:
@@ -265,6 +272,9 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
             unconfirmed=record.unconfirmed,
         )
     lines: list[str] = [line]
+    if record.false_alarm_reasons:
+        reasons = rejected.reason_counts(tr, record.false_alarm_reasons)
+        lines.append(tr.gettext("👎 Earlier false alarms: {reasons}", reasons=Html(reasons)))
     if reporter.muted_until is not None:
         until = local_time(tr, reporter.muted_until, network.zone)
         lines.append(
@@ -275,13 +285,16 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
     return lines
 
 
-def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None) -> Keyboard | None:
+def _keyboard(
+    tr: Translator, report: Report, reporter: ReporterStanding | None, rumor_check: Button | None = None
+) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     if report.status is ReportStatus.PENDING:
         rows.append(
             (
                 Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
-                Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
+                # Opens the reasons under the card; the vote is cast with the reason picked there.
+                Button(tr.gettext("👎 False alarm"), cb.encode(cb.FalseAlarm(report.id))),
             )
         )
         rows.append(
@@ -293,6 +306,8 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
         )
         rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
+    if rumor_check is not None:
+        rows.append((rumor_check,))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:

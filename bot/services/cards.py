@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.delivery import DeliveryStatus
+from bot.domain.delivery import DeliveryStatus, MessageKind
 from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html
 from bot.network import Network
@@ -69,4 +69,6 @@ class CardRenderer:
             questions=await repo.questions(report.id),
             claims=await repo.claims(report.id),
             now=self._clock(),
+            rejection=await repo.rejection(report.id),
+            rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
         )
