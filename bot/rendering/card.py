@@ -65,6 +65,8 @@ def render_card(
     lines.append("")
     lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
     lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
+    if report.status is ReportStatus.PENDING:
+        lines.extend(rejected.vote_reason_lines(tr, votes))
     if report.status is ReportStatus.REJECTED:
         lines.extend(rejected.card_lines(tr, report, rejection, rumor_posts, network))
     lines.extend(_post_lines(tr, report, posts, network))

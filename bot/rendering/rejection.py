@@ -9,7 +9,8 @@ from datetime import datetime
 from bot import callback_data as cb
 from bot.domain.delivery import Buttons, DeliveryStatus, QueuedMessage
 from bot.domain.rejection import RUMOR_CHECK_WINDOW, Rejection, RejectionReason
-from bot.domain.reports import Report
+from bot.domain.reports import RecordedVote, Report
+from bot.domain.verification import VoteKind
 from bot.i18n import N_, Html, Translator, escape
 from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
@@ -69,7 +70,16 @@ def _counted(tr: Translator, reason: RejectionReason, n: int) -> str:
             return tr.ngettext("{n} other reason", "{n} other reasons", n)
 
 
-# --- on the card of a rejected report ------------------------------------------------------------
+# --- on the card ---------------------------------------------------------------------------------
+
+
+def vote_reason_lines(tr: Translator, votes: Sequence[RecordedVote]) -> list[str]:
+    """While the report is open, what each false-alarm voter found, so the next verifier sees it."""
+    return [
+        Html(f"  • {escape(v.verifier_name)}: {reason_label(tr, v.reason)}")
+        for v in votes
+        if v.kind is VoteKind.FALSE_ALARM and v.reason is not None
+    ]
 
 
 def card_lines(
@@ -82,7 +92,7 @@ def card_lines(
     """The reason the report kept, and the rumor check: who asked for it, or where it was posted."""
     if rejection is None:
         return []
-    lines: list[str] = [tr.gettext("Found: {reason}", reason=reason_label(tr, rejection.reason))]
+    lines: list[str] = [tr.gettext("🔎 What the verifiers found: {reason}", reason=reason_label(tr, rejection.reason))]
     if rejection.rumor_check_posted_at is None:
         if rejection.supporters:
             names = ", ".join(escape(s.verifier_name) for s in rejection.supporters)
