@@ -25,6 +25,7 @@ from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.overview import OverviewService
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -121,6 +122,7 @@ def build_application(
                     dispatcher=dispatcher,
                     alarm=alarm,
                     desk=DeskService(deps, images=images),
+                    overview=OverviewService(deps),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                     links=links,
                 )
