@@ -22,7 +22,9 @@ SELECT r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_me
   (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'confirm') AS confirms,
   (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'false_alarm') AS false_alarms,
   (SELECT json_group_array(json_array(c.verifier_name, c.until)) FROM
-     (SELECT verifier_name, until FROM desk_claims WHERE report_id = r.id AND until > :now ORDER BY until) c) AS claims,
+     (SELECT verifier_name, until FROM desk_claims d WHERE d.report_id = r.id AND d.until > :now
+        AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.report_id = r.id AND v.verifier_pseudonym = d.verifier_pseudonym)
+      ORDER BY d.until) c) AS claims,
   (SELECT COUNT(*) FROM desk_questions q WHERE q.report_id = r.id
      AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)) AS unanswered
 FROM reports r WHERE r.status = 'pending' ORDER BY r.created_at, r.id LIMIT :limit

@@ -43,6 +43,7 @@ async def test_the_queue_lists_open_reports_oldest_first_with_votes_claims_and_u
         await repo.add_vote(older.id, RecordedVote("p-luis", "Luis", VoteKind.FALSE_ALARM, NOW + MINUTE))
         await repo.save_claim(older.id, Claim("p-rosa", "Rosa", NOW, NOW + 30 * MINUTE))
         await repo.save_claim(older.id, Claim("p-old", "Old", NOW - 60 * MINUTE, NOW - 30 * MINUTE))  # ran out
+        await repo.save_claim(older.id, Claim("p-ana", "Ana", NOW, NOW + 30 * MINUTE))  # went, and voted
         answered = await repo.add_question(older.id, QuestionKind.HOW_MANY, "", "Ana", NOW)
         await repo.add_question(older.id, QuestionKind.STILL_THERE, "", "Ana", NOW)
         await repo.add_answer(await repo.question(answered), AnswerKind.WORDS, "three", NOW)

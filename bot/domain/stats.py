@@ -99,7 +99,8 @@ class QueueEntry:
     created_at: datetime
     confirms: int
     false_alarms: int
-    claims: tuple[tuple[str, datetime], ...]  # (first name, until) of claims that have not run out
+    # (first name, until) of claims that have not run out, by verifiers who have not voted yet (as on the card)
+    claims: tuple[tuple[str, datetime], ...]
     unanswered: int  # questions to the reporter with no answer yet
     card: tuple[int, int] | None = None
 
