@@ -5,26 +5,12 @@ A mixin of :class:`storage.repository.Repository`, so it is only used inside a u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.rejection import Rejection, RejectionReason, RumorSupport
+from bot.domain.rejection import Rejection, RejectionCounts, RejectionReason, RumorSupport
 from storage.codec import from_text, required_moment, to_text
-
-
-@dataclass(frozen=True)
-class RejectionCounts:
-    """Rejections of reports made since a moment, by reason (None: none given), and how many of
-    them had a rumor check posted. Purged reports count by their day (see rejection_statistics)."""
-
-    by_reason: dict[RejectionReason | None, int]
-    rumor_checks: int
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_reason.values())
 
 
 class RejectionQueries:

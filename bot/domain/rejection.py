@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -134,3 +134,16 @@ class Rejection:
     rejected_at: datetime
     rumor_check_posted_at: datetime | None = None
     supporters: tuple[RumorSupport, ...] = ()
+
+
+@dataclass(frozen=True)
+class RejectionCounts:
+    """For /stats: rejected reports made since a moment, by reason (None: none given), and how many
+    of them had a rumor check posted. Purged reports count by their day (rejection_statistics)."""
+
+    by_reason: dict[RejectionReason | None, int] = field(default_factory=dict)
+    rumor_checks: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_reason.values())

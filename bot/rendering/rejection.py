@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot import callback_data as cb
 from bot.domain.delivery import Buttons, DeliveryStatus, QueuedMessage
-from bot.domain.rejection import RUMOR_CHECK_WINDOW, Rejection, RejectionReason
+from bot.domain.rejection import RUMOR_CHECK_WINDOW, Rejection, RejectionCounts, RejectionReason
 from bot.domain.reports import RecordedVote, Report
 from bot.domain.verification import VoteKind
 from bot.i18n import N_, Html, Translator, escape
@@ -68,6 +68,20 @@ def _counted(tr: Translator, reason: RejectionReason, n: int) -> str:
             return tr.ngettext("{n} duplicate", "{n} duplicates", n)
         case RejectionReason.OTHER:
             return tr.ngettext("{n} other reason", "{n} other reasons", n)
+
+
+def rejection_lines(tr: Translator, counts: RejectionCounts) -> list[str]:
+    """/stats: the rejections by what was found, and the rumor checks posted."""
+    lines: list[str] = []
+    found = {r: n for r, n in counts.by_reason.items() if r is not None}
+    unknown = counts.by_reason.get(None, 0)
+    if found or unknown:
+        parts = [reason_counts(tr, found)] if found else []
+        if unknown:
+            parts.append(tr.ngettext("{n} without a reason", "{n} without a reason", unknown))
+        lines.append(tr.gettext("  by reason: {reasons}", reasons=Html(", ".join(parts))))
+    lines.append(tr.gettext("Rumor checks posted: {n}", n=counts.rumor_checks))
+    return lines
 
 
 # --- on the card ---------------------------------------------------------------------------------

@@ -88,9 +88,12 @@ async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporte
         await wait_card(fake, published, "📣 Posted")
         rejected = await report_from_tom(fake, place="Vado", text="Bus at the church")
         clock.advance(minutes=1)
-        await Verifier(fake, LUIS).presses(await wait_card(fake, rejected, "needs"), "👎")
-        await Verifier(fake, MARTA).presses(card_in_group(fake, rejected), "👎")
-        await wait_card(fake, rejected, "false alarm")
+        await Verifier(fake, LUIS).calls_false_alarm(await wait_card(fake, rejected, "needs"), "An old")
+        await Verifier(fake, MARTA).calls_false_alarm(card_in_group(fake, rejected), "An old")
+        await wait_card(fake, rejected, "closed as a false alarm")
+        await Verifier(fake, ANA).presses(card_in_group(fake, rejected), "📣")
+        await Verifier(fake, MARTA).presses(card_in_group(fake, rejected), "📣")
+        await wait_card(fake, rejected, "Rumor check posted")
         await fake.settled()
 
         stats = await Resident(fake, ANA).sends_text("/stats", expect="7")  # Ana organizes; her client speaks Spanish
@@ -98,6 +101,8 @@ async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporte
         assert "Últimos 7 días" in words and "Últimos 30 días" in words
         assert words.count("Reportes: 2") == 2 and words.count("Publicados: 1") == 2
         assert words.count("Rechazados: 1") == 2
+        assert words.count("por motivo: 1 foto vieja") == 2
+        assert words.count("Verificaciones de rumor publicadas: 1") == 2
         assert "De reporte a publicación: mediana 6 min, el 90 % en 6 min" in words
         assert "• Luis: 2 ·" in words and "• Ana: 1 · 4 min" in words
         assert "Tom" not in words and "#" not in words and published not in words and rejected not in words
@@ -108,6 +113,8 @@ async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporte
         later = text_of(await Resident(fake, ANA).sends_text("/stats", expect="30"))
         seven, thirty = later.split("Últimos 30 días")
         assert "Reportes: 0" in seven and "Reportes: 2" in thirty and "Rechazados: 1" in thirty
+        assert "por motivo: 1 foto vieja" in thirty and "Verificaciones de rumor publicadas: 1" in thirty
+        assert "Verificaciones de rumor publicadas: 0" in seven
         assert "• Luis: 2 ·" in thirty  # named while a vote of his is still on record (the live alert's)
         assert "• Ana: 1 · 4 min" in thirty
 
