@@ -122,7 +122,7 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("The rumor check for {ref} was already posted.", ref=refused.public_ref)
         case AlreadySupported():
             return tr.gettext(
-                "You already asked for a rumor check on {ref}. It needs another verifier.", ref=refused.public_ref
+                "You already asked for a rumor check on {ref}. Each verifier counts once.", ref=refused.public_ref
             )
         case RumorCheckTooLate():
             return tr.ngettext(

@@ -67,7 +67,7 @@ async def on_rumor_check_button(update: Update, context: VigilContext) -> None:
         if result.posted:
             return tr.gettext("The rumor check for {ref} is being posted to the channels.", ref=result.public_ref)
         return tr.gettext(
-            "Thank you: {count}/{quorum} for a rumor check on {ref}. It is posted when another verifier agrees.",
+            "Thank you: {count}/{quorum} for a rumor check on {ref}. It is posted once {quorum} verifiers ask for it.",
             count=result.supporters,
             quorum=result.quorum,
             ref=result.public_ref,
