@@ -20,6 +20,7 @@ from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
+from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -35,7 +36,14 @@ class ReportNotFound(LookupError):
 
 
 class Repository(
-    AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries
+    AlertQueries,
+    DeskQueries,
+    DraftQueries,
+    EvidenceQueries,
+    OutboxQueries,
+    ReporterQueries,
+    RetentionQueries,
+    SubscriberQueries,
 ):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection

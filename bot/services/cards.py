@@ -69,4 +69,5 @@ class CardRenderer:
             questions=await repo.questions(report.id),
             claims=await repo.claims(report.id),
             now=self._clock(),
+            evidence=await repo.photo_evidence(report.id),
         )
