@@ -64,6 +64,8 @@ def _taken_icon(hint: TakenHint) -> str:
 
 def span_text(tr: Translator, span: Span) -> Html:
     match span.unit:
+        case TimeUnit.MINUTES if span.value == 0:
+            return tr.gettext("less than a minute")
         case TimeUnit.MINUTES:
             return tr.ngettext("{n} minute", "{n} minutes", span.value)
         case TimeUnit.HOURS:
@@ -80,8 +82,6 @@ def taken_text(tr: Translator, hint: TakenHint) -> Html:
             "its date is {span} after it was sent: the phone's clock is wrong, or the date was changed",
             span=span_text(tr, hint.span),
         )
-    if hint.span.unit is TimeUnit.MINUTES and hint.span.value == 0:
-        return tr.gettext("taken less than a minute before it was sent")
     return tr.gettext("taken {span} before it was sent", span=span_text(tr, hint.span))
 
 
