@@ -22,36 +22,68 @@ from bot.i18n import Html, Translator, escape
 from bot.network import Network
 from bot.rendering.labels import indicator_label
 
+# The card must fit in one Telegram message next to the words, the signs, the desk and the votes:
+# lines beyond these are counted in one last line (recycled photos come first: they matter most).
+MAX_EVIDENCE_LINES = 8
+
 
 def evidence_lines(tr: Translator, report: Report, photos: Sequence[StoredEvidence], network: Network) -> list[Html]:
-    """One line per recycled photo and per hint; "photo 2:" says which when there are several."""
-    lines: list[Html] = []
+    """Which photos were already sent with an earlier report, then when and where they were taken.
+    Photos that say the same are named together ("photos 1, 2, 4: taken inside Vado"); a report
+    with one photo says "this photo"."""
     several = len(photos) > 1
+    recycled: dict[tuple[str, Span], list[int]] = {}
+    hints: dict[tuple[str, str], list[int]] = {}
     for photo in photos:
-        label = tr.gettext("photo {n}: ", n=photo.number) if several else Html("")
         if photo.recycled_from is not None:
-            earlier = span_text(tr, _span_between(report, photo.recycled_from.created_at))
-            if several:
-                line = tr.gettext(
-                    "⚠️ photo {n} was already sent with {ref}, {span} before this report",
-                    n=photo.number,
-                    ref=photo.recycled_from.public_ref,
-                    span=earlier,
-                )
-            else:
-                line = tr.gettext(
-                    "⚠️ this photo was already sent with {ref}, {span} before this report",
-                    ref=photo.recycled_from.public_ref,
-                    span=earlier,
-                )
-            lines.append(line)
+            earlier = (photo.recycled_from.public_ref, _span_between(report, photo.recycled_from.created_at))
+            recycled.setdefault(earlier, []).append(photo.number)
         if photo.evidence.taken is not None:
-            lines.append(Html(f"{_taken_icon(photo.evidence.taken)} {label}{taken_text(tr, photo.evidence.taken)}"))
+            taken = (_taken_icon(photo.evidence.taken), taken_text(tr, photo.evidence.taken))
+            hints.setdefault(taken, []).append(photo.number)
         if photo.evidence.place is not None:
             place = photo.evidence.place
             icon = "⚠️" if place.is_warning_for(report.neighborhood_key) else "📍"
-            lines.append(Html(f"{icon} {label}{place_text(tr, place, report, network)}"))
+            hints.setdefault((icon, place_text(tr, place, report, network)), []).append(photo.number)
+    lines: list[Html] = []
+    for (ref, span), numbers in recycled.items():
+        if several:
+            lines.append(
+                tr.ngettext(
+                    "⚠️ photo {numbers} was already sent with {ref}, {span} before this report",
+                    "⚠️ photos {numbers} were already sent with {ref}, {span} before this report",
+                    len(numbers),
+                    numbers=_numbers(numbers),
+                    ref=ref,
+                    span=span_text(tr, span),
+                )
+            )
+        else:
+            lines.append(
+                tr.gettext(
+                    "⚠️ this photo was already sent with {ref}, {span} before this report",
+                    ref=ref,
+                    span=span_text(tr, span),
+                )
+            )
+    for (icon, text), numbers in hints.items():
+        label = (
+            tr.ngettext("photo {numbers}: ", "photos {numbers}: ", len(numbers), numbers=_numbers(numbers))
+            if several
+            else Html("")
+        )
+        lines.append(Html(f"{icon} {label}{text}"))
+    if len(lines) > MAX_EVIDENCE_LINES:
+        hidden = len(lines) - (MAX_EVIDENCE_LINES - 1)
+        lines = lines[: MAX_EVIDENCE_LINES - 1]
+        lines.append(
+            tr.ngettext("… and {n} more line about the photos", "… and {n} more lines about the photos", hidden)
+        )
     return lines
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
 
 
 def _span_between(report: Report, earlier: datetime) -> Span:
