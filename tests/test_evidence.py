@@ -174,14 +174,29 @@ def test_inside_another_neighborhood_is_a_warning_for_this_one():
     assert not PlaceHint("vado", 0).is_warning_for("vado")
 
 
+def test_a_photo_inside_another_neighborhood_says_so_whichever_was_chosen():
+    assert place_hint(Point(32.11, -106.66), [DOWNTOWN, VADO], "las-cruces-downtown") == PlaceHint("vado", 0)
+
+
 @given(points, st.sampled_from([None, "las-cruces-downtown", "vado", "clovis"]))
-def test_a_place_hint_is_inside_exactly_when_the_point_is_in_its_circle(point, chosen):
-    hint = place_hint(point, [DOWNTOWN, VADO], chosen)
+def test_a_place_hint_stays_true_whichever_neighborhood_is_chosen_later(point, chosen):
+    """Inside: that area contains the point. Outside: no area contains it, and the distance is to
+    the chosen neighborhood when it has an area, else to the nearest one."""
+    areas = {DOWNTOWN.key: DOWNTOWN, VADO.key: VADO}
+    hint = place_hint(point, list(areas.values()), chosen)
     assert hint is not None
-    area = DOWNTOWN if hint.neighborhood_key == DOWNTOWN.key else VADO
-    assert hint.inside == area.contains(point)
-    if chosen in (DOWNTOWN.key, VADO.key):
-        assert hint.neighborhood_key == chosen
+    area = areas[hint.neighborhood_key]
+    if hint.inside:
+        assert area.contains(point)
+        if chosen in areas and areas[chosen].contains(point):
+            assert hint.neighborhood_key == chosen
+    else:
+        assert not any(a.contains(point) for a in areas.values())
+        assert hint.km == rounded_km(area.km_outside(point))
+        if chosen in areas:
+            assert hint.neighborhood_key == chosen
+        else:
+            assert area.km_outside(point) == min(a.km_outside(point) for a in areas.values())
     assert PlaceHint.parse(hint.code()) == hint
 
 

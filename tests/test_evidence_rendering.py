@@ -120,6 +120,29 @@ def test_photos_that_say_the_same_are_named_together():
     assert text.count("taken") == 2
 
 
+def test_a_place_hint_measured_from_another_neighborhood_still_says_what_is_true():
+    report = downtown_report(photos=3)
+    evidence = [
+        photo(1, place=PlaceHint("vado", 40)),  # sent before Downtown was chosen, outside every area
+        photo(2, place=PlaceHint("las-cruces-downtown", 140)),
+        photo(3, place=PlaceHint("vado", 0)),
+    ]
+    text = card_text("en", report, evidence)
+    assert "⚠️ photo 1: taken outside Downtown Las Cruces, 40 km from Vado" in text
+    assert "⚠️ photo 2: taken 140 km from Downtown Las Cruces" in text
+    assert "⚠️ photo 3: taken inside Vado, not in Downtown Las Cruces" in text
+    spanish = card_text("es", report, evidence)
+    assert "⚠️ foto 1: tomada fuera de Centro de Las Cruces, a 40 km de Vado" in spanish
+
+
+def test_for_a_neighborhood_without_an_area_a_distance_is_a_fact_not_a_warning():
+    clovis = Report(**{**downtown_report().__dict__, "neighborhood_key": "clovis"})
+    text = card_text("en", clovis, [photo(1, place=PlaceHint("vado", 300))])
+    assert "📍 taken 300 km from Vado" in text
+    text = card_text("en", clovis, [photo(1, place=PlaceHint("vado", 0))])
+    assert "⚠️ taken inside Vado, not in Clovis" in text
+
+
 def test_no_evidence_no_lines():
     text = card_text("en", downtown_report(), [photo(1, fingerprint=12345)])
     assert "taken" not in text and "already sent" not in text and "Known place" not in text

@@ -143,10 +143,11 @@ def rounded_km(km: float) -> int:
 
 @dataclass(frozen=True)
 class PlaceHint:
-    """Where the photo was taken, relative to one neighborhood: inside it, or about `km` from its edge."""
+    """Where the photo was taken: inside the area of neighborhood `neighborhood_key` (km == 0), or
+    outside every neighborhood's area, about `km` from that one's edge."""
 
     neighborhood_key: str
-    km: int  # 0 when inside
+    km: int
 
     @property
     def inside(self) -> bool:
@@ -167,18 +168,19 @@ class PlaceHint:
 
 
 def place_hint(point: Point, neighborhoods: Sequence[Area], chosen: str | None) -> PlaceHint | None:
-    """The photo's place against the neighborhood the resident chose, if it has an area; before
-    they chose one, against the neighborhood it was taken in, else the nearest one. None when no
-    neighborhood has an area."""
+    """Where the photo was taken, in a form that stays true whichever neighborhood the resident
+    chooses later (most send the photo first): inside the area that contains it (the chosen one if
+    it does, else the one whose center is nearest), or, outside them all, the distance to the chosen
+    neighborhood if it has an area, else to the nearest. None when no neighborhood has an area."""
+    if not neighborhoods:
+        return None
+    inside = [area for area in neighborhoods if area.contains(point)]
+    if inside:
+        home = next((area for area in inside if area.key == chosen), None)
+        home = home or min(inside, key=lambda area: area.center.distance_km(point))
+        return PlaceHint(home.key, 0)
     reference = next((area for area in neighborhoods if area.key == chosen), None)
-    if reference is None:
-        if not neighborhoods:
-            return None
-        inside = [area for area in neighborhoods if area.contains(point)]
-        candidates = inside or list(neighborhoods)
-        reference = min(candidates, key=lambda area: (area.km_outside(point), area.center.distance_km(point)))
-    if reference.contains(point):
-        return PlaceHint(reference.key, 0)
+    reference = reference or min(neighborhoods, key=lambda area: area.km_outside(point))
     return PlaceHint(reference.key, rounded_km(reference.km_outside(point)))
 
 

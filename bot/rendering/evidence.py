@@ -43,8 +43,9 @@ def evidence_lines(tr: Translator, report: Report, photos: Sequence[StoredEviden
             hints.setdefault(taken, []).append(photo.number)
         if photo.evidence.place is not None:
             place = photo.evidence.place
-            icon = "⚠️" if place.is_warning_for(report.neighborhood_key) else "📍"
-            hints.setdefault((icon, place_text(tr, place, report, network)), []).append(photo.number)
+            hints.setdefault((_place_icon(place, report, network), place_text(tr, place, report, network)), []).append(
+                photo.number
+            )
     lines: list[Html] = []
     for (ref, span), numbers in recycled.items():
         if several:
@@ -117,19 +118,26 @@ def taken_text(tr: Translator, hint: TakenHint) -> Html:
     return tr.gettext("taken {span} before it was sent", span=span_text(tr, hint.span))
 
 
+def _place_icon(hint: PlaceHint, report: Report, network: Network) -> str:
+    reported = network.neighborhood(report.neighborhood_key)
+    if not hint.inside and (reported is None or reported.area is None):
+        return "📍"  # outside every area, and the report's neighborhood has none: a fact, not a warning
+    return "⚠️" if hint.is_warning_for(report.neighborhood_key) else "📍"
+
+
 def place_text(tr: Translator, hint: PlaceHint, report: Report, network: Network) -> Html:
     neighborhood = network.neighborhood(hint.neighborhood_key)
     name = neighborhood.name(tr.language) if neighborhood else hint.neighborhood_key
-    if not hint.inside:
-        return tr.gettext("taken {km} km from {place}", km=hint.km, place=name)
-    if hint.neighborhood_key == report.neighborhood_key:
-        return tr.gettext("taken inside {place}", place=name)
     reported = network.neighborhood(report.neighborhood_key)
-    return tr.gettext(
-        "taken inside {place}, not in {reported}",
-        place=name,
-        reported=reported.name(tr.language) if reported else report.neighborhood_key,
-    )
+    reported_name = reported.name(tr.language) if reported else report.neighborhood_key
+    if hint.inside and hint.neighborhood_key == report.neighborhood_key:
+        return tr.gettext("taken inside {place}", place=name)
+    if hint.inside:
+        return tr.gettext("taken inside {place}, not in {reported}", place=name, reported=reported_name)
+    if hint.neighborhood_key == report.neighborhood_key or reported is None or reported.area is None:
+        return tr.gettext("taken {km} km from {place}", km=hint.km, place=name)
+    # Outside every area, measured from another neighborhood (the nearest, before a place was chosen).
+    return tr.gettext("taken outside {reported}, {km} km from {place}", reported=reported_name, km=hint.km, place=name)
 
 
 def known_place_lines(tr: Translator, report: Report, photos: Sequence[StoredEvidence], network: Network) -> list[Html]:
