@@ -21,6 +21,7 @@ from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
+from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
 from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
@@ -40,6 +41,7 @@ class Repository(
     AlertQueries,
     DeskQueries,
     DraftQueries,
+    EvidenceQueries,
     OutboxQueries,
     RejectionQueries,
     ReporterQueries,

@@ -71,4 +71,5 @@ class CardRenderer:
             now=self._clock(),
             rejection=await repo.rejection(report.id),
             rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
+            evidence=await repo.photo_evidence(report.id),
         )
