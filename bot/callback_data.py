@@ -121,7 +121,14 @@ class GoCheck:
     minutes: int
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights
+@dataclass(frozen=True)
+class Detach:
+    """On the reply of a report attached to another one as corroboration: give it its own card."""
+
+    report_id: int
+
+
+Action = Detach | Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights
 ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
@@ -137,6 +144,7 @@ _PATTERNS = {
     "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
     "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
     "rights": re.compile(r"^v1:rights$"),
+    "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -164,6 +172,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
         case Rights():
             data = f"{VERSION}:rights"
+        case Detach(report_id):
+            data = f"{VERSION}:detach:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -222,4 +232,6 @@ def decode(data: str | None) -> Action:
         return Subscribe(match["key"] or "")
     if _PATTERNS["rights"].match(data):
         return Rights()
+    if match := _PATTERNS["detach"].match(data):
+        return Detach(int(match["report"]))
     raise InvalidCallbackData(data)

@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
@@ -22,7 +23,7 @@ from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck
+PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -112,4 +113,8 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():
             return tr.gettext("This button is no longer valid.")
+        case AddedReporterCannotVote():
+            return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")
+        case NotAttached():
+            return tr.gettext("{ref} is not attached to another report (any more).", ref=refused.public_ref)
     return tr.gettext("This button is no longer valid.")

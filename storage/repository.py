@@ -18,6 +18,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
@@ -35,7 +36,14 @@ class ReportNotFound(LookupError):
 
 
 class Repository(
-    AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries
+    AlertQueries,
+    CorroborationQueries,
+    DeskQueries,
+    DraftQueries,
+    OutboxQueries,
+    ReporterQueries,
+    RetentionQueries,
+    SubscriberQueries,
 ):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -100,6 +108,7 @@ class Repository(
             card_message_id=row["card_message_id"],
             photo_file_ids=photos,
             media_kinds=kinds,
+            attached_to=row["attached_to"],
         )
 
     async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:

@@ -40,6 +40,10 @@ class WithdrawnCard:
     chat_id: int | None
     message_id: int | None
     photo_message_ids: tuple[int, ...] = ()
+    # Corroboration (issue 9): for an attached report, the report it joined (its card's count drops);
+    # for a withdrawn report, the other residents' reports attached to it (they get cards of their own).
+    joined_id: int | None = None
+    attached_ids: tuple[int, ...] = ()
 
 
 class RetentionQueries:
@@ -76,16 +80,24 @@ class RetentionQueries:
         Published alerts stay (they are public and name no one) but lose their link to the
         pseudonym; a mute stays until it ends, so forgetting is not a way around it.
         """
+        # Open reports, and reports attached to another one (their reply in the group goes the same way).
         async with self._db.execute(
-            "SELECT r.public_ref, r.card_chat_id, r.card_message_id,"
+            "SELECT r.public_ref, r.card_chat_id, r.card_message_id, r.attached_to,"
             " (SELECT json_group_array(p.message_id) FROM report_photos p"
-            "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos"
-            " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status = 'pending' ORDER BY r.id",
+            "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos,"
+            " (SELECT json_group_array(a.id) FROM reports a WHERE a.attached_to = r.id AND a.status = 'merged')"
+            "  AS attached"
+            " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status IN ('pending', 'merged') ORDER BY r.id",
             (pseudonym,),
         ) as cursor:
             withdrawn = [
                 WithdrawnCard(
-                    r["public_ref"], r["card_chat_id"], r["card_message_id"], tuple(json.loads(r["photos"] or "[]"))
+                    r["public_ref"],
+                    r["card_chat_id"],
+                    r["card_message_id"],
+                    tuple(json.loads(r["photos"] or "[]")),
+                    joined_id=r["attached_to"],
+                    attached_ids=tuple(json.loads(r["attached"] or "[]")),
                 )
                 for r in await cursor.fetchall()
             ]
