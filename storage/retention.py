@@ -52,6 +52,12 @@ class RetentionQueries:
     async def purge(
         self, *, closed_before: datetime, contacts_closed_before: datetime, records_idle_since: datetime, now: datetime
     ) -> PurgeCounts:
+        # A report attached as corroboration closes with the one it joined; if that one is gone
+        # without closing it (its link was set to NULL), it closes now, so it is not kept forever.
+        await self._db.execute(
+            "UPDATE reports SET closed_at = ? WHERE status = 'merged' AND attached_to IS NULL AND closed_at IS NULL",
+            (to_text(now),),
+        )
         # Closed, and if it became an alert, that alert has ended too (it may still need the reporter).
         closed = (
             "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"

@@ -21,6 +21,7 @@ from bot.services.cards import queue_card
 from bot.services.corroboration import Joined
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
+from storage.repository import ReportNotFound
 
 INTAKE_BUCKET = "intake"
 VOICE_NOTICE = "voice"  # the one-time warning that a voice can identify the resident
@@ -190,11 +191,12 @@ class ResidentService:
 
     async def forget(self, user_id: int) -> int:
         """/forgetme: erase everything linked to the resident (reports, language, track record,
-        subscription); withdraw their open reports.
+        subscription); withdraw their open reports, and the replies of their reports attached to
+        another one. Other residents' reports attached to a withdrawn one get cards of their own.
 
         In the erasing transaction, each withdrawn card's new text and the removal of its photos
         from the verifier group go to the outbox, so a crash cannot leave the old card behind.
-        Returns how many open reports were withdrawn.
+        Returns how many open or attached reports were withdrawn.
         """
         tr = self._catalogs(self._network.card_language)
         now = self._clock()
@@ -207,7 +209,10 @@ class ResidentService:
                     await repo.enqueue_card_refresh(card.joined_id, now)  # one resident fewer reports it
                 for attached_id in card.attached_ids:
                     # Other residents' reports attached to the withdrawn one must not vanish with it.
-                    report = await repo.report(attached_id)
+                    try:
+                        report = await repo.report(attached_id)
+                    except ReportNotFound:
+                        continue  # the resident's own, erased too
                     await corroboration.detach_in(
                         repo, self._deps, report, detached_reply_withdrawn(tr, report.public_ref, card.public_ref), now
                     )

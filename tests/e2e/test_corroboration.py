@@ -285,3 +285,23 @@ async def test_forgetme_of_an_attached_reporter_removes_her_reply_and_photo_and_
     await fake.wait_until(lambda: "residents report this" not in text_of(card_in_group(fake, ref)), what="count")
     # Tom's report is untouched and still open.
     assert "needs verification" in text_of(card_in_group(fake, ref))
+
+
+async def test_when_the_first_reporter_erases_their_data_the_attached_report_gets_its_own_card(vigil, fake):
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, "needs verification")
+    rosas_ref, _ = await report_from_rosa(fake)
+    await wait_card(fake, ref, "2 residents report this")
+    reply = await reply_of(fake, rosas_ref)
+    await vigil.outbox_idle()
+
+    tom = Resident(fake, TOM)
+    question = await tom.sends_text("/forgetme", expect="Erase everything")
+    await tom.taps("🗑", question)
+    await wait_card(fake, ref, "withdrawn by the reporter")
+    # Rosa's evidence does not vanish with Tom's report: it is a report of its own now.
+    await fake.wait_until(lambda: own_card(fake, rosas_ref) is not None, what="a card of its own")
+    own = own_card(fake, rosas_ref)
+    assert own is not None and "needs verification" in text_of(own) and ROSAS_WORDS in text_of(own)
+    await fake.wait_until(lambda: "was withdrawn" in text_of(_current(fake, reply)), what="the reply's edit")
+    assert buttons_of(_current(fake, reply)) == []
