@@ -116,5 +116,5 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
         case AddedReporterCannotVote():
             return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")
         case NotAttached():
-            return tr.gettext("{ref} is not attached to another report (any more).", ref=refused.public_ref)
+            return tr.gettext("{ref} is no longer attached to another report.", ref=refused.public_ref)
     return tr.gettext("This button is no longer valid.")

@@ -2,9 +2,9 @@
 
 A press is judged the same way whatever the button: it must come from the verifier group, from a
 current member of it (known only by a keyed pseudonym) who sent neither the report nor one attached
-to it as corroboration; Telegram may deliver it twice, so its
-update id is claimed in the same transaction as its effects; the report is loaded; a pure rule
-decides; and the rule's refusals become one :class:`Refused` answer. Only the decision differs
+to it as corroboration; Telegram may deliver it twice, so its update id is claimed in the same
+transaction as its effects; the report is loaded; a pure rule decides; and the rule's refusals
+become one :class:`Refused` answer. Only the decision differs
 from button to button, so that is the only thing a service passes in.
 
 A decision raises its refusal *before* it writes anything: the refusal is committed together with

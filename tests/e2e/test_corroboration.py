@@ -216,7 +216,7 @@ async def test_a_verifier_detaches_a_wrongly_attached_report_and_it_gets_its_own
     queries = [fake.user_presses_button(who, VERIFIER_GROUP, reply["message_id"], data) for who in (MARTA, LUIS)]
     answers = sorted([(await fake.wait_for_callback_answer(q))["text"] for q in queries])
     assert answers == [
-        f"{rosas_ref} is not attached to another report (any more).",
+        f"{rosas_ref} is no longer attached to another report.",
         f"{rosas_ref} was detached from {ref}: it gets its own card now.",
     ]
     await fake.wait_until(lambda: own_card(fake, rosas_ref) is not None, what="a card of its own")
