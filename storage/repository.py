@@ -21,6 +21,7 @@ from storage.codec import from_text, to_text
 from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
+from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -40,6 +41,7 @@ class Repository(
     CorroborationQueries,
     DeskQueries,
     DraftQueries,
+    EvidenceQueries,
     OutboxQueries,
     ReporterQueries,
     RetentionQueries,

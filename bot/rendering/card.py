@@ -13,6 +13,7 @@ from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
 from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
+from bot.domain.evidence import StoredEvidence
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -22,6 +23,7 @@ from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
+from bot.rendering.evidence import evidence_lines, known_place_lines
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
 
@@ -40,6 +42,7 @@ def render_card(
     claims: Sequence[Claim] = (),
     now: datetime | None = None,
     residents: int = 1,
+    evidence: Sequence[StoredEvidence] = (),
 ) -> tuple[Html, Keyboard | None]:
     """`residents`: how many distinct residents report this (its reporter and those of the reports
     attached to it as corroboration)."""
@@ -56,6 +59,8 @@ def render_card(
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
     lines.extend(_media_lines(tr, report))
+    lines.extend(evidence_lines(tr, report, evidence, network))
+    lines.extend(known_place_lines(tr, report, evidence, network))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
     lines.extend(_residents_lines(tr, residents))
@@ -127,6 +132,7 @@ def render_attached_reply(
     *,
     reporter: ReporterStanding | None = None,
     detachable: bool = True,
+    evidence: Sequence[StoredEvidence] = (),
 ) -> tuple[Html, Keyboard | None]:
     """A report attached to an open one: a reply to that report's card, with what this resident sent.
     `detachable` while the report it joined is open: a verifier can then give it a card of its own."""
@@ -149,6 +155,8 @@ def render_attached_reply(
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
     lines.extend(_media_lines(tr, report))
+    lines.extend(evidence_lines(tr, report, evidence, network))
+    lines.extend(known_place_lines(tr, report, evidence, network))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
     if not detachable:

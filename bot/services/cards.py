@@ -69,6 +69,7 @@ class CardRenderer:
                 self._network,
                 reporter=standing,
                 detachable=open_for_the_desk(joined.status, joined_alert.status if joined_alert else None),
+                evidence=await repo.photo_evidence(report.id),
             )
         problems = [
             p
@@ -88,6 +89,7 @@ class CardRenderer:
             claims=await repo.claims(report.id),
             now=self._clock(),
             residents=residents_reporting(await repo.reporters_joined(report.id)),
+            evidence=await repo.photo_evidence(report.id),
         )
 
 

@@ -130,10 +130,13 @@ class ImageCleaner:
             log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
             raise MediaRefused(rejection) from None
 
-    async def clean(self, file_id: str) -> CleanImage:
-        """The upload's clean pixels. Raises PhotoRefused (with the reason to tell the resident)."""
+    async def clean(self, file_id: str, *, read_clues: bool = False) -> CleanImage:
+        """The upload's clean pixels (and its fingerprint; with `read_clues`, when and where the
+        original says it was taken). Raises PhotoRefused (with the reason to tell the resident)."""
         try:
-            return await self._clean_upload(file_id, MAX_BYTES, "image", lambda upload, _: sanitize_image(upload))
+            return await self._clean_upload(
+                file_id, MAX_BYTES, "image", lambda upload, _: sanitize_image(upload, read_clues=read_clues)
+            )
         except _NotDownloaded as failed:
             reason = ImageRejection.TOO_LARGE_FILE if failed.too_large else ImageRejection.CORRUPT
             raise PhotoRefused(ImageRejected(reason)) from None
