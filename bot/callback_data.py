@@ -131,6 +131,13 @@ class GoCheck:
 
 
 @dataclass(frozen=True)
+class Detach:
+    """On the reply of a report attached to another one as corroboration: give it its own card."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
 class FalseAlarm:
     """👎 False alarm: `reason` None opens the reasons under the card; a reason casts the vote."""
 
@@ -146,7 +153,8 @@ class RumorCheck:
 
 
 Action = (
-    Vote
+    Detach
+    | Vote
     | Form
     | ChooseLanguage
     | Mute
@@ -177,6 +185,7 @@ _PATTERNS = {
     "rights": re.compile(r"^v1:rights$"),
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
+    "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -208,6 +217,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:no:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
         case RumorCheck(report_id):
             data = f"{VERSION}:rumor:{report_id}"
+        case Detach(report_id):
+            data = f"{VERSION}:detach:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -274,4 +285,6 @@ def decode(data: str | None) -> Action:
             return FalseAlarm(int(match["report"]), reason)
     if match := _PATTERNS["rumor"].match(data):
         return RumorCheck(int(match["report"]))
+    if match := _PATTERNS["detach"].match(data):
+        return Detach(int(match["report"]))
     raise InvalidCallbackData(data)

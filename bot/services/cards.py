@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.delivery import DeliveryStatus, MessageKind
+from bot.domain.corroboration import residents_reporting
+from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing
+from bot.domain.desk import open_for_the_desk
+from bot.domain.draft import MediaKind
 from bot.domain.reports import Report
+from bot.domain.verification import ReportStatus
 from bot.i18n import Catalogs, Html
 from bot.network import Network
 from bot.ports import Keyboard
-from bot.rendering.card import render_card
+from bot.rendering.card import render_attached_reply, render_card
 from bot.services.standing import standing_of
 from storage.repository import ReportNotFound, Repository
 
@@ -52,18 +56,33 @@ class CardRenderer:
 
     async def _render(self, repo: Repository, report: Report) -> tuple[Html, Keyboard | None]:
         """The card from everything stored about the report (for a new one, most of it is empty)."""
+        standing = await standing_of(repo, report, self._clock())
+        tr = self._catalogs(self._network.card_language)
+        if report.attached_to is not None and report.status is ReportStatus.MERGED:
+            # Attached as corroboration: its "card" is a reply to the card of the report it joined.
+            joined = await repo.report(report.attached_to)
+            joined_alert = await repo.alert(joined.id)
+            return render_attached_reply(
+                tr,
+                report,
+                joined.public_ref,
+                self._network,
+                reporter=standing,
+                detachable=open_for_the_desk(joined.status, joined_alert.status if joined_alert else None),
+                evidence=await repo.photo_evidence(report.id),
+            )
         problems = [
             p
             for p in await repo.delivery_problems(report.id)
             if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
         ]
         return render_card(
-            self._catalogs(self._network.card_language),
+            tr,
             report,
             await repo.votes(report.id),
             await repo.channel_posts(report.id),
             self._network,
-            reporter=await standing_of(repo, report, self._clock()),
+            reporter=standing,
             alert=await repo.alert(report.id),
             problems=problems,
             questions=await repo.questions(report.id),
@@ -71,5 +90,35 @@ class CardRenderer:
             now=self._clock(),
             rejection=await repo.rejection(report.id),
             rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
+            residents=residents_reporting(await repo.reporters_joined(report.id)),
             evidence=await repo.photo_evidence(report.id),
         )
+
+
+async def queue_card(
+    repo: Repository,
+    report_id: int,
+    media: list[MediaKind],
+    group: int,
+    now: datetime,
+    *,
+    reply_to: MessageRef | None = None,
+) -> None:
+    """The albums (the report's cleaned photos and videos in one; each voice note on its own) and
+    then the card, replying to the first, all rendered from stored state when sent.
+
+    `reply_to`: for a report attached to another one, that report's card. Its albums reply to it,
+    and so does its card when it has no album: the whole report arrives as a reply under the card.
+    """
+    albums: list[int] = []
+    if any(kind.in_album for kind in media):
+        album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=reply_to), now)
+        await repo.assign_media_to_album(report_id, album, (MediaKind.PHOTO, MediaKind.VIDEO))
+        albums.append(album)
+    for position, kind in enumerate(media):
+        if not kind.in_album:
+            voice = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=reply_to), now)
+            await repo.assign_media_to_album(report_id, voice, (), position=position)
+            albums.append(voice)
+    card = MessageRef(outbox_id=albums[0]) if albums else reply_to
+    await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=card), now)

@@ -147,7 +147,14 @@ class VerificationService:
             await repo.note_outcome(report.reporter_pseudonym, decision.status)
             await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.EXPIRE_REPORT, DeadlineKind.CLAIM)
             closed = replace(report, status=decision.status)
-            notice = outcome(self._catalogs(report.reporter_language), closed)
+            decided: RejectionReason | None = None
+            if decision.status is ReportStatus.REJECTED:
+                decided = decided_reason([v.reason for v in (*votes, vote) if v.kind is VoteKind.FALSE_ALARM])
+                await repo.record_rejection(report_id, decided, now)
+                if decided is not None:
+                    await repo.note_false_alarm_reason(report.reporter_pseudonym, decided)
+            # A false alarm's notice says what the verifiers found, kindly and in the resident's language.
+            notice = outcome(self._catalogs(report.reporter_language), closed, reason=decided)
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
@@ -163,13 +170,17 @@ class VerificationService:
                 # The reporter will also hear how the alert ends, so their contact stays until then.
                 await announcements.tell_reporter(repo, closed, notice, now, last=False)
             else:
-                decided = decided_reason([v.reason for v in (*votes, vote) if v.kind is VoteKind.FALSE_ALARM])
-                await repo.record_rejection(report_id, decided, now)
-                if decided is not None:
-                    await repo.note_false_alarm_reason(report.reporter_pseudonym, decided)
-                # What the verifiers found, kindly and in the resident's language.
-                notice = outcome(self._catalogs(report.reporter_language), closed, reason=decided)
                 await announcements.tell_reporter(repo, closed, notice, now, last=True)
+            # So do the residents whose reports were attached to it, each about their own report.
+            await announcements.tell_added_reporters(
+                repo,
+                closed,
+                lambda added: outcome(
+                    self._catalogs(added.reporter_language), replace(added, status=decision.status), reason=decided
+                ),
+                now,
+                last=decision.status is not ReportStatus.PUBLISHED,
+            )
         await repo.enqueue_card_refresh(report_id, now)
         results = {ReportStatus.PUBLISHED: VoteOutcome.PUBLISHED, ReportStatus.REJECTED: VoteOutcome.REJECTED}
         return VoteResult(results.get(decision.status, VoteOutcome.COUNTED), report.public_ref, report_id)

@@ -269,3 +269,18 @@ async def test_a_redelivered_rumor_check_press_posts_nothing_more(fake, tmp_path
         async with vigil.services.database.unit_of_work() as repo:
             rejection = await repo.rejection(report_id_of(card))
         assert [s.verifier_name for s in rejection.supporters] == ["Marta", "Luis"]
+
+
+async def test_a_resident_whose_report_was_attached_hears_what_the_verifiers_found_too(vigil, fake):
+    ref = await report_from_tom(fake, text=TACO)
+    await wait_card(fake, ref, "needs verification")
+    rosa = Resident(fake, ROSA)
+    await rosa.sends_text("Dicen que hay migra en la lechería de Clovis", expect="Dónde")
+    await rosa.taps("Clovis")
+    rosas_ref = await _send(rosa)
+    await wait_card(fake, ref, "2 residents report this")
+    await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
+    await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
+    told = await fake.wait_for_bot_message(ROSA, lambda m: "no parecían estar realizando un operativo" in text_of(m))
+    assert rosas_ref in text_of(told) and ref not in text_of(told)
+    await fake.wait_for_bot_message(TOM, lambda m: "did not seem to be carrying out an operation" in text_of(m))
