@@ -64,9 +64,10 @@ def test_a_verifiers_tag_is_not_the_same_persons_reporter_tag():
 
 def test_window_figures_count_outcomes_and_leave_pending_as_reports_only():
     figures = window_figures(
-        7, {"pending": 2, "published": 3, "rejected": 4, "expired": 1, "withdrawn": 1}, [60, 600, 120], []
+        7, {"pending": 2, "published": 3, "rejected": 4, "expired": 1, "withdrawn": 1, "merged": 2}, [60, 600, 120], []
     )
-    assert (figures.reports, figures.published, figures.rejected, figures.unconfirmed) == (11, 3, 4, 1)
+    assert (figures.reports, figures.published, figures.rejected, figures.unconfirmed) == (13, 3, 4, 1)
+    assert (figures.withdrawn, figures.attached) == (1, 2)
     assert (figures.publication_median, figures.publication_p90) == (120, 600)
     assert figures.verifiers == ()
 

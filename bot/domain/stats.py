@@ -132,6 +132,7 @@ class WindowFigures:
     rejected: int
     unconfirmed: int  # closed without a decision (expired)
     withdrawn: int
+    attached: int  # reports added to an open report of their neighborhood (corroboration), not judged on their own
     publication_median: float | None
     publication_p90: float | None
     verifiers: tuple[VerifierFigures, ...]
@@ -154,6 +155,7 @@ def window_figures(
         rejected=outcomes.get("rejected", 0),
         unconfirmed=outcomes.get("expired", 0),
         withdrawn=outcomes.get("withdrawn", 0),
+        attached=outcomes.get("merged", 0),
         publication_median=median(publication_seconds),
         publication_p90=percentile(publication_seconds, 0.9),
         verifiers=tuple(verifier_figures(votes)),

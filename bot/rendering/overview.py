@@ -120,6 +120,10 @@ def _window_lines(tr: Translator, window: WindowFigures) -> list[str]:
     lines: list[str] = [
         tr.ngettext("📈 <b>Last {n} day</b>", "📈 <b>Last {n} days</b>", window.days),
         tr.gettext("Reports: {n}", n=window.reports),
+    ]
+    if window.attached:
+        lines.append(tr.gettext("   of which added to another report of the same area: {n}", n=window.attached))
+    lines += [
         tr.gettext("Published: {n}", n=window.published),
         tr.gettext("Rejected: {n}", n=window.rejected),
     ]
