@@ -164,6 +164,12 @@ _FINGERPRINT_SIDE = 64
 _FLAT = 2.0
 
 
+def prepare_fingerprints() -> None:
+    """Load what pHash needs now (imagehash imports SciPy's FFT on its first call, about 0.4 s of
+    CPU), so the first photo of a surge does not pay for it on a worker thread."""
+    imagehash.phash(Image.linear_gradient("L").resize((64, 64)))
+
+
 def fingerprint(pixels: Image.Image) -> int | None:
     """The picture's 64-bit perceptual hash (pHash), as a signed integer (what SQLite stores)."""
     factor = max(1, min(pixels.size) // _FINGERPRINT_SIDE)

@@ -134,14 +134,43 @@ async def test_videos_and_voice_notes_share_the_cleaners_slots_and_leave_no_file
     assert port.paths and not any(path.exists() or path.parent.exists() for path in port.paths)
 
 
-def test_pillow_keeps_a_freed_image_block_per_worker_for_the_next_photo():
-    # A fresh mapping for every decoded photo costs a page fault per 4 KB (14 ms on a 49 ms photo).
-    from PIL import _imaging
+async def test_freed_memory_goes_back_to_the_system_once_the_cleaner_is_idle_not_during_a_surge():
+    releases: list[int] = []
+    cleaner = ImageCleaner(_Port(), workers=2, release_memory=lambda: releases.append(cleaner_busy()))
 
-    ImageCleaner(_NeverCalled(), workers=3).close()
-    assert _imaging.get_blocks_max() >= 3
+    def cleaner_busy() -> int:
+        return cleaner._in_flight
+
+    results = await asyncio.gather(*(cleaner.clean(f"photo-{n}") for n in range(6)))
+    assert len(results) == 6
+    await _until(lambda: releases)
+    cleaner.close()
+    assert releases == [0]  # once, after the last photo; none while photos were in flight
+
+    refused = ImageCleaner(_Port(broken=True), workers=1, release_memory=lambda: releases.append(-1))
+    with pytest.raises(PhotoRefused):
+        await refused.clean("broken")
+    await _until(lambda: len(releases) == 2)
+    refused.close()
+    assert releases == [0, -1]  # a refused photo frees its memory too
 
 
-class _NeverCalled:
-    async def download(self, file_id, destination, *, max_bytes):  # pragma: no cover - not reached
-        raise AssertionError("no download expected")
+async def _until(condition, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+class _Port:
+    def __init__(self, *, broken: bool = False) -> None:
+        self._broken = broken
+
+    async def download(self, file_id, destination, *, max_bytes):
+        if self._broken:
+            destination.write_bytes(b"not an image")
+            return
+        out = io.BytesIO()
+        Image.linear_gradient("L").resize((400, 300)).convert("RGB").save(out, "JPEG")
+        destination.write_bytes(out.getvalue())

@@ -22,11 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from PIL import _imaging as pillow_core  # Image.core: the C module behind PIL.Image
-
 from bot.media import MAX_BYTES as MEDIA_MAX_BYTES
 from bot.media import CleanAudio, CleanVideo, MediaRejected, MediaRejection, sanitize_audio, sanitize_video
-from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, sanitize_image
+from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, prepare_fingerprints, sanitize_image
 from bot.ports import DeliveryError, FileTooLarge, TelegramPort
 
 log = logging.getLogger(__name__)
@@ -49,33 +47,22 @@ class MediaRefused(Exception):
         self.reason = rejection.reason
 
 
-# glibc's malloc raises its mmap threshold to the size of the largest block freed so far (up to
-# 32 MB), so after the first photo Pillow's 16 MB image blocks come from the heap instead, where
-# freed memory stays with the process: 40 photos left it at 300 MB instead of 75. A fixed
-# threshold keeps large buffers in their own mappings, returned to the system when freed. But a
-# fresh mapping costs a page fault per 4 KB: at 1 MB (the decoder's reads are 1 MB) that added 14
-# ms to every 49 ms photo. So the threshold sits above the reads (4 MB), and Pillow keeps one
-# freed image block per worker for the next photo (set_blocks_max, what its
-# PILLOW_BLOCKS_MAX variable sets): 52 ms a photo, and at most one 16 MB block per worker kept.
-_MMAP_THRESHOLD = 4 << 20
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
-
-
-def return_large_buffers_to_the_system() -> bool:
-    """Fix glibc's mmap threshold (process-wide); False where the C library is not glibc."""
+# Memory during and after a surge. glibc's malloc serves a large block from the heap once a block
+# that size was freed (its mmap threshold rises with them), so image buffers are reused without a
+# page fault for every 4 KB of a fresh mapping, and a photo costs 50 ms. The price is that freed
+# memory stays with the process: 40 photos left it at 175 MB. Keeping every large buffer in its own
+# mapping instead (a fixed threshold) returned that memory, but the faults added 13 ms to every
+# photo, a quarter more CPU exactly when it is short. So nothing is fixed, and once the cleaner has
+# nothing left to do, malloc_trim gives the freed memory back: 127 MB after the same surge.
+def release_freed_memory() -> bool:
+    """Return the heap's free pages to the system (glibc); False where the C library is not glibc."""
     name = ctypes.util.find_library("c")
     if name is None:
         return False
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD))
+        return bool(ctypes.CDLL(name).malloc_trim(0))
     except (OSError, AttributeError):
         return False
-
-
-def keep_image_blocks(count: int) -> None:
-    """Let Pillow reuse up to `count` freed image blocks instead of mapping fresh memory each time."""
-    pillow_core.set_blocks_max(max(count, pillow_core.get_blocks_max()))
 
 
 def default_workers() -> int:
@@ -90,6 +77,7 @@ class ImageCleaner:
         workers: int | None = None,
         slots: int | None = None,
         temp_root: Path | None = None,
+        release_memory: Callable[[], object] = release_freed_memory,
     ) -> None:
         self._telegram = telegram
         self._temp_root = temp_root  # where the private folders go (the system's temporary folder)
@@ -98,8 +86,9 @@ class ImageCleaner:
         # (memory is bounded by the workers, which decode one image each).
         self._slots = asyncio.Semaphore(slots or 4 * self._workers)
         self._pool: ThreadPoolExecutor | None = None
-        return_large_buffers_to_the_system()
-        keep_image_blocks(self._workers)  # each worker decodes one image at a time
+        self._release_memory = release_memory  # called on a worker thread whenever the cleaner goes idle
+        self._in_flight = 0
+        prepare_fingerprints()
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -149,16 +138,23 @@ class ImageCleaner:
         """One slot; the upload streamed into a private directory (only this process can read it),
         cleaned on a worker thread, and the directory removed with everything in it right after.
         `sanitize` gets the upload and the directory (for a result file). Raises _NotDownloaded."""
-        async with self._slots:
-            with tempfile.TemporaryDirectory(prefix="vigil-upload-", dir=self._temp_root) as directory:
-                upload = Path(directory) / "upload"
-                try:
-                    await self._telegram.download(file_id, upload, max_bytes=max_bytes)
-                except DeliveryError as error:
-                    log.info("could not download a resident's %s: %s", what, error.reason)
-                    raise _NotDownloaded(isinstance(error, FileTooLarge)) from None
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
+        self._in_flight += 1
+        try:
+            async with self._slots:
+                with tempfile.TemporaryDirectory(prefix="vigil-upload-", dir=self._temp_root) as directory:
+                    upload = Path(directory) / "upload"
+                    try:
+                        await self._telegram.download(file_id, upload, max_bytes=max_bytes)
+                    except DeliveryError as error:
+                        log.info("could not download a resident's %s: %s", what, error.reason)
+                        raise _NotDownloaded(isinstance(error, FileTooLarge)) from None
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0 and self._pool is not None:
+                # Not awaited: the last resident's answer must not wait for it.
+                self._pool.submit(self._release_memory)
 
 
 class _NotDownloaded(Exception):
