@@ -14,6 +14,7 @@ from typing import TypeVar
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import TextChangeKind
 from bot.domain.verification import VoteKind
 from bot.languages import Language, is_supported
 
@@ -121,7 +122,16 @@ class GoCheck:
     minutes: int
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights
+@dataclass(frozen=True)
+class EditText:
+    """A change to the public text on a card: include or remove the resident's words, remove the
+    note, or (SET_NOTE) open the prompt a verifier replies to with the note."""
+
+    report_id: int
+    change: TextChangeKind
+
+
+Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights | EditText
 ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
@@ -137,6 +147,7 @@ _PATTERNS = {
     "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
     "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
     "rights": re.compile(r"^v1:rights$"),
+    "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
@@ -164,6 +175,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
         case Rights():
             data = f"{VERSION}:rights"
+        case EditText(report_id, change):
+            data = f"{VERSION}:text:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -222,4 +235,6 @@ def decode(data: str | None) -> Action:
         return Subscribe(match["key"] or "")
     if _PATTERNS["rights"].match(data):
         return Rights()
+    if match := _PATTERNS["text"].match(data):
+        return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -15,6 +15,7 @@ from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.status import StatusService
@@ -39,6 +40,7 @@ class Services:
     images: ImageCleaner
     telegram: TelegramGateway
     desk: DeskService
+    public_text: PublicTextService
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
 

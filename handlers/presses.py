@@ -16,13 +16,14 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextUnchanged
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck
+PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.EditText
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -112,4 +113,17 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():
             return tr.gettext("This button is no longer valid.")
+        case TextUnchanged():
+            return tr.gettext("The public text already says this; nothing changed.")
+        case NoWordsToInclude():
+            return tr.gettext("The reporter wrote nothing, so there are no words to include.")
+        case EmptyNote():
+            return tr.gettext("Write the note as a reply to the bot's prompt.")
+        case NoteTooLong():
+            return tr.gettext(
+                "That note is too long ({attempted} characters; at most {limit}). Please write a shorter one: "
+                "the post must fit in one Telegram message.",
+                attempted=reason.attempted,
+                limit=reason.limit,
+            )
     return tr.gettext("This button is no longer valid.")

@@ -21,6 +21,7 @@ from storage.codec import from_text, to_text
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.outbox import OutboxQueries
+from storage.public_text import PublicTextQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
 from storage.subscribers import SubscriberQueries
@@ -35,7 +36,14 @@ class ReportNotFound(LookupError):
 
 
 class Repository(
-    AlertQueries, DeskQueries, DraftQueries, OutboxQueries, ReporterQueries, RetentionQueries, SubscriberQueries
+    AlertQueries,
+    DeskQueries,
+    DraftQueries,
+    OutboxQueries,
+    PublicTextQueries,
+    ReporterQueries,
+    RetentionQueries,
+    SubscriberQueries,
 ):
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -162,8 +170,8 @@ class Repository(
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person FROM votes WHERE report_id = ?"
-            " ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version FROM votes"
+            " WHERE report_id = ? ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -174,15 +182,24 @@ class Repository(
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
                 in_person=bool(row["in_person"]),
+                text_version=int(row["text_version"]),
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (report_id, vote.verifier, vote.verifier_name, str(vote.kind), to_text(vote.cast_at), int(vote.in_person)),
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id,
+                vote.verifier,
+                vote.verifier_name,
+                str(vote.kind),
+                to_text(vote.cast_at),
+                int(vote.in_person),
+                vote.text_version,
+            ),
         )
 
     async def key_legacy_verifiers(self, pseudonym_of: Callable[[int], str]) -> int:

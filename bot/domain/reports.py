@@ -71,9 +71,10 @@ class RecordedVote:
     kind: VoteKind
     cast_at: datetime
     in_person: bool = False  # a confirmation by a verifier who went and saw it (never changes the quorum)
+    text_version: int = 1  # the version of the public text a confirmation approved
 
     def as_ballot(self) -> Ballot:
-        return Ballot(self.verifier, self.kind)
+        return Ballot(self.verifier, self.kind, self.text_version)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
 from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
+from bot.domain.public_text import CurrentText
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
@@ -22,6 +23,7 @@ from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
+from bot.rendering import public_text as public
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
 
@@ -39,7 +41,12 @@ def render_card(
     questions: Sequence[Question] = (),
     claims: Sequence[Claim] = (),
     now: datetime | None = None,
+    public_text: CurrentText | None = None,
+    preview: Html | None = None,
+    posted_in: Sequence[str] = (),
 ) -> tuple[Html, Keyboard | None]:
+    """`public_text`, `preview`: the text a confirmation approves now, and the post it makes (rendered
+    by bot.rendering.alert in the card's language); `posted_in`: the languages the channels get."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
     headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
@@ -58,9 +65,17 @@ def render_card(
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     if report.status is ReportStatus.PENDING and now is not None:
         lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
+    version = public_text.text.version if public_text else 1
+    if report.status is ReportStatus.PENDING and public_text is not None and preview is not None:
+        lines.append("")
+        lines.extend(public.preview_lines(tr, public_text, preview, posted_in))
+    # A confirmation counts for the version of the text it approved; a false alarm always counts.
+    counted = [v for v in votes if v.as_ballot().counts_for(version)]
     lines.append("")
-    lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
-    lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
+    lines.append(_tally_line(tr, counted, VoteKind.CONFIRM, network.quorum))
+    lines.append(_tally_line(tr, counted, VoteKind.FALSE_ALARM, network.quorum))
+    if report.status is ReportStatus.PENDING:
+        lines.extend(public.cleared_line(tr, votes, version))
     lines.extend(_post_lines(tr, report, posts, network))
     if report.status is ReportStatus.EXPIRED:
         minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
@@ -72,7 +87,7 @@ def render_card(
     lines.extend(_problem_lines(tr, report, problems, network))
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
-    return Html("\n".join(lines)), _keyboard(tr, report, reporter)
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text)
 
 
 def _media_lines(tr: Translator, report: Report) -> list[Html]:
@@ -275,7 +290,9 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
     return lines
 
 
-def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None) -> Keyboard | None:
+def _keyboard(
+    tr: Translator, report: Report, reporter: ReporterStanding | None, public_text: CurrentText | None
+) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     if report.status is ReportStatus.PENDING:
         rows.append(
@@ -291,6 +308,8 @@ def _keyboard(tr: Translator, report: Report, reporter: ReporterStanding | None)
                 ),
             )
         )
+        if public_text is not None:
+            rows.append(public.buttons(tr, report, public_text))
         rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.

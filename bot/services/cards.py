@@ -8,9 +8,11 @@ from datetime import datetime
 
 from bot.domain.delivery import DeliveryStatus
 from bot.domain.reports import Report
+from bot.domain.verification import VoteKind
 from bot.i18n import Catalogs, Html
 from bot.network import Network
 from bot.ports import Keyboard
+from bot.rendering.alert import render_alert
 from bot.rendering.card import render_card
 from bot.services.standing import standing_of
 from storage.repository import ReportNotFound, Repository
@@ -57,10 +59,16 @@ class CardRenderer:
             for p in await repo.delivery_problems(report.id)
             if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
         ]
+        current = await repo.public_text(report)
+        card_language = self._network.card_language
+        votes = await repo.votes(report.id)
+        # The preview says "confirmed in person" when the post would: a current-version confirmation.
+        seen = any(v.in_person for v in votes if v.kind is VoteKind.CONFIRM and v.text_version == current.text.version)
+        preview = render_alert(self._catalogs, current.text, (card_language,), self._network, in_person=seen)
         return render_card(
-            self._catalogs(self._network.card_language),
+            self._catalogs(card_language),
             report,
-            await repo.votes(report.id),
+            votes,
             await repo.channel_posts(report.id),
             self._network,
             reporter=await standing_of(repo, report, self._clock()),
@@ -69,4 +77,13 @@ class CardRenderer:
             questions=await repo.questions(report.id),
             claims=await repo.claims(report.id),
             now=self._clock(),
+            public_text=current,
+            preview=preview,
+            posted_in=self._posted_in(report),
         )
+
+    def _posted_in(self, report: Report) -> tuple[str, ...]:
+        """Every language the neighborhood's channels are posted in, in the network file's order."""
+        neighborhood = self._network.neighborhood(report.neighborhood_key)
+        channels = neighborhood.channels if neighborhood else ()
+        return tuple(dict.fromkeys(language for channel in channels for language in channel.languages))

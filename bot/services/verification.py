@@ -81,6 +81,8 @@ class VerificationService:
         repo, report, now = pressed.repo, pressed.report, pressed.now
         report_id = report.id
         votes = await repo.votes(report_id)
+        # A confirmation approves the public text exactly as the card shows it now.
+        public_text = (await repo.public_text(report)).text
         decision = cast_vote(
             status=report.status,
             ballots=[v.as_ballot() for v in votes],
@@ -88,6 +90,7 @@ class VerificationService:
             voter=pressed.voter,
             kind=kind,
             quorum=self._network.quorum,
+            text_version=public_text.version,
         )
         vote = RecordedVote(
             pressed.voter.pseudonym,
@@ -95,7 +98,11 @@ class VerificationService:
             kind,
             now,
             in_person=in_person and kind is VoteKind.CONFIRM,
+            text_version=public_text.version,
         )
+        if decision.replaces is not None:  # their confirmation of an earlier version of the text
+            await repo.remove_vote(report_id, decision.replaces.verifier)
+            votes = [v for v in votes if v.verifier != decision.replaces.verifier]
         await repo.add_vote(report_id, vote)
         if decision.closed_report:
             await repo.set_status(report_id, decision.status, now)
@@ -106,9 +113,20 @@ class VerificationService:
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
-                seen = any(v.in_person for v in (*votes, vote) if v.kind is VoteKind.CONFIRM)
+                seen = any(
+                    v.in_person
+                    for v in (*votes, vote)
+                    if v.kind is VoteKind.CONFIRM and v.text_version == public_text.version
+                )
                 if not await announcements.post_alert(
-                    repo, closed, self._network, self._catalogs, now, in_person=seen, links=self._deps.links
+                    repo,
+                    closed,
+                    public_text,
+                    self._network,
+                    self._catalogs,
+                    now,
+                    in_person=seen,
+                    links=self._deps.links,
                 ):
                     log.error(
                         "report %s names neighborhood %r, which the network file no longer has",
