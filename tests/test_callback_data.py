@@ -10,6 +10,7 @@ from bot import callback_data as cb
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import TextChangeKind
 from bot.domain.verification import VoteKind
 
 
@@ -127,5 +128,23 @@ def test_going_to_check_and_in_person_buttons_round_trip_within_64_bytes(report,
 
 @pytest.mark.parametrize("data", ["v1:claim:45:1", "v1:claim:15:0", "v1:claim:15", "v1:vote:p:0", "v1:claim:x:1"])
 def test_unknown_claims_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+@pytest.mark.parametrize("change", list(TextChangeKind))
+@pytest.mark.parametrize("report_id", [1, 987654321987654321])
+def test_public_text_buttons_round_trip_within_64_bytes(change, report_id):
+    data = cb.encode(cb.EditText(report_id, change))
+    assert len(data.encode()) <= 64 and cb.decode(data) == cb.EditText(report_id, change)
+    assert cb.decode_as(data, cb.EditText) == cb.EditText(report_id, change)
+    assert cb.decode_as(data, cb.Vote) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["v1:text:words", "v1:text:words:0", "v1:text:shout:1", "v1:text:note:1:x", "v1:text:NOTE:1", "v2:text:note:1"],
+)
+def test_public_text_payloads_are_parsed_strictly(data):
     with pytest.raises(cb.InvalidCallbackData):
         cb.decode(data)

@@ -159,8 +159,3 @@ def check_note(words: str) -> str:
 def confirmed_version(ballots: Sequence[Ballot], version: int) -> frozenset[str]:
     """The verifiers who confirmed exactly this version."""
     return frozenset(b.verifier for b in ballots if b.kind is VoteKind.CONFIRM and b.text_version == version)
-
-
-def cleared(ballots: Sequence[Ballot], version: int) -> frozenset[str]:
-    """Verifiers whose confirmation was of an earlier version: they must confirm again to count."""
-    return frozenset(b.verifier for b in ballots if b.kind is VoteKind.CONFIRM and b.text_version != version)

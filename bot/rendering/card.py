@@ -56,7 +56,11 @@ def render_card(
     if report.indicators:
         lines.append(tr.gettext("<b>What they see:</b>"))
         lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
-    if report.description:
+    previewed = report.status is ReportStatus.PENDING and public_text is not None and preview is not None
+    if report.description and previewed and public_text and public_text.text.words:
+        # Quoted once, in the preview below: the card stays within Telegram's 4096 units.
+        lines.append(tr.gettext("<b>In their words:</b> quoted in the public post below."))
+    elif report.description:
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
     lines.extend(_media_lines(tr, report))
@@ -66,7 +70,7 @@ def render_card(
     if report.status is ReportStatus.PENDING and now is not None:
         lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
     version = public_text.text.version if public_text else 1
-    if report.status is ReportStatus.PENDING and public_text is not None and preview is not None:
+    if previewed and public_text is not None and preview is not None:
         lines.append("")
         lines.extend(public.preview_lines(tr, public_text, preview, posted_in))
     # A confirmation counts for the version of the text it approved; a false alarm always counts.

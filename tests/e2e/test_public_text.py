@@ -68,8 +68,8 @@ async def test_by_default_the_post_says_where_what_and_when_and_none_of_the_resi
     assert preview.strip() == text_of(english).strip()
     await vigil.outbox_idle()
     assert len(posts(fake)) == 2
-    for post in posts(fake):
-        assert "412 Oak St" not in post and "my door" not in post
+    for posted in posts(fake):
+        assert "412 Oak St" not in posted and "my door" not in posted
 
 
 async def test_a_verifier_includes_the_residents_words_and_the_post_carries_them(vigil, fake):
