@@ -16,7 +16,7 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
-from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextUnchanged
+from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.languages import match_language
@@ -119,6 +119,13 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("The reporter wrote nothing, so there are no words to include.")
         case EmptyNote():
             return tr.gettext("Write the note as a reply to the bot's prompt.")
+        case TextChangedSinceShown():
+            return tr.gettext(
+                "The public text of {ref} changed while you were reading it (it is now version {version}). "
+                "Read the new version on the card, then confirm again if you agree.",
+                ref=refused.public_ref,
+                version=reason.current,
+            )
         case NoteTooLong():
             return tr.gettext(
                 "That note is too long ({attempted} characters; at most {limit}). Please write a shorter one: "

@@ -25,6 +25,7 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
             kind=action.kind,
             update_id=press.update_id,
             in_person=action.in_person,
+            shown_version=action.text_version,
         )
 
     await on_press(update, context, cb.Vote, vote, _answer)

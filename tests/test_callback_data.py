@@ -148,3 +148,16 @@ def test_public_text_buttons_round_trip_within_64_bytes(change, report_id):
 def test_public_text_payloads_are_parsed_strictly(data):
     with pytest.raises(cb.InvalidCallbackData):
         cb.decode(data)
+
+
+def test_a_confirmation_carries_the_version_of_the_text_its_card_showed():
+    for action in (
+        cb.Vote(7, VoteKind.CONFIRM, text_version=3),
+        cb.Vote(987654321987654321, VoteKind.CONFIRM, in_person=True, text_version=999999999),
+    ):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+    assert cb.decode("v1:vote:c:7") == cb.Vote(7, VoteKind.CONFIRM)  # a button drawn before versions
+    for refused in ("v1:vote:f:7:t2", "v1:vote:c:7:t0", "v1:vote:c:7:t", "v1:vote:c:7:2"):
+        with pytest.raises(cb.InvalidCallbackData):
+            cb.decode(refused)

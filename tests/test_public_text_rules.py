@@ -17,9 +17,11 @@ from bot.domain.public_text import (
     NoWordsToInclude,
     PublicText,
     TextChange,
+    TextChangedSinceShown,
     TextChangeKind,
     TextUnchanged,
     change_text,
+    check_seen,
     confirmed_version,
 )
 from bot.domain.reports import Report
@@ -269,3 +271,10 @@ def test_quorum_distinct_confirmations_of_the_current_version_publish_it(quorum,
     for n in range(1, quorum + 1):
         desk.vote(verifier(n), VoteKind.CONFIRM)
     assert desk.published is not None and desk.published[0] == desk.text
+
+
+def test_a_confirmation_must_come_from_a_card_that_showed_the_current_version():
+    check_seen(shown=3, current=3)
+    with pytest.raises(TextChangedSinceShown) as stale:
+        check_seen(shown=2, current=3)
+    assert (stale.value.shown, stale.value.current) == (2, 3)

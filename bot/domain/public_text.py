@@ -101,6 +101,15 @@ class NoteTooLong(DeskRefusal):
         self.attempted = attempted
 
 
+class TextChangedSinceShown(DeskRefusal):
+    """A confirmation pressed on a card that showed an earlier version of the text."""
+
+    def __init__(self, shown: int, current: int) -> None:
+        super().__init__(f"the card showed version {shown}, the text is now version {current}")
+        self.shown = shown
+        self.current = current
+
+
 @dataclass(frozen=True)
 class Changed:
     text: PublicText  # the new version
@@ -159,3 +168,10 @@ def check_note(words: str) -> str:
 def confirmed_version(ballots: Sequence[Ballot], version: int) -> frozenset[str]:
     """The verifiers who confirmed exactly this version."""
     return frozenset(b.verifier for b in ballots if b.kind is VoteKind.CONFIRM and b.text_version == version)
+
+
+def check_seen(*, shown: int, current: int) -> None:
+    """A confirmation approves the words its verifier saw: the version on the card they pressed must
+    still be the current one (a change may have been made while the card's edit was on its way)."""
+    if shown != current:
+        raise TextChangedSinceShown(shown, current)

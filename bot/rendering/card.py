@@ -298,17 +298,20 @@ def _keyboard(
     tr: Translator, report: Report, reporter: ReporterStanding | None, public_text: CurrentText | None
 ) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
+    # A confirmation approves the version of the public text this card shows.
+    shown = public_text.text.version if public_text is not None else None
     if report.status is ReportStatus.PENDING:
         rows.append(
             (
-                Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
+                Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, text_version=shown))),
                 Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
             )
         )
         rows.append(
             (
                 Button(
-                    tr.gettext("📍 Confirm in person"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))
+                    tr.gettext("📍 Confirm in person"),
+                    cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True, text_version=shown)),
                 ),
             )
         )

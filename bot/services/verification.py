@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
+from bot.domain.public_text import check_seen
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind, cast_vote
 from bot.rendering.notices import outcome
@@ -71,13 +72,19 @@ class VerificationService:
         kind: VoteKind,
         update_id: int | None = None,
         in_person: bool = False,
+        shown_version: int | None = None,
     ) -> VoteResult | Refused:
         """Confirm (``in_person``: the verifier went and saw it) or False alarm. Being there is shown
-        to the public, but it is one vote like any other: the quorum rule does not change."""
+        to the public, but it is one vote like any other: the quorum rule does not change.
+        `shown_version`: the version of the public text the pressed card showed (None: version 1)."""
         press = Press(report_id, chat_id, user_id, display_name, update_id)
-        return await self._presses.handle(press, lambda pressed: self._decide_vote(pressed, kind, in_person))
+        return await self._presses.handle(
+            press, lambda pressed: self._decide_vote(pressed, kind, in_person, shown_version)
+        )
 
-    async def _decide_vote(self, pressed: Pressed, kind: VoteKind, in_person: bool) -> VoteResult:
+    async def _decide_vote(
+        self, pressed: Pressed, kind: VoteKind, in_person: bool, shown_version: int | None
+    ) -> VoteResult:
         repo, report, now = pressed.repo, pressed.report, pressed.now
         report_id = report.id
         votes = await repo.votes(report_id)
@@ -92,6 +99,8 @@ class VerificationService:
             quorum=self._network.quorum,
             text_version=public_text.version,
         )
+        if kind is VoteKind.CONFIRM:
+            check_seen(shown=shown_version or 1, current=public_text.version)
         vote = RecordedVote(
             pressed.voter.pseudonym,
             pressed.press.display_name,

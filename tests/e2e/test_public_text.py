@@ -178,3 +178,17 @@ async def test_a_bilingual_channel_gets_the_note_once_under_both_languages_label
     assert post.count("Walmart parking lot, Vado") == 1
     assert "De los verificadores: / From the verifiers: Walmart parking lot, Vado" in post
     assert "412 Oak St" not in post
+
+
+async def test_a_confirmation_pressed_on_a_card_showing_an_earlier_version_is_refused(vigil, fake):
+    ref = await report_from_tom(fake, text="Five unmarked SUVs outside the dairy on the Clovis highway")
+    seen_by_ana = await wait_card(fake, ref, "needs verification")  # Ana reads version 1...
+    await Verifier(fake, LUIS).presses(seen_by_ana, "🗣 Include their words")  # ...Luis changes it meanwhile
+    refused = await Verifier(fake, ANA).presses(seen_by_ana, "👍")  # the button of the card she read
+    assert refused["show_alert"] and "versión 2" in refused["text"]  # Ana's client is Spanish
+    await fake.settled()
+    card = card_in_group(fake, ref)
+    assert "Public post, version 2" in text_of(card) and "Confirmed: 0/2" in text_of(card)
+    accepted = await Verifier(fake, ANA).presses(card, "👍")  # the card as it is now
+    assert not accepted["show_alert"]
+    await wait_card(fake, ref, "Confirmed: 1/2 — Ana")
