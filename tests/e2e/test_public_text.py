@@ -15,6 +15,7 @@ from tests.e2e.harness import (
     CLOVIS_ES_CHANNEL,
     LUIS,
     MARTA,
+    ROSA,
     VADO_CHANNEL,
     VERIFIER_GROUP,
     buttons_of,
@@ -22,6 +23,7 @@ from tests.e2e.harness import (
 from tests.e2e.people import Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_lifecycle import post
+from tests.e2e.test_subscribers import alerts_to, subscribe
 
 AT_MY_DOOR = "They are at my door right now, 412 Oak St, two agents in vests"
 SEPARATOR = "┈┈┈┈┈┈┈┈"
@@ -53,6 +55,7 @@ async def note_prompt(fake, verifier: Verifier, ref: str) -> dict:
 
 
 async def test_by_default_the_post_says_where_what_and_when_and_none_of_the_residents_words(vigil, fake):
+    await subscribe(fake, ROSA, "Clovis")  # a subscriber's copy is the same text
     ref = await report_from_tom(fake, indicators=("Several vehicles",), text=AT_MY_DOOR)
     card = await wait_card(fake, ref, "needs verification")
     assert AT_MY_DOOR in text_of(card)  # the verifiers read it on the card...
@@ -67,8 +70,10 @@ async def test_by_default_the_post_says_where_what_and_when_and_none_of_the_resi
     # the preview was exactly the English post (the card is in English)
     assert preview.strip() == text_of(english).strip()
     await vigil.outbox_idle()
+    (copy,) = alerts_to(fake, ROSA)
+    assert "Alerta confirmada: Clovis" in text_of(copy)
     assert len(posts(fake)) == 2
-    for posted in posts(fake):
+    for posted in [*posts(fake), text_of(copy)]:
         assert "412 Oak St" not in posted and "my door" not in posted
 
 
