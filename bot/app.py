@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 
 from bot.alarm import DeadlineAlarm
@@ -25,6 +25,7 @@ from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.overview import OverviewService
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
@@ -124,12 +125,13 @@ def build_application(
                     alarm=alarm,
                     desk=DeskService(deps, images=images, public_text=public_text),
                     public_text=public_text,
+                    overview=OverviewService(deps),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                     links=links,
                 )
             )
             schedule_maintenance(application)
-            await _publish_commands(application, catalogs)
+            await _publish_commands(application, catalogs, network)
             # Recover what a crash left in doubt, then send; deadlines that passed while Vigil was
             # down fire as soon as the JobQueue starts (right after post_init).
             await dispatcher.start()
@@ -184,8 +186,8 @@ def build_application(
     return application
 
 
-async def _publish_commands(application: VigilApplication, catalogs: Catalogs) -> None:
-    """The command menu residents see, in their client's language."""
+async def _publish_commands(application: VigilApplication, catalogs: Catalogs, network: Network) -> None:
+    """The command menus residents and verifiers see, in their client's language."""
     for language in supported_languages():
         tr = catalogs(language)
         commands = [
@@ -202,5 +204,15 @@ async def _publish_commands(application: VigilApplication, catalogs: Catalogs) -
         await application.bot.set_my_commands(
             commands,
             scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if language == "en" else language,
+        )
+        # The verifier group's own menu: the desk at a glance (/stats answers organizers only).
+        await application.bot.set_my_commands(
+            [
+                BotCommand("queue", tr.gettext("Open reports, oldest first")),
+                BotCommand("stats", tr.gettext("The desk's figures (organizers)")),
+                BotCommand("status", tr.gettext("Is Vigil working? (organizers)")),
+            ],
+            scope=BotCommandScopeChat(network.verifier_group_id),
             language_code=None if language == "en" else language,
         )

@@ -15,6 +15,7 @@ from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.overview import OverviewService
 from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
@@ -41,6 +42,7 @@ class Services:
     telegram: TelegramGateway
     desk: DeskService
     public_text: PublicTextService
+    overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
 

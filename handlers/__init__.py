@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, desk, general, lifecycle, other_messages, privacy, reporting, subscribing, verifying
+from handlers import (
+    admin,
+    desk,
+    general,
+    lifecycle,
+    other_messages,
+    overview,
+    privacy,
+    reporting,
+    subscribing,
+    verifying,
+)
 from handlers.errors import on_error
 
 
@@ -26,6 +37,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("rights", subscribing.on_rights_command, filters=private))
     # Any chat: the handler itself allows organizers only, in private or in the verifier group.
     application.add_handler(CommandHandler("status", admin.on_status))
+    application.add_handler(CommandHandler("stats", overview.on_stats))
+    # The verifier group's own command; the handler answers anyone else that it is for the group.
+    application.add_handler(CommandHandler("queue", overview.on_queue))
     # A reply to a question from the verifiers is an answer, not part of a report; the desk handler
     # hands any other reply to the reporting handlers below. Before them, for the same reason.
     application.add_handler(

@@ -1,7 +1,7 @@
 """SQL that forgets: the retention purge and a resident's /forgetme.
 
 Before report rows go, they are folded into anonymous daily counts (day, neighborhood, outcome),
-which is all that statistics need.
+and what /stats needs into figures that name no reporter (storage.overview).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from storage.codec import to_text
+from storage.overview import OverviewQueries
 
 _FOLD_INTO_STATISTICS = """
 INSERT INTO report_statistics (day, neighborhood_key, status, count)
@@ -42,7 +43,7 @@ class WithdrawnCard:
     photo_message_ids: tuple[int, ...] = ()
 
 
-class RetentionQueries:
+class RetentionQueries(OverviewQueries):
     _db: aiosqlite.Connection
 
     async def purge(
@@ -53,15 +54,16 @@ class RetentionQueries:
             "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"
             " WHERE alerts.report_id = reports.id AND (alerts.status = 'active' OR alerts.closed_at >= :cutoff))"
         )
-        await self._db.execute(
-            _FOLD_INTO_STATISTICS.format(status="status", condition=closed), {"cutoff": to_text(closed_before)}
-        )
+        cutoff = {"cutoff": to_text(closed_before)}
+        await self._db.execute(_FOLD_INTO_STATISTICS.format(status="status", condition=closed), cutoff)
+        await self.fold_desk_statistics(closed, cutoff)
+        await self.purge_desk_statistics(now)
         # Contacts first: a report kept for its record must still not keep a way to reach the reporter.
         contacts = await self._db.execute(
             f"DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE {closed})",
             {"cutoff": to_text(contacts_closed_before)},
         )
-        reports = await self._db.execute(f"DELETE FROM reports WHERE {closed}", {"cutoff": to_text(closed_before)})
+        reports = await self._db.execute(f"DELETE FROM reports WHERE {closed}", cutoff)
         records = await self._db.execute(
             "DELETE FROM reporter_records WHERE last_report_at < ?", (to_text(records_idle_since),)
         )
@@ -107,6 +109,7 @@ class RetentionQueries:
             ),
             (pseudonym,),
         )
+        await self.fold_desk_statistics(mine, (pseudonym,))
         await self._db.execute(f"DELETE FROM reports WHERE {mine}", (pseudonym,))
         await self._db.execute(
             "DELETE FROM reporter_contacts WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",

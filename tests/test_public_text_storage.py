@@ -68,3 +68,15 @@ async def test_the_public_text_goes_with_the_report_when_it_is_purged_or_withdra
         await repo.forget_reporter("pseudo-tom")
         async with repo._db.execute("SELECT COUNT(*) FROM public_texts") as cursor:
             assert (await cursor.fetchone())[0] == 0
+
+
+async def test_the_queue_counts_only_confirmations_of_the_current_version_as_the_card_does(database):
+    async with database.unit_of_work() as repo:
+        report = await add(repo)
+        await repo.add_vote(report.id, RecordedVote("v-ana", "Ana", VoteKind.CONFIRM, NOW))
+        await repo.add_vote(report.id, RecordedVote("v-marta", "Marta", VoteKind.FALSE_ALARM, NOW))
+        assert [(e.confirms, e.false_alarms) for e in (await repo.desk_queue(NOW, 10)).pending] == [(1, 1)]
+        await repo.save_public_text(
+            report.id, replace(PublicText.default_for(report), note="Main St", version=2), "Luis", NOW
+        )
+        assert [(e.confirms, e.false_alarms) for e in (await repo.desk_queue(NOW, 10)).pending] == [(0, 1)]

@@ -12,6 +12,7 @@ import aiosqlite
 
 from bot.domain.lifecycle import AlertAction, AlertStatus, RecordedAlertVote
 from bot.domain.reports import RecordedVote, new_public_ref
+from bot.domain.stats import verifier_tag
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.services.pseudonyms import Pseudonyms
 from storage.database import Database
@@ -155,3 +156,32 @@ async def test_a_verifiers_first_name_goes_with_the_report_that_shows_it(tmp_pat
     assert counts.reports == 1
     assert NAME.encode() not in scan(path)
     assert ana.encode() not in scan(path)
+
+
+async def test_the_stats_tag_of_a_verifiers_vote_goes_after_the_longest_stats_window(tmp_path):
+    path = tmp_path / "vigil.sqlite3"
+    db = await Database.open(path)
+    ana = PSEUDONYMS.of_user(VERIFIER_ID)
+    async with db.unit_of_work() as repo:
+        report = await repo.add_report(clovis_report(), new_public_ref)
+        await repo.add_vote(report.id, RecordedVote(ana, NAME, VoteKind.FALSE_ALARM, NOW))
+        await repo.set_status(report.id, ReportStatus.REJECTED, NOW)
+
+    async def purge(days: int) -> None:
+        later = NOW + timedelta(days=days, minutes=1)
+        async with db.unit_of_work() as repo:
+            await repo.purge(
+                closed_before=later - timedelta(days=7),
+                contacts_closed_before=later,
+                records_idle_since=later - timedelta(days=90),
+                now=later,
+            )
+        await db.checkpoint()
+
+    await purge(7)
+    # /stats still counts the vote for 30 days, under a tag that is neither the pseudonym nor a name
+    assert verifier_tag(ana).encode() in scan(path)
+    assert NAME.encode() not in scan(path) and ana.encode() not in scan(path)
+    await purge(32)
+    await db.close()
+    assert verifier_tag(ana).encode() not in scan(path)
