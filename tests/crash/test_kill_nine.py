@@ -76,6 +76,9 @@ PLAN_WEIGHTS = {
 REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
 
 
+TEXT_VERSION = 2  # each story's text after its first press, which includes the resident's words
+
+
 @dataclass
 class Press:
     verifier: int
@@ -110,6 +113,9 @@ def plan_stories(rng: random.Random) -> list[Story]:
             f"Crash drill {index:02d}: white vans and agents in vests near the dairy",
         )
         first, second, third = rng.sample(VERIFIERS, 3)
+        # A verifier first includes the resident's words in the public text (issue 9): the marker then
+        # reaches the posts, and every confirmation approves version 2 of the text.
+        story.todo.append(Press(third, "v1:text:words"))
         shape = index % 10
         if shape <= 6:
             story.wants_quorum = True
@@ -178,7 +184,11 @@ def try_next_press(fake: FakeTelegram, story: Story) -> bool:
     while story.todo:
         press = story.todo[0]
         data = f"{press.data}:{story.report_id}"
+        if press.data.startswith("v1:vote:c"):
+            data += f":t{TEXT_VERSION}"  # a confirmation names the version of the text its card shows
         buttons = card_buttons(fake, story)
+        if data not in buttons and any(b.startswith("v1:vote:c:") for b in buttons):
+            return False  # the card still shows the text before the words were included: it will catch up
         if data in buttons:
             story.todo.popleft()
             fake.user_presses_button(press.verifier, VERIFIER_GROUP, story.card_id, data)
