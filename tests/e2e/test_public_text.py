@@ -16,6 +16,7 @@ from tests.e2e.harness import (
     LUIS,
     MARTA,
     ROSA,
+    STRANGER,
     VADO_CHANNEL,
     VERIFIER_GROUP,
     buttons_of,
@@ -142,9 +143,11 @@ async def test_a_change_after_a_confirmation_clears_it_and_publication_needs_two
     assert "changed after" not in text_of(card)
 
 
-async def test_a_reply_to_the_prompt_from_someone_no_longer_in_the_group_is_refused_with_an_answer(vigil, fake):
+async def test_outsiders_cannot_change_the_text_by_button_nor_by_replying_to_the_prompt(vigil, fake):
     ref = await report_from_tom(fake, text=AT_MY_DOOR)
     await wait_card(fake, ref, "needs verification")
+    refused = await Verifier(fake, STRANGER).presses(card_in_group(fake, ref), "🗣 Include their words")
+    assert refused["show_alert"] and "not authorized" in refused["text"]
     prompt = await note_prompt(fake, Verifier(fake, MARTA), ref)
     fake.set_member_status(VERIFIER_GROUP, MARTA, "left")
     fake.user_sends_text(MARTA, "Agents at 412 Oak St", chat_id=VERIFIER_GROUP, reply_to=prompt["message_id"])
