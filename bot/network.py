@@ -6,7 +6,6 @@ in the file (``neighborhoods[2].channels[0].languages``).
 
 from __future__ import annotations
 
-import math
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
+from bot.domain.evidence import Area, KnownPlace, Point
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
 from bot.errors import ConfigurationError, describe_validation_error
@@ -34,9 +34,10 @@ class GeoPoint(_Strict):
 
     def distance_km(self, other: GeoPoint) -> float:
         """Great-circle distance; plenty accurate for 'which neighborhood is this in'."""
-        lat1, lon1, lat2, lon2 = map(math.radians, (self.latitude, self.longitude, other.latitude, other.longitude))
-        a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-        return 2 * 6371.0 * math.asin(math.sqrt(a))
+        return self.as_point().distance_km(other.as_point())
+
+    def as_point(self) -> Point:
+        return Point(self.latitude, self.longitude)
 
 
 class Channel(_Strict):
@@ -58,18 +59,52 @@ class Channel(_Strict):
         return value
 
 
+class KnownPlaceEntry(_Strict):
+    """``[[neighborhoods.known_places]]``: a place where agents are present for ordinary reasons
+    (a federal courthouse, an ICE office). A report there shows the verifiers a caution on its card.
+    With `point` and `radius_km`, it applies to reports whose photo was taken inside that circle;
+    without, to every report of the neighborhood."""
+
+    key: NeighborhoodKey  # permanent, like a neighborhood's: photos' hints refer to it
+    names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(min_length=1)
+    point: GeoPoint | None = None
+    radius_km: float | None = Field(default=None, gt=0, le=5)
+
+    @model_validator(mode="after")
+    def _radius_needs_point(self) -> KnownPlaceEntry:
+        if (self.point is None) != (self.radius_km is None):
+            raise ValueError("give both 'point' and 'radius_km', or neither")
+        return self
+
+    def name(self, language: Language) -> str:
+        return self.names.get(language) or next(iter(self.names.values()))
+
+
 class Neighborhood(_Strict):
     key: NeighborhoodKey
     names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=64)]]
     channels: tuple[Channel, ...] = Field(min_length=1)
     center: GeoPoint | None = None
     radius_km: float | None = Field(default=None, gt=0, le=200)
+    known_places: tuple[KnownPlaceEntry, ...] = ()
 
     @model_validator(mode="after")
     def _radius_needs_center(self) -> Neighborhood:
         if (self.center is None) != (self.radius_km is None):
             raise ValueError("give both 'center' and 'radius_km', or neither")
+        keys = [place.key for place in self.known_places]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two known places have the same key")
         return self
+
+    @property
+    def area(self) -> Area | None:
+        if self.center is None or self.radius_km is None:
+            return None
+        return Area(self.key, self.center.as_point(), self.radius_km)
+
+    def known_place(self, key: str) -> KnownPlaceEntry | None:
+        return next((place for place in self.known_places if place.key == key), None)
 
     def name(self, language: Language) -> str:
         return self.names.get(language) or next(iter(self.names.values()))
@@ -203,6 +238,29 @@ class Network(_Strict):
 
     def channel_ids(self) -> list[int]:
         return sorted({channel.chat_id for n in self.neighborhoods for channel in n.channels})
+
+    def areas(self) -> list[Area]:
+        """The neighborhoods that have a center and a radius, as circles keyed by neighborhood."""
+        return [area for n in self.neighborhoods if (area := n.area) is not None]
+
+    def known_places(self) -> list[KnownPlace]:
+        """Every neighborhood's known places, for the rules in bot.domain.evidence."""
+        return [
+            KnownPlace(
+                n.key,
+                place.key,
+                Area(place.key, place.point.as_point(), place.radius_km)
+                if place.point is not None and place.radius_km is not None
+                else None,
+            )
+            for n in self.neighborhoods
+            for place in n.known_places
+        ]
+
+    def known_place_name(self, place: KnownPlace, language: Language) -> str:
+        neighborhood = self.neighborhood(place.neighborhood_key)
+        entry = neighborhood.known_place(place.key) if neighborhood else None
+        return entry.name(language) if entry else place.key
 
     def nearest_neighborhood(self, point: GeoPoint) -> Neighborhood | None:
         """The closest neighborhood whose circle contains the point, if any."""

@@ -14,9 +14,13 @@ import struct
 import threading
 import warnings
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageFile
+import imagehash
+from PIL import ExifTags, Image, ImageFile, ImageStat
+
+from bot.domain.evidence import Point
 
 try:
     # HEIC/HEIF (what iPhones save) needs the optional pillow-heif package.
@@ -82,11 +86,26 @@ class ImageRejected(Exception):
 
 
 @dataclass(frozen=True)
+class PhotoClues:
+    """What the original file said about when and where it was taken, read before cleaning.
+
+    Never stored: the caller turns it into hints (bot.domain.evidence) and drops it."""
+
+    taken_at: datetime | None = field(default=None, repr=False)  # as the camera wrote it: local, naive
+    taken_offset: timedelta | None = field(default=None, repr=False)  # OffsetTimeOriginal, when present
+    point: Point | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class CleanImage:
     data: bytes = field(repr=False)
     width: int
     height: int
     mime_type: str
+    # A perceptual hash of the cleaned picture (64 bits, bot.domain.evidence): the same picture
+    # re-encoded or resized has nearly the same one. Says nothing about the file it came from.
+    fingerprint: int | None = None  # None for a picture with too little detail to recognise (a flat colour)
+    clues: PhotoClues | None = field(default=None, repr=False)  # only when asked for (images sent as files)
 
 
 def sanitize_image(
@@ -95,6 +114,7 @@ def sanitize_image(
     max_bytes: int = MAX_BYTES,
     max_pixels: int = MAX_PIXELS,
     max_side: int = MAX_SIDE,
+    read_clues: bool = False,
 ) -> CleanImage:
     """Decode `source` (the upload's bytes, or the file it was streamed to), keep only its pixels
     (upright, at most `max_side` on the longest side), encode a new JPEG.
@@ -103,6 +123,9 @@ def sanitize_image(
     or damaged. Never writes to disk. Safe to call from several threads at once: only the short
     reading of the header and metadata is done one call at a time (see _one_at_a_time); decoding,
     scaling and encoding, where the time goes, run in parallel (Pillow releases the GIL there).
+
+    With `read_clues`, the original's EXIF time and GPS position are read too (PhotoClues, None
+    where missing or garbled); they never reach the new image.
     """
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
     if size > max_bytes:
@@ -116,6 +139,7 @@ def sanitize_image(
         warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
         try:
             opened, turn = _open(source, max_pixels=max_pixels, max_side=max_side)
+            clues = _read_clues(opened) if read_clues else None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageRejected(ImageRejection.TOO_MANY_PIXELS, str(error)) from error
         except _PILLOW_ERRORS as error:
@@ -128,7 +152,98 @@ def sanitize_image(
         # The header was fine, the rest is not: truncated data, broken chunks, a failed decoder.
         raise ImageRejected(ImageRejection.CORRUPT, f"{type(error).__name__}: {error}") from error
     _check_only_picture_segments(encoded)
-    return CleanImage(encoded, pixels.width, pixels.height, "image/jpeg")
+    return CleanImage(encoded, pixels.width, pixels.height, "image/jpeg", fingerprint(pixels), clues)
+
+
+# The perceptual hash is computed on a copy reduced (a cheap box average) to about this many pixels
+# on its short side: pHash only looks at a 32 x 32 greyscale version, and hashing the full picture
+# would cost ~15 ms a photo instead of ~2 (measured on 2560 x 1920) during a surge.
+_FINGERPRINT_SIDE = 64
+# A picture whose grey levels vary less than this (standard deviation, 0-255) is all one colour: its
+# hash would be the same as every other flat picture's, so it has none.
+_FLAT = 2.0
+
+
+def fingerprint(pixels: Image.Image) -> int | None:
+    """The picture's 64-bit perceptual hash (pHash), as a signed integer (what SQLite stores)."""
+    factor = max(1, min(pixels.size) // _FINGERPRINT_SIDE)
+    small = pixels.reduce(factor) if factor > 1 else pixels
+    if ImageStat.Stat(small.convert("L")).stddev[0] < _FLAT:
+        return None
+    value = int(str(imagehash.phash(small)), 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATE_TIME_ORIGINAL, _OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
+_GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE = 1, 2, 3, 4
+# What a garbled tag may raise besides Pillow's own errors.
+_GARBAGE = (*_PILLOW_ERRORS, KeyError, TypeError, IndexError, ZeroDivisionError, AttributeError, OverflowError)
+
+
+def _read_clues(opened: Image.Image) -> PhotoClues:
+    """The original's EXIF DateTimeOriginal (+ OffsetTimeOriginal) and GPS position; anything
+    missing, garbled or implausible is left out, never an error."""
+    try:
+        exif = opened.getexif()
+        details = exif.get_ifd(_EXIF_IFD)
+        gps = exif.get_ifd(_GPS_IFD)
+    except _GARBAGE:
+        return PhotoClues()
+    return PhotoClues(
+        _exif_time(details.get(_DATE_TIME_ORIGINAL)),
+        _exif_offset(details.get(_OFFSET_TIME_ORIGINAL)),
+        _exif_point(gps),
+    )
+
+
+def _exif_text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return value.strip("\x00 ") if isinstance(value, str) else None
+
+
+def _exif_time(value: object) -> datetime | None:
+    text = _exif_text(value)
+    try:
+        return datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S") if text else None
+    except ValueError:
+        return None
+
+
+def _exif_offset(value: object) -> timedelta | None:
+    text = _exif_text(value)
+    if not text or len(text) != 6 or text[0] not in "+-" or text[3] != ":":
+        return None
+    try:
+        hours, minutes = int(text[1:3]), int(text[4:6])
+    except ValueError:
+        return None
+    if hours > 14 or minutes > 59:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    return -offset if text[0] == "-" else offset
+
+
+def _exif_point(gps: dict[int, object]) -> Point | None:
+    try:
+        latitude = _degrees(gps[_GPS_LATITUDE], gps.get(_GPS_LATITUDE_REF), "S")
+        longitude = _degrees(gps[_GPS_LONGITUDE], gps.get(_GPS_LONGITUDE_REF), "W")
+    except _GARBAGE:
+        return None
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or (latitude, longitude) == (0.0, 0.0):
+        return None  # (0, 0) is what broken GPS chips write
+    return Point(latitude, longitude)
+
+
+def _degrees(value: object, ref: object, negative: str) -> float:
+    if not isinstance(value, tuple) or len(value) != 3:
+        raise ValueError("not three rationals")
+    degrees, minutes, seconds = (float(part) for part in value)
+    total = degrees + minutes / 60 + seconds / 3600
+    return -total if _exif_text(ref) == negative else total
 
 
 # How to turn a picture upright for each EXIF orientation (what ImageOps.exif_transpose does).

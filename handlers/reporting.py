@@ -91,13 +91,15 @@ async def on_image(update: Update, context: VigilContext) -> None:
         refusal = _photo_refusal(tr, ImageRejection.TOO_LARGE_FILE)
     else:
         try:
-            clean = await context.services.residents.clean_photo(draft, file_id)
+            clean = await context.services.residents.clean_photo(
+                draft, file_id, sent_at=message.date, as_file=not message.photo
+            )
         except PhotoRefused as refused:
             refusal = _photo_refusal(tr, refused.reason)
         except TooManyPhotos as too_many:
             refusal = _album_full(tr, too_many)
         else:
-            draft.add_photo(DraftPhoto(clean.width, clean.height))
+            draft.add_photo(DraftPhoto(clean.width, clean.height, clean.evidence))
             if message.caption:
                 try:
                     draft.add_text(message.caption)

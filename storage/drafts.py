@@ -13,6 +13,7 @@ import aiosqlite
 from bot.domain.draft import Draft, DraftMedia, MediaKind
 from bot.domain.indicators import parse_indicators
 from storage.codec import required_moment, to_text
+from storage.evidence import evidence_from, evidence_values
 
 
 class DraftQueries:
@@ -24,11 +25,18 @@ class DraftQueries:
         if row is None:
             return None
         async with self._db.execute(
-            "SELECT kind, width, height, duration FROM draft_media WHERE reporter_pseudonym = ? ORDER BY position",
+            "SELECT kind, width, height, duration, fingerprint, taken_hint, place_hint, known_place FROM draft_media"
+            " WHERE reporter_pseudonym = ? ORDER BY position",
             (pseudonym,),
         ) as cursor:
             media = [
-                DraftMedia(MediaKind(r["kind"]), r["width"], r["height"], r["duration"])
+                DraftMedia(
+                    MediaKind(r["kind"]),
+                    r["width"],
+                    r["height"],
+                    r["duration"],
+                    evidence_from(r),
+                )
                 for r in await cursor.fetchall()
             ]
         return Draft(
@@ -61,20 +69,37 @@ class DraftQueries:
         if new_media is not None:
             item = draft.media[-1]
             await self._db.execute(
-                "INSERT INTO draft_media (reporter_pseudonym, position, data, width, height, kind, duration)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (pseudonym, len(draft.media) - 1, new_media, item.width, item.height, str(item.kind), item.duration),
+                "INSERT INTO draft_media (reporter_pseudonym, position, data, width, height, kind, duration,"
+                " fingerprint, taken_hint, place_hint, known_place) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    pseudonym,
+                    len(draft.media) - 1,
+                    new_media,
+                    item.width,
+                    item.height,
+                    str(item.kind),
+                    item.duration,
+                    *evidence_values(item.evidence),
+                ),
             )
 
     async def delete_draft(self, pseudonym: str) -> None:
         await self._db.execute("DELETE FROM drafts WHERE reporter_pseudonym = ?", (pseudonym,))
 
     async def move_draft_media_to_report(self, pseudonym: str, report_id: int) -> list[MediaKind]:
-        """The draft's cleaned media become the report's, waiting for their albums; returns their kinds, in order."""
+        """The draft's cleaned media become the report's, waiting for their albums, and its photos'
+        evidence the report's; returns the media's kinds, in order."""
         await self._db.execute(
             "INSERT INTO report_media (report_id, position, data, kind, width, height, duration)"
             " SELECT ?, position, data, kind, width, height, duration FROM draft_media"
             " WHERE reporter_pseudonym = ? ORDER BY position",
+            (report_id, pseudonym),
+        )
+        # What the card says about each photo goes with the report; the pixels go once they are sent.
+        await self._db.execute(
+            "INSERT INTO photo_evidence (report_id, position, fingerprint, taken_hint, place_hint, known_place)"
+            " SELECT ?, position, fingerprint, taken_hint, place_hint, known_place FROM draft_media"
+            " WHERE reporter_pseudonym = ? AND kind = 'photo'",
             (report_id, pseudonym),
         )
         async with self._db.execute(

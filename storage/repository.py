@@ -20,6 +20,7 @@ from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
+from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.reporters import ReporterQueries
@@ -39,6 +40,7 @@ class Repository(
     AlertQueries,
     DeskQueries,
     DraftQueries,
+    EvidenceQueries,
     OutboxQueries,
     PublicTextQueries,
     ReporterQueries,

@@ -102,6 +102,11 @@ class RetentionQueries(OverviewQueries):
             " AND report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
             (pseudonym,),
         )
+        # What their photos' metadata hinted at, and their fingerprints, from the reports that stay too.
+        await self._db.execute(
+            "DELETE FROM photo_evidence WHERE report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
+            (pseudonym,),
+        )
         mine = "reporter_pseudonym = ? AND status != 'published'"
         await self._db.execute(
             _FOLD_INTO_STATISTICS.format(

@@ -139,3 +139,34 @@ def test_malformed_token_is_refused_without_echoing_it(monkeypatch):
         load_settings(env_file=None)
     assert "BotFather" in str(raised.value)
     assert "secretvalue" not in str(raised.value)
+
+
+def test_the_example_lists_the_downtown_federal_courthouse_as_a_known_place():
+    network = load_network(ROOT / "network.example.toml")
+    downtown = network.neighborhood("las-cruces-downtown")
+    assert downtown is not None
+    courthouse = downtown.known_place("federal-courthouse")
+    assert courthouse is not None and courthouse.point is not None and courthouse.radius_km == 0.3
+    assert "courthouse" in courthouse.name("en") and "juzgado" in courthouse.name("es")
+    assert [place.code for place in network.known_places()] == ["las-cruces-downtown/federal-courthouse"]
+
+
+# Appended to the sample network, these belong to its last neighborhood (Clovis).
+_OFFICE = '\n[[neighborhoods.known_places]]\nkey = "ice-office"\nnames = { en = "the ICE office" }\n'
+
+
+def test_a_known_place_needs_no_point_and_its_name_falls_back_to_the_one_given():
+    network = parse_network(network_toml(extra=_OFFICE))
+    (place,) = network.known_places()
+    assert (place.neighborhood_key, place.key, place.area) == ("clovis", "ice-office", None)
+    assert network.known_place_name(place, "es") == "the ICE office"
+
+
+def test_a_known_place_with_a_point_but_no_radius_is_refused_naming_the_field():
+    with pytest.raises(ConfigurationError, match=r"neighborhoods\[2\]\.known_places\[0\].*radius_km"):
+        parse_network(network_toml(extra=_OFFICE + "point = { latitude = 34.4, longitude = -103.2 }\n"))
+
+
+def test_two_known_places_with_one_key_are_refused():
+    with pytest.raises(ConfigurationError, match="two known places have the same key"):
+        parse_network(network_toml(extra=_OFFICE + _OFFICE))

@@ -6,9 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.domain.desk import MAX_QUESTION_CHARS, QuestionKind
 from bot.domain.public_text import PublicText
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind
+from bot.fake_telegram.html_text import parse_html
+from bot.i18n import Catalogs
+from bot.network import parse_network
+from bot.services.cards import CardRenderer
+from bot.text_length import utf16_length
+from tests.sample_network import network_toml
 from tests.test_retention_storage import DAY, add, purge_at
 from tests.test_storage import NOW
 
@@ -80,3 +87,20 @@ async def test_the_queue_counts_only_confirmations_of_the_current_version_as_the
             report.id, replace(PublicText.default_for(report), note="Main St", version=2), "Luis", NOW
         )
         assert [(e.confirms, e.false_alarms) for e in (await repo.desk_queue(NOW, 10)).pending] == [(0, 1)]
+
+
+async def test_a_card_too_long_with_the_whole_preview_names_the_alerts_fixed_paragraph_instead(database):
+    network = parse_network(network_toml())
+    cards = CardRenderer(catalogs=Catalogs.load(), network=network, clock=lambda: NOW)
+    async with database.unit_of_work() as repo:
+        report = await add(repo, description="🚨" * 400)  # the longest words, included in the post
+        text = replace(PublicText.default_for(report), words=report.description, note="🚨" * 200, version=2)
+        await repo.save_public_text(report.id, text, "Luis", NOW)
+        plain = parse_html((await cards.new(repo, report.id)).text)[0]
+        assert "Know your rights" in plain and "as in every alert" not in plain  # it fits: the post, exactly
+        for _ in range(3):  # three questions of the verifiers' own, at their longest
+            await repo.add_question(report.id, QuestionKind.OWN, "🚨" * MAX_QUESTION_CHARS, "Bartholomew", NOW)
+        plain = parse_html((await cards.new(repo, report.id)).text)[0]
+        assert utf16_length(plain) <= 4096, utf16_length(plain)
+        assert "Know your rights" not in plain and "as in every alert" in plain
+        assert plain.count("🚨" * 400) == 1 and "🚨" * 200 in plain  # the words and the note are still shown

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.evidence import PhotoEvidence
 from bot.domain.indicators import Indicator
 from bot.text_length import utf16_length
 
@@ -75,10 +76,11 @@ class DraftMedia:
     width: int = 0
     height: int = 0
     duration: int = 0  # seconds, for videos and voice notes
+    evidence: PhotoEvidence | None = None  # a photo's fingerprint and hints (bot.domain.evidence)
 
 
-def DraftPhoto(width: int, height: int) -> DraftMedia:  # noqa: N802 - reads like the class it was
-    return DraftMedia(MediaKind.PHOTO, width, height)
+def DraftPhoto(width: int, height: int, evidence: PhotoEvidence | None = None) -> DraftMedia:  # noqa: N802 - reads like the class it was
+    return DraftMedia(MediaKind.PHOTO, width, height, evidence=evidence)
 
 
 @dataclass

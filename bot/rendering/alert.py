@@ -23,11 +23,14 @@ def render_alert(
     network: Network,
     *,
     in_person: bool = False,
+    footer: bool = True,
 ) -> Html:
     """One post per channel; a bilingual channel gets every language in the same post so a
     later "all clear" edits a single message. The card's preview is rendered here too, so what
-    the verifiers confirm and what is posted cannot differ."""
-    sections = [_section(catalogs(language), text, network, in_person) for language in languages]
+    the verifiers confirm and what is posted cannot differ. `footer` False (only for a preview on a
+    card that would otherwise be too long for Telegram) names the know-your-rights paragraph and
+    the hotline, the same in every post, instead of repeating them."""
+    sections = [_section(catalogs(language), text, network, in_person, footer) for language in languages]
     post = SECTION_SEPARATOR.join(sections)
     # A verifier's note and the resident's words (only once a verifier included them) are not
     # translated: each is shown once, after every language.
@@ -44,7 +47,7 @@ def verifiers_note(catalogs: Catalogs, languages: tuple[Language, ...], note: st
     return Html(f"📝 <b>{label}</b> {escape(note)}")
 
 
-def _section(tr: Translator, text: PublicText, network: Network, in_person: bool) -> str:
+def _section(tr: Translator, text: PublicText, network: Network, in_person: bool, footer: bool = True) -> str:
     neighborhood = network.neighborhood(text.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else text.neighborhood_key
     lines: list[str] = [
@@ -58,6 +61,9 @@ def _section(tr: Translator, text: PublicText, network: Network, in_person: bool
     if in_person:
         lines.append(tr.gettext("📍 Confirmed in person by a verifier."))
     lines.append("")
+    if not footer:
+        lines.append(tr.gettext("(Then the know-your-rights paragraph and the hotline, as in every alert.)"))
+        return "\n".join(lines)
     lines.append(
         tr.gettext(
             "<b>Know your rights:</b> stay calm. You have the right to remain silent. "

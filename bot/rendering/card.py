@@ -13,6 +13,7 @@ from bot import callback_data as cb
 from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
 from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
+from bot.domain.evidence import StoredEvidence
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.public_text import CurrentText
 from bot.domain.reporters import ReporterStanding
@@ -24,6 +25,7 @@ from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
 from bot.rendering import public_text as public
+from bot.rendering.evidence import evidence_lines, known_place_lines
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
 
@@ -44,6 +46,7 @@ def render_card(
     public_text: CurrentText | None = None,
     preview: Html | None = None,
     posted_in: Sequence[str] = (),
+    evidence: Sequence[StoredEvidence] = (),
 ) -> tuple[Html, Keyboard | None]:
     """`public_text`, `preview`: the text a confirmation approves now, and the post it makes (rendered
     by bot.rendering.alert in the card's language); `posted_in`: the languages the channels get."""
@@ -64,6 +67,8 @@ def render_card(
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
     lines.extend(_media_lines(tr, report))
+    lines.extend(evidence_lines(tr, report, evidence, network))
+    lines.extend(known_place_lines(tr, report, evidence, network))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.delivery import DeliveryStatus
-from bot.domain.reports import Report
+from bot.domain.public_text import CurrentText
+from bot.domain.reports import RecordedVote, Report
 from bot.domain.verification import VoteKind
 from bot.i18n import Catalogs, Html
 from bot.network import Network
@@ -15,6 +16,7 @@ from bot.ports import Keyboard
 from bot.rendering.alert import render_alert
 from bot.rendering.card import render_card
 from bot.services.standing import standing_of
+from bot.text_length import MESSAGE_LIMIT, utf16_length
 from storage.repository import ReportNotFound, Repository
 
 
@@ -54,17 +56,32 @@ class CardRenderer:
 
     async def _render(self, repo: Repository, report: Report) -> tuple[Html, Keyboard | None]:
         """The card from everything stored about the report (for a new one, most of it is empty)."""
-        problems = [
-            p
-            for p in await repo.delivery_problems(report.id)
-            if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
-        ]
         current = await repo.public_text(report)
         card_language = self._network.card_language
         votes = await repo.votes(report.id)
         # The preview says "confirmed in person" when the post would: a current-version confirmation.
         seen = any(v.in_person for v in votes if v.kind is VoteKind.CONFIRM and v.text_version == current.text.version)
         preview = render_alert(self._catalogs, current.text, (card_language,), self._network, in_person=seen)
+        card = await self._render_with(repo, report, votes, current, preview)
+        # The HTML's length bounds the text Telegram counts (tags and entities only add to it).
+        if utf16_length(card[0]) > MESSAGE_LIMIT:
+            # Only with every other part of the card at its longest: the preview then names the
+            # paragraph every alert ends with instead of repeating it, so the card still fits.
+            preview = render_alert(
+                self._catalogs, current.text, (card_language,), self._network, in_person=seen, footer=False
+            )
+            card = await self._render_with(repo, report, votes, current, preview)
+        return card
+
+    async def _render_with(
+        self, repo: Repository, report: Report, votes: list[RecordedVote], current: CurrentText, preview: Html
+    ) -> tuple[Html, Keyboard | None]:
+        problems = [
+            p
+            for p in await repo.delivery_problems(report.id)
+            if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+        ]
+        card_language = self._network.card_language
         return render_card(
             self._catalogs(card_language),
             report,
@@ -80,6 +97,7 @@ class CardRenderer:
             public_text=current,
             preview=preview,
             posted_in=self._posted_in(report),
+            evidence=await repo.photo_evidence(report.id),
         )
 
     def _posted_in(self, report: Report) -> tuple[str, ...]:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.draft import Draft, MediaKind
+from bot.domain.evidence import EarlierPhoto, PhotoEvidence, find_recycled, known_place_at, place_hint, taken_hint
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
 from bot.domain.reports import NewReport, new_public_ref
 from bot.languages import Language, match_language
 from bot.media import CleanAudio, CleanVideo
-from bot.photos import CleanImage
+from bot.photos import PhotoClues
 from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
@@ -24,6 +25,16 @@ VOICE_NOTICE = "voice"  # the one-time warning that a voice can identify the res
 
 class DuplicateSubmit(Exception):
     """Telegram delivered the Send press again (after a crash): the report was already made."""
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A photo ready to join the draft: its clean pixels and what the card may say about it."""
+
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    evidence: PhotoEvidence
 
 
 @dataclass(frozen=True)
@@ -91,11 +102,37 @@ class ResidentService:
             # A subscriber's alerts follow (their private chat's id is their user id).
             await repo.set_subscriber_language(user_id, language)
 
-    async def clean_photo(self, draft: Draft, file_id: str) -> CleanImage:
+    async def clean_photo(
+        self, draft: Draft, file_id: str, *, sent_at: datetime | None = None, as_file: bool = False
+    ) -> CleanPhoto:
         """Download and strip every byte of metadata; the caller adds it to the draft and keeps it.
-        Raises TooManyPhotos before downloading anything when the draft is full."""
+        Raises TooManyPhotos before downloading anything when the draft is full.
+
+        An image sent as a file (`as_file`) may still say when and where it was taken (Telegram
+        strips that from compressed photos): that becomes hints against `sent_at` (the message's
+        time; now if not given) and the draft's neighborhood, and the time and coordinates themselves
+        are dropped here."""
         draft.check_room_for(MediaKind.PHOTO)
-        return await self._images.clean(file_id)
+        clean = await self._images.clean(file_id, read_clues=as_file)
+        evidence = PhotoEvidence(clean.fingerprint)
+        if clean.clues is not None:
+            evidence = self._hints(clean.clues, sent_at or self._clock(), draft.neighborhood_key, clean.fingerprint)
+        return CleanPhoto(clean.data, clean.width, clean.height, evidence)
+
+    def _hints(
+        self, clues: PhotoClues, sent_at: datetime, neighborhood_key: str | None, fingerprint: int | None
+    ) -> PhotoEvidence:
+        taken = None
+        if clues.taken_at is not None:
+            # A camera writes its local time; without OffsetTimeOriginal, the network's zone is the best guess.
+            zone = timezone(clues.taken_offset) if clues.taken_offset is not None else self._network.zone
+            taken = taken_hint(clues.taken_at.replace(tzinfo=zone), sent_at)
+        place = known = None
+        if clues.point is not None:
+            place = place_hint(clues.point, self._network.areas(), neighborhood_key)
+            at = known_place_at(clues.point, self._network.known_places())
+            known = at.code if at is not None else None
+        return PhotoEvidence(fingerprint, taken, place, known)
 
     async def clean_video(self, draft: Draft, file_id: str) -> CleanVideo:
         """Download and remux without metadata. Raises TooManyPhotos first when the album is full,
@@ -168,10 +205,23 @@ class ResidentService:
             for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
                 await repo.set_deadline(report.id, kind, due_at)
             media = await repo.move_draft_media_to_report(pseudonym, report.id)
+            await self._flag_recycled_photos(repo, report.id, now)
             await repo.delete_draft(pseudonym)
             await self._queue_card(repo, report.id, media, now)
         self._after_commit()
         return Receipt(report.public_ref, report.id)
+
+    async def _flag_recycled_photos(self, repo: Repository, report_id: int, now: datetime) -> None:
+        """Each photo already sent with another report of the retention window is marked with it."""
+        since = now - timedelta(days=self._network.retention.closed_report_days)
+        mine = await repo.report_fingerprints(report_id)
+        if not mine:
+            return
+        earlier = [EarlierPhoto(*row) for row in await repo.fingerprints_since(since, excluding=report_id)]
+        for position, fingerprint in mine:
+            match = find_recycled(fingerprint, earlier, report_id)
+            if match is not None:
+                await repo.mark_recycled(report_id, position, match.report_id)
 
     async def _queue_card(self, repo: Repository, report_id: int, media: list[MediaKind], now: datetime) -> None:
         """The albums (the report's cleaned photos and videos in one; each voice note on its own) and

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.fake_telegram import AbortRequest, FakeTelegram
-from bot.ports import ChatMoved, DeliveryError, DeliveryUncertain, RateLimited, TemporaryFailure
+from bot.ports import ChatMoved, DeliveryError, DeliveryUncertain, FileTooLarge, RateLimited, TemporaryFailure
 from bot.telegram_gateway import TelegramGateway
 from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, TOKEN
 
@@ -121,3 +121,63 @@ async def test_call_times_are_recorded_per_method(fake, gateway):
     await gateway.send_text(CLOVIS_EN_CHANNEL, "two")
     first, second = fake.call_times("sendMessage")
     assert second - first >= 0.05
+
+
+# --- downloads of residents' files ------------------------------------------------------------
+
+RESIDENT = 5002
+
+
+@pytest.fixture
+async def downloader(fake):
+    fake.add_user(RESIDENT, "Tom")
+    request = HTTPXRequest(read_timeout=2, connect_timeout=0.5)
+    async with Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request) as bot:
+        gateway = TelegramGateway(bot)
+        yield gateway
+        await gateway.close()
+
+
+def a_file(fake, content: bytes) -> str:
+    sent = fake.user_sends_document(RESIDENT, content, file_name="IMG_2041.JPG", mime_type="image/jpeg")
+    return sent["document"]["file_id"]
+
+
+async def test_a_download_streams_the_whole_file_to_its_destination(fake, downloader, tmp_path):
+    content = bytes(range(256)) * 12_000  # 3 MB: several reads
+    destination = tmp_path / "upload"
+    await downloader.download(a_file(fake, content), destination, max_bytes=len(content))
+    assert destination.read_bytes() == content
+
+
+async def test_a_download_over_the_limit_is_refused(fake, downloader, tmp_path):
+    with pytest.raises(FileTooLarge):
+        await downloader.download(a_file(fake, bytes(2_000_001)), tmp_path / "upload", max_bytes=2_000_000)
+
+
+async def test_a_file_gone_between_getfile_and_the_download_is_refused_without_the_token(fake, downloader, tmp_path):
+    file_id = a_file(fake, b"photo bytes")
+
+    async def forget_the_file(method, params):
+        if method == "getFile":
+            del fake.world.files[file_id]
+
+    fake.after_call(forget_the_file)
+    with pytest.raises(DeliveryError) as refused:
+        await downloader.download(file_id, tmp_path / "upload", max_bytes=1000)
+    assert not isinstance(refused.value, TemporaryFailure)
+    assert "404" in refused.value.reason and TOKEN.split(":")[1] not in refused.value.reason
+    assert refused.value.__cause__ is None  # the error that names the URL (and the token) is not kept
+
+
+async def test_a_download_from_an_unreachable_file_server_is_temporary(fake, tmp_path, unused_tcp_port):
+    fake.add_user(RESIDENT, "Tom")
+    file_id = a_file(fake, b"photo bytes")
+    nowhere = f"http://127.0.0.1:{unused_tcp_port}/file/bot"  # nothing listens there
+    request = HTTPXRequest(connect_timeout=0.5)
+    async with Bot(TOKEN, base_url=fake.base_url, base_file_url=nowhere, request=request) as bot:
+        gateway = TelegramGateway(bot)
+        with pytest.raises(TemporaryFailure) as failed:
+            await gateway.download(file_id, tmp_path / "upload", max_bytes=1000)
+        await gateway.close()
+    assert TOKEN not in failed.value.reason and TOKEN.split(":")[1] not in failed.value.reason
