@@ -20,6 +20,7 @@ from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
 from bot.services.cards import CardRenderer
+from bot.services.corroboration import CorroborationService
 from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
@@ -125,6 +126,7 @@ def build_application(
                     alarm=alarm,
                     desk=DeskService(deps, images=images, public_text=public_text),
                     public_text=public_text,
+                    corroboration=CorroborationService(deps),
                     overview=OverviewService(deps),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                     links=links,

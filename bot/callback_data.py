@@ -129,6 +129,13 @@ class GoCheck:
 
 
 @dataclass(frozen=True)
+class Detach:
+    """On the reply of a report attached to another one as corroboration: give it its own card."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
 class EditText:
     """A change to the public text on a card: include or remove the resident's words, remove the
     note, or (SET_NOTE) open the prompt a verifier replies to with the note."""
@@ -137,7 +144,21 @@ class EditText:
     change: TextChangeKind
 
 
-Action = Vote | Form | ChooseLanguage | Mute | Forget | OnAlert | Ask | Answer | GoCheck | Subscribe | Rights | EditText
+Action = (
+    Detach
+    | Vote
+    | Form
+    | ChooseLanguage
+    | Mute
+    | Forget
+    | OnAlert
+    | Ask
+    | Answer
+    | GoCheck
+    | Subscribe
+    | Rights
+    | EditText
+)
 ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
@@ -153,6 +174,7 @@ _PATTERNS = {
     "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
     "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
     "rights": re.compile(r"^v1:rights$"),
+    "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
@@ -182,6 +204,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
         case Rights():
             data = f"{VERSION}:rights"
+        case Detach(report_id):
+            data = f"{VERSION}:detach:{report_id}"
         case EditText(report_id, change):
             data = f"{VERSION}:text:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
@@ -243,6 +267,8 @@ def decode(data: str | None) -> Action:
         return Subscribe(match["key"] or "")
     if _PATTERNS["rights"].match(data):
         return Rights()
+    if match := _PATTERNS["detach"].match(data):
+        return Detach(int(match["report"]))
     if match := _PATTERNS["text"].match(data):
         return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -11,6 +11,7 @@ from bot.domain.deep_links import DeepLinks
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
@@ -42,6 +43,7 @@ class Services:
     telegram: TelegramGateway
     desk: DeskService
     public_text: PublicTextService
+    corroboration: CorroborationService
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up

@@ -6,6 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers import (
     admin,
+    corroborating,
     desk,
     general,
     lifecycle,
@@ -91,6 +92,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(desk.on_ask_button, pattern=r"^v1:ask:"))
     application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=r"^v1:ans:"))
     application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=r"^v1:claim:"))
+    application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=r"^v1:detach:"))
     application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=r"^v1:text:"))
     application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=r"^v1:sub:"))
     application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=r"^v1:rights$"))

@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
@@ -23,7 +24,7 @@ from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.EditText
+PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.EditText
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -113,6 +114,10 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():
             return tr.gettext("This button is no longer valid.")
+        case AddedReporterCannotVote():
+            return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")
+        case NotAttached():
+            return tr.gettext("{ref} is no longer attached to another report.", ref=refused.public_ref)
         case TextUnchanged():
             return tr.gettext("The public text already says this; nothing changed.")
         case NoWordsToInclude():

@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.media import MediaRejection
 from bot.network import GeoPoint
 from bot.photos import ImageRejection
+from bot.rendering.corroboration import added_receipt
 from bot.rendering.notices import limit_notice, receipt
 from bot.services.images import MediaRefused, PhotoRefused
 from bot.services.residents import DuplicateSubmit
@@ -297,7 +298,19 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
         return
     context.session.panel_message_id = None
     await query.answer()
-    await query.edit_message_text(receipt(tr, sent.public_ref), parse_mode=ParseMode.HTML)
+    if sent.joined is None:
+        text = receipt(tr, sent.public_ref)
+    else:
+        joined = sent.joined
+        text = added_receipt(
+            tr,
+            sent.public_ref,
+            live_alert=joined.live_alert,
+            posts=joined.posts,
+            network=context.services.network,
+            key=joined.neighborhood_key,
+        )
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 
 async def on_cancel_command(update: Update, context: VigilContext) -> None:

@@ -18,6 +18,7 @@ from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
 from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
+from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
@@ -38,6 +39,7 @@ class ReportNotFound(LookupError):
 
 class Repository(
     AlertQueries,
+    CorroborationQueries,
     DeskQueries,
     DraftQueries,
     EvidenceQueries,
@@ -110,6 +112,7 @@ class Repository(
             card_message_id=row["card_message_id"],
             photo_file_ids=photos,
             media_kinds=kinds,
+            attached_to=row["attached_to"],
         )
 
     async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:

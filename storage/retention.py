@@ -41,6 +41,10 @@ class WithdrawnCard:
     chat_id: int | None
     message_id: int | None
     photo_message_ids: tuple[int, ...] = ()
+    # Corroboration (issue 9): for an attached report, the report it joined (its card's count drops);
+    # for a withdrawn report, the other residents' reports attached to it (they get cards of their own).
+    joined_id: int | None = None
+    attached_ids: tuple[int, ...] = ()
 
 
 class RetentionQueries(OverviewQueries):
@@ -49,6 +53,12 @@ class RetentionQueries(OverviewQueries):
     async def purge(
         self, *, closed_before: datetime, contacts_closed_before: datetime, records_idle_since: datetime, now: datetime
     ) -> PurgeCounts:
+        # A report attached as corroboration closes with the one it joined; if that one is gone
+        # without closing it (its link was set to NULL), it closes now, so it is not kept forever.
+        await self._db.execute(
+            "UPDATE reports SET closed_at = ? WHERE status = 'merged' AND attached_to IS NULL AND closed_at IS NULL",
+            (to_text(now),),
+        )
         # Closed, and if it became an alert, that alert has ended too (it may still need the reporter).
         closed = (
             "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"
@@ -78,16 +88,24 @@ class RetentionQueries(OverviewQueries):
         Published alerts stay (they are public and name no one) but lose their link to the
         pseudonym; a mute stays until it ends, so forgetting is not a way around it.
         """
+        # Open reports, and reports attached to another one (their reply in the group goes the same way).
         async with self._db.execute(
-            "SELECT r.public_ref, r.card_chat_id, r.card_message_id,"
+            "SELECT r.public_ref, r.card_chat_id, r.card_message_id, r.attached_to,"
             " (SELECT json_group_array(p.message_id) FROM report_photos p"
-            "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos"
-            " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status = 'pending' ORDER BY r.id",
+            "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos,"
+            " (SELECT json_group_array(a.id) FROM reports a WHERE a.attached_to = r.id AND a.status = 'merged')"
+            "  AS attached"
+            " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status IN ('pending', 'merged') ORDER BY r.id",
             (pseudonym,),
         ) as cursor:
             withdrawn = [
                 WithdrawnCard(
-                    r["public_ref"], r["card_chat_id"], r["card_message_id"], tuple(json.loads(r["photos"] or "[]"))
+                    r["public_ref"],
+                    r["card_chat_id"],
+                    r["card_message_id"],
+                    tuple(json.loads(r["photos"] or "[]")),
+                    joined_id=r["attached_to"],
+                    attached_ids=tuple(json.loads(r["attached"] or "[]")),
                 )
                 for r in await cursor.fetchall()
             ]

@@ -30,6 +30,8 @@ from bot.domain.verification import VoteKind
         cb.OnAlert(1, AlertAction.STILL_ACTIVE),
         cb.OnAlert(987654321987654321, AlertAction.ALL_CLEAR),
         cb.OnAlert(42, AlertAction.RETRACT),
+        cb.Detach(1),
+        cb.Detach(987654321987654321),
     ],
 )
 def test_every_action_round_trips_within_telegrams_64_bytes(action):
@@ -58,6 +60,11 @@ def test_every_action_round_trips_within_telegrams_64_bytes(action):
         "v1:mute:m:0",
         "v1:mute:m",
         "v1:forget:maybe",
+        "v1:detach:",
+        "v1:detach:0",
+        "v1:detach:-3",
+        "v1:detach:12:extra",
+        "v1:detach:abc",
         "v1:forget:",
         "v1:alert:x:1",
         "v1:alert:s:0",
@@ -161,3 +168,11 @@ def test_a_confirmation_carries_the_version_of_the_text_its_card_showed():
     for refused in ("v1:vote:f:7:t2", "v1:vote:c:7:t0", "v1:vote:c:7:t", "v1:vote:c:7:2"):
         with pytest.raises(cb.InvalidCallbackData):
             cb.decode(refused)
+
+
+@given(report=st.integers(min_value=1, max_value=MAX_ID))
+def test_the_detach_button_round_trips_within_64_bytes_and_names_only_the_attached_report(report):
+    data = cb.encode(cb.Detach(report))
+    assert data == f"v1:detach:{report}" and len(data.encode()) <= 64
+    assert cb.decode(data) == cb.Detach(report)
+    assert cb.decode_as(data, cb.Vote) is None  # another family's handler does not take it

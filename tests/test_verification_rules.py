@@ -106,10 +106,20 @@ def test_quorum_of_three_needs_three_confirmations():
 
 
 def test_closed_states_are_final():
-    for closed in (ReportStatus.PUBLISHED, ReportStatus.REJECTED, ReportStatus.EXPIRED, ReportStatus.MERGED):
+    for closed in (ReportStatus.PUBLISHED, ReportStatus.REJECTED, ReportStatus.EXPIRED):
         for target in ReportStatus:
             with pytest.raises(IllegalTransition):
                 transition(closed, target)
+
+
+def test_a_merged_report_can_only_be_detached_back_to_pending():
+    # An attached report (issue 9: corroboration) becomes a pending report of its own when a verifier
+    # detaches it; nothing else can happen to it on its own: it closes with the report it joined.
+    assert transition(ReportStatus.MERGED, ReportStatus.PENDING) is ReportStatus.PENDING
+    for target in ReportStatus:
+        if target is not ReportStatus.PENDING:
+            with pytest.raises(IllegalTransition):
+                transition(ReportStatus.MERGED, target)
 
 
 # --- properties ---------------------------------------------------------------------------

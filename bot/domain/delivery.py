@@ -39,7 +39,7 @@ class MessageKind(StrEnum):
     CHANNEL_POST = "channel_post"
     CHANNEL_EDIT = "channel_edit"
     CHANNEL_REPLY = "channel_reply"
-    CARD_ALBUM = "card_album"  # a new report's cleaned photos, before its card
+    CARD_ALBUM = "card_album"  # a new report's cleaned photos, before its card (or its reply, if attached)
     CARD = "card"  # a new report's card, with its buttons
     CARD_EDIT = "card_edit"
     # After /forgetme, for a report that no longer exists: the card's text replaced, and each of
@@ -47,6 +47,9 @@ class MessageKind(StrEnum):
     CARD_WITHDRAWN = "card_withdrawn"
     PHOTO_DELETE = "photo_delete"
     PHOTO_PLACEHOLDER = "photo_placeholder"
+    # An attached report's reply, once a verifier detached it (it then has a card of its own): the
+    # reply's text replaced by a line saying so.
+    CARD_DETACHED = "card_detached"
     REPORTER_NOTICE = "reporter_notice"
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
     # The desk (issue 9). Kinds are checked here, not by the database (migration 0006).
@@ -65,6 +68,7 @@ class MessageKind(StrEnum):
             MessageKind.CHANNEL_EDIT,
             MessageKind.CARD_EDIT,
             MessageKind.CARD_WITHDRAWN,
+            MessageKind.CARD_DETACHED,
             MessageKind.PHOTO_DELETE,
             MessageKind.PHOTO_PLACEHOLDER,
         )
@@ -267,7 +271,8 @@ class Outgoing:
 
     def __post_init__(self) -> None:
         if self.kind.is_rendered_when_sent:
-            if self.text or self.edit or (self.reply_to and self.kind is not MessageKind.CARD):
+            # A card replies to its album; an attached report's album replies to the card it joined.
+            if self.text or self.edit or (self.reply_to and self.kind is MessageKind.CARD_EDIT):
                 raise ValueError(f"a {self.kind} is rendered when it is sent")
             return
         if not self.text and self.kind is not MessageKind.PHOTO_DELETE:
@@ -296,6 +301,7 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD: 0,
     MessageKind.CARD_EDIT: 1,
     MessageKind.CARD_WITHDRAWN: 1,
+    MessageKind.CARD_DETACHED: 1,
     MessageKind.PHOTO_DELETE: 1,
     MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,

@@ -47,6 +47,9 @@ class Report:
     card_message_id: int | None
     photo_file_ids: tuple[str, ...]  # Telegram's ids of every photo, video and voice note above the card
     media_kinds: tuple[MediaKind, ...] = ()  # what each of them is, in the same order
+    # The report this one was attached to as corroboration (status MERGED): it has no card of its
+    # own, only a reply to that report's card (card_message_id is that reply).
+    attached_to: int | None = None
 
     def count_of(self, kind: MediaKind) -> int:
         return sum(k is kind for k in self.media_kinds)

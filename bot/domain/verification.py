@@ -34,7 +34,8 @@ _LEGAL_TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
     ReportStatus.PUBLISHED: frozenset(),
     ReportStatus.REJECTED: frozenset(),
     ReportStatus.EXPIRED: frozenset(),
-    ReportStatus.MERGED: frozenset(),
+    # A report attached to another one as corroboration, detached again by a verifier (issue 9).
+    ReportStatus.MERGED: frozenset({ReportStatus.PENDING}),
 }
 
 

@@ -43,13 +43,16 @@ def render_card(
     questions: Sequence[Question] = (),
     claims: Sequence[Claim] = (),
     now: datetime | None = None,
+    residents: int = 1,
+    evidence: Sequence[StoredEvidence] = (),
     public_text: CurrentText | None = None,
     preview: Html | None = None,
     posted_in: Sequence[str] = (),
-    evidence: Sequence[StoredEvidence] = (),
 ) -> tuple[Html, Keyboard | None]:
-    """`public_text`, `preview`: the text a confirmation approves now, and the post it makes (rendered
-    by bot.rendering.alert in the card's language); `posted_in`: the languages the channels get."""
+    """`residents`: how many distinct residents report this (its reporter and those of the reports
+    attached to it as corroboration). `public_text`, `preview`: the text a confirmation approves now,
+    and the post it makes (rendered by bot.rendering.alert in the card's language); `posted_in`: the
+    languages the channels get."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
     headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
@@ -71,6 +74,7 @@ def render_card(
     lines.extend(known_place_lines(tr, report, evidence, network))
     if reporter is not None:
         lines.extend(_reporter_lines(tr, reporter, network))
+    lines.extend(_residents_lines(tr, residents))
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     if report.status is ReportStatus.PENDING and now is not None:
         lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
@@ -124,6 +128,67 @@ def _media_lines(tr: Translator, report: Report) -> list[Html]:
             )
         )
     return lines
+
+
+def _residents_lines(tr: Translator, residents: int) -> list[str]:
+    """Corroboration: each distinct resident is evidence (their reports are replies to this card), never a vote."""
+    if residents < 2:
+        return []
+    return [
+        tr.ngettext(
+            "👥 <b>{n} resident reports this</b> (their reports are replies to this card)",
+            "👥 <b>{n} residents report this</b> (their reports are replies to this card)",
+            residents,
+        )
+    ]
+
+
+def render_attached_reply(
+    tr: Translator,
+    report: Report,
+    joined_ref: str,
+    network: Network,
+    *,
+    reporter: ReporterStanding | None = None,
+    detachable: bool = True,
+    evidence: Sequence[StoredEvidence] = (),
+) -> tuple[Html, Keyboard | None]:
+    """A report attached to an open one: a reply to that report's card, with what this resident sent.
+    `detachable` while the report it joined is open: a verifier can then give it a card of its own."""
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
+    lines = [
+        tr.gettext(
+            "👥 <b>Report {ref}</b> — another resident reports this too; added to {joined}",
+            ref=report.public_ref,
+            joined=joined_ref,
+        ),
+        "",
+        f"📍 {escape(place)}",
+        f"🕒 {escape(local_time(tr, report.created_at, network.zone))}",
+    ]
+    if report.indicators:
+        lines.append(tr.gettext("<b>What they see:</b>"))
+        lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
+    if report.description:
+        lines.append(tr.gettext("<b>In their words:</b>"))
+        lines.append(quote(report.description))
+    lines.extend(_media_lines(tr, report))
+    lines.extend(evidence_lines(tr, report, evidence, network))
+    lines.extend(known_place_lines(tr, report, evidence, network))
+    if reporter is not None:
+        lines.extend(_reporter_lines(tr, reporter, network))
+    if not detachable:
+        return Html("\n".join(lines)), None
+    lines.append("")
+    lines.append(
+        tr.gettext(
+            "Evidence for {joined}, not a vote. If it is about something else, detach it: it gets its own card.",
+            joined=joined_ref,
+        )
+    )
+    button = Button(tr.gettext("🔗 Detach: it is something else"), cb.encode(cb.Detach(report.id)))
+    return Html("\n".join(lines)), ((button,),)
 
 
 def _alert_headline(tr: Translator, report: Report, alert: Alert) -> str:

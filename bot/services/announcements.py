@@ -11,7 +11,7 @@ restart neither loses nor repeats them), sent after them and at a lower priority
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from bot.domain.buttons import Keyboard
@@ -177,6 +177,22 @@ async def tell_reporter(repo: Repository, report: Report, text: Html | None, now
         await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_NOTICE, chat_id, text), now)
     if last:
         await repo.forget_reporter_contact(report.id)
+
+
+async def tell_added_reporters(
+    repo: Repository, joined: Report, notice: Callable[[Report], Html | None], now: datetime, *, last: bool
+) -> None:
+    """The residents whose reports were attached to `joined` as corroboration hear what its reporter
+    hears: `notice` renders it for each attached report (its own reference, its reporter's language).
+    After the last notice they are forgotten like the reporter, their reports close with it (kept,
+    then purged, like any closed report), and their replies in the group lose the Detach button."""
+    for report_id in await repo.attached_report_ids(joined.id):
+        attached = await repo.report(report_id)
+        await tell_reporter(repo, attached, notice(attached), now, last=last)
+        if last:
+            await repo.enqueue_card_refresh(report_id, now)
+    if last:
+        await repo.close_attached(joined.id, now)
 
 
 def _reply(chat_id: int, post_outbox_id: int, text: Html) -> Outgoing:

@@ -309,7 +309,8 @@ class Dispatcher:
             media = await repo.report_media(row.report_id, row.id) if row.report_id is not None else []
             if not media:
                 return "the report and its media are gone"
-            return _Request(message.chat_id, priority, media=tuple(media))
+            card = await _target(repo, message.reply_to)  # an attached report's: the card it joined
+            return _Request(message.chat_id, priority, media=tuple(media), reply_to=card.message_id)
         if message.kind is MessageKind.CARD:
             new = await self._cards.new(repo, row.report_id) if row.report_id is not None else None
             if new is None:

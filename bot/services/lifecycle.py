@@ -231,6 +231,13 @@ class LifecycleService:
         await announcements.tell_reporter(
             repo, closed, outcome(self._catalogs(report.reporter_language), closed), now, last=True
         )
+        await announcements.tell_added_reporters(
+            repo,
+            closed,
+            lambda added: outcome(self._catalogs(added.reporter_language), replace(added, status=status)),
+            now,
+            last=True,
+        )
         await repo.enqueue_card_refresh(report_id, now)
         log.info("report %s expired without confirmation", report.public_ref)
 
@@ -255,4 +262,11 @@ class LifecycleService:
         )
         notice = alert_outcome(self._catalogs(report.reporter_language), report, status)
         await announcements.tell_reporter(repo, report, notice, now, last=True)
+        await announcements.tell_added_reporters(
+            repo,
+            report,
+            lambda added: alert_outcome(self._catalogs(added.reporter_language), added, status),
+            now,
+            last=True,
+        )
         log.info("the alert of report %s is %s", report.public_ref, status)

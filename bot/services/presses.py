@@ -1,9 +1,10 @@
 """One path for every button pressed on a card in the verifier group.
 
 A press is judged the same way whatever the button: it must come from the verifier group, from a
-current member of it (known only by a keyed pseudonym); Telegram may deliver it twice, so its
-update id is claimed in the same transaction as its effects; the report is loaded; a pure rule
-decides; and the rule's refusals become one :class:`Refused` answer. Only the decision differs
+current member of it (known only by a keyed pseudonym) who sent neither the report nor one attached
+to it as corroboration; Telegram may deliver it twice, so its update id is claimed in the same
+transaction as its effects; the report is loaded; a pure rule decides; and the rule's refusals
+become one :class:`Refused` answer. Only the decision differs
 from button to button, so that is the only thing a service passes in.
 
 A decision raises its refusal *before* it writes anything: the refusal is committed together with
@@ -18,6 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
+from bot.domain.corroboration import check_not_a_reporter
 from bot.domain.desk import DeskRefusal
 from bot.domain.lifecycle import AlertClosed, AlreadyAsked
 from bot.domain.reports import Report
@@ -90,6 +92,8 @@ class Presses:
                 return Refused(Refusal.UNKNOWN_REPORT)
             ref = report.public_ref
             try:
+                # Never the reporter: neither the one who sent it nor anyone whose report joined it.
+                check_not_a_reporter(voter, report.reporter_pseudonym, await repo.reporters_joined(report.id))
                 result = await decide(Pressed(repo, report, voter, press, now))
             except NotAVerifier:
                 return Refused(Refusal.NOT_AUTHORIZED)

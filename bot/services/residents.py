@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from bot.domain.corroboration import report_to_join
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.draft import Draft, MediaKind
 from bot.domain.evidence import EarlierPhoto, PhotoEvidence, find_recycled, known_place_at, place_hint, taken_hint
@@ -15,9 +16,13 @@ from bot.languages import Language, match_language
 from bot.media import CleanAudio, CleanVideo
 from bot.photos import PhotoClues
 from bot.rendering.card import withdrawn_card, withdrawn_photo_caption
+from bot.rendering.corroboration import detached_reply_withdrawn
+from bot.services import corroboration
+from bot.services.cards import queue_card
+from bot.services.corroboration import Joined
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
-from storage.repository import Repository
+from storage.repository import ReportNotFound, Repository
 
 INTAKE_BUCKET = "intake"
 VOICE_NOTICE = "voice"  # the one-time warning that a voice can identify the resident
@@ -41,6 +46,7 @@ class CleanPhoto:
 class Receipt:
     public_ref: str
     report_id: int | None  # None when the report was dropped because its reporter is muted
+    joined: Joined | None = None  # attached to an open report of the same place as corroboration
 
 
 class ResidentService:
@@ -52,6 +58,7 @@ class ResidentService:
         self._pseudonyms = deps.pseudonyms
         self._clock = deps.clock
         self._after_commit = deps.after_commit  # arms the reminder and expiry of a new report
+        self._deps = deps
         self._images = images or ImageCleaner(deps.telegram)
 
     @property
@@ -187,6 +194,8 @@ class ResidentService:
                 assert intake.retry_at is not None
                 raise IntakeFull(intake.retry_at)  # rolls back the personal token too
             await repo.save_bucket(INTAKE_BUCKET, intake.state)
+            # Asked before this report exists, so it cannot find itself.
+            joined_id = report_to_join(neighborhood_key, await repo.open_reports_in(neighborhood_key))
             report = await repo.add_report(
                 NewReport(
                     reporter_pseudonym=pseudonym,
@@ -200,16 +209,23 @@ class ResidentService:
                 new_public_ref,
             )
             await repo.note_report_sent(pseudonym, now)
-            # With the report, in its transaction: every pending report is sure to be reminded
-            # about and to expire, even if Vigil stops before the card is delivered.
-            for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
-                await repo.set_deadline(report.id, kind, due_at)
             media = await repo.move_draft_media_to_report(pseudonym, report.id)
             await self._flag_recycled_photos(repo, report.id, now)
             await repo.delete_draft(pseudonym)
-            await self._queue_card(repo, report.id, media, now)
+            group = self._network.verifier_group_id
+            joined = None
+            if joined_id is not None:
+                # Corroboration: a reply under the open report's card, and no deadlines of its own
+                # (it closes with the report it joined).
+                joined = await corroboration.attach(repo, report, joined_id, media, group, now)
+            else:
+                # With the report, in its transaction: every pending report is sure to be reminded
+                # about and to expire, even if Vigil stops before the card is delivered.
+                for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
+                    await repo.set_deadline(report.id, kind, due_at)
+                await queue_card(repo, report.id, media, group, now)
         self._after_commit()
-        return Receipt(report.public_ref, report.id)
+        return Receipt(report.public_ref, report.id, joined)
 
     async def _flag_recycled_photos(self, repo: Repository, report_id: int, now: datetime) -> None:
         """Each photo already sent with another report of the retention window is marked with it."""
@@ -223,30 +239,14 @@ class ResidentService:
             if match is not None:
                 await repo.mark_recycled(report_id, position, match.report_id)
 
-    async def _queue_card(self, repo: Repository, report_id: int, media: list[MediaKind], now: datetime) -> None:
-        """The albums (the report's cleaned photos and videos in one; each voice note on its own) and
-        then the card, replying to the first, all rendered from stored state when sent."""
-        group = self._network.verifier_group_id
-        albums: list[int] = []
-        if any(kind.in_album for kind in media):
-            album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
-            await repo.assign_media_to_album(report_id, album, (MediaKind.PHOTO, MediaKind.VIDEO))
-            albums.append(album)
-        for position, kind in enumerate(media):
-            if not kind.in_album:
-                voice = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group), now)
-                await repo.assign_media_to_album(report_id, voice, (), position=position)
-                albums.append(voice)
-        reply_to = MessageRef(outbox_id=albums[0]) if albums else None
-        await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=reply_to), now)
-
     async def forget(self, user_id: int) -> int:
         """/forgetme: erase everything linked to the resident (reports, language, track record,
-        subscription); withdraw their open reports.
+        subscription); withdraw their open reports, and the replies of their reports attached to
+        another one. Other residents' reports attached to a withdrawn one get cards of their own.
 
         In the erasing transaction, each withdrawn card's new text and the removal of its photos
         from the verifier group go to the outbox, so a crash cannot leave the old card behind.
-        Returns how many open reports were withdrawn.
+        Returns how many open or attached reports were withdrawn.
         """
         tr = self._catalogs(self._network.card_language)
         now = self._clock()
@@ -255,6 +255,17 @@ class ResidentService:
             # A subscription too, with the alerts still waiting for them (their private chat is their id).
             await repo.forget_subscriber(user_id)
             for card in withdrawn:
+                if card.joined_id is not None:
+                    await repo.enqueue_card_refresh(card.joined_id, now)  # one resident fewer reports it
+                for attached_id in card.attached_ids:
+                    # Other residents' reports attached to the withdrawn one must not vanish with it.
+                    try:
+                        report = await repo.report(attached_id)
+                    except ReportNotFound:
+                        continue  # the resident's own, erased too
+                    await corroboration.detach_in(
+                        repo, self._deps, report, detached_reply_withdrawn(tr, report.public_ref, card.public_ref), now
+                    )
                 if card.chat_id is None:
                     continue
                 if card.message_id is not None:

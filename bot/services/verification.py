@@ -146,6 +146,14 @@ class VerificationService:
                 await announcements.tell_reporter(repo, closed, notice, now, last=False)
             else:
                 await announcements.tell_reporter(repo, closed, notice, now, last=True)
+            # So do the residents whose reports were attached to it, each about their own report.
+            await announcements.tell_added_reporters(
+                repo,
+                closed,
+                lambda added: outcome(self._catalogs(added.reporter_language), replace(added, status=decision.status)),
+                now,
+                last=decision.status is not ReportStatus.PUBLISHED,
+            )
         await repo.enqueue_card_refresh(report_id, now)
         results = {ReportStatus.PUBLISHED: VoteOutcome.PUBLISHED, ReportStatus.REJECTED: VoteOutcome.REJECTED}
         return VoteResult(results.get(decision.status, VoteOutcome.COUNTED), report.public_ref, report_id)

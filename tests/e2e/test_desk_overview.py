@@ -42,7 +42,8 @@ async def test_queue_lists_open_reports_oldest_first_with_votes_claims_questions
 
     live = await publish(fake, place="Vado", text="Vans and agents near the church in Vado")
     first = await report_from_tom(fake, text=SUVS)
-    second = await report_from_tom(fake, place="Vado", text="Agents knocking on doors on Main St")
+    # Another place: a report of Vado, where the alert is live, would be attached to it (corroboration).
+    second = await report_from_tom(fake, place="Downtown Las Cruces", text="Agents knocking on doors on Main St")
     luis = Verifier(fake, LUIS)
     await Verifier(fake, ANA).presses(card_in_group(fake, first), "👍")
     await luis.presses(card_in_group(fake, first), "🚶 30")

@@ -74,7 +74,13 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
         elapsed = time.monotonic() - started
         await vigil.outbox_idle(timeout=60)  # the cards follow the receipts through the outbox
 
-        cards = [text_of(m) for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]
+        # Each report reaches the group once: as a card, or (issue 9: corroboration) as a reply
+        # under the open card of its neighborhood that it was attached to.
+        cards = [
+            text_of(m)
+            for m in fake.bot_messages(VERIFIER_GROUP)
+            if "needs verification" in text_of(m) or "another resident reports this too" in text_of(m)
+        ]
         for user_id in ORDINARY:
             assert sum(f"Ordinary report from {user_id}" in card for card in cards) == 1, user_id
             assert any("Sent to the verifiers" in text_of(m) for m in fake.bot_messages(user_id)), user_id
@@ -91,5 +97,5 @@ async def test_a_flood_throttles_the_hostile_account_and_loses_no_ordinary_repor
         assert refusals() == 9
         print(
             f"\nflood: 200 ordinary + 1 hostile x12 handled in {elapsed:.1f}s; "
-            f"{len(cards)} cards reached the verifier group"
+            f"{len(cards)} cards and corroborations reached the verifier group"
         )
