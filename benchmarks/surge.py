@@ -28,7 +28,7 @@ from PIL import Image
 from bot.fake_telegram import FakeTelegram
 from bot.photos import sanitize_image
 from storage.codec import to_text
-from tests.crash.harness import BotProcess, Killer, KillPlan, read_only
+from tests.crash.harness import BotProcess, DrillPlaces, Killer, KillPlan, read_only
 from tests.e2e.harness import build_world
 from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, TOKEN, VADO_CHANNEL, VERIFIER_GROUP, network_toml
 
@@ -36,6 +36,9 @@ TELEGRAM_PER_SECOND = 30
 TELEGRAM_GROUP_PER_MINUTE = 20
 REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
 PLACES = ["clovis", "vado", "las-cruces-downtown"]
+# A place of its own for every report that needs its own card: a second report of a place with an
+# open report is attached to it as corroboration (issue 9) instead.
+DRILL = DrillPlaces(40)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class Bench:
     def __init__(self, fake: FakeTelegram, workdir: Path) -> None:
         self.fake = fake
         self.workdir = workdir
-        (workdir / "network.toml").write_text(network_toml())
+        (workdir / "network.toml").write_text(network_toml(extra=DRILL.network_toml()))
+        DRILL.add_to(fake)
         self.bot = BotProcess(fake, workdir)
         self.first_answer: dict[int, float] = {}
         fake.after_call(self._after)
@@ -252,7 +256,7 @@ async def text_and_alert_surge(bench: Bench) -> list[Figure]:
         bench.fake.user_sends_text(user_id, f"Agents on the corner of Main, says {user_id}")
     pressed = time.monotonic()
     bench.confirm(LUIS, card)  # the second confirmation, behind 150 residents
-    posted = await bench.post_in(CLOVIS_EN_CHANNEL, "dairy gate")
+    posted = await bench.post_in(CLOVIS_EN_CHANNEL, "")  # the channel's only post: the alert
     await bench.fake.wait_until(lambda: all(u in bench.first_answer for u in people), timeout=120)
     waits = [bench.first_answer[u] - started for u in people]
     ideal = len(people) / TELEGRAM_PER_SECOND
@@ -282,7 +286,8 @@ async def press_during_sends(bench: Bench) -> list[Figure]:
     cpu_before = bench.cpu_seconds()
     for user_id in people:  # drafts ready to send: words and a place
         bench.fake.user_sends_text(user_id, f"Checkpoint seen by {user_id}")
-    await asyncio.gather(*(bench.press_and_wait(u, f"v1:form:nb:{PLACES[u % 3]}") for u in people))
+    places = list(DRILL.channels())  # a card each: no report joins another
+    await asyncio.gather(*(bench.press_and_wait(u, f"v1:form:nb:{places[i]}") for i, u in enumerate(people)))
     await asyncio.gather(
         *(
             bench.fake.wait_until(lambda u=u: "v1:form:send" in str((bench.panel(u) or {}).get("reply_markup")))
@@ -294,7 +299,7 @@ async def press_during_sends(bench: Bench) -> list[Figure]:
     answer = bench.confirm(LUIS, card)
     await bench.fake.wait_for_callback_answer(answer, timeout=120)
     answered = time.monotonic()
-    posted = await bench.post_in(VADO_CHANNEL, "Vado gas station")
+    posted = await bench.post_in(VADO_CHANNEL, "")  # the channel's only post: the alert
     for query in queries:
         await bench.fake.wait_for_callback_answer(query, timeout=120)
     cpu = bench.cpu_seconds() - cpu_before
@@ -312,17 +317,21 @@ async def press_during_sends(bench: Bench) -> list[Figure]:
 async def idle_latency(bench: Bench) -> list[Figure]:
     await bench.start()
     people = bench.residents(650_000, 8)
-    refs = [await bench.report(u, f"Idle check {u}: agents at the Clovis dairy") for u in people]
+    places = list(DRILL.channels().items())[: len(people)]  # a card and a channel each
+    refs = [
+        await bench.report(u, f"Idle check {u}: agents at the dairy", place=key)
+        for u, (key, _) in zip(people, places, strict=True)
+    ]
     cards = [await bench.card_of(ref) for ref in refs]
     for card in cards:
         await bench.fake.wait_for_callback_answer(bench.confirm(ANA, card), timeout=60)
     await bench.outbox_idle()
     latencies = []
-    for user_id, card in zip(people, cards, strict=True):
+    for card, (_, channel) in zip(cards, places, strict=True):
         await bench.fake.settled(quiet=0.5, timeout=120)
         pressed = time.monotonic()
         bench.confirm(LUIS, card)
-        latencies.append(await bench.post_in(CLOVIS_EN_CHANNEL, f"Idle check {user_id}") - pressed)
+        latencies.append(await bench.post_in(channel, "") - pressed)
     await bench.stop()
     return [
         Figure(
@@ -370,12 +379,17 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
     rng = random.Random(20261129)
     await bench.start()
     people = bench.residents(670_000, reports)
-    refs = await asyncio.gather(*(bench.report(u, f"Kill drill {u}: vans at the dairy") for u in people))
+    places = DRILL.channels()
+    keys = list(places)[:reports]  # a card and a channel each
+    refs = await asyncio.gather(
+        *(bench.report(u, f"Kill drill {u}: vans at the dairy", place=key) for u, key in zip(people, keys, strict=True))
+    )
     cards = {ref: await bench.card_of(ref, timeout=600) for ref in refs}
     await bench.outbox_idle(timeout=600)
     bench.bot.kill_now()
     await bench.bot.reap()
-    killer = Killer(bench.fake, bench.bot, rng, {CLOVIS_EN_CHANNEL})
+    channels = {places[key] for key in keys}
+    killer = Killer(bench.fake, bench.bot, rng, channels)
     killer.install()
     todo = [(verifier, ref) for ref in refs for verifier in (ANA, MARTA)]
     rng.shuffle(todo)
@@ -412,8 +426,8 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
         uid for uid, u in bench.fake.world.update_history.items() if u.get("callback_query", {}).get("id") in made
     }
     lost = len(press_ids - handled_ids)
-    posts = [m for m in bench.fake.bot_messages(CLOVIS_EN_CHANNEL) if "Kill drill" in _text(m)]
-    twice = max(0, votes - (len(made) - lost)) + max(0, len(posts) - published - _uncertain_posts(bench))
+    posts = [m for c in channels for m in bench.fake.bot_messages(c) if not m.get("reply_to_message")]
+    twice = max(0, votes - (len(made) - lost)) + max(0, len(posts) - published - _uncertain_posts(bench, channels))
     await bench.stop()
     return [
         Figure(
@@ -425,12 +439,12 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
     ]
 
 
-def _uncertain_posts(bench: Bench) -> int:
+def _uncertain_posts(bench: Bench, channels: set[int]) -> int:
     """Second copies the delivery policy allows (a post Telegram may have taken before a kill)."""
     with read_only(bench.bot.database) as db:
         return db.execute(
             "SELECT COALESCE(SUM(uncertain_attempts), 0) FROM outbox WHERE kind = 'channel_post'"
-            f" AND chat_id = {CLOVIS_EN_CHANNEL}"
+            f" AND chat_id IN ({','.join(str(c) for c in channels)})"
         ).fetchone()[0]
 
 

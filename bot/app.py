@@ -31,6 +31,7 @@ from bot.services.pseudonyms import Pseudonyms
 from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
+from bot.services.rumors import RumorCheckService
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
@@ -126,6 +127,7 @@ def build_application(
                     alarm=alarm,
                     desk=DeskService(deps, images=images, public_text=public_text),
                     public_text=public_text,
+                    rumors=RumorCheckService(deps),
                     corroboration=CorroborationService(deps),
                     overview=OverviewService(deps),
                     subscriptions=SubscriptionService(database=database, network=network, clock=clock),

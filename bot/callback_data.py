@@ -15,6 +15,7 @@ from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import TextChangeKind
+from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 from bot.languages import Language, is_supported
 
@@ -23,6 +24,14 @@ MAX_BYTES = 64  # Telegram's limit for callback_data
 
 _VOTE_CODES = {VoteKind.CONFIRM: "c", VoteKind.FALSE_ALARM: "f"}
 _ALERT_CODES = {AlertAction.STILL_ACTIVE: "s", AlertAction.ALL_CLEAR: "e", AlertAction.RETRACT: "r"}
+_REASON_CODES = {
+    RejectionReason.NOT_ENFORCEMENT: "notenf",
+    RejectionReason.OLD_PHOTO: "old",
+    RejectionReason.WRONG_PLACE: "place",
+    RejectionReason.UNVERIFIED: "unver",
+    RejectionReason.DUPLICATE: "dup",
+    RejectionReason.OTHER: "other",
+}
 
 
 class InvalidCallbackData(ValueError):
@@ -136,6 +145,21 @@ class Detach:
 
 
 @dataclass(frozen=True)
+class FalseAlarm:
+    """👎 False alarm: `reason` None opens the reasons under the card; a reason casts the vote."""
+
+    report_id: int
+    reason: RejectionReason | None = None
+
+
+@dataclass(frozen=True)
+class RumorCheck:
+    """ "📣 Post a rumor check" on a rejected report's card."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
 class EditText:
     """A change to the public text on a card: include or remove the resident's words, remove the
     note, or (SET_NOTE) open the prompt a verifier replies to with the note."""
@@ -157,6 +181,8 @@ Action = (
     | GoCheck
     | Subscribe
     | Rights
+    | FalseAlarm
+    | RumorCheck
     | EditText
 )
 ActionT = TypeVar("ActionT", bound=Action)
@@ -174,6 +200,8 @@ _PATTERNS = {
     "answer": re.compile(r"^v1:ans:(?P<answer>[a-z]{1,8}):(?P<question>[1-9][0-9]{0,17})$"),
     "sub": re.compile(r"^v1:sub:(?:t:(?P<key>[a-z0-9][a-z0-9-]{0,31})|(?P<done>done))$"),
     "rights": re.compile(r"^v1:rights$"),
+    "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
+    "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
@@ -204,6 +232,10 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
         case Rights():
             data = f"{VERSION}:rights"
+        case FalseAlarm(report_id, reason):
+            data = f"{VERSION}:no:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
+        case RumorCheck(report_id):
+            data = f"{VERSION}:rumor:{report_id}"
         case Detach(report_id):
             data = f"{VERSION}:detach:{report_id}"
         case EditText(report_id, change):
@@ -267,6 +299,14 @@ def decode(data: str | None) -> Action:
         return Subscribe(match["key"] or "")
     if _PATTERNS["rights"].match(data):
         return Rights()
+    if match := _PATTERNS["no"].match(data):
+        if match["reason"] == "menu":
+            return FalseAlarm(int(match["report"]))
+        reason = next((r for r, code in _REASON_CODES.items() if code == match["reason"]), None)
+        if reason is not None:
+            return FalseAlarm(int(match["report"]), reason)
+    if match := _PATTERNS["rumor"].match(data):
+        return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
     if match := _PATTERNS["text"].match(data):

@@ -20,6 +20,7 @@ from bot.services.overview import OverviewService
 from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
+from bot.services.rumors import RumorCheckService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
@@ -43,6 +44,7 @@ class Services:
     telegram: TelegramGateway
     desk: DeskService
     public_text: PublicTextService
+    rumors: RumorCheckService
     corroboration: CorroborationService
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService

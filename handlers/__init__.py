@@ -84,6 +84,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report))
     # Buttons: each family has its own prefix; unknown payloads are refused politely inside.
     application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
+    application.add_handler(CallbackQueryHandler(verifying.on_false_alarm_button, pattern=r"^v1:no:"))
+    application.add_handler(CallbackQueryHandler(verifying.on_rumor_check_button, pattern=r"^v1:rumor:"))
     application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))
     application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^v1:lang:"))
     application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=r"^v1:mute:"))

@@ -18,13 +18,16 @@ from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
+from bot.domain.rejection import AlreadySupported, NotRejected, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.EditText
+PressAction = (
+    cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.FalseAlarm | cb.RumorCheck | cb.EditText
+)
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -114,6 +117,23 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("Write the question as a reply to the bot's prompt.")
         case UnknownEta():
             return tr.gettext("This button is no longer valid.")
+        case NotRejected():
+            return tr.gettext(
+                "A rumor check can only be posted for a report closed as a false alarm; {ref} is not.",
+                ref=refused.public_ref,
+            )
+        case RumorCheckPosted():
+            return tr.gettext("The rumor check for {ref} was already posted.", ref=refused.public_ref)
+        case AlreadySupported():
+            return tr.gettext(
+                "You already asked for a rumor check on {ref}. Each verifier counts once.", ref=refused.public_ref
+            )
+        case RumorCheckTooLate():
+            return tr.ngettext(
+                "A rumor check can be posted only within {n} hour of the report being closed.",
+                "A rumor check can be posted only within {n} hours of the report being closed.",
+                int(reason.window.total_seconds() // 3600),
+            )
         case AddedReporterCannotVote():
             return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")
         case NotAttached():

@@ -1,4 +1,5 @@
-"""Buttons on a card in the verifier group: Confirm, False alarm, and (admins) Mute reporter."""
+"""Buttons on a card in the verifier group: Confirm, False alarm (with its reason), Post a rumor
+check, and (admins) Mute reporter."""
 
 from __future__ import annotations
 
@@ -6,17 +7,22 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.rendering.labels import local_time
 from bot.services.presses import Press, Refused
-from bot.services.verification import MuteOutcome, MuteResult, VoteOutcome, VoteResult
+from bot.services.rumors import RumorChecked
+from bot.services.verification import MuteOutcome, MuteResult, ReasonsOffered, VoteOutcome, VoteResult
 from handlers.presses import on_press, press_translator
 
 
 async def on_vote_button(update: Update, context: VigilContext) -> None:
     verification = context.services.verification
 
-    async def vote(action: cb.Vote, press: Press) -> VoteResult | Refused:
+    async def vote(action: cb.Vote, press: Press) -> VoteResult | ReasonsOffered | Refused:
+        if action.kind is VoteKind.FALSE_ALARM:
+            # A card sent before False alarm asked for a reason: ask now, like today's cards do.
+            return await verification.offer_reasons(press)
         return await verification.vote(
             report_id=press.report_id,
             chat_id=press.chat_id,
@@ -28,7 +34,47 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
             shown_version=action.text_version,
         )
 
-    await on_press(update, context, cb.Vote, vote, _answer)
+    # mypy cannot split "VoteResult | ReasonsOffered | Refused" into on_press's "ResultT | Refused" by itself.
+    await on_press(update, context, cb.Vote, vote, _answer)  # type: ignore[misc]
+
+
+async def on_false_alarm_button(update: Update, context: VigilContext) -> None:
+    """👎 on a card offers the reasons under it; a reason picked there casts the false-alarm vote."""
+    verification = context.services.verification
+
+    async def act(action: cb.FalseAlarm, press: Press) -> VoteResult | ReasonsOffered | Refused:
+        if action.reason is None:
+            return await verification.offer_reasons(press)
+        return await verification.vote(
+            report_id=press.report_id,
+            chat_id=press.chat_id,
+            user_id=press.user_id,
+            display_name=press.display_name,
+            kind=VoteKind.FALSE_ALARM,
+            update_id=press.update_id,
+            reason=action.reason,
+        )
+
+    await on_press(update, context, cb.FalseAlarm, act, _answer)  # type: ignore[misc]
+
+
+async def on_rumor_check_button(update: Update, context: VigilContext) -> None:
+    rumors = context.services.rumors
+
+    async def act(action: cb.RumorCheck, press: Press) -> RumorChecked | Refused:
+        return await rumors.press(press)
+
+    def answer(tr: Translator, result: RumorChecked) -> str:
+        if result.posted:
+            return tr.gettext("The rumor check for {ref} is being posted to the channels.", ref=result.public_ref)
+        return tr.gettext(
+            "Thank you: {count}/{quorum} for a rumor check on {ref}. It is posted once {quorum} verifiers ask for it.",
+            count=result.supporters,
+            quorum=result.quorum,
+            ref=result.public_ref,
+        )
+
+    await on_press(update, context, cb.RumorCheck, act, answer)
 
 
 async def on_mute_button(update: Update, context: VigilContext) -> None:
@@ -61,7 +107,9 @@ def _mute_answer(tr: Translator, result: MuteResult, context: VigilContext) -> s
             return tr.gettext("This report no longer exists.")
 
 
-def _answer(tr: Translator, result: VoteResult) -> str:
+def _answer(tr: Translator, result: VoteResult | ReasonsOffered) -> str:
+    if isinstance(result, ReasonsOffered):
+        return tr.gettext("Why is it a false alarm? Pick a reason below the card: that casts your vote.")
     match result.outcome:
         case VoteOutcome.COUNTED:
             return tr.gettext("Thank you, your vote on {ref} is counted.", ref=result.public_ref)

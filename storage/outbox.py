@@ -31,9 +31,14 @@ _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
 # edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
 # later ones refer to this way (a card sent through the outbox, say) belongs here too.
-# A desk prompt is found again when a verifier replies to it with their own question (or note).
+# A desk prompt is found again when a verifier replies to it with their own question (or note). A
+# rumor check's posts are linked from the card for as long as the report lives.
 PROMPTS: tuple[MessageKind, ...] = (MessageKind.DESK_PROMPT, MessageKind.NOTE_PROMPT)
-KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (MessageKind.CHANNEL_POST, *PROMPTS)
+KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (
+    MessageKind.CHANNEL_POST,
+    *PROMPTS,
+    MessageKind.CHANNEL_RUMOR_CHECK,
+)
 
 
 class OutboxQueries:
@@ -151,6 +156,13 @@ class OutboxQueries:
     async def channel_post_messages(self, report_id: int) -> list[QueuedMessage]:
         async with self._db.execute(
             "SELECT * FROM outbox WHERE report_id = ? AND kind = 'channel_post' ORDER BY id", (report_id,)
+        ) as cursor:
+            return [_queued(row) for row in await cursor.fetchall()]
+
+    async def report_messages(self, report_id: int, kind: MessageKind) -> list[QueuedMessage]:
+        """A report's messages of one kind, in the order they were queued (e.g. a rumor check's posts)."""
+        async with self._db.execute(
+            "SELECT * FROM outbox WHERE report_id = ? AND kind = ? ORDER BY id", (report_id, str(kind))
         ) as cursor:
             return [_queued(row) for row in await cursor.fetchall()]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.limits import BucketState
+from bot.domain.rejection import RejectionReason
 from bot.domain.reporters import TrackRecord
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, to_text
@@ -42,7 +43,13 @@ class ReporterQueries:
             "SELECT confirmed, false_alarms, unconfirmed FROM reporter_records WHERE pseudonym = ?", (pseudonym,)
         ) as cursor:
             row = await cursor.fetchone()
-        return TrackRecord(row["confirmed"], row["false_alarms"], row["unconfirmed"]) if row else TrackRecord()
+        if row is None:
+            return TrackRecord()
+        async with self._db.execute(
+            "SELECT reason, count FROM reporter_false_alarms WHERE pseudonym = ? AND count > 0", (pseudonym,)
+        ) as cursor:
+            reasons = {RejectionReason(r["reason"]): int(r["count"]) for r in await cursor.fetchall()}
+        return TrackRecord(row["confirmed"], row["false_alarms"], row["unconfirmed"], reasons)
 
     async def mute(self, pseudonym: str, until: datetime, at: datetime) -> None:
         await self._db.execute(

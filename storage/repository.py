@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.domain.draft import MediaKind
 from bot.domain.indicators import parse_indicators
+from bot.domain.rejection import RejectionReason
 from bot.domain.reports import ChannelPost, NewReport, RecordedVote, Report, ReportMedia
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.languages import Language
@@ -24,6 +25,7 @@ from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
+from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
 from storage.subscribers import SubscriberQueries
@@ -45,6 +47,7 @@ class Repository(
     EvidenceQueries,
     OutboxQueries,
     PublicTextQueries,
+    RejectionQueries,
     ReporterQueries,
     RetentionQueries,
     SubscriberQueries,
@@ -175,7 +178,7 @@ class Repository(
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version FROM votes"
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version, reason FROM votes"
             " WHERE report_id = ? ORDER BY rowid",
             (report_id,),
         ) as cursor:
@@ -188,14 +191,16 @@ class Repository(
                 cast_at=cast(datetime, from_text(row["cast_at"])),
                 in_person=bool(row["in_person"]),
                 text_version=int(row["text_version"]),
+                reason=RejectionReason(row["reason"]) if row["reason"] else None,
             )
             for row in rows
         ]
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version,"
+            " reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report_id,
                 vote.verifier,
@@ -204,6 +209,7 @@ class Repository(
                 to_text(vote.cast_at),
                 int(vote.in_person),
                 vote.text_version,
+                str(vote.reason) if vote.reason else None,
             ),
         )
 

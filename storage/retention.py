@@ -24,6 +24,18 @@ GROUP BY 1, 2, 3
 ON CONFLICT (day, neighborhood_key, status) DO UPDATE SET count = count + excluded.count
 """
 
+# A rejected report also leaves its reason, and whether a rumor check was posted for it.
+_FOLD_REJECTIONS = """
+INSERT INTO rejection_statistics (day, neighborhood_key, reason, count, rumor_checks)
+SELECT substr(created_at, 1, 10), neighborhood_key, COALESCE(rejections.reason, ''), count(*),
+       count(rejections.rumor_check_posted_at)
+FROM reports JOIN rejections ON rejections.report_id = reports.id
+WHERE {condition}
+GROUP BY 1, 2, 3
+ON CONFLICT (day, neighborhood_key, reason) DO UPDATE SET
+    count = count + excluded.count, rumor_checks = rumor_checks + excluded.rumor_checks
+"""
+
 
 _HOUR = timedelta(hours=1)
 
@@ -66,6 +78,7 @@ class RetentionQueries(OverviewQueries):
         )
         cutoff = {"cutoff": to_text(closed_before)}
         await self._db.execute(_FOLD_INTO_STATISTICS.format(status="status", condition=closed), cutoff)
+        await self._db.execute(_FOLD_REJECTIONS.format(condition=closed), cutoff)
         await self.fold_desk_statistics(closed, cutoff)
         await self.purge_desk_statistics(now)
         # Contacts first: a report kept for its record must still not keep a way to reach the reporter.
@@ -132,6 +145,7 @@ class RetentionQueries(OverviewQueries):
             ),
             (pseudonym,),
         )
+        await self._db.execute(_FOLD_REJECTIONS.format(condition=mine), (pseudonym,))
         await self.fold_desk_statistics(mine, (pseudonym,))
         await self._db.execute(f"DELETE FROM reports WHERE {mine}", (pseudonym,))
         await self._db.execute(
@@ -142,6 +156,7 @@ class RetentionQueries(OverviewQueries):
             "UPDATE reports SET reporter_pseudonym = ? WHERE reporter_pseudonym = ?",
             (f"forgotten:{secrets.token_hex(16)}", pseudonym),
         )
+        # Its false alarms by reason (reporter_false_alarms) go with it, by cascade.
         await self._db.execute("DELETE FROM reporter_records WHERE pseudonym = ?", (pseudonym,))
         await self._db.execute("DELETE FROM resident_settings WHERE pseudonym = ?", (pseudonym,))
         await self._db.execute("DELETE FROM resident_notices WHERE pseudonym = ?", (pseudonym,))

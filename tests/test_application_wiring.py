@@ -39,6 +39,8 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
     patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
     assert patterns == [
         r"^v1:vote:",
+        r"^v1:no:",
+        r"^v1:rumor:",
         r"^v1:form:",
         r"^v1:lang:",
         r"^v1:mute:",

@@ -11,6 +11,7 @@ from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import TextChangeKind
+from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 
 
@@ -139,6 +140,44 @@ def test_unknown_claims_are_refused(data):
         cb.decode(data)
 
 
+# --- a false alarm's reason, and the rumor check ---------------------------------------------
+
+
+@given(
+    report=st.integers(min_value=1, max_value=MAX_ID),
+    reason=st.sampled_from([None, *RejectionReason]),
+)
+def test_false_alarm_and_reason_buttons_round_trip_within_64_bytes(report, reason):
+    for action in (cb.FalseAlarm(report, reason), cb.RumorCheck(report)):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+
+
+def test_every_reason_has_its_own_payload():
+    payloads = {cb.encode(cb.FalseAlarm(1, reason)) for reason in [None, *RejectionReason]}
+    assert len(payloads) == len(RejectionReason) + 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["v1:no:lunch:1", "v1:no:old:0", "v1:no:old", "v1:no:menu:1:2", "v1:rumor:0", "v1:rumor:", "v1:rumor:1:2"],
+)
+def test_unknown_reasons_and_rumor_checks_are_refused(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+@given(report=st.integers(min_value=1, max_value=MAX_ID))
+def test_the_detach_button_round_trips_within_64_bytes_and_names_only_the_attached_report(report):
+    data = cb.encode(cb.Detach(report))
+    assert data == f"v1:detach:{report}" and len(data.encode()) <= 64
+    assert cb.decode(data) == cb.Detach(report)
+    assert cb.decode_as(data, cb.Vote) is None  # another family's handler does not take it
+
+
+# --- the public text ---------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("change", list(TextChangeKind))
 @pytest.mark.parametrize("report_id", [1, 987654321987654321])
 def test_public_text_buttons_round_trip_within_64_bytes(change, report_id):
@@ -168,11 +207,3 @@ def test_a_confirmation_carries_the_version_of_the_text_its_card_showed():
     for refused in ("v1:vote:f:7:t2", "v1:vote:c:7:t0", "v1:vote:c:7:t", "v1:vote:c:7:2"):
         with pytest.raises(cb.InvalidCallbackData):
             cb.decode(refused)
-
-
-@given(report=st.integers(min_value=1, max_value=MAX_ID))
-def test_the_detach_button_round_trips_within_64_bytes_and_names_only_the_attached_report(report):
-    data = cb.encode(cb.Detach(report))
-    assert data == f"v1:detach:{report}" and len(data.encode()) <= 64
-    assert cb.decode(data) == cb.Detach(report)
-    assert cb.decode_as(data, cb.Vote) is None  # another family's handler does not take it

@@ -8,6 +8,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.rejection import RejectionCounts, RejectionReason
 from bot.domain.reporters import reporter_tag
 from bot.domain.stats import VoteTime, median, percentile, verifier_figures, verifier_tag, window_figures
 
@@ -63,8 +64,16 @@ def test_a_verifiers_tag_is_not_the_same_persons_reporter_tag():
 
 def test_window_figures_count_outcomes_and_leave_pending_as_reports_only():
     figures = window_figures(
-        7, {"pending": 2, "published": 3, "rejected": 4, "expired": 1, "withdrawn": 1}, [60, 600, 120], []
+        7, {"pending": 2, "published": 3, "rejected": 4, "expired": 1, "withdrawn": 1, "merged": 2}, [60, 600, 120], []
     )
-    assert (figures.reports, figures.published, figures.rejected, figures.unconfirmed) == (11, 3, 4, 1)
+    assert (figures.reports, figures.published, figures.rejected, figures.unconfirmed) == (13, 3, 4, 1)
+    assert (figures.withdrawn, figures.attached) == (1, 2)
     assert (figures.publication_median, figures.publication_p90) == (120, 600)
     assert figures.verifiers == ()
+
+
+def test_a_windows_figures_carry_the_rejections_by_reason_and_the_rumor_checks():
+    counts = RejectionCounts({RejectionReason.OLD_PHOTO: 2, None: 1}, rumor_checks=1)
+    figures = window_figures(7, {"rejected": 3}, [], [], counts)
+    assert figures.rejected == 3 and figures.rejections.total == 3 and figures.rejections.rumor_checks == 1
+    assert window_figures(7, {}, [], []).rejections == RejectionCounts()

@@ -58,6 +58,10 @@ class MessageKind(StrEnum):
     REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
     DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
     DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
+    # A rejected report's reasons (False alarm asks why), under its card; and the rumor check, the
+    # public "not confirmed" that two verifiers post to the neighborhood's channels.
+    REASON_PICKER = "reason_picker"
+    CHANNEL_RUMOR_CHECK = "channel_rumor_check"
     SUBSCRIBER_ALERT = "subscriber_alert"  # a published alert, by direct message to a subscriber
     SUBSCRIBER_UPDATE = "subscriber_update"  # still active, all clear, retracted, expired: to a subscriber
 
@@ -75,7 +79,12 @@ class MessageKind(StrEnum):
 
     @property
     def is_channel(self) -> bool:
-        return self in (MessageKind.CHANNEL_POST, MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY)
+        return self in (
+            MessageKind.CHANNEL_POST,
+            MessageKind.CHANNEL_EDIT,
+            MessageKind.CHANNEL_REPLY,
+            MessageKind.CHANNEL_RUMOR_CHECK,
+        )
 
     @property
     def is_to_reporter(self) -> bool:
@@ -154,6 +163,9 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.GROUP_NOTICE: 1,
     MessageKind.DESK_PROMPT: 1,
     MessageKind.NOTE_PROMPT: 1,
+    MessageKind.REASON_PICKER: 1,
+    # Like an alert: a denial nobody sees lets the rumor run; a second copy harms nobody.
+    MessageKind.CHANNEL_RUMOR_CHECK: 2,
     MessageKind.REPORTER_QUESTION: 1,
     # An answer is evidence the verifiers should not miss; a second copy only repeats it.
     MessageKind.DESK_ANSWER: 2,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.domain.rejection import RejectionReason
 
 # The tag is cut from the keyed pseudonym, so it reveals nothing the pseudonym does not.
 _TAG_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -27,6 +30,20 @@ class TrackRecord:
     confirmed: int = 0
     false_alarms: int = 0
     unconfirmed: int = 0
+    # The false alarms by the reason the verifiers gave (those from before reasons existed are not here).
+    false_alarm_reasons: Mapping[RejectionReason, int] = field(default_factory=dict)
+
+    def without_false_alarm(self, reason: RejectionReason | None) -> TrackRecord:
+        """The record without one false alarm (the card's own report, when it is the rejected one)."""
+        reasons = dict(self.false_alarm_reasons)
+        if reason is not None and reasons.get(reason):
+            reasons[reason] -= 1
+        return TrackRecord(
+            self.confirmed,
+            max(self.false_alarms - 1, 0),
+            self.unconfirmed,
+            {r: n for r, n in reasons.items() if n > 0},
+        )
 
     @property
     def is_empty(self) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.draft import MediaKind
 from bot.domain.indicators import Indicator
+from bot.domain.rejection import RejectionReason
 from bot.domain.verification import Ballot, ReportStatus, VoteKind
 from bot.languages import Language
 
@@ -75,6 +76,9 @@ class RecordedVote:
     cast_at: datetime
     in_person: bool = False  # a confirmation by a verifier who went and saw it (never changes the quorum)
     text_version: int = 1  # the version of the public text a confirmation approved
+    # A false alarm's reason, as its verifier chose it; None for a confirmation (and for false
+    # alarms cast before reasons existed).
+    reason: RejectionReason | None = None
 
     def as_ballot(self) -> Ballot:
         return Ballot(self.verifier, self.kind, self.text_version)

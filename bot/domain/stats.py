@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.rejection import RejectionCounts
+
 # The windows /stats shows, in days. The longest is how long the folded figures are kept.
 WINDOWS: tuple[int, ...] = (7, 30)
 KEPT_DAYS = max(WINDOWS)
@@ -130,13 +132,20 @@ class WindowFigures:
     rejected: int
     unconfirmed: int  # closed without a decision (expired)
     withdrawn: int
+    attached: int  # reports added to an open report of their neighborhood (corroboration), not judged on their own
     publication_median: float | None
     publication_p90: float | None
     verifiers: tuple[VerifierFigures, ...]
+    # The rejected reports by the reason the verifiers found, and how many got a rumor check.
+    rejections: RejectionCounts = RejectionCounts()
 
 
 def window_figures(
-    days: int, outcomes: dict[str, int], publication_seconds: Sequence[float], votes: Iterable[VoteTime]
+    days: int,
+    outcomes: dict[str, int],
+    publication_seconds: Sequence[float],
+    votes: Iterable[VoteTime],
+    rejections: RejectionCounts | None = None,
 ) -> WindowFigures:
     """`outcomes`: reports of the window by status (pending ones count as reports only)."""
     return WindowFigures(
@@ -146,9 +155,11 @@ def window_figures(
         rejected=outcomes.get("rejected", 0),
         unconfirmed=outcomes.get("expired", 0),
         withdrawn=outcomes.get("withdrawn", 0),
+        attached=outcomes.get("merged", 0),
         publication_median=median(publication_seconds),
         publication_p90=percentile(publication_seconds, 0.9),
         verifiers=tuple(verifier_figures(votes)),
+        rejections=rejections or RejectionCounts(),
     )
 
 

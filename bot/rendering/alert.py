@@ -11,7 +11,7 @@ from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html, Translator, escape
 from bot.languages import Language
 from bot.network import Network
-from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
+from bot.rendering.labels import bullet_list, indicator_label, local_clock, local_time, quote
 
 SECTION_SEPARATOR = "\n\n— — —\n\n"
 
@@ -170,6 +170,41 @@ def render_closed_alert(
 
     banners = "\n".join(banner(catalogs(language)) for language in languages)
     return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, text, languages, network, in_person=in_person))
+
+
+def render_rumor_check(
+    catalogs: Catalogs, report: Report, languages: tuple[Language, ...], network: Network, now: datetime
+) -> Html:
+    """The network's public "not confirmed" for a rejected report (two verifiers asked for it). The
+    report's time is the hour when it was made today, else the day and hour (it can be from yesterday)."""
+
+    def section(tr: Translator) -> str:
+        place = _place(tr, report, network)
+        same_day = report.created_at.astimezone(network.zone).date() == now.astimezone(network.zone).date()
+        if same_day:
+            checked = tr.gettext(
+                "We checked reports of immigration agents in {place} at {time}: <b>not confirmed</b>.",
+                place=place,
+                time=local_clock(tr, report.created_at, network.zone),
+            )
+        else:
+            checked = tr.gettext(
+                "We checked reports of immigration agents in {place} from {time}: <b>not confirmed</b>.",
+                place=place,
+                time=local_time(tr, report.created_at, network.zone),
+            )
+        return "\n".join(
+            [
+                tr.gettext("🔎 <b>Rumor check: {place}</b>", place=place),
+                checked,
+                tr.gettext(
+                    "Please don't share unverified posts; report what you see to this bot. "
+                    "Two trained verifiers check every report before an alert is published."
+                ),
+            ]
+        )
+
+    return Html(SECTION_SEPARATOR.join(section(catalogs(language)) for language in languages))
 
 
 def _place(tr: Translator, report: Report, network: Network) -> str:

@@ -10,12 +10,13 @@ from datetime import datetime
 from PIL import Image
 
 from bot import callback_data as cb
-from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind
+from bot.domain.delivery import DeliveryProblem, DeliveryStatus, MessageKind, QueuedMessage
 from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
 from bot.domain.evidence import StoredEvidence
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
 from bot.domain.public_text import CurrentText
+from bot.domain.rejection import Rejection
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
@@ -25,6 +26,7 @@ from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
 from bot.rendering import public_text as public
+from bot.rendering import rejection as rejected
 from bot.rendering.evidence import evidence_lines, known_place_lines
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
 from bot.rendering.links import message_link
@@ -43,6 +45,8 @@ def render_card(
     questions: Sequence[Question] = (),
     claims: Sequence[Claim] = (),
     now: datetime | None = None,
+    rejection: Rejection | None = None,
+    rumor_posts: Sequence[QueuedMessage] = (),
     residents: int = 1,
     evidence: Sequence[StoredEvidence] = (),
     public_text: CurrentText | None = None,
@@ -89,6 +93,9 @@ def render_card(
     lines.append(_tally_line(tr, counted, VoteKind.FALSE_ALARM, network.quorum))
     if report.status is ReportStatus.PENDING:
         lines.extend(public.cleared_line(tr, votes, version))
+        lines.extend(rejected.vote_reason_lines(tr, votes))
+    if report.status is ReportStatus.REJECTED:
+        lines.extend(rejected.card_lines(tr, report, rejection, rumor_posts, network))
     lines.extend(_post_lines(tr, report, posts, network))
     if report.status is ReportStatus.EXPIRED:
         minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
@@ -100,7 +107,8 @@ def render_card(
     lines.extend(_problem_lines(tr, report, problems, network))
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
-    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text)
+    rumor_check = rejected.rumor_check_button(tr, report, rejection, now) if now is not None else None
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text, rumor_check)
 
 
 def _media_lines(tr: Translator, report: Report) -> list[Html]:
@@ -354,6 +362,9 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
             unconfirmed=record.unconfirmed,
         )
     lines: list[str] = [line]
+    if record.false_alarm_reasons:
+        reasons = rejected.reason_counts(tr, record.false_alarm_reasons)
+        lines.append(tr.gettext("👎 Earlier false alarms: {reasons}", reasons=Html(reasons)))
     if reporter.muted_until is not None:
         until = local_time(tr, reporter.muted_until, network.zone)
         lines.append(
@@ -365,7 +376,11 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
 
 
 def _keyboard(
-    tr: Translator, report: Report, reporter: ReporterStanding | None, public_text: CurrentText | None
+    tr: Translator,
+    report: Report,
+    reporter: ReporterStanding | None,
+    public_text: CurrentText | None = None,
+    rumor_check: Button | None = None,
 ) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     # A confirmation approves the version of the public text this card shows.
@@ -374,7 +389,8 @@ def _keyboard(
         rows.append(
             (
                 Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, text_version=shown))),
-                Button(tr.gettext("👎 False alarm"), cb.encode(cb.Vote(report.id, VoteKind.FALSE_ALARM))),
+                # Opens the reasons under the card; the vote is cast with the reason picked there.
+                Button(tr.gettext("👎 False alarm"), cb.encode(cb.FalseAlarm(report.id))),
             )
         )
         rows.append(
@@ -389,6 +405,8 @@ def _keyboard(
             rows.append(public.buttons(tr, report, public_text))
         rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
+    if rumor_check is not None:
+        rows.append((rumor_check,))
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:

@@ -10,6 +10,7 @@ from bot.i18n import Html, Translator, escape
 from bot.network import Network
 from bot.rendering.labels import local_clock, local_time
 from bot.rendering.links import message_link
+from bot.rendering.rejection import rejection_lines
 
 # /stats lists at most this many verifiers per window (busiest first), so it fits one message.
 MAX_VERIFIERS = 20
@@ -119,10 +120,15 @@ def _window_lines(tr: Translator, window: WindowFigures) -> list[str]:
     lines: list[str] = [
         tr.ngettext("📈 <b>Last {n} day</b>", "📈 <b>Last {n} days</b>", window.days),
         tr.gettext("Reports: {n}", n=window.reports),
+    ]
+    if window.attached:
+        lines.append(tr.gettext("   of which added to another report of the same area: {n}", n=window.attached))
+    lines += [
         tr.gettext("Published: {n}", n=window.published),
         tr.gettext("Rejected: {n}", n=window.rejected),
-        tr.gettext("Closed unconfirmed: {n}", n=window.unconfirmed),
     ]
+    lines.extend(rejection_lines(tr, window.rejections))
+    lines.append(tr.gettext("Closed unconfirmed: {n}", n=window.unconfirmed))
     if window.withdrawn:
         lines.append(tr.gettext("Withdrawn by the reporter: {n}", n=window.withdrawn))
     if window.publication_median is not None and window.publication_p90 is not None:

@@ -28,6 +28,7 @@ from bot.rendering.alert import (
     render_closed_alert,
     render_ending_reply,
     render_expired_notice,
+    render_rumor_check,
     render_still_active,
 )
 from bot.rendering.rights import channel_post_buttons, direct_alert_buttons
@@ -83,6 +84,32 @@ async def post_alert(
             for language in supported_languages()
         },
     )
+    return len(neighborhood.channels)
+
+
+async def post_rumor_check(
+    repo: Repository,
+    report: Report,
+    network: Network,
+    catalogs: Catalogs,
+    now: datetime,
+    *,
+    links: DeepLinks | None = None,
+) -> int:
+    """A rejected report's "not confirmed", one post per channel of its neighborhood in the channel's
+    languages, with the buttons of an alert (report what you see, know your rights). Returns how
+    many posts were queued."""
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    if neighborhood is None:
+        return 0
+    for channel in neighborhood.channels:
+        text = render_rumor_check(catalogs, report, channel.languages, network, now)
+        buttons = (
+            channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key) if links else None
+        )
+        await repo.enqueue(
+            report.id, Outgoing(MessageKind.CHANNEL_RUMOR_CHECK, channel.chat_id, text, keyboard=buttons), now
+        )
     return len(neighborhood.channels)
 
 

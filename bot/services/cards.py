@@ -122,6 +122,8 @@ class CardRenderer:
             public_text=current,
             preview=preview,
             posted_in=self._posted_in(report),
+            rejection=await repo.rejection(report.id),
+            rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
             residents=residents_reporting(await repo.reporters_joined(report.id)),
             evidence=await repo.photo_evidence(report.id),
         )

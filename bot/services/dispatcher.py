@@ -419,6 +419,8 @@ class Dispatcher:
             )
             await repo.record_channel_post(row.report_id, post, now)
             await repo.enqueue_card_refresh(row.report_id, now)
+        elif kind is MessageKind.CHANNEL_RUMOR_CHECK:
+            await repo.enqueue_card_refresh(row.report_id, now)  # the card links to it, or shows the failure
         elif kind in (MessageKind.CHANNEL_EDIT, MessageKind.CHANNEL_REPLY) and status in (
             DeliveryStatus.FAILED,
             DeliveryStatus.UNKNOWN,

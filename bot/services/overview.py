@@ -44,6 +44,7 @@ class OverviewService:
                         await repo.outcomes_since(since),
                         await repo.publication_seconds_since(since),
                         await repo.vote_times_since(since),
+                        await repo.rejection_counts(since=since),
                     )
                 )
         return Stats(tuple(windows))

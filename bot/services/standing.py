@@ -18,7 +18,8 @@ async def standing_of(repo: Repository, report: Report, now: datetime) -> Report
         case ReportStatus.PUBLISHED if record.confirmed:
             record = replace(record, confirmed=record.confirmed - 1)
         case ReportStatus.REJECTED if record.false_alarms:
-            record = replace(record, false_alarms=record.false_alarms - 1)
+            rejection = await repo.rejection(report.id)
+            record = record.without_false_alarm(rejection.reason if rejection else None)
         case ReportStatus.EXPIRED if record.unconfirmed:
             record = replace(record, unconfirmed=record.unconfirmed - 1)
     muted_until = await repo.muted_until(report.reporter_pseudonym)

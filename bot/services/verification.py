@@ -14,10 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
 from bot.domain.public_text import check_seen
+from bot.domain.rejection import RejectionReason, decided_reason
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind, cast_vote
+from bot.rendering import rejection as rejection_text
 from bot.rendering.notices import outcome
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
@@ -38,6 +41,15 @@ class VoteResult:
     outcome: VoteOutcome
     public_ref: str
     report_id: int
+
+    counted = True
+
+
+@dataclass(frozen=True)
+class ReasonsOffered:
+    """👎 False alarm was pressed: the reasons are under the card; picking one casts the vote."""
+
+    public_ref: str
 
     counted = True
 
@@ -72,18 +84,54 @@ class VerificationService:
         kind: VoteKind,
         update_id: int | None = None,
         in_person: bool = False,
+        reason: RejectionReason | None = None,
         shown_version: int | None = None,
     ) -> VoteResult | Refused:
-        """Confirm (``in_person``: the verifier went and saw it) or False alarm. Being there is shown
-        to the public, but it is one vote like any other: the quorum rule does not change.
-        `shown_version`: the version of the public text the pressed card showed (None: version 1)."""
+        """Confirm (``in_person``: the verifier went and saw it) or False alarm (``reason``: what they
+        found). Being there is shown to the public, but it is one vote like any other, and so is a
+        reason: the quorum rule does not change. `shown_version`: the version of the public text the
+        pressed card showed (None: version 1)."""
         press = Press(report_id, chat_id, user_id, display_name, update_id)
         return await self._presses.handle(
-            press, lambda pressed: self._decide_vote(pressed, kind, in_person, shown_version)
+            press, lambda pressed: self._decide_vote(pressed, kind, in_person, reason, shown_version)
         )
 
+    async def offer_reasons(self, press: Press) -> ReasonsOffered | Refused:
+        """👎 False alarm on a card: the reasons, as buttons in a message under the card (the card's own
+        buttons are shared by every verifier, so they cannot hold one person's choice). Offered only
+        to someone whose vote would count, so nobody else fills the group with them."""
+        return await self._presses.handle(press, self._offer_reasons)
+
+    async def _offer_reasons(self, pressed: Pressed) -> ReasonsOffered:
+        repo, report = pressed.repo, pressed.report
+        cast_vote(  # raises the refusal a vote would get; nothing is written
+            status=report.status,
+            ballots=[v.as_ballot() for v in await repo.votes(report.id)],
+            reporter_pseudonym=report.reporter_pseudonym,
+            voter=pressed.voter,
+            kind=VoteKind.FALSE_ALARM,
+            quorum=self._network.quorum,
+            text_version=(await repo.public_text(report)).text.version,
+        )
+        tr = self._catalogs(self._network.card_language)
+        card = MessageRef(message_id=report.card_message_id) if report.card_message_id is not None else None
+        picker = Outgoing(
+            MessageKind.REASON_PICKER,
+            self._network.verifier_group_id,
+            rejection_text.picker(tr, report.public_ref),
+            reply_to=card,
+            buttons=rejection_text.picker_buttons(tr, report.id),
+        )
+        await repo.enqueue(report.id, picker, pressed.now)
+        return ReasonsOffered(report.public_ref)
+
     async def _decide_vote(
-        self, pressed: Pressed, kind: VoteKind, in_person: bool, shown_version: int | None
+        self,
+        pressed: Pressed,
+        kind: VoteKind,
+        in_person: bool,
+        reason: RejectionReason | None = None,
+        shown_version: int | None = None,
     ) -> VoteResult:
         repo, report, now = pressed.repo, pressed.report, pressed.now
         report_id = report.id
@@ -108,6 +156,7 @@ class VerificationService:
             now,
             in_person=in_person and kind is VoteKind.CONFIRM,
             text_version=public_text.version,
+            reason=reason if kind is VoteKind.FALSE_ALARM else None,
         )
         if decision.replaces is not None:  # their confirmation of an earlier version of the text
             await repo.remove_vote(report_id, decision.replaces.verifier)
@@ -118,7 +167,14 @@ class VerificationService:
             await repo.note_outcome(report.reporter_pseudonym, decision.status)
             await repo.clear_deadlines(report_id, DeadlineKind.REMIND, DeadlineKind.EXPIRE_REPORT, DeadlineKind.CLAIM)
             closed = replace(report, status=decision.status)
-            notice = outcome(self._catalogs(report.reporter_language), closed)
+            decided: RejectionReason | None = None
+            if decision.status is ReportStatus.REJECTED:
+                decided = decided_reason([v.reason for v in (*votes, vote) if v.kind is VoteKind.FALSE_ALARM])
+                await repo.record_rejection(report_id, decided, now)
+                if decided is not None:
+                    await repo.note_false_alarm_reason(report.reporter_pseudonym, decided)
+            # A false alarm's notice says what the verifiers found, kindly and in the resident's language.
+            notice = outcome(self._catalogs(report.reporter_language), closed, reason=decided)
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
@@ -150,7 +206,9 @@ class VerificationService:
             await announcements.tell_added_reporters(
                 repo,
                 closed,
-                lambda added: outcome(self._catalogs(added.reporter_language), replace(added, status=decision.status)),
+                lambda added: outcome(
+                    self._catalogs(added.reporter_language), replace(added, status=decision.status), reason=decided
+                ),
                 now,
                 last=decision.status is not ReportStatus.PUBLISHED,
             )

@@ -162,6 +162,33 @@ class Killer:
             self.fire()
 
 
+@dataclass(frozen=True)
+class DrillPlaces:
+    """Neighborhoods of their own for a drill, each with one English channel.
+
+    A second report of a place that has an open report is attached to it as corroboration (issue
+    9) instead of getting a card of its own; a drill where every report needs its own card gives
+    each report its own place."""
+
+    count: int
+    first_channel: int = -1003000000001
+
+    def channels(self) -> dict[str, int]:
+        return {f"drill-{n:02d}": self.first_channel - n for n in range(self.count)}
+
+    def network_toml(self) -> str:
+        """The [[neighborhoods]] to append to the network file."""
+        return "".join(
+            f'\n[[neighborhoods]]\nkey = "{key}"\nnames = {{ en = "Drill {key}", es = "Simulacro {key}" }}\n'
+            f'channels = [{{ chat_id = {channel}, languages = ["en"] }}]\n'
+            for key, channel in self.channels().items()
+        )
+
+    def add_to(self, fake: FakeTelegram) -> None:
+        for key, channel in self.channels().items():
+            fake.add_channel(channel, f"Drill {key}")
+
+
 def _chat(params: dict[str, Any]) -> int | None:
     try:
         return int(params.get("chat_id"))  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bot.domain.delivery import MAX_SENDS, MessageKind
 from bot.fake_telegram import FakeTelegram
-from tests.crash.harness import BotProcess, Killer, KillPlan, read_only
+from tests.crash.harness import BotProcess, DrillPlaces, Killer, KillPlan, read_only
 from tests.e2e.harness import build_world
 from tests.e2e.people import text_of
 from tests.sample_network import (
@@ -61,7 +61,8 @@ STILL_ACTIVE_QUIET = timedelta(minutes=5)  # the network file's default [timeout
 # The database knows verifiers only by their keyed pseudonym; the test holds the key.
 # One place per report: a second report of a place with an open report would be attached to it as
 # corroboration (issue 9) instead of getting a card of its own, and each story needs its own card.
-DRILL_PLACES = {f"drill-{n:02d}": [-1003000000000 - n] for n in range(REPORTS - 3)}
+DRILL = DrillPlaces(REPORTS - 3, first_channel=-1003000000000)
+DRILL_PLACES = {key: [channel] for key, channel in DRILL.channels().items()}
 PLACES = {
     "clovis": [CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL],
     "vado": [VADO_CHANNEL],
@@ -226,25 +227,16 @@ async def quiet(fake: FakeTelegram, bot: BotProcess, timeout: float = 90.0) -> N
         await asyncio.sleep(0.1)
 
 
-def drill_neighborhoods() -> str:
-    return "".join(
-        f'\n[[neighborhoods]]\nkey = "{key}"\nnames = {{ en = "Drill {key}", es = "Simulacro {key}" }}\n'
-        f'channels = [{{ chat_id = {channel}, languages = ["en"] }}]\n'
-        for key, (channel,) in DRILL_PLACES.items()
-    )
-
-
 # --- the test ---------------------------------------------------------------------------------
 
 
 async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
     rng = random.Random(SEED)
     started = time.monotonic()
-    (tmp_path / "network.toml").write_text(network_toml(extra=drill_neighborhoods()))
+    (tmp_path / "network.toml").write_text(network_toml(extra=DRILL.network_toml()))
     async with FakeTelegram(token=TOKEN, bot_username="vigil_test_bot") as fake:
         build_world(fake)
-        for key, (channel,) in DRILL_PLACES.items():
-            fake.add_channel(channel, f"Drill {key}")
+        DRILL.add_to(fake)
         for number, resident in enumerate(RESIDENTS):
             fake.add_user(resident, f"Resident{number}", language_code="en")
         bot = BotProcess(fake, tmp_path)

@@ -89,6 +89,24 @@ class Verifier:
         query = self.fake.user_presses_button(self.user_id, self.chat_id, card["message_id"], data)
         return await self.fake.wait_for_callback_answer(query)
 
+    async def reasons_for(self, card: dict) -> dict:
+        """Press 👎 False alarm: the reasons arrive under the card, as a reply to it."""
+        before = last_id(self.fake, self.chat_id)
+        answer = await self.presses(card, "👎")
+        assert not answer["show_alert"], answer["text"]  # answered in the presser's language
+        return await self.fake.wait_for_bot_message(
+            self.chat_id,
+            lambda m: (
+                m["message_id"] > before
+                and "a false alarm?" in text_of(m)
+                and (m.get("reply_to_message") or {}).get("message_id") == card["message_id"]
+            ),
+        )
+
+    async def calls_false_alarm(self, card: dict, reason: str = "Could not be verified") -> dict:
+        """👎 False alarm, then the reason (a button label): that casts the vote. Returns the answer."""
+        return await self.presses(await self.reasons_for(card), reason)
+
 
 def _datas(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}

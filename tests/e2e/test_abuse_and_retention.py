@@ -161,8 +161,8 @@ async def test_retention_purge_deletes_closed_reports_and_keeps_anonymous_counts
     clock = Clock()
     async with running_vigil(fake, tmp_path, clock=clock) as vigil:
         ref = await report_from_tom(fake)
-        await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👎")
-        await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👎")
+        await Verifier(fake, ANA).calls_false_alarm(await wait_card(fake, ref, "needs"))
+        await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref))
         await wait_card(fake, ref, "false alarm")
         open_ref = await report_from_tom(fake, place="Vado", text="Bus at the church")
         services = vigil.application.bot_data.services

@@ -390,12 +390,13 @@ async def test_two_false_alarms_close_the_report_and_nothing_is_posted(vigil, fa
         indicators=(),
         text="Saw two ICE guys at the taco place next to the federal courthouse downtown!!",
     )
-    await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👎")
-    answer = await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "👎")
+    await Verifier(fake, ANA).calls_false_alarm(await wait_card(fake, ref, "needs"), "Not enforcement")
+    answer = await Verifier(fake, MARTA).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
     assert "false alarm" in answer["text"]
     card = await wait_card(fake, ref, "closed as a false alarm")
-    assert [t for t, _ in buttons_of(card)] == ["🔇 Mute reporter (admins)"]  # no more votes
-    notice = await fake.wait_for_bot_message(TOM, lambda m: "could not be confirmed" in text_of(m))
+    # no more votes; the rumor check is offered instead (see test_rejection.py)
+    assert [t for t, _ in buttons_of(card)] == ["📣 Post a rumor check", "🔇 Mute reporter (admins)"]
+    notice = await fake.wait_for_bot_message(TOM, lambda m: "did not seem to be carrying out" in text_of(m))
     assert ref in text_of(notice) and "Thank you" in text_of(notice)
     await asyncio.sleep(0.2)
     assert fake.bot_messages(DOWNTOWN_CHANNEL) == []

@@ -230,7 +230,7 @@ async def test_a_verifier_detaches_a_wrongly_attached_report_and_it_gets_its_own
     assert buttons_of(old) == [] and "Una patrulla" not in text_of(old)
     await fake.wait_until(lambda: "residents report this" not in text_of(card_in_group(fake, ref)), what="count")
     # It is a report of its own now: a vote on it does not touch Tom's.
-    await Verifier(fake, LUIS).presses(own, "👎 False alarm")
+    await Verifier(fake, LUIS).calls_false_alarm(own, "Wrong place")
     await fake.wait_until(lambda: "False alarm: 1/2" in text_of(own_card(fake, rosas_ref) or {}), what="the vote")
     assert "False alarm: 0/2" in text_of(card_in_group(fake, ref))
     assert len([m for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]) == 2
@@ -254,8 +254,8 @@ async def test_the_outcome_reaches_the_attached_reporter_in_her_language(vigil, 
     await wait_card(fake, ref, "needs verification")
     rosas_ref, _ = await report_from_rosa(fake)
     await wait_card(fake, ref, "2 residents report this")
-    await Verifier(fake, ANA).presses(card_in_group(fake, ref), "👎 False alarm")
-    await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👎 False alarm")
+    await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Other")
+    await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Other")
     told = await fake.wait_for_bot_message(ROSA, lambda m: "no se pudo confirmar" in text_of(m))
     assert rosas_ref in text_of(told) and ref not in text_of(told)
     await fake.wait_for_bot_message(TOM, lambda m: "could not be confirmed" in text_of(m))

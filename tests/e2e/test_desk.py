@@ -139,8 +139,8 @@ async def test_refusals_a_stranger_the_question_limit_and_an_answer_after_the_re
     assert len(from_bot_in(fake, TOM, "have a question about your report")) == 3
 
     # The report closes as a false alarm; Tom's late answer is not passed on.
-    await Verifier(fake, ANA).presses(card_in_group(fake, ref), "👎")
-    await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👎")
+    await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref))
+    await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref))
     await wait_card(fake, ref, "false alarm")
     await vigil.outbox_idle()
     question = from_bot_in(fake, TOM, "have a question about your report")[0]
@@ -235,10 +235,13 @@ async def test_refusals_a_stranger_cannot_claim_nor_confirm_in_person_and_a_clos
     await vigil.outbox_idle()
     assert "on the way" not in text_of(card_in_group(fake, ref)) and "1/2" not in text_of(card_in_group(fake, ref))
     old_card = card_in_group(fake, ref)
-    await Verifier(fake, ANA).presses(old_card, "👎")
-    await Verifier(fake, LUIS).presses(old_card, "👎")
+    await Verifier(fake, ANA).calls_false_alarm(old_card)
+    await Verifier(fake, LUIS).calls_false_alarm(old_card)
     await wait_card(fake, ref, "false alarm")
-    assert buttons_of(card_in_group(fake, ref)) == [("🔇 Mute reporter (admins)", "v1:mute:m:1")]
+    assert buttons_of(card_in_group(fake, ref)) == [
+        ("📣 Post a rumor check", "v1:rumor:1"),
+        ("🔇 Mute reporter (admins)", "v1:mute:m:1"),
+    ]
     # a client may still show the old buttons
     late = await vigil.services.desk.go_check(Press(1, VERIFIER_GROUP, LUIS, "Luis"), 15)
     assert late.outcome == "closed"

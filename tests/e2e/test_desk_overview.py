@@ -21,6 +21,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.test_corroboration import report_from_rosa
 from tests.e2e.test_desk import SUVS, prompt_for, question_to
 from tests.e2e.test_lifecycle import publish
 
@@ -87,18 +88,26 @@ async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporte
         clock.advance(minutes=2)
         await Verifier(fake, LUIS).presses(card_in_group(fake, published), "👍")
         await wait_card(fake, published, "📣 Posted")
+        await report_from_rosa(fake)  # joins the live alert: corroboration
+        await wait_card(fake, published, "2 residents report this")
         rejected = await report_from_tom(fake, place="Vado", text="Bus at the church")
         clock.advance(minutes=1)
-        await Verifier(fake, LUIS).presses(await wait_card(fake, rejected, "needs"), "👎")
-        await Verifier(fake, MARTA).presses(card_in_group(fake, rejected), "👎")
-        await wait_card(fake, rejected, "false alarm")
+        await Verifier(fake, LUIS).calls_false_alarm(await wait_card(fake, rejected, "needs"), "An old")
+        await Verifier(fake, MARTA).calls_false_alarm(card_in_group(fake, rejected), "An old")
+        await wait_card(fake, rejected, "closed as a false alarm")
+        await Verifier(fake, ANA).presses(card_in_group(fake, rejected), "📣")
+        await Verifier(fake, MARTA).presses(card_in_group(fake, rejected), "📣")
+        await wait_card(fake, rejected, "Rumor check posted")
         await fake.settled()
 
         stats = await Resident(fake, ANA).sends_text("/stats", expect="7")  # Ana organizes; her client speaks Spanish
         words = text_of(stats)
         assert "Últimos 7 días" in words and "Últimos 30 días" in words
-        assert words.count("Reportes: 2") == 2 and words.count("Publicados: 1") == 2
+        assert words.count("Reportes: 3") == 2 and words.count("Publicados: 1") == 2
+        assert words.count("añadidos a otro reporte de la misma zona: 1") == 2
         assert words.count("Rechazados: 1") == 2
+        assert words.count("por motivo: 1 foto vieja") == 2
+        assert words.count("Verificaciones de rumor publicadas: 1") == 2
         assert "De reporte a publicación: mediana 6 min, el 90 % en 6 min" in words
         assert "• Luis: 2 ·" in words and "• Ana: 1 · 4 min" in words
         assert "Tom" not in words and "#" not in words and published not in words and rejected not in words
@@ -108,7 +117,9 @@ async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporte
         assert (await vigil.services.retention.purge()).reports == 1  # the alert is still live
         later = text_of(await Resident(fake, ANA).sends_text("/stats", expect="30"))
         seven, thirty = later.split("Últimos 30 días")
-        assert "Reportes: 0" in seven and "Reportes: 2" in thirty and "Rechazados: 1" in thirty
+        assert "Reportes: 0" in seven and "Reportes: 3" in thirty and "Rechazados: 1" in thirty
+        assert "por motivo: 1 foto vieja" in thirty and "Verificaciones de rumor publicadas: 1" in thirty
+        assert "Verificaciones de rumor publicadas: 0" in seven
         assert "• Luis: 2 ·" in thirty  # named while a vote of his is still on record (the live alert's)
         assert "• Ana: 1 · 4 min" in thirty
 
