@@ -28,6 +28,7 @@ from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
 from bot.services.pseudonyms import Pseudonyms
+from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
@@ -105,6 +106,7 @@ def build_application(
             )
             lifecycle = LifecycleService(deps)
             images = ImageCleaner(telegram)
+            public_text = PublicTextService(deps)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
             alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
@@ -123,7 +125,8 @@ def build_application(
                     status=StatusService(database=database, network=network, clock=clock),
                     dispatcher=dispatcher,
                     alarm=alarm,
-                    desk=DeskService(deps, images=images),
+                    desk=DeskService(deps, images=images, public_text=public_text),
+                    public_text=public_text,
                     rumors=RumorCheckService(deps),
                     corroboration=CorroborationService(deps),
                     overview=OverviewService(deps),

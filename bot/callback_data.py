@@ -14,6 +14,7 @@ from typing import TypeVar
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import TextChangeKind
 from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 from bot.languages import Language, is_supported
@@ -42,10 +43,16 @@ class Vote:
     report_id: int
     kind: VoteKind
     in_person: bool = False  # "📍 Confirm in person": a confirmation by a verifier who went there
+    # The version of the public text the card showed when it offered this confirmation: a press on a
+    # card whose text has changed since is refused, so a confirmation approves words that were seen.
+    # None on buttons drawn before texts had versions (there was only version 1 then).
+    text_version: int | None = None
 
     def __post_init__(self) -> None:
         if self.in_person and self.kind is not VoteKind.CONFIRM:
             raise InvalidCallbackData("only a confirmation can be in person")
+        if self.text_version is not None and self.kind is not VoteKind.CONFIRM:
+            raise InvalidCallbackData("only a confirmation approves a version of the text")
 
 
 class FormStep(StrEnum):
@@ -152,6 +159,15 @@ class RumorCheck:
     report_id: int
 
 
+@dataclass(frozen=True)
+class EditText:
+    """A change to the public text on a card: include or remove the resident's words, remove the
+    note, or (SET_NOTE) open the prompt a verifier replies to with the note."""
+
+    report_id: int
+    change: TextChangeKind
+
+
 Action = (
     Detach
     | Vote
@@ -167,12 +183,13 @@ Action = (
     | Rights
     | FalseAlarm
     | RumorCheck
+    | EditText
 )
 ActionT = TypeVar("ActionT", bound=Action)
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
-    "vote": re.compile(r"^v1:vote:(?P<kind>[cfp]):(?P<report>[1-9][0-9]{0,17})$"),
+    "vote": re.compile(r"^v1:vote:(?P<kind>[cfp]):(?P<report>[1-9][0-9]{0,17})(?::t(?P<version>[1-9][0-9]{0,8}))?$"),
     "claim": re.compile(r"^v1:claim:(?P<minutes>15|30|60):(?P<report>[1-9][0-9]{0,17})$"),
     "form": re.compile(r"^v1:form:(?P<step>[a-z]+)(?::(?P<value>[a-z0-9-]{1,32}))?$"),
     "lang": re.compile(r"^v1:lang:(?P<language>[a-z]{2})$"),
@@ -186,13 +203,15 @@ _PATTERNS = {
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
+    "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
 
 def encode(action: Action) -> str:
     match action:
-        case Vote(report_id, kind, in_person):
+        case Vote(report_id, kind, in_person, text_version):
             data = f"{VERSION}:vote:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
+            data += f":t{text_version}" if text_version is not None else ""
         case GoCheck(report_id, minutes):
             data = f"{VERSION}:claim:{minutes}:{report_id}"
         case Form(step, value):
@@ -219,6 +238,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:rumor:{report_id}"
         case Detach(report_id):
             data = f"{VERSION}:detach:{report_id}"
+        case EditText(report_id, change):
+            data = f"{VERSION}:text:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -237,10 +258,11 @@ def decode(data: str | None) -> Action:
     if not data:
         raise InvalidCallbackData("empty")
     if match := _PATTERNS["vote"].match(data):
+        version = int(match["version"]) if match["version"] else None
         if match["kind"] == "p":
-            return Vote(int(match["report"]), VoteKind.CONFIRM, in_person=True)
+            return Vote(int(match["report"]), VoteKind.CONFIRM, in_person=True, text_version=version)
         kind = next(k for k, code in _VOTE_CODES.items() if code == match["kind"])
-        return Vote(int(match["report"]), kind)
+        return Vote(int(match["report"]), kind, text_version=version)
     if match := _PATTERNS["claim"].match(data):
         return GoCheck(int(match["report"]), int(match["minutes"]))
     if match := _PATTERNS["form"].match(data):
@@ -287,4 +309,6 @@ def decode(data: str | None) -> Action:
         return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
+    if match := _PATTERNS["text"].match(data):
+        return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -17,6 +17,7 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
+from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
@@ -42,6 +43,7 @@ class Services:
     images: ImageCleaner
     telegram: TelegramGateway
     desk: DeskService
+    public_text: PublicTextService
     rumors: RumorCheckService
     corroboration: CorroborationService
     overview: OverviewService  # /queue and /stats

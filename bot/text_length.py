@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+MESSAGE_LIMIT = 4096  # a message's text, in UTF-16 code units
+
 
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2

@@ -49,7 +49,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             desk.on_private_reply,
         )
     )
-    # In the verifier group, a reply to the bot's prompt is a verifier's own question.
+    # In the verifier group, a reply to one of the bot's prompts is a verifier's own question to the
+    # reporter, or the public note.
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, desk.on_group_reply)
     )
@@ -94,6 +95,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=r"^v1:ans:"))
     application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=r"^v1:claim:"))
     application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=r"^v1:detach:"))
+    application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=r"^v1:text:"))
     application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=r"^v1:sub:"))
     application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=r"^v1:rights$"))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))

@@ -16,6 +16,7 @@ from bot.rendering.labels import local_clock
 from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
 from bot.services.presses import Press, Refused
+from bot.services.public_text import NotePrompted, TextChanged
 from handlers import reporting
 from handlers.presses import on_press, refusal_text
 
@@ -60,12 +61,42 @@ async def on_go_check_button(update: Update, context: VigilContext) -> None:
     await on_press(update, context, cb.GoCheck, act, answer)
 
 
+async def on_text_button(update: Update, context: VigilContext) -> None:
+    """The public text's buttons on a card: include/remove the resident's words, write/remove a note."""
+    public_text = context.services.public_text
+
+    async def act(action: cb.EditText, press: Press) -> TextChanged | NotePrompted | Refused:
+        return await public_text.change(press, action.change)
+
+    await on_press(update, context, cb.EditText, act, _text_changed)  # type: ignore[misc]
+
+
+def _text_changed(tr: Translator, result: TextChanged | NotePrompted) -> str:
+    if isinstance(result, NotePrompted):
+        return tr.gettext("Reply to the prompt below the card with the public note.")
+    done = tr.gettext(
+        "The public text of {ref} is now version {version}: the card shows exactly what will be posted.",
+        ref=result.public_ref,
+        version=result.version,
+    )
+    if not result.cleared:
+        return done
+    cleared = tr.ngettext(
+        "The confirmation of {names} was cleared: it was for the earlier text.",
+        "The confirmations of {names} were cleared: they were for the earlier text.",
+        len(result.cleared),
+        names=", ".join(result.cleared),
+    )
+    return f"{done} {cleared}"
+
+
 async def on_group_reply(update: Update, context: VigilContext) -> None:
-    """A verifier's own question: a reply, in the verifier group, to the bot's prompt."""
+    """A reply, in the verifier group, to one of the bot's prompts: a verifier's own question to the
+    reporter, or the public note."""
     message = update.effective_message
     if message is None or message.reply_to_message is None or message.from_user is None or not message.text:
         return
-    result = await context.services.desk.ask_in_words(
+    result = await context.services.desk.reply_to_prompt(
         chat_id=message.chat_id,
         user_id=message.from_user.id,
         display_name=message.from_user.first_name,
@@ -77,7 +108,12 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
         return  # not a reply to a prompt, or a redelivered update that was already answered
     services = context.services
     tr = services.catalogs(services.network.card_language)
-    await message.reply_html(refusal_text(tr, result) if isinstance(result, Refused) else _asked(tr, result))
+    if isinstance(result, Refused):
+        await message.reply_html(refusal_text(tr, result))
+    elif isinstance(result, TextChanged):
+        await message.reply_html(_text_changed(tr, result))
+    else:
+        await message.reply_html(_asked(tr, result))
 
 
 async def on_answer_button(update: Update, context: VigilContext) -> None:

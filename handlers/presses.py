@@ -17,6 +17,7 @@ from bot.context import VigilContext
 from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
 from bot.domain.rejection import AlreadySupported, NotRejected, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
@@ -24,7 +25,9 @@ from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
 
 # The buttons that act on a report (their payload names it).
-PressAction = cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.FalseAlarm | cb.RumorCheck
+PressAction = (
+    cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.FalseAlarm | cb.RumorCheck | cb.EditText
+)
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
 
@@ -135,4 +138,24 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
             return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")
         case NotAttached():
             return tr.gettext("{ref} is no longer attached to another report.", ref=refused.public_ref)
+        case TextUnchanged():
+            return tr.gettext("The public text already says this; nothing changed.")
+        case NoWordsToInclude():
+            return tr.gettext("The reporter wrote nothing, so there are no words to include.")
+        case EmptyNote():
+            return tr.gettext("Write the note as a reply to the bot's prompt.")
+        case TextChangedSinceShown():
+            return tr.gettext(
+                "The public text of {ref} changed while you were reading it (it is now version {version}). "
+                "Read the new version on the card, then confirm again if you agree.",
+                ref=refused.public_ref,
+                version=reason.current,
+            )
+        case NoteTooLong():
+            return tr.gettext(
+                "That note is too long ({attempted} characters; at most {limit}). Please write a shorter one: "
+                "the post must fit in one Telegram message.",
+                attempted=reason.attempted,
+                limit=reason.limit,
+            )
     return tr.gettext("This button is no longer valid.")

@@ -31,6 +31,7 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
             kind=action.kind,
             update_id=press.update_id,
             in_person=action.in_person,
+            shown_version=action.text_version,
         )
 
     # mypy cannot split "VoteResult | ReasonsOffered | Refused" into on_press's "ResultT | Refused" by itself.

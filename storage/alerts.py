@@ -18,6 +18,7 @@ from bot.domain.lifecycle import (
     RecordedAlertVote,
 )
 from storage.codec import from_text, required_moment, to_text
+from storage.public_text import decode_public_text
 
 
 class AlertQueries:
@@ -112,6 +113,7 @@ class AlertQueries:
             closed_at=from_text(row["closed_at"]),
             active_until=from_text(row["active_until"]),
             votes=votes,
+            public_text=decode_public_text(row["public_text"]),
         )
 
     async def add_alert_vote(self, report_id: int, vote: RecordedAlertVote) -> None:

@@ -31,11 +31,12 @@ _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
 # edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
 # later ones refer to this way (a card sent through the outbox, say) belongs here too.
-# A desk prompt is found again when a verifier replies to it with their own question. A rumor
-# check's posts are linked from the card for as long as the report lives.
+# A desk prompt is found again when a verifier replies to it with their own question (or note). A
+# rumor check's posts are linked from the card for as long as the report lives.
+PROMPTS: tuple[MessageKind, ...] = (MessageKind.DESK_PROMPT, MessageKind.NOTE_PROMPT)
 KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (
     MessageKind.CHANNEL_POST,
-    MessageKind.DESK_PROMPT,
+    *PROMPTS,
     MessageKind.CHANNEL_RUMOR_CHECK,
 )
 
@@ -138,11 +139,16 @@ class OutboxQueries:
     async def drop_outbox_media(self, outbox_id: int) -> None:
         await self._db.execute("DELETE FROM outbox_media WHERE outbox_id = ?", (outbox_id,))
 
-    async def sent_message_of(self, chat_id: int, kind: MessageKind, message_id: int) -> QueuedMessage | None:
-        """The queued message that became Telegram message `message_id` in a chat (e.g. a desk prompt)."""
+    async def sent_message_of(
+        self, chat_id: int, kinds: tuple[MessageKind, ...], message_id: int
+    ) -> QueuedMessage | None:
+        """The queued message of one of `kinds` that became Telegram message `message_id` in a chat
+        (e.g. a desk prompt)."""
+        marks = ", ".join("?" for _ in kinds)
         async with self._db.execute(
-            "SELECT * FROM outbox WHERE chat_id = ? AND kind = ? AND telegram_message_id = ? ORDER BY id DESC LIMIT 1",
-            (chat_id, str(kind), message_id),
+            f"SELECT * FROM outbox WHERE chat_id = ? AND kind IN ({marks}) AND telegram_message_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (chat_id, *(str(kind) for kind in kinds), message_id),
         ) as cursor:
             row = await cursor.fetchone()
         return _queued(row) if row else None

@@ -19,7 +19,9 @@ from storage.codec import required_moment, to_text
 
 _PENDING = """
 SELECT r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_message_id,
-  (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'confirm') AS confirms,
+  (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'confirm'
+     -- as on the card: only confirmations of the public text's current version count (migration 0015)
+     AND v.text_version = COALESCE((SELECT p.version FROM public_texts p WHERE p.report_id = r.id), 1)) AS confirms,
   (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'false_alarm') AS false_alarms,
   (SELECT json_group_array(json_array(c.verifier_name, c.until)) FROM
      (SELECT verifier_name, until FROM desk_claims d WHERE d.report_id = r.id AND d.until > :now

@@ -24,6 +24,7 @@ from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
 from storage.outbox import OutboxQueries
+from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
@@ -45,6 +46,7 @@ class Repository(
     DraftQueries,
     EvidenceQueries,
     OutboxQueries,
+    PublicTextQueries,
     RejectionQueries,
     ReporterQueries,
     RetentionQueries,
@@ -176,8 +178,8 @@ class Repository(
 
     async def votes(self, report_id: int) -> list[RecordedVote]:
         async with self._db.execute(
-            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, reason FROM votes WHERE report_id = ?"
-            " ORDER BY rowid",
+            "SELECT verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version, reason FROM votes"
+            " WHERE report_id = ? ORDER BY rowid",
             (report_id,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -188,6 +190,7 @@ class Repository(
                 kind=VoteKind(row["kind"]),
                 cast_at=cast(datetime, from_text(row["cast_at"])),
                 in_person=bool(row["in_person"]),
+                text_version=int(row["text_version"]),
                 reason=RejectionReason(row["reason"]) if row["reason"] else None,
             )
             for row in rows
@@ -195,8 +198,9 @@ class Repository(
 
     async def add_vote(self, report_id: int, vote: RecordedVote) -> None:
         await self._db.execute(
-            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO votes (report_id, verifier_pseudonym, verifier_name, kind, cast_at, in_person, text_version,"
+            " reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report_id,
                 vote.verifier,
@@ -204,6 +208,7 @@ class Repository(
                 str(vote.kind),
                 to_text(vote.cast_at),
                 int(vote.in_person),
+                vote.text_version,
                 str(vote.reason) if vote.reason else None,
             ),
         )

@@ -50,6 +50,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         r"^v1:ans:",
         r"^v1:claim:",
         r"^v1:detach:",
+        r"^v1:text:",
         r"^v1:sub:",
         r"^v1:rights$",
     ]

@@ -10,6 +10,7 @@ from bot import callback_data as cb
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
+from bot.domain.public_text import TextChangeKind
 from bot.domain.rejection import RejectionReason
 from bot.domain.verification import VoteKind
 
@@ -172,3 +173,37 @@ def test_the_detach_button_round_trips_within_64_bytes_and_names_only_the_attach
     assert data == f"v1:detach:{report}" and len(data.encode()) <= 64
     assert cb.decode(data) == cb.Detach(report)
     assert cb.decode_as(data, cb.Vote) is None  # another family's handler does not take it
+
+
+# --- the public text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", list(TextChangeKind))
+@pytest.mark.parametrize("report_id", [1, 987654321987654321])
+def test_public_text_buttons_round_trip_within_64_bytes(change, report_id):
+    data = cb.encode(cb.EditText(report_id, change))
+    assert len(data.encode()) <= 64 and cb.decode(data) == cb.EditText(report_id, change)
+    assert cb.decode_as(data, cb.EditText) == cb.EditText(report_id, change)
+    assert cb.decode_as(data, cb.Vote) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["v1:text:words", "v1:text:words:0", "v1:text:shout:1", "v1:text:note:1:x", "v1:text:NOTE:1", "v2:text:note:1"],
+)
+def test_public_text_payloads_are_parsed_strictly(data):
+    with pytest.raises(cb.InvalidCallbackData):
+        cb.decode(data)
+
+
+def test_a_confirmation_carries_the_version_of_the_text_its_card_showed():
+    for action in (
+        cb.Vote(7, VoteKind.CONFIRM, text_version=3),
+        cb.Vote(987654321987654321, VoteKind.CONFIRM, in_person=True, text_version=999999999),
+    ):
+        data = cb.encode(action)
+        assert len(data.encode()) <= 64 and cb.decode(data) == action
+    assert cb.decode("v1:vote:c:7") == cb.Vote(7, VoteKind.CONFIRM)  # a button drawn before versions
+    for refused in ("v1:vote:f:7:t2", "v1:vote:c:7:t0", "v1:vote:c:7:t", "v1:vote:c:7:2"):
+        with pytest.raises(cb.InvalidCallbackData):
+            cb.decode(refused)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,12 @@ import pytest
 
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertStatus, StillNeeded
+from bot.domain.public_text import MAX_NOTE_UNITS, PublicText
 from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus
 from bot.fake_telegram.html_text import parse_html
 from bot.i18n import Catalogs
+from bot.languages import supported_languages
 from bot.network import parse_network
 from bot.rendering.alert import render_alert, render_closed_alert, render_ending_reply, render_still_active
 from bot.rendering.labels import local_clock, local_time
@@ -46,16 +49,19 @@ def vado_report(description: str = "White bus and two vans in the Walmart parkin
 
 @pytest.mark.parametrize("status", [AlertStatus.ENDED, AlertStatus.RETRACTED, AlertStatus.EXPIRED])
 def test_the_longest_edited_post_fits_in_one_telegram_message(status):
-    report = vado_report("🚨" * 400)  # 800 UTF-16 units, the most a resident can write
-    text, _ = parse_html(render_closed_alert(CATALOGS, report, ("es", "en"), NETWORK, status, NOW, NOW))
-    assert utf16_length(text) <= 4096
+    # 800 UTF-16 units, the most a resident can write, included by a verifier, and the longest note
+    report = vado_report("🚨" * 400)
+    text = replace(PublicText.legacy_for(report), note="🚨" * (MAX_NOTE_UNITS // 2))
+    languages = supported_languages()  # a channel in every language Vigil speaks
+    posted, _ = parse_html(render_closed_alert(CATALOGS, text, languages, NETWORK, status, NOW, NOW, in_person=True))
+    assert utf16_length(posted) <= 4096
 
 
 def test_an_edited_post_has_a_banner_per_language_on_top_and_the_original_below():
-    report = vado_report()
-    edited = render_closed_alert(CATALOGS, report, ("es", "en"), NETWORK, AlertStatus.ENDED, NOW, NOW)
+    text = PublicText.legacy_for(vado_report())
+    edited = render_closed_alert(CATALOGS, text, ("es", "en"), NETWORK, AlertStatus.ENDED, NOW, NOW)
     assert edited.index("TERMINADA") < edited.index("ENDED") < edited.index("Alerta confirmada")
-    assert edited.endswith(render_alert(CATALOGS, report, ("es", "en"), NETWORK))
+    assert edited.endswith(render_alert(CATALOGS, text, ("es", "en"), NETWORK))
 
 
 def test_updates_are_written_in_each_language_of_the_channel():
@@ -93,7 +99,7 @@ def test_times_show_the_zone_abbreviation_in_every_language(language, moment, sh
 
 def test_a_spanish_post_reminder_and_update_name_the_zone_as_the_english_ones_do():
     report = vado_report()
-    spanish_post = render_alert(CATALOGS, report, ("es",), NETWORK)
+    spanish_post = render_alert(CATALOGS, PublicText.default_for(report), ("es",), NETWORK)
     assert re.search(r"\d{2}:\d{2} MST", spanish_post) and "-0700" not in spanish_post
     still = render_still_active(CATALOGS, report, ("es",), NETWORK, WINTER)
     assert "14:05 MST" in still

@@ -54,6 +54,7 @@ class MessageKind(StrEnum):
     GROUP_NOTICE = "group_notice"  # a reminder in the verifier group
     # The desk (issue 9). Kinds are checked here, not by the database (migration 0006).
     DESK_PROMPT = "desk_prompt"  # "ask the reporter": quick questions, or reply with your own
+    NOTE_PROMPT = "note_prompt"  # "write the public note": a verifier replies to it with the note
     REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
     DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
     DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
@@ -161,6 +162,7 @@ MAX_SENDS: dict[MessageKind, int] = {
     MessageKind.REPORTER_NOTICE: 1,
     MessageKind.GROUP_NOTICE: 1,
     MessageKind.DESK_PROMPT: 1,
+    MessageKind.NOTE_PROMPT: 1,
     MessageKind.REASON_PICKER: 1,
     # Like an alert: a denial nobody sees lets the rumor run; a second copy harms nobody.
     MessageKind.CHANNEL_RUMOR_CHECK: 2,
@@ -316,6 +318,7 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.PHOTO_PLACEHOLDER: 1,
     MessageKind.GROUP_NOTICE: 2,
     MessageKind.DESK_PROMPT: 1,  # a verifier is waiting for it, like a card edit
+    MessageKind.NOTE_PROMPT: 1,
     MessageKind.DESK_ANSWER: 1,
     MessageKind.DESK_ANSWER_PHOTO: 1,
 }

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.domain.verification import (
     Ballot,
@@ -30,6 +31,9 @@ from bot.domain.verification import (
     transition,
     validate_quorum,
 )
+
+if TYPE_CHECKING:  # public_text's refusals come from the desk, which imports this module
+    from bot.domain.public_text import PublicText
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,8 @@ class StillNeeded:
     false_alarms: int
 
 
-def still_needed(ballots: Sequence[Ballot], quorum: int) -> StillNeeded:
-    counted = tally(ballots)
+def still_needed(ballots: Sequence[Ballot], quorum: int, *, text_version: int = 1) -> StillNeeded:
+    counted = tally(ballots, text_version=text_version)
     quorum = validate_quorum(quorum)
     return StillNeeded(
         confirmations=max(quorum - len(counted.confirmations), 0),
@@ -277,6 +281,9 @@ class Alert:
     closed_at: datetime | None
     active_until: datetime | None  # the expiry deadline while the alert is active
     votes: tuple[RecordedAlertVote, ...] = ()
+    # Exactly what was posted (the version the quorum confirmed), kept so that later edits of the
+    # post keep those words; None for an alert published before migration 0015.
+    public_text: PublicText | None = None
 
     @property
     def announced_active_at(self) -> datetime | None:

@@ -75,12 +75,13 @@ class RecordedVote:
     kind: VoteKind
     cast_at: datetime
     in_person: bool = False  # a confirmation by a verifier who went and saw it (never changes the quorum)
+    text_version: int = 1  # the version of the public text a confirmation approved
     # A false alarm's reason, as its verifier chose it; None for a confirmation (and for false
     # alarms cast before reasons existed).
     reason: RejectionReason | None = None
 
     def as_ballot(self) -> Ballot:
-        return Ballot(self.verifier, self.kind)
+        return Ballot(self.verifier, self.kind, self.text_version)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,13 @@ class VoteKind(StrEnum):
 class Ballot:
     verifier: str  # the verifier's keyed pseudonym, never their Telegram id
     kind: VoteKind
+    # The version of the public text a confirmation approved (bot.domain.public_text). A confirmation
+    # counts only for that exact version: once the text changes, it no longer counts.
+    text_version: int = 1
+
+    def counts_for(self, text_version: int) -> bool:
+        """A false alarm is about the sighting and always counts; a confirmation, for its version only."""
+        return self.kind is VoteKind.FALSE_ALARM or self.text_version == text_version
 
 
 @dataclass(frozen=True)
@@ -108,18 +115,21 @@ class Tally:
     false_alarms: frozenset[str]
 
 
-def tally(ballots: Sequence[Ballot]) -> Tally:
+def tally(ballots: Sequence[Ballot], *, text_version: int = 1) -> Tally:
     """Distinct verifiers per side. Storage's UNIQUE(report, verifier_pseudonym) already prevents
-    duplicates; counting distinct ids here means the rule holds even if it did not."""
+    duplicates; counting distinct ids here means the rule holds even if it did not. Confirmations
+    count only when they approved `text_version`, the public text as it is now."""
     return Tally(
-        confirmations=frozenset(b.verifier for b in ballots if b.kind is VoteKind.CONFIRM),
+        confirmations=frozenset(
+            b.verifier for b in ballots if b.kind is VoteKind.CONFIRM and b.text_version == text_version
+        ),
         false_alarms=frozenset(b.verifier for b in ballots if b.kind is VoteKind.FALSE_ALARM),
     )
 
 
-def outcome_of(ballots: Sequence[Ballot], quorum: int) -> ReportStatus:
-    """The status a pending report should have, given its ballots."""
-    counted = tally(ballots)
+def outcome_of(ballots: Sequence[Ballot], quorum: int, *, text_version: int = 1) -> ReportStatus:
+    """The status a pending report should have, given its ballots and the public text's version."""
+    counted = tally(ballots, text_version=text_version)
     if len(counted.confirmations) >= validate_quorum(quorum):
         return ReportStatus.PUBLISHED
     if len(counted.false_alarms) >= quorum:
@@ -133,6 +143,9 @@ class VoteDecision:
     status: ReportStatus
     # True only for the one vote that closed the report: that vote's caller publishes or rejects.
     closed_report: bool
+    # This verifier's confirmation of an earlier version of the public text, which the new ballot
+    # replaces (it no longer counted): storage removes it before writing the new one.
+    replaces: Ballot | None = None
 
 
 def cast_vote(
@@ -143,19 +156,26 @@ def cast_vote(
     voter: Voter,
     kind: VoteKind,
     quorum: int,
+    text_version: int = 1,
 ) -> VoteDecision:
-    """Decide one vote. Raises a :class:`VerificationError` when the vote must not count."""
+    """Decide one vote. Raises a :class:`VerificationError` when the vote must not count.
+
+    A confirmation approves `text_version`, the public text as the card shows it now. A verifier
+    whose confirmation was for an earlier version (the text changed since) votes again."""
     if not voter.is_verifier:
         raise NotAVerifier()
     if voter.pseudonym == reporter_pseudonym:
         raise ReporterCannotVote()
     if not status.is_open:
         raise ReportClosed(status)
-    previous = next((b for b in ballots if b.verifier == voter.pseudonym), None)
+    mine = [b for b in ballots if b.verifier == voter.pseudonym]
+    previous = next((b for b in mine if b.counts_for(text_version)), None)
     if previous is not None:
         raise AlreadyVoted(previous.kind)
-    ballot = Ballot(voter.pseudonym, kind)
-    new_status = outcome_of([*ballots, ballot], quorum)
+    stale = next(iter(mine), None)
+    ballot = Ballot(voter.pseudonym, kind, text_version)
+    others = [b for b in ballots if b.verifier != voter.pseudonym]
+    new_status = outcome_of([*others, ballot], quorum, text_version=text_version)
     if new_status is not status:
         transition(status, new_status)
-    return VoteDecision(ballot=ballot, status=new_status, closed_report=new_status is not status)
+    return VoteDecision(ballot=ballot, status=new_status, closed_report=new_status is not status, replaces=stale)

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.lifecycle import AlertStatus
+from bot.domain.public_text import PublicText
 from bot.domain.reports import Report
-from bot.i18n import Catalogs, Html, Translator
+from bot.i18n import Catalogs, Html, Translator, escape
 from bot.languages import Language
 from bot.network import Network
 from bot.rendering.labels import bullet_list, indicator_label, local_clock, local_time, quote
@@ -17,36 +18,52 @@ SECTION_SEPARATOR = "\n\n— — —\n\n"
 
 def render_alert(
     catalogs: Catalogs,
-    report: Report,
+    text: PublicText,
     languages: tuple[Language, ...],
     network: Network,
     *,
     in_person: bool = False,
+    footer: bool = True,
 ) -> Html:
     """One post per channel; a bilingual channel gets every language in the same post so a
-    later "all clear" edits a single message."""
-    sections = [_section(catalogs(language), report, network, in_person) for language in languages]
-    text = SECTION_SEPARATOR.join(sections)
-    if report.description:
-        # The reporter's own words are not translated; shown once, after every language.
-        text += "\n\n" + quote(report.description)
-    return Html(text)
+    later "all clear" edits a single message. The card's preview is rendered here too, so what
+    the verifiers confirm and what is posted cannot differ. `footer` False (only for a preview on a
+    card that would otherwise be too long for Telegram) names the know-your-rights paragraph and
+    the hotline, the same in every post, instead of repeating them."""
+    sections = [_section(catalogs(language), text, network, in_person, footer) for language in languages]
+    post = SECTION_SEPARATOR.join(sections)
+    # A verifier's note and the resident's words (only once a verifier included them) are not
+    # translated: each is shown once, after every language.
+    if text.note:
+        post += "\n\n" + verifiers_note(catalogs, languages, text.note)
+    if text.words:
+        post += "\n\n" + quote(text.words)
+    return Html(post)
 
 
-def _section(tr: Translator, report: Report, network: Network, in_person: bool) -> str:
-    neighborhood = network.neighborhood(report.neighborhood_key)
-    place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
+def verifiers_note(catalogs: Catalogs, languages: tuple[Language, ...], note: str) -> Html:
+    """The verifiers' note, in the words they wrote, under a label in each language of the post."""
+    label = " / ".join(dict.fromkeys(catalogs(language).gettext("From the verifiers:") for language in languages))
+    return Html(f"📝 <b>{label}</b> {escape(note)}")
+
+
+def _section(tr: Translator, text: PublicText, network: Network, in_person: bool, footer: bool = True) -> str:
+    neighborhood = network.neighborhood(text.neighborhood_key)
+    place = neighborhood.name(tr.language) if neighborhood else text.neighborhood_key
     lines: list[str] = [
         tr.gettext("🚨 <b>Confirmed alert: {place}</b>", place=place),
-        tr.gettext("Reported {time}.", time=local_time(tr, report.created_at, network.zone)),
+        tr.gettext("Reported {time}.", time=local_time(tr, text.reported_at, network.zone)),
     ]
-    if report.indicators:
+    if text.indicators:
         lines.append(tr.gettext("What was seen:"))
-        lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
+        lines.append(bullet_list([indicator_label(tr, i) for i in text.indicators]))
     lines.append(tr.gettext("✅ Confirmed by {n} verifiers of the rapid-response network.", n=network.quorum))
     if in_person:
         lines.append(tr.gettext("📍 Confirmed in person by a verifier."))
     lines.append("")
+    if not footer:
+        lines.append(tr.gettext("(Then the know-your-rights paragraph and the hotline, as in every alert.)"))
+        return "\n".join(lines)
     lines.append(
         tr.gettext(
             "<b>Know your rights:</b> stay calm. You have the right to remain silent. "
@@ -122,7 +139,7 @@ def render_expired_notice(
 
 def render_closed_alert(
     catalogs: Catalogs,
-    report: Report,
+    text: PublicText,
     languages: tuple[Language, ...],
     network: Network,
     status: AlertStatus,
@@ -152,7 +169,7 @@ def render_closed_alert(
                 )
 
     banners = "\n".join(banner(catalogs(language)) for language in languages)
-    return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, report, languages, network, in_person=in_person))
+    return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, text, languages, network, in_person=in_person))
 
 
 def render_rumor_check(

@@ -15,6 +15,7 @@ from bot.domain.desk import Claim, Question
 from bot.domain.draft import MediaKind
 from bot.domain.evidence import StoredEvidence
 from bot.domain.lifecycle import Alert, AlertAction, AlertStatus
+from bot.domain.public_text import CurrentText
 from bot.domain.rejection import Rejection
 from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import ChannelPost, RecordedVote, Report
@@ -24,6 +25,7 @@ from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering import desk
+from bot.rendering import public_text as public
 from bot.rendering import rejection as rejected
 from bot.rendering.evidence import evidence_lines, known_place_lines
 from bot.rendering.labels import bullet_list, indicator_label, local_time, quote
@@ -47,9 +49,14 @@ def render_card(
     rumor_posts: Sequence[QueuedMessage] = (),
     residents: int = 1,
     evidence: Sequence[StoredEvidence] = (),
+    public_text: CurrentText | None = None,
+    preview: Html | None = None,
+    posted_in: Sequence[str] = (),
 ) -> tuple[Html, Keyboard | None]:
     """`residents`: how many distinct residents report this (its reporter and those of the reports
-    attached to it as corroboration)."""
+    attached to it as corroboration). `public_text`, `preview`: the text a confirmation approves now,
+    and the post it makes (rendered by bot.rendering.alert in the card's language); `posted_in`: the
+    languages the channels get."""
     neighborhood = network.neighborhood(report.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
     headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
@@ -59,7 +66,11 @@ def render_card(
     if report.indicators:
         lines.append(tr.gettext("<b>What they see:</b>"))
         lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
-    if report.description:
+    previewed = report.status is ReportStatus.PENDING and public_text is not None and preview is not None
+    if report.description and previewed and public_text and public_text.text.words:
+        # Quoted once, in the preview below: the card stays within Telegram's 4096 units.
+        lines.append(tr.gettext("<b>In their words:</b> quoted in the public post below."))
+    elif report.description:
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
     lines.extend(_media_lines(tr, report))
@@ -71,10 +82,17 @@ def render_card(
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     if report.status is ReportStatus.PENDING and now is not None:
         lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
+    version = public_text.text.version if public_text else 1
+    if previewed and public_text is not None and preview is not None:
+        lines.append("")
+        lines.extend(public.preview_lines(tr, public_text, preview, posted_in))
+    # A confirmation counts for the version of the text it approved; a false alarm always counts.
+    counted = [v for v in votes if v.as_ballot().counts_for(version)]
     lines.append("")
-    lines.append(_tally_line(tr, votes, VoteKind.CONFIRM, network.quorum))
-    lines.append(_tally_line(tr, votes, VoteKind.FALSE_ALARM, network.quorum))
+    lines.append(_tally_line(tr, counted, VoteKind.CONFIRM, network.quorum))
+    lines.append(_tally_line(tr, counted, VoteKind.FALSE_ALARM, network.quorum))
     if report.status is ReportStatus.PENDING:
+        lines.extend(public.cleared_line(tr, votes, version))
         lines.extend(rejected.vote_reason_lines(tr, votes))
     if report.status is ReportStatus.REJECTED:
         lines.extend(rejected.card_lines(tr, report, rejection, rumor_posts, network))
@@ -90,7 +108,7 @@ def render_card(
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
     rumor_check = rejected.rumor_check_button(tr, report, rejection, now) if now is not None else None
-    return Html("\n".join(lines)), _keyboard(tr, report, reporter, rumor_check)
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text, rumor_check)
 
 
 def _media_lines(tr: Translator, report: Report) -> list[Html]:
@@ -358,13 +376,19 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
 
 
 def _keyboard(
-    tr: Translator, report: Report, reporter: ReporterStanding | None, rumor_check: Button | None = None
+    tr: Translator,
+    report: Report,
+    reporter: ReporterStanding | None,
+    public_text: CurrentText | None = None,
+    rumor_check: Button | None = None,
 ) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
+    # A confirmation approves the version of the public text this card shows.
+    shown = public_text.text.version if public_text is not None else None
     if report.status is ReportStatus.PENDING:
         rows.append(
             (
-                Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM))),
+                Button(tr.gettext("👍 Confirm"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, text_version=shown))),
                 # Opens the reasons under the card; the vote is cast with the reason picked there.
                 Button(tr.gettext("👎 False alarm"), cb.encode(cb.FalseAlarm(report.id))),
             )
@@ -372,10 +396,13 @@ def _keyboard(
         rows.append(
             (
                 Button(
-                    tr.gettext("📍 Confirm in person"), cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True))
+                    tr.gettext("📍 Confirm in person"),
+                    cb.encode(cb.Vote(report.id, VoteKind.CONFIRM, in_person=True, text_version=shown)),
                 ),
             )
         )
+        if public_text is not None:
+            rows.append(public.buttons(tr, report, public_text))
         rows.append(desk.claim_buttons(tr, report.id))
         rows.append((_ask_button(tr, report),))
     if rumor_check is not None:

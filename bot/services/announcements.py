@@ -18,6 +18,7 @@ from bot.domain.buttons import Keyboard
 from bot.domain.deep_links import DeepLinks
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, QueuedMessage
 from bot.domain.lifecycle import AlertStatus
+from bot.domain.public_text import PublicText
 from bot.domain.reports import Report
 from bot.i18n import Catalogs, Html
 from bot.languages import Language, supported_languages
@@ -46,6 +47,7 @@ def channel_languages(network: Network, report: Report, chat_id: int) -> tuple[L
 async def post_alert(
     repo: Repository,
     report: Report,
+    public_text: PublicText,
     network: Network,
     catalogs: Catalogs,
     now: datetime,
@@ -53,14 +55,17 @@ async def post_alert(
     in_person: bool = False,
     links: DeepLinks | None = None,
 ) -> int:
-    """One post per channel of the neighborhood, then one direct message per subscriber. Returns how
-    many posts were queued. `in_person`: at least one confirming verifier went and saw it, which the
-    post says. `links`: the bot's own, for the buttons under each post (none without them)."""
+    """One post per channel of the neighborhood, then one direct message per subscriber, each saying
+    exactly `public_text` (the version the quorum confirmed), which the alert keeps for the post's
+    later edits. Returns how many posts were queued. `in_person`: at least one confirming verifier
+    went and saw it, which the post says. `links`: the bot's own, for the buttons under each post
+    (none without them)."""
+    await repo.keep_alert_text(report.id, public_text)
     neighborhood = network.neighborhood(report.neighborhood_key)
     if neighborhood is None:
         return 0
     for channel in neighborhood.channels:
-        text = render_alert(catalogs, report, channel.languages, network, in_person=in_person)
+        text = render_alert(catalogs, public_text, channel.languages, network, in_person=in_person)
         buttons = (
             channel_post_buttons(catalogs(channel.languages[0]), links, report.neighborhood_key) if links else None
         )
@@ -73,7 +78,7 @@ async def post_alert(
         MessageKind.SUBSCRIBER_ALERT,
         {
             language: (
-                render_alert(catalogs, report, (language,), network, in_person=in_person),
+                render_alert(catalogs, public_text, (language,), network, in_person=in_person),
                 direct_alert_buttons(catalogs(language), links, report.neighborhood_key),
             )
             for language in supported_languages()
@@ -140,12 +145,15 @@ async def alert_closed(
     """Edit every post in place (a banner on top, the buttons kept), and reply to it unless the alert
     merely expired: an expiry is not news worth a notification, an all clear or a retraction is.
     Subscribers get a direct message each time, the expiry included: they cannot see the banner."""
-    in_person = any(v.in_person for v in await repo.votes(report.id))
+    alert = await repo.alert(report.id)
+    # The words the post went out with; an alert from before versioned texts quoted the resident.
+    public_text = alert.public_text if alert and alert.public_text else PublicText.legacy_for(report)
+    in_person = any(v.in_person and v.text_version == public_text.version for v in await repo.votes(report.id))
     for post in await _live_posts(repo, report.id):
         chat_id = post.message.chat_id
         languages = channel_languages(network, report, chat_id)
         banner = render_closed_alert(
-            catalogs, report, languages, network, status, now, last_active_at, in_person=in_person
+            catalogs, public_text, languages, network, status, now, last_active_at, in_person=in_person
         )
         buttons = channel_post_buttons(catalogs(languages[0]), links, report.neighborhood_key) if links else None
         await repo.enqueue(

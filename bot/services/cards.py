@@ -10,13 +10,17 @@ from bot.domain.corroboration import residents_reporting
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing
 from bot.domain.desk import open_for_the_desk
 from bot.domain.draft import MediaKind
-from bot.domain.reports import Report
-from bot.domain.verification import ReportStatus
-from bot.i18n import Catalogs, Html
+from bot.domain.public_text import CurrentText
+from bot.domain.reporters import ReporterStanding
+from bot.domain.reports import RecordedVote, Report
+from bot.domain.verification import ReportStatus, VoteKind
+from bot.i18n import Catalogs, Html, Translator
 from bot.network import Network
 from bot.ports import Keyboard
+from bot.rendering.alert import render_alert
 from bot.rendering.card import render_attached_reply, render_card
 from bot.services.standing import standing_of
+from bot.text_length import MESSAGE_LIMIT, utf16_length
 from storage.repository import ReportNotFound, Repository
 
 
@@ -71,6 +75,33 @@ class CardRenderer:
                 detachable=open_for_the_desk(joined.status, joined_alert.status if joined_alert else None),
                 evidence=await repo.photo_evidence(report.id),
             )
+        current = await repo.public_text(report)
+        card_language = self._network.card_language
+        votes = await repo.votes(report.id)
+        # The preview says "confirmed in person" when the post would: a current-version confirmation.
+        seen = any(v.in_person for v in votes if v.kind is VoteKind.CONFIRM and v.text_version == current.text.version)
+        preview = render_alert(self._catalogs, current.text, (card_language,), self._network, in_person=seen)
+        card = await self._render_with(repo, report, tr, standing, votes, current, preview)
+        # The HTML's length bounds the text Telegram counts (tags and entities only add to it).
+        if utf16_length(card[0]) > MESSAGE_LIMIT:
+            # Only with every other part of the card at its longest: the preview then names the
+            # paragraph every alert ends with instead of repeating it, so the card still fits.
+            preview = render_alert(
+                self._catalogs, current.text, (card_language,), self._network, in_person=seen, footer=False
+            )
+            card = await self._render_with(repo, report, tr, standing, votes, current, preview)
+        return card
+
+    async def _render_with(
+        self,
+        repo: Repository,
+        report: Report,
+        tr: Translator,
+        standing: ReporterStanding | None,
+        votes: list[RecordedVote],
+        current: CurrentText,
+        preview: Html,
+    ) -> tuple[Html, Keyboard | None]:
         problems = [
             p
             for p in await repo.delivery_problems(report.id)
@@ -79,7 +110,7 @@ class CardRenderer:
         return render_card(
             tr,
             report,
-            await repo.votes(report.id),
+            votes,
             await repo.channel_posts(report.id),
             self._network,
             reporter=standing,
@@ -88,11 +119,20 @@ class CardRenderer:
             questions=await repo.questions(report.id),
             claims=await repo.claims(report.id),
             now=self._clock(),
+            public_text=current,
+            preview=preview,
+            posted_in=self._posted_in(report),
             rejection=await repo.rejection(report.id),
             rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
             residents=residents_reporting(await repo.reporters_joined(report.id)),
             evidence=await repo.photo_evidence(report.id),
         )
+
+    def _posted_in(self, report: Report) -> tuple[str, ...]:
+        """Every language the neighborhood's channels are posted in, in the network file's order."""
+        neighborhood = self._network.neighborhood(report.neighborhood_key)
+        channels = neighborhood.channels if neighborhood else ()
+        return tuple(dict.fromkeys(language for channel in channels for language in channel.languages))
 
 
 async def queue_card(

@@ -34,6 +34,8 @@ from bot.rendering import desk as text
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
 from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.public_text import PublicTextService, TextChanged
+from storage.outbox import PROMPTS
 from storage.repository import ReportNotFound, Repository
 
 log = logging.getLogger(__name__)
@@ -78,12 +80,15 @@ class Answered:
 
 
 class DeskService:
-    def __init__(self, deps: ServiceDeps, *, images: ImageCleaner) -> None:
+    def __init__(
+        self, deps: ServiceDeps, *, images: ImageCleaner, public_text: PublicTextService | None = None
+    ) -> None:
         self._deps = deps
         self._network = deps.network
         self._catalogs = deps.catalogs
         self._presses = Presses(deps)
         self._images = images
+        self._public_text = public_text or PublicTextService(deps)
 
     # --- verifiers ask -----------------------------------------------------------------------
 
@@ -94,7 +99,7 @@ class DeskService:
     async def ask(self, press: Press, kind: QuestionKind, own_words: str = "") -> Asked | Refused:
         return await self._presses.handle(press, lambda pressed: self._ask(pressed, kind, own_words))
 
-    async def ask_in_words(
+    async def reply_to_prompt(
         self,
         *,
         chat_id: int,
@@ -103,16 +108,19 @@ class DeskService:
         replied_to: int,
         words: str,
         update_id: int | None,
-    ) -> Asked | Refused | None:
-        """A verifier replied to a prompt with their own question. None when the message they replied
-        to is not a prompt (people talk in the group too): that message is not for the desk."""
+    ) -> Asked | TextChanged | Refused | None:
+        """A verifier replied to one of the bot's prompts: to "ask the reporter" with their own
+        question, or to "write the public note" with the note. None when the message they replied to
+        is not a prompt (people talk in the group too): that message is not for the desk."""
         if chat_id != self._network.verifier_group_id:
             return None
         async with self._deps.database.unit_of_work() as repo:
-            prompt = await repo.sent_message_of(chat_id, MessageKind.DESK_PROMPT, replied_to)
+            prompt = await repo.sent_message_of(chat_id, PROMPTS, replied_to)
         if prompt is None or prompt.report_id is None:
             return None
         press = Press(prompt.report_id, chat_id, user_id, display_name, update_id)
+        if prompt.message.kind is MessageKind.NOTE_PROMPT:
+            return await self._public_text.write_note(press, words)
         return await self.ask(press, QuestionKind.OWN, words)
 
     async def _prompt(self, pressed: Pressed) -> Prompted:

@@ -172,10 +172,11 @@ class LifecycleService:
         if report.card_chat_id is None or report.card_message_id is None:
             return
         votes = await repo.votes(report_id)
+        version = (await repo.public_text(report)).text.version
         text = reminder(
             self._catalogs(self._network.card_language),
             report,
-            still_needed([v.as_ballot() for v in votes], self._network.quorum),
+            still_needed([v.as_ballot() for v in votes], self._network.quorum, text_version=version),
             waited=now - report.created_at,
             expires_at=expiry.due_at if expiry else now,
             zone=self._network.zone,

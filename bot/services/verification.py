@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
+from bot.domain.public_text import check_seen
 from bot.domain.rejection import RejectionReason, decided_reason
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind, cast_vote
@@ -84,12 +85,16 @@ class VerificationService:
         update_id: int | None = None,
         in_person: bool = False,
         reason: RejectionReason | None = None,
+        shown_version: int | None = None,
     ) -> VoteResult | Refused:
         """Confirm (``in_person``: the verifier went and saw it) or False alarm (``reason``: what they
         found). Being there is shown to the public, but it is one vote like any other, and so is a
-        reason: the quorum rule does not change."""
+        reason: the quorum rule does not change. `shown_version`: the version of the public text the
+        pressed card showed (None: version 1)."""
         press = Press(report_id, chat_id, user_id, display_name, update_id)
-        return await self._presses.handle(press, lambda pressed: self._decide_vote(pressed, kind, in_person, reason))
+        return await self._presses.handle(
+            press, lambda pressed: self._decide_vote(pressed, kind, in_person, reason, shown_version)
+        )
 
     async def offer_reasons(self, press: Press) -> ReasonsOffered | Refused:
         """👎 False alarm on a card: the reasons, as buttons in a message under the card (the card's own
@@ -106,6 +111,7 @@ class VerificationService:
             voter=pressed.voter,
             kind=VoteKind.FALSE_ALARM,
             quorum=self._network.quorum,
+            text_version=(await repo.public_text(report)).text.version,
         )
         tr = self._catalogs(self._network.card_language)
         card = MessageRef(message_id=report.card_message_id) if report.card_message_id is not None else None
@@ -120,11 +126,18 @@ class VerificationService:
         return ReasonsOffered(report.public_ref)
 
     async def _decide_vote(
-        self, pressed: Pressed, kind: VoteKind, in_person: bool, reason: RejectionReason | None = None
+        self,
+        pressed: Pressed,
+        kind: VoteKind,
+        in_person: bool,
+        reason: RejectionReason | None = None,
+        shown_version: int | None = None,
     ) -> VoteResult:
         repo, report, now = pressed.repo, pressed.report, pressed.now
         report_id = report.id
         votes = await repo.votes(report_id)
+        # A confirmation approves the public text exactly as the card shows it now.
+        public_text = (await repo.public_text(report)).text
         decision = cast_vote(
             status=report.status,
             ballots=[v.as_ballot() for v in votes],
@@ -132,15 +145,22 @@ class VerificationService:
             voter=pressed.voter,
             kind=kind,
             quorum=self._network.quorum,
+            text_version=public_text.version,
         )
+        if kind is VoteKind.CONFIRM:
+            check_seen(shown=shown_version or 1, current=public_text.version)
         vote = RecordedVote(
             pressed.voter.pseudonym,
             pressed.press.display_name,
             kind,
             now,
             in_person=in_person and kind is VoteKind.CONFIRM,
+            text_version=public_text.version,
             reason=reason if kind is VoteKind.FALSE_ALARM else None,
         )
+        if decision.replaces is not None:  # their confirmation of an earlier version of the text
+            await repo.remove_vote(report_id, decision.replaces.verifier)
+            votes = [v for v in votes if v.verifier != decision.replaces.verifier]
         await repo.add_vote(report_id, vote)
         if decision.closed_report:
             await repo.set_status(report_id, decision.status, now)
@@ -158,9 +178,20 @@ class VerificationService:
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
-                seen = any(v.in_person for v in (*votes, vote) if v.kind is VoteKind.CONFIRM)
+                seen = any(
+                    v.in_person
+                    for v in (*votes, vote)
+                    if v.kind is VoteKind.CONFIRM and v.text_version == public_text.version
+                )
                 if not await announcements.post_alert(
-                    repo, closed, self._network, self._catalogs, now, in_person=seen, links=self._deps.links
+                    repo,
+                    closed,
+                    public_text,
+                    self._network,
+                    self._catalogs,
+                    now,
+                    in_person=seen,
+                    links=self._deps.links,
                 ):
                     log.error(
                         "report %s names neighborhood %r, which the network file no longer has",

@@ -81,6 +81,9 @@ PLAN_WEIGHTS = {
 REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
 
 
+TEXT_VERSION = 2  # each story's text after its first press, which includes the resident's words
+
+
 @dataclass
 class Press:
     verifier: int
@@ -115,6 +118,9 @@ def plan_stories(rng: random.Random) -> list[Story]:
             f"Crash drill {index:02d}: white vans and agents in vests near the dairy",
         )
         first, second, third = rng.sample(VERIFIERS, 3)
+        # A verifier first includes the resident's words in the public text (issue 9): the marker then
+        # reaches the posts, and every confirmation approves version 2 of the text.
+        story.todo.append(Press(third, "v1:text:words"))
         shape = index % 10
         if shape <= 6:
             story.wants_quorum = True
@@ -183,7 +189,11 @@ def try_next_press(fake: FakeTelegram, story: Story) -> bool:
     while story.todo:
         press = story.todo[0]
         data = f"{press.data}:{story.report_id}"
+        if press.data.startswith("v1:vote:c"):
+            data += f":t{TEXT_VERSION}"  # a confirmation names the version of the text its card shows
         buttons = card_buttons(fake, story)
+        if data not in buttons and any(b.startswith("v1:vote:c:") for b in buttons):
+            return False  # the card still shows the text before the words were included: it will catch up
         if data in buttons:
             story.todo.popleft()
             fake.user_presses_button(press.verifier, VERIFIER_GROUP, story.card_id, data)
@@ -423,7 +433,7 @@ def copies_allowed(row: sqlite3.Row) -> int:
     return min((row["status"] == "sent") + row["uncertain_attempts"], MAX_SENDS[MessageKind.CHANNEL_POST])
 
 
-def check_replies(fake, db, story: Story, channel: int, posts: list[dict], known_post: int, seed: str) -> int:
+def check_replies(fake, db, story: Story, channel: int, posts: list[dict], known_post: int | None, seed: str) -> int:
     """Each applied "Still active" that notified (one per quiet window) and an all clear gave one reply per
     channel; none was applied twice."""
     still_active = db.execute(
@@ -453,10 +463,19 @@ def check_replies(fake, db, story: Story, channel: int, posts: list[dict], known
         f"{seed} {story.ref}: all clear meant {story.wants_all_clear}, alert {alert and alert['status']}"
     )
     rows = db.execute(
-        "SELECT status, uncertain_attempts FROM outbox WHERE report_id = ? AND kind = 'channel_reply' AND chat_id = ?",
+        "SELECT status, uncertain_attempts, telegram_message_id FROM outbox"
+        " WHERE report_id = ? AND kind = 'channel_reply' AND chat_id = ?",
         (story.report_id, channel),
     ).fetchall()
     assert len(rows) == notified + ended, f"{seed} {story.ref}: {len(rows)} replies queued in {channel}"
+    if known_post is None:
+        # Telegram confirmed neither try of the post (both were cut off by kills), so its id is unknown:
+        # by the delivery policy its replies go out on their own (subscribers must still hear the news),
+        # and it cannot be edited. Each reply Telegram confirmed is then in the channel, as a message of its own.
+        sent_ids = {r["telegram_message_id"] for r in rows if r["status"] == "sent"}
+        standalone = {m["message_id"] for m in fake.bot_messages(channel) if not m.get("reply_to_message")}
+        assert sent_ids <= standalone, f"{seed} {story.ref}: replies {sent_ids} not in {channel}"
+        return len(sent_ids)
     post_ids = {p["message_id"] for p in posts}
     replies = [m for m in fake.bot_messages(channel) if m.get("reply_to_message", {}).get("message_id") in post_ids]
     sent = sum(r["status"] == "sent" for r in rows)

@@ -96,6 +96,8 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
         "👍 Confirm",
         "👎 False alarm",
         "📍 Confirm in person",
+        "🗣 Include their words",
+        "✏️ Write a public note",
         "🚶 15 min",
         "🚶 30 min",
         "🚶 60 min",

@@ -197,6 +197,8 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
         "👍 Confirm",
         "👎 False alarm",
         "📍 Confirm in person",
+        "🗣 Include their words",
+        "✏️ Write a public note",
         "🚶 15 min",
         "🚶 30 min",
         "🚶 60 min",
@@ -220,6 +222,8 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
         "👍 Confirm",
         "👎 False alarm",
         "📍 Confirm in person",
+        "🗣 Include their words",
+        "✏️ Write a public note",
         "🚶 15 min",
         "🚶 30 min",
         "🚶 60 min",
@@ -248,9 +252,10 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
         "Confirmed by 2 verifiers",
         "Know your rights",
         "+1-575-555-0100",
-        CLOVIS_DAIRY,
     ):
         assert expected in text, expected
+    # Issue 9: the resident's own words reach a channel only if a verifier includes them.
+    assert CLOVIS_DAIRY not in text and CLOVIS_DAIRY not in text_of(spanish)
     assert re.search(r"\d{2}:\d{2} MST", text)
     assert "Alerta confirmada: Clovis" in text_of(spanish) and "Conozca sus derechos" in text_of(spanish)
     # the Spanish post names the time zone as the English one does ("14:05 MST"), not "14:05 -0700"
@@ -285,7 +290,9 @@ async def test_bilingual_channel_gets_one_post_in_both_languages(vigil, fake):
     ref = await report_from_tom(
         fake, place="Vado", indicators=("Tents, buses",), text="White bus and two vans at Walmart"
     )
-    await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👍")
+    # A verifier includes the resident's words (issue 9), then both confirm that version.
+    await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "🗣 Include their words")
+    await Verifier(fake, ANA).presses(await wait_card(fake, ref, "version 2"), "👍")
     await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
     await fake.wait_until(lambda: len(fake.bot_messages(VADO_CHANNEL)) == 1)
     await asyncio.sleep(0.2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import callback_data as cb
 from bot.domain.rejection import RejectionReason
 from tests.e2e.harness import (
     ANA,
@@ -57,7 +58,9 @@ async def press_stale(fake, user_id: int, card: dict, data: str) -> dict:
 
 def report_id_of(card: dict) -> int:
     """The report's id, as the card's buttons carry it (a stale client may still press anything)."""
-    return int(next(data for _, data in buttons_of(card) if data.startswith("v1:")).rsplit(":", 1)[1])
+    # (decoded: a confirmation's payload also names the version of the public text the card shows)
+    first = cb.decode(next(data for _, data in buttons_of(card) if data.startswith("v1:")))
+    return first.report_id  # type: ignore[union-attr]
 
 
 async def rejected_report_from_tom(fake, reason: str = "Not enforcement") -> str:

@@ -99,7 +99,7 @@ async def test_an_alert_overtakes_the_panels_queued_for_a_crowd(fake, tmp_path):
             LUIS, VERIFIER_GROUP, card["message_id"], encode_vote(card)
         )  # the second confirmation, behind the crowd
         await fake.wait_for_callback_answer(query, timeout=20)
-        post = await fake.wait_for_bot_message(CLOVIS_EN_CHANNEL, lambda m: "dairy" in text_of(m), timeout=20)
+        post = await fake.wait_for_bot_message(CLOVIS_EN_CHANNEL, lambda m: "Confirmed alert" in text_of(m), timeout=20)
         await fake.wait_until(lambda: all(_panel_sent(fake, user) for user in crowd), timeout=30, what="every panel")
         sends = [params for method, params in fake.requests if method == "sendMessage"]
         post_at = next(i for i, p in enumerate(sends) if str(p.get("chat_id")) == str(CLOVIS_EN_CHANNEL))
