@@ -28,7 +28,9 @@ SELECT r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_me
         AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.report_id = r.id AND v.verifier_pseudonym = d.verifier_pseudonym)
       ORDER BY d.until) c) AS claims,
   (SELECT COUNT(*) FROM desk_questions q WHERE q.report_id = r.id
-     AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)) AS unanswered
+     AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)) AS unanswered,
+  -- as on the card: each resident once, its reporter and those of the reports attached to it
+  (SELECT COUNT(DISTINCT o.reporter_pseudonym) FROM reports o WHERE o.id = r.id OR o.attached_to = r.id) AS residents
 FROM reports r WHERE r.status = 'pending' ORDER BY r.created_at, r.id LIMIT :limit
 """
 
@@ -78,6 +80,7 @@ class OverviewQueries:
                     false_alarms=int(row["false_alarms"]),
                     claims=tuple((name, required_moment(until)) for name, until in json.loads(row["claims"])),
                     unanswered=int(row["unanswered"]),
+                    residents=int(row["residents"]),
                     card=_card(row),
                 )
                 for row in await cursor.fetchall()

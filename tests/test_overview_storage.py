@@ -48,17 +48,21 @@ async def test_the_queue_lists_open_reports_oldest_first_with_votes_claims_and_u
         await repo.add_question(older.id, QuestionKind.STILL_THERE, "", "Ana", NOW)
         await repo.add_answer(await repo.question(answered), AnswerKind.WORDS, "three", NOW)
         closed = await published(repo, sent=NOW - DAY, after=10 * MINUTE)
+        for pseudonym in ("p-rosa", "p-rosa", "p-tom"):  # corroboration: Rosa twice counts once
+            extra = await repo.add_report(clovis_report(reporter_pseudonym=pseudonym), new_public_ref)
+            await repo.attach_report(extra.id, older.id)
         queue = await repo.desk_queue(NOW + 10 * MINUTE, limit=1)
     assert [e.public_ref for e in queue.pending] == [older.public_ref] and queue.more == 1
     entry = queue.pending[0]
     assert (entry.neighborhood_key, entry.confirms, entry.false_alarms, entry.unanswered) == ("vado", 1, 1, 1)
     assert entry.claims == (("Rosa", NOW + 30 * MINUTE),)
     assert entry.card == (-1001, 77)
+    assert entry.residents == 3  # its reporter, Rosa and Tom
     assert [a.public_ref for a in queue.alerts] == [closed.public_ref]
     async with database.unit_of_work() as repo:
         both = await repo.desk_queue(NOW + 10 * MINUTE, limit=25)
     assert [e.public_ref for e in both.pending] == [older.public_ref, newer.public_ref] and both.more == 0
-    assert both.pending[1].card is None
+    assert both.pending[1].card is None and both.pending[1].residents == 1
 
 
 async def test_stats_count_each_report_once_before_and_after_the_purge_folds_it(database):

@@ -105,6 +105,7 @@ class QueueEntry:
     claims: tuple[tuple[str, datetime], ...]
     unanswered: int  # questions to the reporter with no answer yet
     card: tuple[int, int] | None = None
+    residents: int = 1  # distinct residents reporting it: its reporter and those of reports attached to it
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def _entry_lines(tr: Translator, entry: QueueEntry, network: Network, now: datet
         time=_when(tr, entry.created_at, now, network.zone),
         waited=waited,
     )
-    state = [
+    state = [] if entry.residents < 2 else [tr.ngettext("👥 {n} resident", "👥 {n} residents", entry.residents)]
+    state += [
         tr.gettext("👍 {n}/{quorum}", n=entry.confirms, quorum=network.quorum),
         tr.gettext("👎 {n}/{quorum}", n=entry.false_alarms, quorum=network.quorum),
     ]

@@ -52,14 +52,18 @@ async def test_queue_lists_open_reports_oldest_first_with_votes_claims_questions
     prompt = await prompt_for(fake, luis, first)
     await luis.presses(prompt, "How many agents")
     await question_to(fake, TOM, first)
+    await report_from_rosa(fake)  # Clovis too: attached to the first as corroboration
+    await wait_card(fake, first, "2 residents report this")
 
     queue = await command_in(fake, VERIFIER_GROUP, LUIS, "/queue", "open reports")
     words = text_of(queue)
-    assert "2 open reports" in words
+    assert "2 open reports" in words  # Rosa's attached report is not a third
     assert words.index(first) < words.index(second)  # oldest first
     lines = words.split("\n")
     state = lines[lines.index(next(line for line in lines if first in line)) + 1]
-    assert "👍 1/2" in state and "👎 0/2" in state and "🚶 Luis until" in state
+    assert "👥 2 residents" in state and "👍 1/2" in state and "👎 0/2" in state and "🚶 Luis until" in state
+    other = lines[lines.index(next(line for line in lines if second in line)) + 1]
+    assert "👥" not in other
     assert "1 question waiting for an answer" in state
     links = [e["url"] for e in queue.get("entities", []) if e["type"] == "text_link"]
     assert link_of(card_in_group(fake, first)) in links and link_of(card_in_group(fake, second)) in links
