@@ -139,7 +139,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await coroutine
             return
-        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish))
+        private = update.effective_chat is not None and update.effective_chat.type == "private"
+        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish, from_resident=private))
         try:
             await coroutine
         finally:

@@ -34,6 +34,9 @@ class UpdateTicket:
     # The task handling the update. Tasks and timers started from it (the deadline alarm's job, a
     # delayed panel) inherit the context variable but are not the update's handling.
     task: asyncio.Task[object] | None = field(default_factory=asyncio.current_task)
+    # From a resident's private chat: its stored changes wait behind the desk's and the alerts'
+    # (storage.database), as its replies do behind theirs for Telegram's budget (bot.rate_limits).
+    from_resident: bool = False
 
 
 _current: ContextVar[UpdateTicket | None] = ContextVar("vigil_update", default=None)
@@ -58,6 +61,13 @@ def only_replies_left() -> None:
     if ticket is not None and not ticket.released:
         ticket.released = True
         ticket.release(ticket.update_id)
+
+
+def from_a_resident() -> bool:
+    """Whether the running code handles a resident's update (not a verifier's, nor the dispatcher's
+    or the alarm's work, which belong to no update)."""
+    ticket = _handling()
+    return ticket is not None and ticket.from_resident
 
 
 def check_may_commit() -> None:

@@ -4,12 +4,17 @@ All access goes through :meth:`Database.unit_of_work`, which serialises use of t
 connection with an asyncio lock and wraps each unit in ``BEGIN IMMEDIATE``: the write lock is
 taken up front, so two state changes on the same report (in this process or another one on
 the same file) run one after the other instead of deadlocking or interleaving.
+
+The lock lets everything else go before a resident's update: during a raid 150 residents' drafts
+may be waiting for the connection, and a verifier's second confirmation (or the dispatcher posting
+the alert) must not queue behind them. Within each class, first come, first served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,10 +28,54 @@ from storage.repository import Repository
 BUSY_TIMEOUT_MS = 10_000
 
 
+class PriorityLock:
+    """An asyncio lock whose waiters go in two classes: `later` ones only when no other waits.
+
+    On release the lock passes straight to the next waiter, so nobody can slip in between."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._first: deque[asyncio.Future[None]] = deque()
+        self._later: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def acquire(self, *, later: bool = False) -> None:
+        if not self._locked and not self._first and not self._later:
+            self._locked = True
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._later if later else self._first).append(granted)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # handed the lock just as it was cancelled: pass it on
+            raise  # otherwise its cancelled future is skipped by release()
+
+    def release(self) -> None:
+        for waiters in (self._first, self._later):
+            while waiters:
+                granted = waiters.popleft()
+                if not granted.done():
+                    granted.set_result(None)  # the lock stays taken, now by that waiter
+                    return
+        self._locked = False
+
+    @asynccontextmanager
+    async def held(self, *, later: bool = False) -> AsyncIterator[None]:
+        await self.acquire(later=later)
+        try:
+            yield
+        finally:
+            self.release()
+
+
 class Database:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
-        self._lock = asyncio.Lock()
+        self._lock = PriorityLock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -50,14 +99,14 @@ class Database:
         return cls(connection)
 
     async def close(self) -> None:
-        async with self._lock:
+        async with self._lock.held():
             await self._connection.close()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[Repository]:
         """Everything inside commits together or not at all."""
         update_scope.check_may_commit()
-        async with self._lock:
+        async with self._lock.held(later=update_scope.from_a_resident()):
             await self._connection.execute("BEGIN IMMEDIATE")
             try:
                 yield Repository(self._connection)
@@ -69,11 +118,11 @@ class Database:
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it, so deleted rows do not linger there."""
-        async with self._lock:
+        async with self._lock.held():
             await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def integrity_check(self) -> str:
-        async with self._lock:
+        async with self._lock.held():
             async with self._connection.execute("PRAGMA integrity_check") as cursor:
                 row = await cursor.fetchone()
         return str(row[0]) if row else "no answer"
