@@ -24,14 +24,7 @@ async def on_vote_button(update: Update, context: VigilContext) -> None:
             # A card sent before False alarm asked for a reason: ask now, like today's cards do.
             return await verification.offer_reasons(press)
         return await verification.vote(
-            report_id=press.report_id,
-            chat_id=press.chat_id,
-            user_id=press.user_id,
-            display_name=press.display_name,
-            kind=action.kind,
-            update_id=press.update_id,
-            in_person=action.in_person,
-            shown_version=action.text_version,
+            press, action.kind, in_person=action.in_person, shown_version=action.text_version
         )
 
     # mypy cannot split "VoteResult | ReasonsOffered | Refused" into on_press's "ResultT | Refused" by itself.
@@ -45,15 +38,7 @@ async def on_false_alarm_button(update: Update, context: VigilContext) -> None:
     async def act(action: cb.FalseAlarm, press: Press) -> VoteResult | ReasonsOffered | Refused:
         if action.reason is None:
             return await verification.offer_reasons(press)
-        return await verification.vote(
-            report_id=press.report_id,
-            chat_id=press.chat_id,
-            user_id=press.user_id,
-            display_name=press.display_name,
-            kind=VoteKind.FALSE_ALARM,
-            update_id=press.update_id,
-            reason=action.reason,
-        )
+        return await verification.vote(press, VoteKind.FALSE_ALARM, reason=action.reason)
 
     await on_press(update, context, cb.FalseAlarm, act, _answer)  # type: ignore[misc]
 

@@ -19,7 +19,7 @@ from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
 from bot.services.cards import CardRenderer
 from bot.services.deps import ServiceDeps
 from bot.services.dispatcher import Dispatcher
-from bot.services.presses import Refusal
+from bot.services.presses import Press, Refusal
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
@@ -153,9 +153,7 @@ async def stored(database: Database, receipt: Receipt) -> Report:
 
 async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     _, verification, _, _, dispatcher = world
-    result = await verification.vote(
-        report_id=report_id, chat_id=chat_id, user_id=user_id, display_name=f"V{user_id}", kind=kind
-    )
+    result = await verification.vote(Press(report_id, chat_id, user_id, f"V{user_id}"), kind)
     await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 

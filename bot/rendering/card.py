@@ -57,27 +57,10 @@ def render_card(
     attached to it as corroboration). `public_text`, `preview`: the text a confirmation approves now,
     and the post it makes (rendered by bot.rendering.alert in the card's language); `posted_in`: the
     languages the channels get."""
-    neighborhood = network.neighborhood(report.neighborhood_key)
-    place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
     headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
-    lines = [headline, ""]
-    lines.append(f"📍 {escape(place)}")
-    lines.append(f"🕒 {escape(local_time(tr, report.created_at, network.zone))}")
-    if report.indicators:
-        lines.append(tr.gettext("<b>What they see:</b>"))
-        lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
     previewed = report.status is ReportStatus.PENDING and public_text is not None and preview is not None
-    if report.description and previewed and public_text and public_text.text.words:
-        # Quoted once, in the preview below: the card stays within Telegram's 4096 units.
-        lines.append(tr.gettext("<b>In their words:</b> quoted in the public post below."))
-    elif report.description:
-        lines.append(tr.gettext("<b>In their words:</b>"))
-        lines.append(quote(report.description))
-    lines.extend(_media_lines(tr, report))
-    lines.extend(evidence_lines(tr, report, evidence, network))
-    lines.extend(known_place_lines(tr, report, evidence, network))
-    if reporter is not None:
-        lines.extend(_reporter_lines(tr, reporter, network))
+    words_in_preview = bool(previewed and public_text and public_text.text.words)
+    lines = [headline, "", *_content_lines(tr, report, network, evidence, reporter, words_in_preview=words_in_preview)]
     lines.extend(_residents_lines(tr, residents))
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     if report.status is ReportStatus.PENDING and now is not None:
@@ -109,6 +92,37 @@ def render_card(
         return Html("\n".join(lines)), _alert_keyboard(tr, report)
     rumor_check = rejected.rumor_check_button(tr, report, rejection, now) if now is not None else None
     return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text, rumor_check)
+
+
+def _content_lines(
+    tr: Translator,
+    report: Report,
+    network: Network,
+    evidence: Sequence[StoredEvidence],
+    reporter: ReporterStanding | None,
+    *,
+    words_in_preview: bool = False,
+) -> list[str]:
+    """What a resident sent, as a card or an attached report's reply shows it: where, when, the
+    ticked signs, their words, what is above it, what its photos say, and its reporter's record."""
+    neighborhood = network.neighborhood(report.neighborhood_key)
+    place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
+    lines = [f"📍 {escape(place)}", f"🕒 {escape(local_time(tr, report.created_at, network.zone))}"]
+    if report.indicators:
+        lines.append(tr.gettext("<b>What they see:</b>"))
+        lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
+    if report.description and words_in_preview:
+        # Quoted once, in the preview below: the card stays within Telegram's 4096 units.
+        lines.append(tr.gettext("<b>In their words:</b> quoted in the public post below."))
+    elif report.description:
+        lines.append(tr.gettext("<b>In their words:</b>"))
+        lines.append(quote(report.description))
+    lines.extend(_media_lines(tr, report))
+    lines.extend(evidence_lines(tr, report, evidence, network))
+    lines.extend(known_place_lines(tr, report, evidence, network))
+    if reporter is not None:
+        lines.extend(_reporter_lines(tr, reporter, network))
+    return lines
 
 
 def _media_lines(tr: Translator, report: Report) -> list[Html]:
@@ -163,8 +177,6 @@ def render_attached_reply(
 ) -> tuple[Html, Keyboard | None]:
     """A report attached to an open one: a reply to that report's card, with what this resident sent.
     `detachable` while the report it joined is open: a verifier can then give it a card of its own."""
-    neighborhood = network.neighborhood(report.neighborhood_key)
-    place = neighborhood.name(tr.language) if neighborhood else report.neighborhood_key
     lines = [
         tr.gettext(
             "👥 <b>Report {ref}</b> — another resident reports this too; added to {joined}",
@@ -172,20 +184,8 @@ def render_attached_reply(
             joined=joined_ref,
         ),
         "",
-        f"📍 {escape(place)}",
-        f"🕒 {escape(local_time(tr, report.created_at, network.zone))}",
+        *_content_lines(tr, report, network, evidence, reporter),
     ]
-    if report.indicators:
-        lines.append(tr.gettext("<b>What they see:</b>"))
-        lines.append(bullet_list([indicator_label(tr, i) for i in report.indicators]))
-    if report.description:
-        lines.append(tr.gettext("<b>In their words:</b>"))
-        lines.append(quote(report.description))
-    lines.extend(_media_lines(tr, report))
-    lines.extend(evidence_lines(tr, report, evidence, network))
-    lines.extend(known_place_lines(tr, report, evidence, network))
-    if reporter is not None:
-        lines.extend(_reporter_lines(tr, reporter, network))
     if not detachable:
         return Html("\n".join(lines)), None
     lines.append("")

@@ -76,13 +76,9 @@ class VerificationService:
 
     async def vote(
         self,
-        *,
-        report_id: int,
-        chat_id: int,
-        user_id: int,
-        display_name: str,
+        press: Press,
         kind: VoteKind,
-        update_id: int | None = None,
+        *,
         in_person: bool = False,
         reason: RejectionReason | None = None,
         shown_version: int | None = None,
@@ -91,7 +87,6 @@ class VerificationService:
         found). Being there is shown to the public, but it is one vote like any other, and so is a
         reason: the quorum rule does not change. `shown_version`: the version of the public text the
         pressed card showed (None: version 1)."""
-        press = Press(report_id, chat_id, user_id, display_name, update_id)
         return await self._presses.handle(
             press, lambda pressed: self._decide_vote(pressed, kind, in_person, reason, shown_version)
         )

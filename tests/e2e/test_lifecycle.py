@@ -14,6 +14,7 @@ import pytest
 from bot.domain.lifecycle import AlertAction
 from bot.domain.verification import VoteKind
 from bot.network import parse_network
+from bot.services.presses import Press
 from tests.e2e.harness import TravelClock, buttons_of, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import CLOVIS_DAIRY, report_from_tom, wait_card
@@ -213,9 +214,7 @@ async def test_an_unconfirmed_report_gets_one_reminder_then_expires_and_the_repo
         assert ref in text_of(notice)
         # votes after expiry change nothing, and nothing was ever posted
         assert (
-            await vigil.services.verification.vote(
-                report_id=1, chat_id=VERIFIER_GROUP, user_id=LUIS, display_name="Luis", kind=VoteKind.CONFIRM
-            )
+            await vigil.services.verification.vote(Press(1, VERIFIER_GROUP, LUIS, "Luis"), VoteKind.CONFIRM)
         ).outcome == "closed"
         await vigil.outbox_idle()
         assert fake.bot_messages(CLOVIS_EN_CHANNEL) == [] and fake.bot_messages(CLOVIS_ES_CHANNEL) == []
