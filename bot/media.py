@@ -92,6 +92,7 @@ class MediaRejection(enum.Enum):
     NOT_SUPPORTED = "not_supported"
     TOO_LARGE_FILE = "too_large_file"
     CORRUPT = "corrupt"
+    NOT_DOWNLOADED = "not_downloaded"  # Telegram could not hand the file over just now: send it again
 
 
 class MediaRejected(Exception):

@@ -75,6 +75,7 @@ class ImageRejection(enum.Enum):
     TOO_LARGE_FILE = "too_large_file"
     TOO_MANY_PIXELS = "too_many_pixels"
     CORRUPT = "corrupt"
+    NOT_DOWNLOADED = "not_downloaded"  # Telegram could not hand the file over just now: send it again
 
 
 class ImageRejected(Exception):

@@ -192,7 +192,7 @@ class TelegramGateway:
         try:
             file = await self._bot.get_file(file_id)
         except TelegramError as error:
-            raise DeliveryError(0, error.message) from error
+            raise delivery_error(0, error) from error  # a network failure or a 5xx is worth another try
         if not file.file_path:
             raise DeliveryError(0, "Telegram gave no file path")
         opener, pool = self._downloads()

@@ -203,4 +203,8 @@ def _answered(tr: Translator, result: Answered) -> str:
 
 
 def _photo_refused(tr: Translator, reason: ImageRejection) -> str:
+    if reason is ImageRejection.NOT_DOWNLOADED:
+        return tr.gettext(
+            "I could not fetch that photo from Telegram just now, so it was not passed on. Please send it again."
+        )
     return tr.gettext("That image could not be used, so it was not passed on. Try another photo, or answer in words.")

@@ -355,6 +355,14 @@ def _media_refusal(tr: Translator, kind: MediaKind, reason: MediaRejection) -> s
                 "That file is not a recording I can use, so it was not added. "
                 "Send a voice note, or an MP3, M4A or OGG file."
             )
+        case MediaRejection.NOT_DOWNLOADED:
+            if video:
+                return tr.gettext(
+                    "I could not fetch that video from Telegram just now, so it was not added. Please send it again."
+                )
+            return tr.gettext(
+                "I could not fetch that recording from Telegram just now, so it was not added. Please send it again."
+            )
         case MediaRejection.CORRUPT:
             if video:
                 return tr.gettext(
@@ -378,4 +386,8 @@ def _photo_refusal(tr: Translator, reason: ImageRejection) -> str:
         case ImageRejection.CORRUPT:
             return tr.gettext(
                 "That image could not be read (it may be damaged), so it was not added. Try another photo."
+            )
+        case ImageRejection.NOT_DOWNLOADED:
+            return tr.gettext(
+                "I could not fetch that photo from Telegram just now, so it was not added. Please send it again."
             )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from bot.media import MediaRejection
 from bot.photos import ImageRejection
-from bot.ports import DeliveryError, FileTooLarge
-from bot.services.images import ImageCleaner, PhotoRefused
+from bot.ports import DeliveryError, DeliveryUncertain, FileTooLarge, RateLimited, TemporaryFailure
+from bot.services.images import ImageCleaner, MediaRefused, PhotoRefused
 
 
 def jpeg(size=(4000, 3000)) -> bytes:
@@ -174,3 +176,28 @@ class _Port:
         out = io.BytesIO()
         Image.linear_gradient("L").resize((400, 300)).convert("RGB").save(out, "JPEG")
         destination.write_bytes(out.getvalue())
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        TemporaryFailure(0, "Bad Gateway"),
+        DeliveryUncertain(0, "Timed out"),
+        RateLimited(0, "Too Many Requests", timedelta(seconds=3)),
+    ],
+)
+async def test_a_download_that_failed_for_now_asks_to_send_it_again_not_that_the_file_is_damaged(failure):
+    class Failing:
+        async def download(self, file_id, destination, *, max_bytes):
+            raise failure
+
+    cleaner = ImageCleaner(Failing(), workers=1)
+    try:
+        with pytest.raises(PhotoRefused) as refused:
+            await cleaner.clean("a")
+        assert refused.value.reason is ImageRejection.NOT_DOWNLOADED
+        with pytest.raises(MediaRefused) as media:
+            await cleaner.clean_video("b")
+        assert media.value.reason is MediaRejection.NOT_DOWNLOADED
+    finally:
+        cleaner.close()

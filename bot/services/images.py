@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import enum
 import logging
 import os
 import tempfile
@@ -25,7 +26,7 @@ from typing import TypeVar
 from bot.media import MAX_BYTES as MEDIA_MAX_BYTES
 from bot.media import CleanAudio, CleanVideo, MediaRejected, MediaRejection, sanitize_audio, sanitize_video
 from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, prepare_fingerprints, sanitize_image
-from bot.ports import DeliveryError, FileTooLarge, TelegramPort
+from bot.ports import DeliveryError, DeliveryUncertain, FileTooLarge, RateLimited, TelegramPort, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,11 @@ class ImageCleaner:
         try:
             return await self._clean_upload(file_id, MEDIA_MAX_BYTES, "video or voice note", sanitize)
         except _NotDownloaded as failed:
-            reason = MediaRejection.TOO_LARGE_FILE if failed.too_large else MediaRejection.CORRUPT
+            reason = {
+                _Failure.TOO_LARGE: MediaRejection.TOO_LARGE_FILE,
+                _Failure.TRY_AGAIN: MediaRejection.NOT_DOWNLOADED,
+                _Failure.REFUSED: MediaRejection.CORRUPT,
+            }[failed.failure]
             raise MediaRefused(MediaRejected(reason)) from None
         except MediaRejected as rejection:
             log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
@@ -127,7 +132,11 @@ class ImageCleaner:
                 file_id, MAX_BYTES, "image", lambda upload, _: sanitize_image(upload, read_clues=read_clues)
             )
         except _NotDownloaded as failed:
-            reason = ImageRejection.TOO_LARGE_FILE if failed.too_large else ImageRejection.CORRUPT
+            reason = {
+                _Failure.TOO_LARGE: ImageRejection.TOO_LARGE_FILE,
+                _Failure.TRY_AGAIN: ImageRejection.NOT_DOWNLOADED,
+                _Failure.REFUSED: ImageRejection.CORRUPT,
+            }[failed.failure]
             raise PhotoRefused(ImageRejected(reason)) from None
         except ImageRejected as rejection:
             raise PhotoRefused(rejection) from None
@@ -147,7 +156,7 @@ class ImageCleaner:
                         await self._telegram.download(file_id, upload, max_bytes=max_bytes)
                     except DeliveryError as error:
                         log.info("could not download a resident's %s: %s", what, error.reason)
-                        raise _NotDownloaded(isinstance(error, FileTooLarge)) from None
+                        raise _NotDownloaded(_Failure.of(error)) from None
                     loop = asyncio.get_running_loop()
                     return await loop.run_in_executor(self._executor(), sanitize, upload, Path(directory))
         finally:
@@ -157,7 +166,21 @@ class ImageCleaner:
                 self._pool.submit(self._release_memory)
 
 
+class _Failure(enum.Enum):
+    TOO_LARGE = "too large"
+    TRY_AGAIN = "not downloaded, for now"  # a network failure, a 5xx or a 429: sending it again may work
+    REFUSED = "not downloaded"
+
+    @classmethod
+    def of(cls, error: DeliveryError) -> _Failure:
+        if isinstance(error, FileTooLarge):
+            return cls.TOO_LARGE
+        if isinstance(error, TemporaryFailure | DeliveryUncertain | RateLimited):
+            return cls.TRY_AGAIN
+        return cls.REFUSED
+
+
 class _NotDownloaded(Exception):
-    def __init__(self, too_large: bool) -> None:
-        super().__init__("too large" if too_large else "not downloaded")
-        self.too_large = too_large
+    def __init__(self, failure: _Failure) -> None:
+        super().__init__(failure.value)
+        self.failure = failure

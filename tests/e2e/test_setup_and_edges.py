@@ -154,3 +154,15 @@ async def test_a_button_of_a_replaced_panel_no_longer_acts(vigil, fake):
     answer = await tom.taps("Clovis", stale)
     assert answer["show_alert"] and "already sent or discarded" in answer["text"]
     assert "not sent yet" in text_of(tom.panel())  # the live draft is untouched
+
+
+async def test_a_photo_telegram_could_not_hand_over_just_now_is_asked_for_again_not_called_damaged(vigil, fake):
+    tom = Resident(fake, TOM)
+    await tom.sends_text("vans at the dairy", expect="vans at the dairy")
+    fake.fail_next("getFile", error_code=502)  # Telegram's side is having a moment
+    fake.user_sends_photo(TOM, jpeg_bytes())
+    refusal = await fake.wait_for_bot_message(TOM, lambda m: "could not fetch that photo" in text_of(m))
+    assert "send it again" in text_of(refusal) and "damaged" not in text_of(refusal)
+    await fake.settled()
+    assert "vans at the dairy" in text_of(tom.panel())  # the draft is kept
+    await tom.sends_photo(jpeg_bytes(), expect="1 photo")  # and sending it again works
