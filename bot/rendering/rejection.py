@@ -29,12 +29,26 @@ REASON_LABELS: dict[RejectionReason, str] = {
 }
 
 
-def picker(tr: Translator, ref: str) -> Html:
-    return tr.gettext(
+def picker(tr: Translator, ref: str, attached: int = 0) -> Html:
+    """`attached`: reports of other residents attached to it, which close with it."""
+    text = tr.gettext(
         "👎 <b>Why is {ref} a false alarm?</b> Pick what you found: your vote counts when you pick. "
         "The reporter is told kindly, in their language, and never who voted.",
         ref=ref,
     )
+    if not attached:
+        return text
+    # A first report may be false (an old photo, a rumor) while residents who joined it saw something
+    # real: they are closed with it unless a verifier detaches them first.
+    warning = tr.ngettext(
+        "⚠️ {n} other resident's report is attached to {ref} and will be closed with it. If it is about "
+        "something else, press 🔗 Detach under it first.",
+        "⚠️ {n} other residents' reports are attached to {ref} and will be closed with it. If one is about "
+        "something else, press 🔗 Detach under it first.",
+        attached,
+        ref=ref,
+    )
+    return Html(f"{text}\n\n{warning}")
 
 
 def picker_buttons(tr: Translator, report_id: int) -> Buttons:

@@ -113,7 +113,7 @@ class VerificationService:
         picker = Outgoing(
             MessageKind.REASON_PICKER,
             self._network.verifier_group_id,
-            rejection_text.picker(tr, report.public_ref),
+            rejection_text.picker(tr, report.public_ref, len(await repo.attached_report_ids(report.id))),
             reply_to=card,
             buttons=rejection_text.picker_buttons(tr, report.id),
         )

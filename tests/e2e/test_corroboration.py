@@ -254,7 +254,10 @@ async def test_the_outcome_reaches_the_attached_reporter_in_her_language(vigil, 
     await wait_card(fake, ref, "needs verification")
     rosas_ref, _ = await report_from_rosa(fake)
     await wait_card(fake, ref, "2 residents report this")
-    await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Other")
+    # Before rejecting, the verifier is warned that Rosa's report would close with it.
+    reasons = await Verifier(fake, ANA).reasons_for(card_in_group(fake, ref))
+    assert "1 other resident's report is attached" in text_of(reasons) and "Detach" in text_of(reasons)
+    await Verifier(fake, ANA).presses(reasons, "Other")
     await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Other")
     told = await fake.wait_for_bot_message(ROSA, lambda m: "no se pudo confirmar" in text_of(m))
     assert rosas_ref in text_of(told) and ref not in text_of(told)

@@ -82,6 +82,7 @@ async def test_false_alarm_offers_the_reasons_under_the_card_and_the_vote_counts
     assert "Pick a reason below the card" in answer["text"] and not answer["show_alert"]
     picker = await luis.reasons_for(card_in_group(fake, ref))
     assert f"Why is {ref} a false alarm?" in text_of(picker)
+    assert "attached" not in text_of(picker)  # nobody else's report closes with this one
     assert [label for label, _ in buttons_of(picker)] == REASONS
     await vigil.outbox_idle()
     assert "False alarm: 0/2" in text_of(card_in_group(fake, ref))  # offering reasons is not a vote
