@@ -450,18 +450,8 @@ class BotApi:
 
     def _photo_sizes(self, params: Params, name: str, *, reference: str | None = None) -> list[dict[str, Any]]:
         """Store an uploaded photo (or re-use a file_id) and describe it as Telegram's PhotoSize list."""
-        reference = reference if reference is not None else (params.string(name) or "")
-        upload = params.upload(name)
-        if reference.startswith("attach://"):
-            upload = params.upload(reference.removeprefix("attach://"))
-            if upload is None:
-                raise bad_request(errors.WRONG_FILE)
-        if upload is None:
-            stored = self.world.files.get(reference)
-            if stored is None:
-                raise bad_request(errors.WRONG_FILE)
-            return photo_sizes(self.world, stored.content, stored=stored)
-        return photo_sizes(self.world, upload.content)
+        content, stored, _ = self._upload_or_stored(params, name, reference)
+        return photo_sizes(self.world, content, stored=stored)
 
     # --- editing -------------------------------------------------------------------------
 
