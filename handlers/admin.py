@@ -16,10 +16,7 @@ async def on_status(update: Update, context: VigilContext) -> None:
         return
     services = context.services
     tr = services.catalogs(match_language(user.language_code) or services.network.default_language)
-    # Organizers only, and only where it cannot leak: their private chat or the verifier group.
-    if not services.status.is_organizer(user.id) or (
-        chat.type != "private" and chat.id != services.network.verifier_group_id
-    ):
+    if not services.status.organizer_here(user_id=user.id, chat_id=chat.id, private=chat.type == "private"):
         await message.reply_html(not_an_organizer(tr))
         return
     status = await services.status.snapshot()

@@ -21,7 +21,7 @@ async def on_queue(update: Update, context: VigilContext) -> None:
     if isinstance(queue, NotAllowed):
         await message.reply_html(refusal(tr, queue))
         return
-    text = render_queue(tr, queue, services.network, services.overview.now())
+    text = render_queue(tr, queue, services.network)
     await message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
 
 

@@ -93,7 +93,7 @@ class OverviewQueries:
                 LiveAlert(row["public_ref"], row["neighborhood_key"], required_moment(row["published_at"]), _card(row))
                 for row in await cursor.fetchall()
             ]
-        return Queue(tuple(pending), max(0, total - len(pending)), tuple(alerts))
+        return Queue(tuple(pending), max(0, total - len(pending)), tuple(alerts), now)
 
     # --- /stats ------------------------------------------------------------------------
 

@@ -121,6 +121,7 @@ class Queue:
     pending: tuple[QueueEntry, ...]
     more: int  # open reports beyond QUEUE_LIMIT, not listed
     alerts: tuple[LiveAlert, ...]
+    at: datetime  # when it was read: how long each report has waited is counted from here
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from bot.rendering.rejection import rejection_lines
 MAX_VERIFIERS = 20
 
 
-def render_queue(tr: Translator, queue: Queue, network: Network, now: datetime) -> Html:
+def render_queue(tr: Translator, queue: Queue, network: Network) -> Html:
+    now = queue.at
     lines: list[str] = []
     if not queue.pending:
         lines.append(tr.gettext("🗂 No reports are waiting for verification."))

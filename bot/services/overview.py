@@ -7,18 +7,14 @@ verifier group, like /status. Neither says anything about reporters.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.domain.stats import QUEUE_LIMIT, WINDOWS, NotAllowed, Queue, Stats, window_figures, window_start
 from bot.services.deps import ServiceDeps
+from bot.services.status import organizer_here
 
 
 class OverviewService:
     def __init__(self, deps: ServiceDeps) -> None:
         self._deps = deps
-
-    def now(self) -> datetime:
-        return self._deps.clock()
 
     async def queue(self, *, chat_id: int, user_id: int) -> Queue | NotAllowed:
         deps = self._deps
@@ -31,7 +27,7 @@ class OverviewService:
 
     async def stats(self, *, chat_id: int, user_id: int, private: bool) -> Stats | NotAllowed:
         deps = self._deps
-        if user_id not in deps.network.admin_user_ids or not (private or chat_id == deps.network.verifier_group_id):
+        if not organizer_here(deps.network, user_id=user_id, chat_id=chat_id, private=private):
             return NotAllowed.NOT_AN_ORGANIZER
         now = deps.clock()
         windows = []

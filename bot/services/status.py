@@ -14,14 +14,20 @@ from storage.database import Database
 RECENT_PROBLEMS = 5
 
 
+def organizer_here(network: Network, *, user_id: int, chat_id: int, private: bool) -> bool:
+    """What /status and /stats show is for the organizers (admin_user_ids), and only where it
+    cannot leak: their private chat or the verifier group."""
+    return user_id in network.admin_user_ids and (private or chat_id == network.verifier_group_id)
+
+
 class StatusService:
     def __init__(self, *, database: Database, network: Network, clock: Callable[[], datetime]) -> None:
         self._database = database
         self._network = network
         self._clock = clock
 
-    def is_organizer(self, user_id: int) -> bool:
-        return user_id in self._network.admin_user_ids
+    def organizer_here(self, *, user_id: int, chat_id: int, private: bool) -> bool:
+        return organizer_here(self._network, user_id=user_id, chat_id=chat_id, private=private)
 
     async def snapshot(self) -> StatusReport:
         async with self._database.unit_of_work() as repo:
