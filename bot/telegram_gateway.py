@@ -86,8 +86,9 @@ def is_not_modified(error: BadRequest) -> bool:
 
 _DOWNLOAD_TIMEOUT_SECONDS = 60.0  # for connecting and for each read
 _DOWNLOAD_CHUNK = 1 << 20
-# Downloads run on their own threads, as many as images may be worked on at once (the image
-# cleaner's slots), so a surge's downloads never wait on each other or on the event loop.
+# Downloads run on their own threads, so they never wait on the event loop. Eight is the image
+# cleaner's slots on two cores (4 per core); on a larger machine a download beyond eight waits for
+# a thread.
 _DOWNLOAD_THREADS = 8
 
 

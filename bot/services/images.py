@@ -114,12 +114,7 @@ class ImageCleaner:
         try:
             return await self._clean_upload(file_id, MEDIA_MAX_BYTES, "video or voice note", sanitize)
         except _NotDownloaded as failed:
-            reason = {
-                _Failure.TOO_LARGE: MediaRejection.TOO_LARGE_FILE,
-                _Failure.TRY_AGAIN: MediaRejection.NOT_DOWNLOADED,
-                _Failure.REFUSED: MediaRejection.CORRUPT,
-            }[failed.failure]
-            raise MediaRefused(MediaRejected(reason)) from None
+            raise MediaRefused(MediaRejected(MediaRejection(failed.failure.value))) from None
         except MediaRejected as rejection:
             log.info("a resident's video or voice note was refused: %s", rejection.reason.value)
             raise MediaRefused(rejection) from None
@@ -132,12 +127,7 @@ class ImageCleaner:
                 file_id, MAX_BYTES, "image", lambda upload, _: sanitize_image(upload, read_clues=read_clues)
             )
         except _NotDownloaded as failed:
-            reason = {
-                _Failure.TOO_LARGE: ImageRejection.TOO_LARGE_FILE,
-                _Failure.TRY_AGAIN: ImageRejection.NOT_DOWNLOADED,
-                _Failure.REFUSED: ImageRejection.CORRUPT,
-            }[failed.failure]
-            raise PhotoRefused(ImageRejected(reason)) from None
+            raise PhotoRefused(ImageRejected(ImageRejection(failed.failure.value))) from None
         except ImageRejected as rejection:
             raise PhotoRefused(rejection) from None
 
@@ -167,9 +157,11 @@ class ImageCleaner:
 
 
 class _Failure(enum.Enum):
-    TOO_LARGE = "too large"
-    TRY_AGAIN = "not downloaded, for now"  # a network failure, a 5xx or a 429: sending it again may work
-    REFUSED = "not downloaded"
+    """Why a download failed, valued as the reason both ImageRejection and MediaRejection give it."""
+
+    TOO_LARGE = "too_large_file"
+    TRY_AGAIN = "not_downloaded"  # a network failure, a 5xx or a 429: sending it again may work
+    REFUSED = "corrupt"  # Telegram will not hand it over: to the resident, a file that cannot be read
 
     @classmethod
     def of(cls, error: DeliveryError) -> _Failure:
