@@ -312,16 +312,7 @@ class BotApi:
         return self._post(chat, fields, params, reply_to).data
 
     async def _send_photo(self, params: Params) -> dict[str, Any]:
-        chat = self._chat_for_sending(params, "photos")
-        caption, caption_entities = caption_text(params)
-        caption_entities = self._with_mentioned_users(caption_entities)
-        fields: dict[str, Any] = {"photo": self._photo_sizes(params, "photo")}
-        if caption:
-            fields["caption"] = caption
-        if caption_entities:
-            fields["caption_entities"] = caption_entities
-        reply_to = self._reply_target(chat, params)
-        return self._post(chat, fields, params, reply_to).data
+        return self._send_captioned(params, "photos", lambda: {"photo": self._photo_sizes(params, "photo")})
 
     async def _send_video(self, params: Params) -> dict[str, Any]:
         return await self._send_file(params, "video", "videos")
@@ -336,10 +327,15 @@ class BotApi:
         return await self._send_file(params, "document", "documents")
 
     async def _send_file(self, params: Params, kind: str, what: str) -> dict[str, Any]:
+        return self._send_captioned(params, what, lambda: self._file_fields(params, kind, kind))
+
+    def _send_captioned(self, params: Params, what: str, media: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A photo, video, voice note, audio file or document, with its caption, as one message.
+        The chat and its rights are checked first, then the caption, then the file."""
         chat = self._chat_for_sending(params, what)
         caption, caption_entities = caption_text(params)
         caption_entities = self._with_mentioned_users(caption_entities)
-        fields = self._file_fields(params, kind, kind)
+        fields = media()
         if caption:
             fields["caption"] = caption
         if caption_entities:
