@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -38,6 +39,8 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
+from bot.web.server import WebServer
+from bot.web.surfaces import web_surfaces
 from handlers import register
 from handlers.maintenance import schedule_maintenance
 from storage.database import Database
@@ -111,29 +114,33 @@ def build_application(
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
             alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
             wakers.append(alarm.wake)
-            application.bot_data.install(
-                Services(
-                    network=network,
-                    catalogs=catalogs,
-                    database=database,
-                    residents=ResidentService(deps, images=images),
-                    images=images,
-                    telegram=telegram,
-                    verification=VerificationService(deps),
-                    retention=RetentionService(database=database, network=network, clock=clock),
-                    lifecycle=lifecycle,
-                    status=StatusService(database=database, network=network, clock=clock),
-                    dispatcher=dispatcher,
-                    alarm=alarm,
-                    desk=DeskService(deps, images=images, public_text=public_text),
-                    public_text=public_text,
-                    rumors=RumorCheckService(deps),
-                    corroboration=CorroborationService(deps),
-                    overview=OverviewService(deps),
-                    subscriptions=SubscriptionService(database=database, network=network, clock=clock),
-                    links=links,
-                )
+            services = Services(
+                network=network,
+                catalogs=catalogs,
+                database=database,
+                residents=ResidentService(deps, images=images),
+                images=images,
+                telegram=telegram,
+                verification=VerificationService(deps),
+                retention=RetentionService(database=database, network=network, clock=clock),
+                lifecycle=lifecycle,
+                status=StatusService(database=database, network=network, clock=clock),
+                dispatcher=dispatcher,
+                alarm=alarm,
+                desk=DeskService(deps, images=images, public_text=public_text),
+                public_text=public_text,
+                rumors=RumorCheckService(deps),
+                corroboration=CorroborationService(deps),
+                overview=OverviewService(deps),
+                subscriptions=SubscriptionService(database=database, network=network, clock=clock),
+                links=links,
             )
+            web_listen = settings.web_listen_address
+            if web_listen is not None:
+                web_server = WebServer(web_listen, web_surfaces(services, settings))
+                await web_server.start()
+                services = replace(services, web=web_server)
+            application.bot_data.install(services)
             schedule_maintenance(application)
             await _publish_commands(application, catalogs, network)
             # Recover what a crash left in doubt, then send; deadlines that passed while Vigil was
@@ -148,12 +155,16 @@ def build_application(
         """Before the Bot's HTTP client closes: finish the requests on their way, stop the alarm."""
         services = application.bot_data.installed()
         if services is not None:
+            if services.web is not None:
+                await services.web.stop()  # no new action from the web while the last messages leave
             services.alarm.stop()
             await services.dispatcher.stop()
 
     async def stop_services(application: VigilApplication) -> None:
         services = application.bot_data.uninstall()
         if services is not None:
+            if services.web is not None:
+                await services.web.stop()
             services.alarm.stop()
             await services.dispatcher.stop()
             services.images.close()

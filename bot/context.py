@@ -25,6 +25,7 @@ from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.telegram_gateway import TelegramGateway
+from bot.web.server import WebServer
 from storage.database import Database
 
 
@@ -49,6 +50,7 @@ class Services:
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
+    web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
 
 
 class BotData:

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError, describe_validation_error
+from bot.web.address import ListenAddress
 
 MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 MIN_SECRET_LENGTH = 32
@@ -31,6 +33,7 @@ MIN_SECRET_BITS = 80
 # The values .env.example ships with: a copied but unedited file must not start a real bot.
 EXAMPLE_TOKEN = "123456789:replace-with-the-token-from-botfather"
 EXAMPLE_SECRETS = frozenset({"replace-with-at-least-32-random-characters"})
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class TelegramSettings(BaseSettings):
@@ -78,6 +81,36 @@ class Settings(TelegramSettings):
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
     # database file alone would let anyone re-link pseudonyms to Telegram accounts.
     secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY")
+    # Vigil's web server (the web desk, the feed, health): where it listens, as host:port; unset
+    # means no web server at all. VIGIL_WEB_URL is the public https:// address people reach it at
+    # (through a reverse proxy that holds the certificate), used in buttons and links.
+    web_listen: str | None = Field(default=None, alias="VIGIL_WEB_LISTEN")
+    web_url: str | None = Field(default=None, alias="VIGIL_WEB_URL")
+
+    @field_validator("web_listen")
+    @classmethod
+    def _is_host_and_port(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return str(ListenAddress.parse(value))
+
+    @field_validator("web_url")
+    @classmethod
+    def _is_public_https(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        host = urlsplit(value).hostname or ""
+        # Telegram opens Mini Apps only over https; plain http is for this machine (the sandbox, tests).
+        if not (value.startswith("https://") or (value.startswith("http://") and host in _LOOPBACK_HOSTS)):
+            raise ValueError("must be the public https:// address of Vigil's web server (http:// only for 127.0.0.1)")
+        if not host:
+            raise ValueError("must be a full address such as https://vigil.example.org")
+        return value
+
+    @property
+    def web_listen_address(self) -> ListenAddress | None:
+        return ListenAddress.parse(self.web_listen) if self.web_listen else None
 
     @field_validator("secret_key")
     @classmethod
@@ -132,6 +165,8 @@ _ENVIRONMENT_NAMES = {
     "network_file": "VIGIL_NETWORK_FILE",
     "secret_key": "VIGIL_SECRET_KEY",
     "telegram_timeout_seconds": "TELEGRAM_TIMEOUT_SECONDS",
+    "web_listen": "VIGIL_WEB_LISTEN",
+    "web_url": "VIGIL_WEB_URL",
 }
 
 

@@ -55,7 +55,8 @@ def build_world(fake: FakeTelegram) -> None:
     fake.add_channel(DOWNTOWN_CHANNEL, "Downtown Las Cruces Alerts")
 
 
-def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float = 10.0) -> Settings:
+def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float = 10.0, **more: object) -> Settings:
+    """`more`: further settings by environment name, e.g. VIGIL_WEB_LISTEN="127.0.0.1:0"."""
     return Settings(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_BASE_URL=fake.base_url,
@@ -65,6 +66,7 @@ def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float
         VIGIL_SECRET_KEY=SECRET,
         TELEGRAM_TIMEOUT_SECONDS=telegram_timeout,
         _env_file=None,
+        **more,
     )
 
 
@@ -92,6 +94,13 @@ class Vigil:
     @property
     def services(self) -> Services:
         return self.application.bot_data.services
+
+    @property
+    def web_base(self) -> str:
+        """http://127.0.0.1:PORT of Vigil's web server (started with VIGIL_WEB_LISTEN)."""
+        if self.services.web is None:
+            raise AssertionError("Vigil was started without VIGIL_WEB_LISTEN")
+        return f"http://127.0.0.1:{self.services.web.port}"
 
     def alarm_rings(self) -> None:
         """What the JobQueue does when the wall clock reaches a deadline; a time-travel test
@@ -123,10 +132,12 @@ async def running_vigil(
     clock: Callable[[], datetime] | None = None,
     rate_limiter: BaseRateLimiter | None = None,
     telegram_timeout: float = 10.0,
+    **more_settings: object,
 ) -> AsyncIterator[Vigil]:
-    """Start Vigil as `vigil run` does (bot.runner), stop it the same way."""
+    """Start Vigil as `vigil run` does (bot.runner), stop it the same way; `more_settings` by
+    environment name (VIGIL_WEB_LISTEN="127.0.0.1:0" starts the web server on a free port)."""
     network = network or parse_network(network_toml())
-    settings = make_settings(fake, tmp_path, telegram_timeout=telegram_timeout)
+    settings = make_settings(fake, tmp_path, telegram_timeout=telegram_timeout, **more_settings)
     application = build_application(
         settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
     )

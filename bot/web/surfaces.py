@@ -1,0 +1,13 @@
+"""What Vigil's web server serves: each web feature adds its surface here, built from the services."""
+
+from __future__ import annotations
+
+from bot.context import Services
+from bot.settings import Settings
+from bot.web.server import WebSurface
+
+
+def web_surfaces(services: Services, settings: Settings) -> list[WebSurface]:
+    """Every surface on the web server, in the order their routes are matched."""
+    surfaces: list[WebSurface] = []
+    return surfaces
