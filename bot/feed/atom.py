@@ -35,9 +35,29 @@ def entry_id(sender: str, identifier: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"cap:{sender},{identifier}").urn
 
 
-def build_feed(head: FeedHead, messages: Sequence[StoredCapMessage], message_url: str, updated: datetime) -> bytes:
-    """`messages` newest first; `message_url` has an `{identifier}` to fill in; `updated`: when the
-    feed last changed (its newest message, or a fixed moment when it has none)."""
+def build_entry(message: StoredCapMessage, message_url: str) -> bytes:
+    """One message's entry, serialized on its own: a message never changes, so neither does its
+    entry, and the service keeps it instead of building a thousand of them for every new message.
+    `message_url` has an `{identifier}` to fill in."""
+    entry = etree.Element(_ATOM + "entry", nsmap={None: ATOM_NAMESPACE})
+    entry.set(_XML_LANG, message.language)
+    _add(entry, "id", entry_id(message.sender, message.identifier))
+    _add(entry, "title", message.title)
+    _add(entry, "updated", message.sent)
+    _add(entry, "published", message.sent)
+    for term in (message.msg_type, message.status):
+        _add(entry, "category").set("term", term)
+    _add(entry, "summary", message.summary)
+    alternate = _add(entry, "link")
+    alternate.set("rel", "alternate")
+    alternate.set("type", CAP_MEDIA_TYPE)
+    alternate.set("href", message_url.format(identifier=message.identifier))
+    return bytes(etree.tostring(entry, encoding="UTF-8", xml_declaration=False))
+
+
+def build_feed(head: FeedHead, entries: Sequence[bytes], updated: datetime) -> bytes:
+    """The feed around `entries` (from build_entry, newest first); `updated`: when the feed last
+    changed (its newest message, or a fixed moment when it has none)."""
     feed = etree.Element(_ATOM + "feed", nsmap={None: ATOM_NAMESPACE})
     feed.set(_XML_LANG, head.language)
     _add(feed, "id", uuid.uuid5(uuid.NAMESPACE_URL, f"cap-feed:{head.sender}").urn)
@@ -49,21 +69,12 @@ def build_feed(head: FeedHead, messages: Sequence[StoredCapMessage], message_url
     link.set("rel", "self")
     link.set("type", ATOM_MEDIA_TYPE)
     link.set("href", head.self_url)
-    for message in messages:
-        entry = _add(feed, "entry")
-        entry.set(_XML_LANG, message.language)
-        _add(entry, "id", entry_id(message.sender, message.identifier))
-        _add(entry, "title", message.title)
-        _add(entry, "updated", message.sent)
-        _add(entry, "published", message.sent)
-        for term in (message.msg_type, message.status):
-            _add(entry, "category").set("term", term)
-        _add(entry, "summary", message.summary)
-        alternate = _add(entry, "link")
-        alternate.set("rel", "alternate")
-        alternate.set("type", CAP_MEDIA_TYPE)
-        alternate.set("href", message_url.format(identifier=message.identifier))
-    return bytes(etree.tostring(feed, xml_declaration=True, encoding="UTF-8"))
+    _add(feed, "generator", "Vigil")  # never empty, so the closing tag below is always there
+    document = bytes(etree.tostring(feed, xml_declaration=True, encoding="UTF-8"))
+    closing = b"</feed>"
+    if not document.endswith(closing):
+        raise AssertionError("lxml wrote the feed element without a closing tag")
+    return document[: -len(closing)] + b"".join(entries) + closing
 
 
 def _add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:

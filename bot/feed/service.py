@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.feed.atom import ATOM_MEDIA_TYPE, FeedHead, build_feed
+from bot.feed.atom import ATOM_MEDIA_TYPE, FeedHead, build_entry, build_feed
 from bot.feed.cap import CAP_LANGUAGES, CAP_MEDIA_TYPE
 from bot.feed.messages import plain
 from bot.i18n import Catalogs
@@ -56,6 +56,7 @@ class FeedService:
         self._clock = clock
         self._started = clock().replace(microsecond=0)  # the empty feed's "updated": fixed, so it caches
         self._cached: _Cached | None = None
+        self._entries: dict[tuple[str, str], bytes] = {}  # (base URL, identifier): its built entry
         self._lock = asyncio.Lock()  # one rendering at a time; the others wait and take its result
 
     async def feed(self, base_url: str) -> Document:
@@ -99,5 +100,10 @@ class FeedService:
             zone=network.zone,
         )
         updated = signature.newest_sent_at or self._started
-        body = build_feed(head, messages, f"{base_url}/feed/cap/{{identifier}}.xml", updated)
+        url = f"{base_url}/feed/cap/{{identifier}}.xml"
+        known, self._entries = self._entries, {}  # only the window's entries are kept
+        for message in messages:
+            key = (base_url, message.identifier)
+            self._entries[key] = known.get(key) or build_entry(message, url)
+        body = build_feed(head, [self._entries[base_url, m.identifier] for m in messages], updated)
         return _document(body, f"{ATOM_MEDIA_TYPE}; charset=utf-8", updated)
