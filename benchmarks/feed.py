@@ -27,25 +27,20 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import aiohttp  # noqa: E402
 
-from bot.domain.lifecycle import AlertStatus, DeadlineKind  # noqa: E402
-from bot.domain.public_text import PublicText  # noqa: E402
-from bot.domain.reports import new_public_ref  # noqa: E402
-from bot.domain.verification import ReportStatus  # noqa: E402
+from bot.domain.lifecycle import AlertStatus  # noqa: E402
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from bot.feed.service import FRESH_FOR, FeedService  # noqa: E402
 from bot.feed.web import FeedSurface  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
 from bot.network import parse_network  # noqa: E402
-from bot.services import announcements  # noqa: E402
 from bot.web.address import ListenAddress  # noqa: E402
 from bot.web.server import WebServer  # noqa: E402
 from storage.database import Database  # noqa: E402
 from tests.e2e.harness import build_world, running_vigil  # noqa: E402
 from tests.e2e.people import Verifier, card_in_group, text_of  # noqa: E402
 from tests.e2e.test_core_flow import report_from_tom, wait_card  # noqa: E402
-from tests.history import NOVEMBER, write_history  # noqa: E402
+from tests.history import NOVEMBER, close_alert, publish_alert, write_history  # noqa: E402
 from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, SECRET, TOKEN, network_toml  # noqa: E402
-from tests.test_storage import clovis_report  # noqa: E402
 
 ALERTS = 500
 REPEATS = 50
@@ -68,18 +63,8 @@ async def _alerts(database: Database, count: int, now: datetime) -> None:
     catalogs = Catalogs.load()
     for n in range(count):
         at = now - timedelta(days=20) + timedelta(minutes=50 * n)
-        async with database.unit_of_work() as repo:
-            report = await repo.add_report(clovis_report(created_at=at - timedelta(minutes=7)), new_public_ref)
-            await repo.set_status(report.id, ReportStatus.PUBLISHED, at)
-            await repo.start_alert(report.id, at)
-            await repo.set_deadline(report.id, DeadlineKind.EXPIRE_ALERT, at + timedelta(hours=4))
-            report = await repo.report(report.id)
-            await announcements.post_alert(repo, report, PublicText.default_for(report), network, catalogs, at)
-        async with database.unit_of_work() as repo:
-            await repo.set_alert_status(report.id, AlertStatus.ENDED, at + timedelta(hours=1))
-            await announcements.alert_closed(
-                repo, report, network, catalogs, at + timedelta(hours=1), status=AlertStatus.ENDED, last_active_at=at
-            )
+        report = await publish_alert(database, network, catalogs, at)
+        await close_alert(database, network, catalogs, report, AlertStatus.ENDED, at + timedelta(hours=1), at)
 
 
 async def feed_figures(directory: Path) -> list[Figure]:

@@ -6,6 +6,8 @@ A mixin of :class:`storage.repository.Repository`, so it is only used inside a u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiosqlite
 
 from bot.domain.stats import verifier_tag
@@ -49,40 +51,42 @@ class ExportQueries:
 
     async def export_publication_delays(self, first_day: str, last_day: str) -> list[tuple[str, str, float]]:
         """(day, neighborhood, seconds from the resident's Send to the channel post) of published reports."""
-        params = {"first": first_day, "last": last_day}
-        delays: list[tuple[str, str, float]] = []
-        async with self._db.execute(
+        return await self._live_and_folded(
             "SELECT r.created_at, r.neighborhood_key, a.published_at FROM reports r JOIN alerts a"
             " ON a.report_id = r.id WHERE substr(r.created_at, 1, 10) BETWEEN :first AND :last",
-            params,
-        ) as cursor:
-            for r in await cursor.fetchall():
-                delays.append(
-                    (r["created_at"][:10], r["neighborhood_key"], _seconds(r["created_at"], r["published_at"]))
-                )
-        async with self._db.execute(
+            lambda r: (r["created_at"][:10], r["neighborhood_key"], _seconds(r["created_at"], r["published_at"])),
             "SELECT day, COALESCE(neighborhood_key, '') AS neighborhood_key, seconds FROM publication_delays"
             " WHERE day BETWEEN :first AND :last",
-            params,
-        ) as cursor:
-            delays.extend((r["day"], r["neighborhood_key"], float(r["seconds"])) for r in await cursor.fetchall())
-        return delays
+            lambda r: (r["day"], r["neighborhood_key"], float(r["seconds"])),
+            {"first": first_day, "last": last_day},
+        )
 
     async def export_votes(self, first_day: str, last_day: str) -> list[tuple[str, str, float]]:
         """(day of the vote, verifier tag, seconds from the report's Send): tags only, never names."""
-        params = {"first": first_day, "last": last_day}
-        votes: list[tuple[str, str, float]] = []
-        async with self._db.execute(
+        return await self._live_and_folded(
             "SELECT v.verifier_pseudonym, v.cast_at, r.created_at FROM votes v JOIN reports r ON r.id = v.report_id"
             " WHERE v.verifier_pseudonym NOT LIKE 'unkeyed:%' AND substr(v.cast_at, 1, 10) BETWEEN :first AND :last",
-            params,
-        ) as cursor:
-            for r in await cursor.fetchall():
-                votes.append(
-                    (r["cast_at"][:10], verifier_tag(r["verifier_pseudonym"]), _seconds(r["created_at"], r["cast_at"]))
-                )
-        async with self._db.execute(
-            "SELECT day, verifier_tag, seconds FROM vote_delays WHERE day BETWEEN :first AND :last", params
-        ) as cursor:
-            votes.extend((r["day"], r["verifier_tag"], float(r["seconds"])) for r in await cursor.fetchall())
-        return votes
+            lambda r: (
+                r["cast_at"][:10],
+                verifier_tag(r["verifier_pseudonym"]),
+                _seconds(r["created_at"], r["cast_at"]),
+            ),
+            "SELECT day, verifier_tag, seconds FROM vote_delays WHERE day BETWEEN :first AND :last",
+            lambda r: (r["day"], r["verifier_tag"], float(r["seconds"])),
+            {"first": first_day, "last": last_day},
+        )
+
+    async def _live_and_folded(
+        self,
+        live: str,
+        from_live: Callable[[aiosqlite.Row], tuple[str, str, float]],
+        folded: str,
+        from_folded: Callable[[aiosqlite.Row], tuple[str, str, float]],
+        params: dict[str, str],
+    ) -> list[tuple[str, str, float]]:
+        """Delays of the reports on record, then those the purge folded (a report is on one side only)."""
+        async with self._db.execute(live, params) as cursor:
+            found = [from_live(row) for row in await cursor.fetchall()]
+        async with self._db.execute(folded, params) as cursor:
+            found.extend(from_folded(row) for row in await cursor.fetchall())
+        return found

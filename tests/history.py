@@ -1,4 +1,5 @@
-"""A desk's past, written through the repository, for `vigil export` tests and the benchmark.
+"""A desk's past, written through the repository and the announcements, for the feed and `vigil
+export` tests and the benchmark.
 
 Each day and neighborhood gets a published report (confirmed by two verifiers, 6 to 11 minutes from
 Send to the post), a false alarm with its reason and a rumor check, one nobody confirmed and one
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.lifecycle import AlertStatus
+from bot.domain.lifecycle import AlertStatus, DeadlineKind
+from bot.domain.public_text import PublicText
 from bot.domain.rejection import RejectionReason
-from bot.domain.reports import RecordedVote, new_public_ref
+from bot.domain.reports import RecordedVote, Report, new_public_ref
 from bot.domain.verification import ReportStatus, VoteKind
+from bot.i18n import Catalogs
+from bot.network import Network
+from bot.services import announcements
 from storage.database import Database
 from tests.test_storage import clovis_report
 
@@ -70,3 +75,35 @@ async def write_history(
 
 
 NOVEMBER = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+async def publish_alert(
+    db: Database, network: Network, catalogs: Catalogs, at: datetime, text: PublicText | None = None
+) -> Report:
+    """What a second confirmation commits for a Clovis report sent six minutes before `at`: the alert,
+    its expiry, its posts (and, with the network's feed on, its CAP message)."""
+    async with db.unit_of_work() as repo:
+        report = await repo.add_report(clovis_report(created_at=at - timedelta(minutes=6)), new_public_ref)
+        await repo.set_status(report.id, ReportStatus.PUBLISHED, at)
+        await repo.start_alert(report.id, at)
+        await repo.set_deadline(report.id, DeadlineKind.EXPIRE_ALERT, at + timedelta(hours=4))
+        report = await repo.report(report.id)
+        await announcements.post_alert(repo, report, text or PublicText.default_for(report), network, catalogs, at)
+    return report
+
+
+async def close_alert(
+    db: Database,
+    network: Network,
+    catalogs: Catalogs,
+    report: Report,
+    status: AlertStatus,
+    at: datetime,
+    last_active_at: datetime,
+) -> None:
+    """An all clear, a retraction or an expiry: the alert's status and every post's edit."""
+    async with db.unit_of_work() as repo:
+        await repo.set_alert_status(report.id, status, at)
+        await announcements.alert_closed(
+            repo, report, network, catalogs, at, status=status, last_active_at=last_active_at
+        )

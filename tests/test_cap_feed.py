@@ -26,6 +26,7 @@ from bot.network import Network, parse_network
 from bot.rendering.alert import render_alert
 from bot.services import announcements
 from storage.database import Database
+from tests.history import close_alert, publish_alert
 from tests.sample_network import network_toml
 from tests.test_storage import clovis_report
 
@@ -60,15 +61,7 @@ async def database(tmp_path):
 
 
 async def publish(db: Database, network: Network, catalogs: Catalogs, text: PublicText | None = None) -> Report:
-    """What a second confirmation commits: the alert, its expiry, its posts (and now its CAP message)."""
-    async with db.unit_of_work() as repo:
-        report = await repo.add_report(clovis_report(created_at=NOW - timedelta(minutes=6)), new_public_ref)
-        await repo.set_status(report.id, ReportStatus.PUBLISHED, NOW)
-        await repo.start_alert(report.id, NOW)
-        await repo.set_deadline(report.id, DeadlineKind.EXPIRE_ALERT, NOW + timedelta(hours=4))
-        report = await repo.report(report.id)
-        await announcements.post_alert(repo, report, text or PublicText.default_for(report), network, catalogs, NOW)
-    return report
+    return await publish_alert(db, network, catalogs, NOW, text)
 
 
 async def still_active(db: Database, network: Network, catalogs: Catalogs, report: Report, at: datetime) -> None:
@@ -81,9 +74,7 @@ async def still_active(db: Database, network: Network, catalogs: Catalogs, repor
 async def close(
     db: Database, network: Network, catalogs: Catalogs, report: Report, status: AlertStatus, at: datetime
 ) -> None:
-    async with db.unit_of_work() as repo:
-        await repo.set_alert_status(report.id, status, at)
-        await announcements.alert_closed(repo, report, network, catalogs, at, status=status, last_active_at=NOW)
+    await close_alert(db, network, catalogs, report, status, at, last_active_at=NOW)
 
 
 async def messages_of(db: Database, report: Report) -> list[etree._Element]:
