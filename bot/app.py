@@ -140,6 +140,8 @@ def build_application(
                 else None,
             )
             web_listen = settings.web_listen_address
+            if network.feed.enabled and web_listen is None:
+                log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
             if web_listen is not None:
                 web_server = WebServer(web_listen, web_surfaces(services, settings))
                 await web_server.start()

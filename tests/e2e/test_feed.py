@@ -51,6 +51,7 @@ async def cap_message(http: aiohttp.ClientSession, entry: feedparser.FeedParserD
     async with http.get(link.href) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith(cap.CAP_MEDIA_TYPE)
+        assert response.headers["Cache-Control"] == "public, max-age=86400, immutable"  # it never changes
         message = etree.fromstring(await response.read())
     cap.schema().assertValid(message)
     return message
@@ -83,6 +84,8 @@ async def test_a_partner_polling_the_feed_sees_the_alert_and_its_all_clear(fake,
         # Nothing about the reporter: not their words (no verifier included them), not their reference.
         xml = etree.tostring(alert, encoding="unicode")
         assert "unmarked SUVs" not in xml and ref not in xml
+        async with http.get(f"{base}/feed/cap/vigil-000000000000-1.xml") as response:
+            assert response.status == 404  # never recorded (or purged with its alert)
 
         # Unchanged: a hub's conditional poll gets a 304 and no body, by ETag or by date.
         _, _, headers = await read_feed(http, base)
