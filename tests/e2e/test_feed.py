@@ -16,10 +16,10 @@ from multidict import CIMultiDict
 
 from bot.feed import cap
 from bot.network import parse_network
-from tests.e2e.harness import running_vigil
+from tests.e2e.harness import TravelClock, running_vigil
 from tests.e2e.people import Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, network_toml
+from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, network_toml
 
 FEED = '\n[feed]\nenabled = true\nsender = "alerts@nm-rapid-response.example.org"\n'
 NS = {"cap": cap.CAP_NAMESPACE}
@@ -125,3 +125,37 @@ async def test_no_feed_unless_the_network_file_enables_it(fake, tmp_path):
         status, _, _ = await read_feed(http, vigil.web_base)
         assert status == 404
         assert vigil.services.feed is None
+
+
+async def test_still_active_is_an_update_and_an_expiry_an_update_with_a_past_expires(fake, tmp_path):
+    clock = TravelClock()
+    network = parse_network(network_toml(extra=FEED))
+    async with (
+        running_vigil(fake, tmp_path, network=network, clock=clock, VIGIL_WEB_LISTEN="127.0.0.1:0") as vigil,
+        aiohttp.ClientSession() as http,
+    ):
+        ref = await report_from_tom(fake)
+        await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👍")
+        await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
+        await wait_card(fake, ref, "📣 Posted")
+        clock.advance(hours=1)
+        await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "🔄")
+        await fake.wait_for_bot_message(CLOVIS_EN_CHANNEL, lambda m: "Still active" in text_of(m))
+        clock.advance(hours=4, minutes=1)  # nobody said it is still active since
+        vigil.alarm_rings()
+        await vigil.outbox_idle()
+        expired, update, alert = (await entries_once(http, vigil.web_base, 3)).entries
+        assert update.title.startswith("🔄 Still active — Clovis")
+        assert expired.title.startswith("⌛ EXPIRED — no update since")
+        still, ended = await cap_message(http, update), await cap_message(http, expired)
+        first = await cap_message(http, alert)
+        for message in (still, ended):
+            assert message.findtext("cap:msgType", namespaces=NS) == "Update"
+        assert [u.text for u in still.findall("cap:info/cap:urgency", NS)] == ["Immediate", "Immediate"]
+        assert [u.text for u in ended.findall("cap:info/cap:urgency", NS)] == ["Past", "Past"]
+        # Still active moved the expiry on; the expiry's own message expires as it is sent.
+        assert first.findtext("cap:info/cap:expires", namespaces=NS) < still.findtext(
+            "cap:info/cap:expires", namespaces=NS
+        )
+        assert ended.findtext("cap:info/cap:expires", namespaces=NS) == ended.findtext("cap:sent", namespaces=NS)
+        assert len(ended.findtext("cap:references", namespaces=NS).split()) == 2
