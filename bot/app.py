@@ -15,6 +15,7 @@ from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.domain.deep_links import DeepLinks
 from bot.errors import ConfigurationError
+from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
 from bot.network import Network
@@ -134,8 +135,13 @@ def build_application(
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,
+                feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
+                if network.feed.enabled
+                else None,
             )
             web_listen = settings.web_listen_address
+            if network.feed.enabled and web_listen is None:
+                log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
             if web_listen is not None:
                 web_server = WebServer(web_listen, web_surfaces(services, settings))
                 await web_server.start()

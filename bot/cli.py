@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -337,6 +338,50 @@ def flyer(
     except OSError as error:
         raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
     click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{username}).")
+
+
+@cli.command(short_help="Export the desk's figures by day and neighborhood (CSV or JSON).")
+@click.option("--from", "first", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="First day (UTC).")
+@click.option("--to", "last", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Last day (UTC).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The file to write: .csv or .json.",
+)
+@click.option("--verifiers", is_flag=True, help="Also each verifier's votes and median time to vote, by tag only.")
+@common_options
+@click.pass_context
+def export(
+    context: click.Context, /, first: datetime, last: datetime, out: Path, verifiers: bool, **given: Any
+) -> None:
+    """Write the figures /stats shows, by day and neighborhood, from FROM to TO: reports, those attached
+    as corroboration, published, rejected by reason, rumor checks, closed unconfirmed, withdrawn, and the
+    median and 90th percentile time to publish. Nothing about reporters.
+
+    Only what the database still holds: reports within the retention period, and the anonymous counts
+    the purge keeps of older ones (delays for 30 days). With .csv and --verifiers, the verifiers'
+    figures go to a second file, <name>-verifiers.csv.
+    """
+    from bot.export import FORMATS, read_export, write_export
+
+    options = _options(context, **given)
+    if out.suffix.lower() not in FORMATS:
+        raise click.BadParameter("must end in .csv or .json", param_hint="--out")
+    if first > last:
+        raise click.BadParameter("is after --to", param_hint="--from")
+    env = options.env()
+    with configuration_problems("Vigil cannot export.\n"):
+        settings = load_settings(env, **options.overrides())
+    _secure_output(settings, options, level=logging.WARNING)
+    if not settings.database.exists():
+        raise Stop(f"There is no database at {settings.database} (VIGIL_DATABASE).")
+    figures = asyncio.run(read_export(settings.database, first.date(), last.date(), verifiers=verifiers))
+    try:
+        written = write_export(figures, out)
+    except OSError as error:
+        raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
+    click.echo(f"Wrote {', '.join(map(str, written))} ({len(figures.days)} rows, {first:%Y-%m-%d} to {last:%Y-%m-%d}).")
 
 
 async def _bot_username(settings: TelegramSettings) -> str:

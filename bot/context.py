@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.alarm import DeadlineAlarm
 from bot.domain.deep_links import DeepLinks
+from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
@@ -51,6 +52,7 @@ class Services:
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
+    feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
 
 
 class BotData:

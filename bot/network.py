@@ -138,6 +138,27 @@ class Desk(_Strict):
     max_questions: int = Field(default=3, ge=1, le=10)
 
 
+class FeedSection(_Strict):
+    """``[feed]`` in the network file: the public CAP 1.2 / Atom feed (off unless enabled)."""
+
+    # Off by default: a network that wants no public trace beyond its channels publishes none.
+    enabled: bool = False
+    # Who the messages come from, as CAP's <sender>: globally unique, such as an address of the
+    # network's own domain. It is written into every message and into the references of the later
+    # ones, so keep it once the feed is public.
+    sender: Annotated[str, StringConstraints(pattern=r"^[^\s,<&]{3,128}$")] | None = None
+    # The network's name, as CAP's <senderName> and the feed's author (default: the sender).
+    sender_name: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    # How many days back the Atom feed reaches; older messages are deleted by the purge.
+    days: int = Field(default=7, ge=1, le=90)
+
+    @model_validator(mode="after")
+    def _enabled_needs_sender(self) -> FeedSection:
+        if self.enabled and self.sender is None:
+            raise ValueError("an enabled feed needs a 'sender', such as \"alerts@your-network.org\"")
+        return self
+
+
 class TimeoutsSection(_Strict):
     """``[timeouts]`` in the network file: how long reports and alerts wait, in minutes."""
 
@@ -179,6 +200,7 @@ class Network(_Strict):
     limits: Limits = Limits()
     retention: Retention = Retention()
     desk: Desk = Desk()
+    feed: FeedSection = FeedSection()
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
     # The know-your-rights card (/rights, the button under alerts), replaced per language; plain text.
     rights: dict[Language, Annotated[str, StringConstraints(min_length=20, max_length=3000)]] = {}

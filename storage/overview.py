@@ -41,7 +41,7 @@ FROM alerts a JOIN reports r ON r.id = a.report_id WHERE a.status = 'active' ORD
 
 # What the purge (or /forgetme) is about to delete, folded first. `{condition}` selects reports.
 _FOLDED_PUBLICATIONS = """
-SELECT r.created_at, a.published_at FROM reports r JOIN alerts a ON a.report_id = r.id
+SELECT r.created_at, a.published_at, r.neighborhood_key FROM reports r JOIN alerts a ON a.report_id = r.id
 WHERE r.id IN (SELECT id FROM reports WHERE {condition})
 """
 _FOLDED_VOTES = """
@@ -151,10 +151,16 @@ class OverviewQueries:
         """Keep what /stats needs of the reports `condition` selects (a WHERE on `reports`), before they go."""
         async with self._db.execute(_FOLDED_PUBLICATIONS.format(condition=condition), params) as cursor:
             publications = [
-                (row["created_at"][:10], round(_seconds(row["created_at"], row["published_at"])))
+                (
+                    row["created_at"][:10],
+                    round(_seconds(row["created_at"], row["published_at"])),
+                    row["neighborhood_key"],
+                )
                 for row in await cursor.fetchall()
             ]
-        await self._db.executemany("INSERT INTO publication_delays (day, seconds) VALUES (?, ?)", publications)
+        await self._db.executemany(
+            "INSERT INTO publication_delays (day, seconds, neighborhood_key) VALUES (?, ?, ?)", publications
+        )
         async with self._db.execute(_FOLDED_VOTES.format(condition=condition), params) as cursor:
             votes = [
                 (

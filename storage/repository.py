@@ -23,6 +23,8 @@ from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
+from storage.exports import ExportQueries
+from storage.feed import FeedQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
@@ -45,6 +47,8 @@ class Repository(
     DeskQueries,
     DraftQueries,
     EvidenceQueries,
+    ExportQueries,
+    FeedQueries,
     OutboxQueries,
     PublicTextQueries,
     RejectionQueries,

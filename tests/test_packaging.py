@@ -74,6 +74,7 @@ def test_wheel_contains_the_data_files(wheel):
     assert "storage/migrations/0001_initial.sql" in names
     assert "bot/locales/es/LC_MESSAGES/vigil.po" in names
     assert "bot/locales/en/LC_MESSAGES/vigil.po" in names
+    assert "bot/feed/CAP-v1.2.xsd" in names  # OASIS's schema, read by bot.feed.cap.schema()
     assert not any(name.startswith("tests/") for name in names)
 
 

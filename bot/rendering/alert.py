@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.lifecycle import AlertStatus
@@ -47,31 +48,46 @@ def verifiers_note(catalogs: Catalogs, languages: tuple[Language, ...], note: st
     return Html(f"📝 <b>{label}</b> {escape(note)}")
 
 
-def _section(tr: Translator, text: PublicText, network: Network, in_person: bool, footer: bool = True) -> str:
+@dataclass(frozen=True)
+class AlertWords:
+    """One language's section of a post, in parts: the CAP feed says the same words in its own fields."""
+
+    headline: Html
+    body: tuple[str, ...]  # when it was reported, what was seen, who confirmed it
+    rights: Html  # the know-your-rights paragraph
+    hotline: Html
+
+
+def alert_words(tr: Translator, text: PublicText, network: Network, in_person: bool) -> AlertWords:
     neighborhood = network.neighborhood(text.neighborhood_key)
     place = neighborhood.name(tr.language) if neighborhood else text.neighborhood_key
-    lines: list[str] = [
-        tr.gettext("🚨 <b>Confirmed alert: {place}</b>", place=place),
-        tr.gettext("Reported {time}.", time=local_time(tr, text.reported_at, network.zone)),
-    ]
+    body: list[str] = [tr.gettext("Reported {time}.", time=local_time(tr, text.reported_at, network.zone))]
     if text.indicators:
-        lines.append(tr.gettext("What was seen:"))
-        lines.append(bullet_list([indicator_label(tr, i) for i in text.indicators]))
-    lines.append(tr.gettext("✅ Confirmed by {n} verifiers of the rapid-response network.", n=network.quorum))
+        body.append(tr.gettext("What was seen:"))
+        body.append(bullet_list([indicator_label(tr, i) for i in text.indicators]))
+    body.append(tr.gettext("✅ Confirmed by {n} verifiers of the rapid-response network.", n=network.quorum))
     if in_person:
-        lines.append(tr.gettext("📍 Confirmed in person by a verifier."))
-    lines.append("")
-    if not footer:
-        lines.append(tr.gettext("(Then the know-your-rights paragraph and the hotline, as in every alert.)"))
-        return "\n".join(lines)
-    lines.append(
-        tr.gettext(
+        body.append(tr.gettext("📍 Confirmed in person by a verifier."))
+    return AlertWords(
+        headline=tr.gettext("🚨 <b>Confirmed alert: {place}</b>", place=place),
+        body=tuple(body),
+        rights=tr.gettext(
             "<b>Know your rights:</b> stay calm. You have the right to remain silent. "
             "Do not open the door without a warrant signed by a judge. Do not sign anything. "
             "If you see an arrest, ask the person's name and whom to call."
-        )
+        ),
+        hotline=tr.gettext("📞 Rapid-response hotline: {hotline}", hotline=network.hotline),
     )
-    lines.append(tr.gettext("📞 Rapid-response hotline: {hotline}", hotline=network.hotline))
+
+
+def _section(tr: Translator, text: PublicText, network: Network, in_person: bool, footer: bool = True) -> str:
+    words = alert_words(tr, text, network, in_person)
+    lines: list[str] = [words.headline, *words.body, ""]
+    if not footer:
+        lines.append(tr.gettext("(Then the know-your-rights paragraph and the hotline, as in every alert.)"))
+        return "\n".join(lines)
+    lines.append(words.rights)
+    lines.append(words.hotline)
     return "\n".join(lines)
 
 
@@ -150,26 +166,32 @@ def render_closed_alert(
 ) -> Html:
     """The post as edited when the alert is over: a banner on top, the original text kept below."""
 
-    def banner(tr: Translator) -> str:
-        match status:
-            case AlertStatus.ENDED:
-                return tr.gettext(
-                    "✅ <b>ENDED — all clear since {time}.</b> The alert below is no longer active.",
-                    time=local_time(tr, at, network.zone),
-                )
-            case AlertStatus.RETRACTED:
-                return tr.gettext(
-                    "⚠️ <b>RETRACTED at {time}.</b> The verifiers withdrew this alert: do not act on it.",
-                    time=local_time(tr, at, network.zone),
-                )
-            case _:
-                return tr.gettext(
-                    "⌛ <b>EXPIRED</b> — no update since {time}. This alert may be out of date.",
-                    time=local_time(tr, last_active_at, network.zone),
-                )
-
-    banners = "\n".join(banner(catalogs(language)) for language in languages)
+    banners = "\n".join(
+        closed_banner(catalogs(language), network, status, at, last_active_at) for language in languages
+    )
     return Html(banners + SECTION_SEPARATOR + render_alert(catalogs, text, languages, network, in_person=in_person))
+
+
+def closed_banner(
+    tr: Translator, network: Network, status: AlertStatus, at: datetime, last_active_at: datetime
+) -> Html:
+    """The line on top of a post once its alert is over (ended, retracted or expired)."""
+    match status:
+        case AlertStatus.ENDED:
+            return tr.gettext(
+                "✅ <b>ENDED — all clear since {time}.</b> The alert below is no longer active.",
+                time=local_time(tr, at, network.zone),
+            )
+        case AlertStatus.RETRACTED:
+            return tr.gettext(
+                "⚠️ <b>RETRACTED at {time}.</b> The verifiers withdrew this alert: do not act on it.",
+                time=local_time(tr, at, network.zone),
+            )
+        case _:
+            return tr.gettext(
+                "⌛ <b>EXPIRED</b> — no update since {time}. This alert may be out of date.",
+                time=local_time(tr, last_active_at, network.zone),
+            )
 
 
 def render_rumor_check(

@@ -20,6 +20,7 @@ from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoin
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.public_text import PublicText
 from bot.domain.reports import Report
+from bot.feed.messages import FeedEvent, record_event
 from bot.i18n import Catalogs, Html
 from bot.languages import Language, supported_languages
 from bot.network import Network
@@ -84,6 +85,8 @@ async def post_alert(
             for language in supported_languages()
         },
     )
+    # The public feed's CAP message (when the network publishes one), committed with the posts.
+    await record_event(repo, report, network, catalogs, now, FeedEvent.PUBLISHED)
     return len(neighborhood.channels)
 
 
@@ -129,6 +132,7 @@ async def still_active(repo: Repository, report: Report, network: Network, catal
             for language in supported_languages()
         },
     )
+    await record_event(repo, report, network, catalogs, now, FeedEvent.STILL_ACTIVE)
 
 
 async def alert_closed(
@@ -174,6 +178,7 @@ async def alert_closed(
         for language in supported_languages()
     }
     await _to_subscribers(repo, report, network, now, MessageKind.SUBSCRIBER_UPDATE, texts)
+    await record_event(repo, report, network, catalogs, now, FeedEvent.closing(status), last_active_at=last_active_at)
 
 
 async def _to_subscribers(

@@ -19,6 +19,7 @@ class RetentionService:
     def __init__(self, *, database: Database, network: Network, clock: Callable[[], datetime]) -> None:
         self._database = database
         self._policy = network.retention
+        self._feed_days = network.feed.days
         self._clock = clock
 
     async def purge(self) -> PurgeCounts:
@@ -32,6 +33,8 @@ class RetentionService:
             )
             messages = await repo.purge_outbox(settled_before=now - timedelta(days=self._policy.outbox_days))
             drafts = await repo.purge_drafts(started_before=now - timedelta(hours=self._policy.draft_hours))
+            # The feed's CAP messages: the feed shows `[feed] days`; each alert's messages go together.
+            await repo.purge_cap_messages(sent_before=now - timedelta(days=self._feed_days))
         # secure_delete zeroes the pages in the database file, but their old images stay in the
         # write-ahead log until it is checkpointed and truncated.
         await self._database.checkpoint()
