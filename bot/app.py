@@ -73,7 +73,7 @@ def build_application(
                     f"{access.verifier_group.problem}. Add the bot to the group and check verifier_group_id."
                 )
             async with database.unit_of_work() as repo:
-                await repo.forget_updates_before(clock() - PROCESSED_UPDATES_KEPT)
+                await repo.forget_requests_before(clock() - PROCESSED_UPDATES_KEPT)
                 # Verifier ids from before migration 0004 become pseudonyms before any press is handled.
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
             if keyed_verifiers:

@@ -186,6 +186,38 @@ Action = (
     | EditText
 )
 ActionT = TypeVar("ActionT", bound=Action)
+
+# Each family's word after the version: the one place it is named (encode, decode and the handlers'
+# patterns all take it from here).
+FAMILIES: dict[type[Action], str] = {
+    Vote: "vote",
+    GoCheck: "claim",
+    Form: "form",
+    ChooseLanguage: "lang",
+    Mute: "mute",
+    Forget: "forget",
+    OnAlert: "alert",
+    Ask: "ask",
+    Answer: "ans",
+    Subscribe: "sub",
+    Rights: "rights",
+    FalseAlarm: "no",
+    RumorCheck: "rumor",
+    Detach: "detach",
+    EditText: "text",
+}
+
+
+def pattern(kind: type[Action]) -> str:
+    """The regular expression a CallbackQueryHandler routes a family's payloads with (any payload of
+    that family; the handler still decodes it strictly)."""
+    return rf"^{VERSION}:{re.escape(FAMILIES[kind])}(?::|$)"
+
+
+def _prefix(kind: type[Action]) -> str:
+    return f"{VERSION}:{FAMILIES[kind]}"
+
+
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
@@ -210,36 +242,36 @@ _PATTERNS = {
 def encode(action: Action) -> str:
     match action:
         case Vote(report_id, kind, in_person, text_version):
-            data = f"{VERSION}:vote:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
+            data = f"{_prefix(Vote)}:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
             data += f":t{text_version}" if text_version is not None else ""
         case GoCheck(report_id, minutes):
-            data = f"{VERSION}:claim:{minutes}:{report_id}"
+            data = f"{_prefix(GoCheck)}:{minutes}:{report_id}"
         case Form(step, value):
-            data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
+            data = f"{_prefix(Form)}:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
-            data = f"{VERSION}:lang:{language}"
+            data = f"{_prefix(ChooseLanguage)}:{language}"
         case Mute(report_id, mute):
-            data = f"{VERSION}:mute:{'m' if mute else 'u'}:{report_id}"
+            data = f"{_prefix(Mute)}:{'m' if mute else 'u'}:{report_id}"
         case Forget(confirmed):
-            data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
+            data = f"{_prefix(Forget)}:{'yes' if confirmed else 'no'}"
         case OnAlert(report_id, alert_action):
-            data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
+            data = f"{_prefix(OnAlert)}:{_ALERT_CODES[alert_action]}:{report_id}"
         case Ask(report_id, question):
-            data = f"{VERSION}:ask:{question or 'menu'}:{report_id}"
+            data = f"{_prefix(Ask)}:{question or 'menu'}:{report_id}"
         case Answer(question_id, answer):
-            data = f"{VERSION}:ans:{answer}:{question_id}"
+            data = f"{_prefix(Answer)}:{answer}:{question_id}"
         case Subscribe(key):
-            data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
+            data = f"{_prefix(Subscribe)}:" + (f"t:{key}" if key else "done")
         case Rights():
-            data = f"{VERSION}:rights"
+            data = _prefix(Rights)
         case FalseAlarm(report_id, reason):
-            data = f"{VERSION}:no:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
+            data = f"{_prefix(FalseAlarm)}:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
         case RumorCheck(report_id):
-            data = f"{VERSION}:rumor:{report_id}"
+            data = f"{_prefix(RumorCheck)}:{report_id}"
         case Detach(report_id):
-            data = f"{VERSION}:detach:{report_id}"
+            data = f"{_prefix(Detach)}:{report_id}"
         case EditText(report_id, change):
-            data = f"{VERSION}:text:{change}:{report_id}"
+            data = f"{_prefix(EditText)}:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data

@@ -17,7 +17,9 @@ from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
 from bot.services.presses import Press, Refused
 from bot.services.public_text import NotePrompted, TextChanged
+from bot.services.requests import telegram_update
 from handlers import reporting
+from handlers.language import group_translator, resident_translator
 from handlers.presses import on_press, refusal_text
 
 
@@ -99,15 +101,14 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
     result = await context.services.desk.reply_to_prompt(
         chat_id=message.chat_id,
         user_id=message.from_user.id,
-        display_name=message.from_user.first_name,
+        first_name=message.from_user.first_name,
         replied_to=message.reply_to_message.message_id,
         words=message.text,
-        update_id=update.update_id,
+        request_id=telegram_update(update.update_id),
     )
     if result is None or (isinstance(result, Refused) and result.outcome == "duplicate"):
         return  # not a reply to a prompt, or a redelivered update that was already answered
-    services = context.services
-    tr = services.catalogs(services.network.card_language)
+    tr = group_translator(context)
     if isinstance(result, Refused):
         await message.reply_html(refusal_text(tr, result))
     elif isinstance(result, TextChanged):
@@ -119,7 +120,7 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
 async def on_answer_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
-    tr = await _resident_translator(update, context)
+    tr = await resident_translator(update, context)
     action = cb.decode_as(query.data, cb.Answer)
     if action is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
@@ -128,7 +129,7 @@ async def on_answer_button(update: Update, context: VigilContext) -> None:
         user_id=query.from_user.id,
         question_id=action.question_id,
         code=action.answer,
-        update_id=update.update_id,
+        request_id=telegram_update(update.update_id),
     )
     if result.outcome is AnswerOutcome.DUPLICATE:
         return
@@ -150,12 +151,15 @@ async def on_private_reply(update: Update, context: VigilContext) -> None:
         else:
             await reporting.on_image(update, context)
         return
-    tr = await _resident_translator(update, context)
+    tr = await resident_translator(update, context)
     desk = context.services.desk
     assert message.from_user is not None
     if message.text is not None:
         result = await desk.answer_in_words(
-            user_id=message.from_user.id, question=question, words=message.text, update_id=update.update_id
+            user_id=message.from_user.id,
+            question=question,
+            words=message.text,
+            request_id=telegram_update(update.update_id),
         )
     else:
         file_id = message.photo[-1].file_id if message.photo else message.document.file_id if message.document else None
@@ -163,27 +167,21 @@ async def on_private_reply(update: Update, context: VigilContext) -> None:
             return
         try:
             result = await desk.answer_with_photo(
-                user_id=message.from_user.id, question=question, file_id=file_id, update_id=update.update_id
+                user_id=message.from_user.id,
+                question=question,
+                file_id=file_id,
+                request_id=telegram_update(update.update_id),
             )
         except PhotoRefused as refused:
             await message.reply_html(_photo_refused(tr, refused.reason))
             return
         if message.caption:
             await desk.answer_in_words(
-                user_id=message.from_user.id, question=question, words=message.caption, update_id=None
+                user_id=message.from_user.id, question=question, words=message.caption, request_id=None
             )
     if result.outcome is AnswerOutcome.DUPLICATE:
         return
     await message.reply_html(_answered(tr, result))
-
-
-async def _resident_translator(update: Update, context: VigilContext) -> Translator:
-    user = update.effective_user
-    assert user is not None
-    session = context.session
-    if session.language is None:
-        session.language = await context.services.residents.language_of(user.id, user.language_code)
-    return context.services.catalogs(session.language)
 
 
 def _answered(tr: Translator, result: Answered) -> str:

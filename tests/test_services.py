@@ -153,7 +153,7 @@ async def stored(database: Database, receipt: Receipt) -> Report:
 
 async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     _, verification, _, _, dispatcher = world
-    result = await verification.vote(Press(report_id, chat_id, user_id, f"V{user_id}"), kind)
+    result = await verification.vote(Press(report_id, user_id, f"V{user_id}", chat_id=chat_id), kind)
     await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 
