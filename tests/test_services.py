@@ -43,6 +43,8 @@ NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
 class FakePort:
     """Records what would be sent; refuses chats listed in `refuse`."""
 
+    reports_departure = False  # it sends at once: "sending" is recorded before each request
+
     def __init__(self, members: set[int]) -> None:
         self.members = members
         self.sent: list[tuple[int, str, Keyboard | None]] = []
