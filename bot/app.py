@@ -172,10 +172,11 @@ def build_application(
         # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
-        # Telegram's flood limits, alerts first (bot/rate_limits.py; reads are exempt). A 429 is not
-        # retried inside the request: the dispatcher honours retry_after itself, pausing only that
-        # chat's queue, so a request never sits "sending" for half a minute (a crash then would
-        # leave it in doubt).
+        # Telegram's flood limits over sliding windows, alerts first (bot/rate_limits.py; reads are
+        # exempt). An outbox message's 429 is not retried inside the request: the dispatcher honours
+        # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for
+        # half a minute (a crash then would leave it in doubt). A handler's own answer is retried
+        # there, after retry_after or a back-off: the one way out for what a resident must see.
         .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.

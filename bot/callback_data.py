@@ -130,6 +130,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Which:
+    """The resident says what a plain message was, while a question from the verifiers waits:
+    their answer to it, or part of a report. The message itself is the one the prompt replies to."""
+
+    question_id: int
+    answers_it: bool
+
+
+@dataclass(frozen=True)
 class GoCheck:
     """ "🚶 I'm going to check", with the ETA in minutes."""
 
@@ -184,6 +193,7 @@ Action = (
     | FalseAlarm
     | RumorCheck
     | EditText
+    | Which
 )
 ActionT = TypeVar("ActionT", bound=Action)
 
@@ -205,6 +215,7 @@ FAMILIES: dict[type[Action], str] = {
     RumorCheck: "rumor",
     Detach: "detach",
     EditText: "text",
+    Which: "which",
 }
 
 
@@ -235,6 +246,7 @@ _PATTERNS = {
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
+    "which": re.compile(r"^v1:which:(?P<choice>[an]):(?P<question>[1-9][0-9]{0,17})$"),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
@@ -270,6 +282,8 @@ def encode(action: Action) -> str:
             data = f"{_prefix(RumorCheck)}:{report_id}"
         case Detach(report_id):
             data = f"{_prefix(Detach)}:{report_id}"
+        case Which(question_id, answers_it):
+            data = f"{_prefix(Which)}:{'a' if answers_it else 'n'}:{question_id}"
         case EditText(report_id, change):
             data = f"{_prefix(EditText)}:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
@@ -341,6 +355,8 @@ def decode(data: str | None) -> Action:
         return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
+    if match := _PATTERNS["which"].match(data):
+        return Which(int(match["question"]), match["choice"] == "a")
     if match := _PATTERNS["text"].match(data):
         return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -50,6 +50,15 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             desk.on_private_reply,
         )
     )
+    # Words or a photo that reply to nothing: while a question from the verifiers waits for this
+    # resident's answer, one tap says whether it is that answer; otherwise the desk hands it to the
+    # reporting handlers below. Before them, for the same reason.
+    application.add_handler(
+        MessageHandler(
+            private & ~filters.REPLY & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE),
+            desk.on_plain_message,
+        )
+    )
     # In the verifier group, a reply to one of the bot's prompts is a verifier's own question to the
     # reporter, or the public note.
     application.add_handler(
@@ -94,6 +103,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=cb.pattern(cb.OnAlert)))
     application.add_handler(CallbackQueryHandler(desk.on_ask_button, pattern=cb.pattern(cb.Ask)))
     application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=cb.pattern(cb.Answer)))
+    application.add_handler(CallbackQueryHandler(desk.on_which_button, pattern=cb.pattern(cb.Which)))
     application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=cb.pattern(cb.GoCheck)))
     application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=cb.pattern(cb.Detach)))
     application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=cb.pattern(cb.EditText)))

@@ -38,12 +38,14 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 ALBUM_SETTLE_SECONDS = 1.0
 
 
-async def _open_draft(update: Update, context: VigilContext) -> tuple[Translator, Draft]:
+async def _open_draft(
+    update: Update, context: VigilContext, message: Message | None = None
+) -> tuple[Translator, Draft]:
     """The resident's stored draft (a new one if none, or if it was abandoned long ago)."""
     user = update.effective_user
     assert user is not None  # private-chat handlers only
     tr = await resident_translator(update, context)
-    message = update.effective_message
+    message = message or update.effective_message
     opened_by = message.message_id if message is not None else None
     return tr, await context.services.residents.draft(user.id, opened_by_message=opened_by)
 
@@ -67,9 +69,12 @@ async def open_report_in(update: Update, context: VigilContext, neighborhood_key
     await show_panel(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
 
 
-async def on_text(update: Update, context: VigilContext) -> None:
-    message: Message = update.effective_message  # type: ignore[assignment]
-    tr, draft = await _open_draft(update, context)
+async def on_text(update: Update, context: VigilContext, message: Message | None = None) -> None:
+    """Words for the report: the update's message, or (`message`) one the resident sent earlier and
+    has just said is part of a report (handlers/desk.py: a question from the verifiers was waiting)."""
+    message = message or update.effective_message
+    assert message is not None
+    tr, draft = await _open_draft(update, context, message)
     try:
         draft.add_text(message.text or "")
     except DescriptionTooLong as too_long:
@@ -79,10 +84,12 @@ async def on_text(update: Update, context: VigilContext) -> None:
     await show_panel(context, message.chat_id, draft)
 
 
-async def on_image(update: Update, context: VigilContext) -> None:
-    """A photo, or an image sent as a file (which would otherwise keep its metadata)."""
-    message: Message = update.effective_message  # type: ignore[assignment]
-    tr, draft = await _open_draft(update, context)
+async def on_image(update: Update, context: VigilContext, message: Message | None = None) -> None:
+    """A photo, or an image sent as a file (which would otherwise keep its metadata); `message` as in
+    :func:`on_text`."""
+    message = message or update.effective_message
+    assert message is not None
+    tr, draft = await _open_draft(update, context, message)
     if message.photo:
         file_id, size = message.photo[-1].file_id, message.photo[-1].file_size
     elif message.document is not None:

@@ -49,6 +49,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         cb.OnAlert,
         cb.Ask,
         cb.Answer,
+        cb.Which,
         cb.GoCheck,
         cb.Detach,
         cb.EditText,

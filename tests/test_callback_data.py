@@ -227,6 +227,7 @@ ONE_OF_EACH_FAMILY = [
     cb.RumorCheck(1),
     cb.Detach(1),
     cb.EditText(1, TextChangeKind.INCLUDE_WORDS),
+    cb.Which(1, answers_it=True),
 ]
 
 
@@ -235,3 +236,8 @@ def test_every_payload_is_routed_to_its_own_family_and_no_other():
     for action in ONE_OF_EACH_FAMILY:
         data = cb.encode(action)
         assert [kind for kind in cb.FAMILIES if re.match(cb.pattern(kind), data)] == [type(action)]
+
+
+@given(st.integers(min_value=1, max_value=10**17), st.booleans())
+def test_which_round_trips(question_id: int, answers_it: bool):
+    assert cb.decode(cb.encode(cb.Which(question_id, answers_it))) == cb.Which(question_id, answers_it)

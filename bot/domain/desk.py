@@ -170,3 +170,15 @@ class Question:
 
 class ReporterUnreachable(RuleRefusal):
     """Vigil no longer keeps a way to reach the reporter (they erased their data, or it was purged)."""
+
+
+# --- a question still waiting for its answer ------------------------------------------------
+
+# How long a question waits for its answer before a plain message is no longer offered as one.
+QUESTION_PENDING_FOR = timedelta(hours=2)
+
+
+def is_pending(question: Question, *, open_for_desk: bool, delivered: bool, now: datetime) -> bool:
+    """Whether a plain message from the reporter may be their answer: the question reached them,
+    has no answer yet, its report is still open for the desk, and it was asked recently."""
+    return delivered and open_for_desk and question.answers == 0 and now - question.asked_at < QUESTION_PENDING_FOR

@@ -22,6 +22,7 @@ from bot.domain.desk import (
     QuestionKind,
     ReporterUnreachable,
     check_question,
+    is_pending,
     is_quick_answer,
     make_claim,
     next_claim_reminder,
@@ -72,6 +73,14 @@ class AnswerOutcome(StrEnum):
 class Answered:
     outcome: AnswerOutcome
     public_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    """A question from the verifiers still waiting for this reporter's answer."""
+
+    question: Question
+    public_ref: str
 
 
 class DeskService:
@@ -221,6 +230,26 @@ class DeskService:
         """The question a resident's reply answers, if the message they replied to is one."""
         async with self._deps.database.unit_of_work() as repo:
             return await repo.question_replied_to(self._deps.pseudonyms.of_user(user_id), message_id)
+
+    async def pending_question(self, *, user_id: int) -> PendingQuestion | None:
+        """The newest question a plain message from this resident may be answering (bot.domain.desk.is_pending)."""
+        pseudonym = self._deps.pseudonyms.of_user(user_id)
+        now = self._deps.clock()
+        async with self._deps.database.unit_of_work() as repo:
+            for question in await repo.unanswered_questions_to(pseudonym):
+                report = await _reporters_report(repo, question, pseudonym)
+                if report is None:
+                    continue
+                if is_pending(question, open_for_desk=await _open(repo, report), delivered=True, now=now):
+                    return PendingQuestion(question, report.public_ref)
+        return None
+
+    async def question_of(self, *, user_id: int, question_id: int) -> Question | None:
+        """A question to this resident (None for anyone else's, or one that is gone)."""
+        pseudonym = self._deps.pseudonyms.of_user(user_id)
+        async with self._deps.database.unit_of_work() as repo:
+            question = await repo.question(question_id)
+            return question if await _reporters_report(repo, question, pseudonym) is not None else None
 
     async def answer_in_words(
         self, *, user_id: int, question: Question, words: str, request_id: RequestId | None
