@@ -58,6 +58,17 @@ class DeskQueries:
             row = await cursor.fetchone()
         return _question(row) if row else None
 
+    async def unanswered_questions_to(self, reporter_pseudonym: str, *, limit: int = 3) -> list[Question]:
+        """The newest questions that reached this reporter and have no answer yet."""
+        async with self._db.execute(
+            f"{_QUESTION} JOIN reports r ON r.id = q.report_id WHERE r.reporter_pseudonym = ?"
+            " AND q.message_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)"
+            " ORDER BY q.id DESC LIMIT ?",
+            (reporter_pseudonym, limit),
+        ) as cursor:
+            return [_question(row) for row in await cursor.fetchall()]
+
     async def add_answer(self, question: Question, kind: AnswerKind, text: str, at: datetime) -> int:
         cursor = await self._db.execute(
             "INSERT INTO desk_answers (question_id, report_id, kind, text, answered_at) VALUES (?, ?, ?, ?, ?)",

@@ -58,3 +58,17 @@ async def test_questions_and_answers_go_with_the_report_when_it_is_purged(databa
         for table in ("desk_questions", "desk_answers", "outbox_media"):
             async with repo._db.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
                 assert (await cursor.fetchone())[0] == 0, table
+
+
+async def test_unanswered_questions_are_those_delivered_to_this_reporter_without_an_answer(database):
+    async with database.unit_of_work() as repo:
+        report = await add(repo, pseudonym="pseudo-tom")
+        await ask_and_answer(repo, report)  # answered: not waiting
+        waiting = await repo.add_question(report.id, QuestionKind.STILL_THERE, "", "Luis", NOW)
+        outbox_id = await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_QUESTION, 777, "Still?"), NOW)
+        await repo.question_sent_as(waiting, outbox_id)
+        await repo.add_question(report.id, QuestionKind.PHOTO, "", "Luis", NOW)  # not delivered yet
+        assert await repo.unanswered_questions_to("pseudo-tom") == []  # the waiting one has not arrived
+        await repo.question_delivered(outbox_id, 43)
+        assert [q.id for q in await repo.unanswered_questions_to("pseudo-tom")] == [waiting]
+        assert await repo.unanswered_questions_to("pseudo-rosa") == []

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.rejection import (
     RUMOR_CHECK_WINDOW,
     AlreadySupported,
@@ -20,7 +21,7 @@ from bot.domain.rejection import (
     decided_reason,
 )
 from bot.domain.reporters import TrackRecord
-from bot.domain.verification import NotAVerifier, ReporterCannotVote, ReportStatus, VerificationError, Voter
+from bot.domain.verification import ReportStatus
 
 NOW = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 REPORTER = "pseudonym-of-reporter"
@@ -154,7 +155,7 @@ def test_a_rumor_check_is_posted_once_and_only_with_a_quorum_of_distinct_members
         voter = Voter(REPORTER if who == 0 else f"pseudonym-{who}", is_verifier=member)
         try:
             decision = press(voter, supporters, quorum=quorum, posted=posted_after is not None)
-        except VerificationError:
+        except RuleRefusal:
             continue
         supporters = sorted(decision.supporters)
         if decision.post:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.desk import DeskRefusal
-from bot.domain.verification import NotAVerifier, ReporterCannotVote, ReportStatus, Voter, validate_quorum
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
+from bot.domain.verification import ReportStatus, validate_quorum
 
 
 class RejectionReason(StrEnum):
@@ -54,7 +54,7 @@ def decided_reason(reasons: Sequence[RejectionReason | None]) -> RejectionReason
 RUMOR_CHECK_WINDOW = timedelta(hours=24)
 
 
-class RumorCheckRefused(DeskRefusal):
+class RumorCheckRefused(RuleRefusal):
     """A rumor-check press the rules refuse (beyond who may press)."""
 
 
@@ -98,11 +98,8 @@ def decide_rumor_check(
     quorum: int,
     now: datetime,
 ) -> RumorCheckDecision:
-    """Decide one 📣 press. Raises a :class:`VerificationError` when it must not count."""
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()
+    """Decide one 📣 press. Raises a :class:`RuleRefusal` when it must not count."""
+    check_may_act(voter, reporter_pseudonym)
     if status is not ReportStatus.REJECTED:
         raise NotRejected(status)
     if posted:

@@ -42,16 +42,12 @@ class VoteResult:
     public_ref: str
     report_id: int
 
-    counted = True
-
 
 @dataclass(frozen=True)
 class ReasonsOffered:
     """👎 False alarm was pressed: the reasons are under the card; picking one casts the vote."""
 
     public_ref: str
-
-    counted = True
 
 
 class MuteOutcome(StrEnum):
@@ -146,7 +142,7 @@ class VerificationService:
             check_seen(shown=shown_version or 1, current=public_text.version)
         vote = RecordedVote(
             pressed.voter.pseudonym,
-            pressed.press.display_name,
+            pressed.press.first_name,
             kind,
             now,
             in_person=in_person and kind is VoteKind.CONFIRM,

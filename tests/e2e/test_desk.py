@@ -243,5 +243,5 @@ async def test_refusals_a_stranger_cannot_claim_nor_confirm_in_person_and_a_clos
         ("🔇 Mute reporter (admins)", "v1:mute:m:1"),
     ]
     # a client may still show the old buttons
-    late = await vigil.services.desk.go_check(Press(1, VERIFIER_GROUP, LUIS, "Luis"), 15)
+    late = await vigil.services.desk.go_check(Press(1, LUIS, "Luis", chat_id=VERIFIER_GROUP), 15)
     assert late.outcome == "closed"
