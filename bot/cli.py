@@ -9,6 +9,7 @@ on stderr and exit code 2; the traceback, if any, goes to the log at DEBUG (`-v`
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -265,8 +266,16 @@ def sandbox(
     if not options.verbose:
         configure_logging(level=logging.WARNING)
 
+    # A port that was asked for is kept or refused; only the default gives way to any free port.
+    port_was_given = context.get_parameter_source("port") is click.core.ParameterSource.COMMANDLINE
+
     def announce(address: str) -> None:
-        why = " (no bot token is configured; `vigil run` runs the real bot)" if no_token else ""
+        notes = []
+        if no_token:
+            notes.append("no bot token is configured; `vigil run` runs the real bot")
+        if not address.endswith(f":{port}/") and port != 0:
+            notes.append(f"port {port} was busy")
+        why = f" ({'; '.join(notes)})" if notes else ""
         click.echo(f"Vigil sandbox{why}: {address} (Ctrl+C stops it)")
         if open_browser:
             import webbrowser
@@ -280,13 +289,15 @@ def sandbox(
                 database=database,
                 announce=announce,
                 stop=stop,
-                any_port_if_busy=port == DEFAULT_SANDBOX_PORT,
+                any_port_if_busy=not port_was_given,
             )
         )
     except OSError as error:
         log.debug("The sandbox could not start", exc_info=error)
+        why = "another program is using that port" if error.errno == errno.EADDRINUSE else error.strerror or error
         raise Stop(
-            f"The sandbox could not listen on 127.0.0.1:{port} ({error.strerror or error}); try another --port."
+            f"The sandbox could not listen on 127.0.0.1:{port} ({why}); "
+            "try another --port, or --port 0 for any free one."
         ) from None
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from bot.cli import DEFAULT_SANDBOX_PORT
 from bot.fake_telegram import FakeTelegram
 from tests.cli.conftest import environment, settings_for, vigil
 from tests.sample_network import CLOVIS_ES_CHANNEL, VERIFIER_GROUP
@@ -127,3 +129,25 @@ def test_vigil_sandbox_starts_the_sandbox_even_with_a_token_configured(tmp_path:
         assert sandbox.first_line.startswith("Vigil sandbox: http://127.0.0.1:")
     finally:
         assert sandbox.stop() == 0
+
+
+async def test_sandbox_on_a_busy_port_that_was_asked_for_is_one_sentence_never_another_port(tmp_path: Path):
+    # The default port itself, asked for by name: only an unasked default may give way to another port.
+    port = DEFAULT_SANDBOX_PORT
+    try:
+        holder: asyncio.Server | None = await asyncio.start_server(lambda r, w: None, "127.0.0.1", port)
+    except OSError as error:  # another program (another test run) holds it already: busy all the same
+        assert error.errno == errno.EADDRINUSE
+        holder = None
+    try:
+        result = await vigil("sandbox", "--port", str(port), cwd=tmp_path, env=environment())
+    finally:
+        if holder is not None:
+            holder.close()
+            await holder.wait_closed()
+    assert result.code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"The sandbox could not listen on 127.0.0.1:{port} (another program is using that port); "
+        "try another --port, or --port 0 for any free one."
+    ]
