@@ -12,6 +12,7 @@ import asyncio
 import errno
 import logging
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -24,7 +25,15 @@ from telegram.error import TelegramError
 
 from bot.errors import ConfigurationError, TelegramUnavailable
 from bot.logging_setup import configure_logging, install_excepthook, token_secrets
-from bot.settings import EnvFile, TelegramSettings, find_env_file, load_settings, token_is_configured
+from bot.settings import (
+    EnvFile,
+    FlyerSettings,
+    NetworkFileSettings,
+    TelegramSettings,
+    find_env_file,
+    load_settings,
+    token_is_configured,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,9 @@ EXIT_CANNOT_START = 2
 # `vigil check` found chats the bot cannot use.
 EXIT_CHECK_FAILED = 1
 DEFAULT_SANDBOX_PORT = 8321
+SANDBOX_STILL_WORKS = "`vigil sandbox` still works: it tries Vigil in the browser with no settings and no Telegram."
+# What Telegram allows as a bot's username: 5 to 32 letters, digits or _, ending in "bot".
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,29}[Bb][Oo][Tt]")
 
 
 class Stop(click.ClickException):
@@ -155,10 +167,14 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
     if context.invoked_subcommand is not None:
         return
     _options(context)
-    if token_is_configured(options.env()):
-        context.invoke(run)
-    else:
+    if not token_is_configured(options.env()):
         context.invoke(sandbox, no_token=True)
+        return
+    try:
+        context.invoke(run)
+    except Stop as problem:
+        # A token is set, so this was meant to be the real bot; the demo needs none of it.
+        raise Stop(f"{problem.message}\n{SANDBOX_STILL_WORKS}") from None
 
 
 @cli.command(short_help="Run the bot.")
@@ -310,15 +326,27 @@ def sandbox(
     default=None,
     help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).",
 )
+@click.option(
+    "--bot-username",
+    default=None,
+    help="The bot's username for the QR codes; with it the flyer is made offline, with no token and no Telegram.",
+)
 @common_options
 @click.pass_context
 def flyer(
-    context: click.Context, /, neighborhood_key: str, language: str | None, out: Path | None, **given: Any
+    context: click.Context,
+    /,
+    neighborhood_key: str,
+    language: str | None,
+    out: Path | None,
+    bot_username: str | None,
+    **given: Any,
 ) -> None:
     """Write a one-page flyer for NEIGHBORHOOD_KEY: its name, a QR code to report what you see, a QR
     code to get its alerts by direct message, the hotline and three know-your-rights lines.
 
-    The QR codes link to the bot by the username Telegram gives it (asked now, with the token).
+    The QR codes link to the bot by the username Telegram gives it (asked now, with the token), or
+    by --bot-username, given as @BotFather shows it.
     """
     from bot.domain.deep_links import DeepLinks
     from bot.flyer import render_flyer, save_flyer
@@ -329,9 +357,22 @@ def flyer(
     options = _options(context, **given)
     env = options.env()
     with configuration_problems("Vigil cannot make the flyer.\n"):
-        settings = load_settings(env, **options.overrides())
-        _secure_output(settings, options, level=logging.WARNING)
-        network = load_network(settings.network_file)
+        # Only what is used: the token only to ask Telegram for the username, never the secret key.
+        telegram: FlyerSettings | None = None
+        if bot_username is None:
+            telegram = load_settings(env, kind=FlyerSettings, **options.overrides())
+            _secure_output(telegram, options, level=logging.WARNING)
+            network_file = telegram.network_file
+        else:
+            network_file = load_settings(env, kind=NetworkFileSettings, **options.overrides()).network_file
+        network = load_network(network_file)
+    if bot_username is not None:
+        bot_username = bot_username.removeprefix("@")
+        if not BOT_USERNAME.fullmatch(bot_username):
+            raise Stop(
+                f"'{bot_username}' is not a bot's username: 5 to 32 letters, digits or _, ending in 'bot' "
+                "(as @BotFather shows it)."
+            )
     neighborhood = network.neighborhood(neighborhood_key)
     if neighborhood is None:
         keys = ", ".join(n.key for n in network.neighborhoods)
@@ -339,15 +380,17 @@ def flyer(
     language = language or network.default_language
     if not is_supported(language):
         raise Stop(f"Vigil has no '{language}' catalog; use one of: {', '.join(supported_languages())}.")
-    with telegram_problems(settings):
-        username = asyncio.run(_bot_username(settings))
+    if telegram is not None:
+        with telegram_problems(telegram):
+            bot_username = asyncio.run(_bot_username(telegram))
+    assert bot_username is not None
     out = out or Path(f"flyer-{neighborhood_key}-{language}.png")
-    image = render_flyer(Catalogs.load()(language), network, neighborhood, DeepLinks(username))
+    image = render_flyer(Catalogs.load()(language), network, neighborhood, DeepLinks(bot_username))
     try:
         save_flyer(image, out)
     except OSError as error:
         raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
-    click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{username}).")
+    click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{bot_username}).")
 
 
 async def _bot_username(settings: TelegramSettings) -> str:
