@@ -28,6 +28,7 @@ from bot.logging_setup import configure_logging, install_excepthook, token_secre
 from bot.settings import (
     EnvFile,
     FlyerSettings,
+    KeySettings,
     NetworkFileSettings,
     TelegramSettings,
     find_env_file,
@@ -391,6 +392,45 @@ def flyer(
     except OSError as error:
         raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
     click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{bot_username}).")
+
+
+@cli.command("rotate-key", short_help="Start using a new VIGIL_SECRET_KEY (only when no vote is in progress).")
+@common_options
+@click.pass_context
+def rotate_key(context: click.Context, /, **given: Any) -> None:
+    """Make the VIGIL_SECRET_KEY now in the settings the key of the database, after a leak.
+
+    Stop Vigil first, and put the new key in .env. Every resident and verifier gets a new
+    pseudonym: track records, mutes, drafts and language choices made under the old key are
+    deleted. Refused while a report is open or an alert is live (a verifier who already voted
+    could vote again). See docs/operations.md.
+    """
+    from bot.app import utc_now
+    from bot.services.pseudonyms import Pseudonyms
+    from bot.services.secret_key import KeyAlreadyInUse, KeyRotated, rotate_secret_key
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("Vigil cannot change the key.\n"):
+        settings = load_settings(env, kind=KeySettings)
+    if not settings.database.is_file():
+        raise Stop(f"There is no database at {settings.database}: a new one takes the key it first starts with.")
+    pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
+    outcome = asyncio.run(rotate_secret_key(settings.database, pseudonyms, utc_now()))
+    if isinstance(outcome, KeyAlreadyInUse):
+        click.echo(f"{settings.database} already uses this VIGIL_SECRET_KEY: nothing to change.")
+    elif isinstance(outcome, KeyRotated):
+        click.echo(
+            f"{settings.database} now uses the new VIGIL_SECRET_KEY; {outcome.forgotten} track records, "
+            "mutes, drafts and settings made under the old key were deleted. Start Vigil, and destroy every "
+            "copy of the old key."
+        )
+    else:
+        raise Stop(
+            f"Not now: {outcome.open_reports} open report(s) and {outcome.live_alerts} live alert(s) are still "
+            "gathering votes, and under a new key a verifier who already voted could vote again; settle them "
+            "(or let them expire), then run this again."
+        )
 
 
 async def _bot_username(settings: TelegramSettings) -> str:

@@ -85,8 +85,10 @@ class FlyerSettings(TelegramSettings, NetworkFileSettings):
     """`vigil flyer`: the network file, and the token to ask Telegram for the bot's username."""
 
 
-class Settings(TelegramSettings, NetworkFileSettings):
-    """Everything `vigil run` needs."""
+class KeySettings(BaseSettings):
+    """The database and the key of its pseudonyms: all that `vigil rotate-key` needs."""
+
+    model_config = _SETTINGS_CONFIG
 
     database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
@@ -111,6 +113,10 @@ class Settings(TelegramSettings, NetworkFileSettings):
                 f"make a key with: {MAKE_A_SECRET}"
             )
         return value
+
+
+class Settings(KeySettings, NetworkFileSettings, TelegramSettings):
+    """Everything `vigil run` needs (the bases in this order keep Telegram's settings first in messages)."""
 
 
 def estimated_entropy_bits(secret: str) -> float:

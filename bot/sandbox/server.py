@@ -81,7 +81,7 @@ async def serve(
                 TELEGRAM_TIMEOUT_SECONDS=10,
                 VIGIL_DATABASE=database or Path(scratch) / "vigil.sqlite3",
                 VIGIL_NETWORK_FILE=Path(scratch) / "network.toml",  # not read: the network is given
-                VIGIL_SECRET_KEY=secrets.token_urlsafe(48),
+                VIGIL_SECRET_KEY=_sandbox_key(database),
                 _env_file=None,
             )
             page = SandboxPage(fake, network, cast, clock)
@@ -92,6 +92,19 @@ async def serve(
                     announce(address)
                     await stop.wait()
                     page.closing.set()
+
+
+def _sandbox_key(database: Path | None) -> str:
+    """A fresh key for a fresh database; a kept one (--database) keeps its key beside it, because
+    Vigil refuses to start a database with another key than the one it was made with."""
+    if database is None:
+        return secrets.token_urlsafe(48)
+    key_file = database.with_name(database.name + ".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return key_file.read_text(encoding="utf-8").strip()
 
 
 class SandboxPage:

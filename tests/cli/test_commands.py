@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
 from bot.cli import DEFAULT_SANDBOX_PORT
 from bot.fake_telegram import FakeTelegram
-from tests.cli.conftest import environment, settings_for, vigil
+from tests.cli.conftest import environment, run_until_polling, settings_for, vigil
 from tests.sample_network import CLOVIS_ES_CHANNEL, VERIFIER_GROUP
 from tests.sandbox.conftest import start_sandbox
 
@@ -78,38 +77,15 @@ async def test_check_reports_a_bad_network_file_without_asking_telegram(workdir:
 
 
 async def test_run_starts_the_bot_and_stops_cleanly_on_sigterm(workdir: Path, fake: FakeTelegram):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=workdir,
-        env=environment(**settings_for(fake, workdir)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
-    process.terminate()
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, stderr.decode()
+    result = await run_until_polling(fake, "run", cwd=workdir, env=environment(**settings_for(fake, workdir)))
+    assert result.code == 0, result.stderr
     assert (workdir / "vigil.sqlite3").exists()
 
 
 async def test_with_a_token_configured_plain_vigil_runs_the_bot(workdir: Path, fake: FakeTelegram):
     (workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings_for(fake, workdir).items()))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=workdir,
-        env=environment(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
-    process.terminate()
-    await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0
+    result = await run_until_polling(fake, cwd=workdir, env=environment())
+    assert result.code == 0, result.stderr
 
 
 def test_with_no_token_plain_vigil_starts_the_sandbox_and_prints_one_line(tmp_path: Path):

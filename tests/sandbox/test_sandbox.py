@@ -262,3 +262,16 @@ async def test_the_tab_has_an_icon(page: Page):
     async with page.session.get(page.address + "favicon.ico") as response:
         assert response.status == 200 and response.content_type == "image/x-icon"
         assert (await response.read())[:4] == b"\x00\x00\x01\x00"  # the ICO header
+
+
+async def test_a_kept_database_starts_again_with_the_key_kept_beside_it(tmp_path: Path):
+    database = tmp_path / "sandbox.sqlite3"
+    for _ in range(2):  # Vigil refuses a database made with another key: the sandbox keeps its key
+        started = asyncio.Event()
+
+        def announce(address: str, started: asyncio.Event = started) -> None:
+            started.set()  # and so stop at once
+
+        await asyncio.wait_for(serve(port=0, database=database, announce=announce, stop=started), 30)
+    key_file = tmp_path / "sandbox.sqlite3.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
