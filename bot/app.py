@@ -34,6 +34,7 @@ from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
+from bot.services.secret_key import check_secret_key
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
@@ -77,6 +78,8 @@ def build_application(
                     f"{access.verifier_group.problem}. Add the bot to the group and check verifier_group_id."
                 )
             async with database.unit_of_work() as repo:
+                # The same key as the stored pseudonyms, or no start (before anything is keyed).
+                await check_secret_key(repo, pseudonyms, clock())
                 await repo.forget_requests_before(clock() - PROCESSED_UPDATES_KEPT)
                 # Verifier ids from before migration 0004 become pseudonyms before any press is handled.
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)

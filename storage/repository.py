@@ -30,6 +30,7 @@ from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
+from storage.secret_key import SecretKeyQueries
 from storage.subscribers import SubscriberQueries
 
 _REF_ATTEMPTS = 20
@@ -54,6 +55,7 @@ class Repository(
     RejectionQueries,
     ReporterQueries,
     RetentionQueries,
+    SecretKeyQueries,
     SubscriberQueries,
 ):
     def __init__(self, connection: aiosqlite.Connection) -> None:

@@ -354,7 +354,14 @@ class FakeTelegram:
         return self._from_user(user_id, chat_id, fields, reply_to)
 
     def user_sends_document(
-        self, user_id: int, content: bytes, *, file_name: str, mime_type: str, chat_id: int | None = None
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
         extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
         stored = self.world.store_file(content, "documents", extension)
@@ -365,7 +372,7 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": len(content),
         }
-        return self._from_user(user_id, chat_id, {"document": document})
+        return self._from_user(user_id, chat_id, {"document": document}, reply_to)
 
     def user_sends_location(
         self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
