@@ -12,6 +12,7 @@ from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.i18n import Translator
 from bot.photos import ImageRejection
+from bot.rendering.desk import answer_label
 from bot.rendering.labels import local_clock
 from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
@@ -198,7 +199,13 @@ def _answered(tr: Translator, result: Answered) -> str:
             )
         case AnswerOutcome.TOO_LONG:
             return tr.gettext("That answer is too long. Please send a shorter one.")
-        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE:
+        case AnswerOutcome.ALREADY_ANSWERED if result.kind is not None and result.answer is not None:
+            return tr.gettext(
+                "You already answered this question: {answer}. Only your first answer counts; to add something, "
+                "reply to the question with words or a photo.",
+                answer=answer_label(tr, result.kind, result.answer),
+            )
+        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE | AnswerOutcome.ALREADY_ANSWERED:
             return tr.gettext("This button is no longer valid.")
 
 

@@ -90,15 +90,15 @@ class Verifier:
         return await self.fake.wait_for_callback_answer(query)
 
     async def reasons_for(self, card: dict) -> dict:
-        """Press 👎 False alarm: the reasons arrive under the card, as a reply to it."""
-        before = last_id(self.fake, self.chat_id)
+        """Press 👎 False alarm: the reasons are under the card, as a reply to it (one such message
+        per report: a later press reuses it)."""
         answer = await self.presses(card, "👎")
         assert not answer["show_alert"], answer["text"]  # answered in the presser's language
+        await self.fake.settled()  # the message may be edited to offer what fits now
         return await self.fake.wait_for_bot_message(
             self.chat_id,
             lambda m: (
-                m["message_id"] > before
-                and "a false alarm?" in text_of(m)
+                "a false alarm?" in text_of(m)
                 and (m.get("reply_to_message") or {}).get("message_id") == card["message_id"]
             ),
         )
