@@ -37,11 +37,12 @@ async def on_ask_button(update: Update, context: VigilContext) -> None:
 def _asked(tr: Translator, result: Asked | Prompted) -> str:
     if isinstance(result, Prompted):
         return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
-    return tr.gettext(
-        "Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
+    return tr.ngettext(
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} question).",
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} questions).",
+        result.limit,
         ref=result.public_ref,
         asked=result.asked,
-        limit=result.limit,
     )
 
 

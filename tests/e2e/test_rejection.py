@@ -152,7 +152,7 @@ async def test_the_track_record_on_a_later_card_counts_false_alarms_by_reason(vi
     await rejected_report_from_tom(fake, "Not enforcement")
     later = await report_from_tom(fake, place="Vado", text="Buses at the church in Vado")
     card = await wait_card(fake, later, "needs verification")
-    assert "2 false alarm(s)" in text_of(card)
+    assert "2 false alarms" in text_of(card)
     assert "👎 Earlier false alarms: 1 not enforcement, 1 old photo" in text_of(card)
     assert "Tom" not in text_of(card)
 
