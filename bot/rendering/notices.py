@@ -60,12 +60,13 @@ def _rejected_because(tr: Translator, ref: str, found: Finding) -> Html:
     match found.reason:
         case RejectionReason.NOT_ENFORCEMENT:
             said = tr.gettext(
-                "The verifiers checked your report <b>{ref}</b>: the agents there did not seem to be carrying "
-                "out an operation (for example, they were going about ordinary business near their office), "
-                "so it was not published.",
+                # True of every sighting, agents at lunch or local police taken for ICE alike.
+                "The verifiers checked your report <b>{ref}</b>: what was seen there did not seem to be an "
+                "immigration enforcement operation (for example, agents going about ordinary business near their "
+                "office, or local police), so it was not published.",
                 ref=ref,
             )
-            after = tr.gettext("If you see them stopping or detaining people, send a new report right away.")
+            after = tr.gettext("If you see agents stopping or detaining people, send a new report right away.")
         case RejectionReason.OLD_PHOTO:
             said = _old_pictures(tr, ref, found)
             after = tr.gettext(
@@ -81,8 +82,9 @@ def _rejected_because(tr: Translator, ref: str, found: Finding) -> Html:
             after = tr.gettext("If it is happening near you, send a new report and choose the place where you are.")
         case RejectionReason.DUPLICATE:
             said = tr.gettext(
-                "The verifiers checked your report <b>{ref}</b>: it is about something they were already "
-                "checking from another report, so it was not published on its own.",
+                # Another report came within a day of it (bot.domain.rejection.reason_fits), before or after.
+                "The verifiers checked your report <b>{ref}</b>: it is about the same thing as another report "
+                "they checked, so it was not published on its own.",
                 ref=ref,
             )
             after = tr.gettext("Every report helps them check. If you see something new, send another report.")

@@ -291,9 +291,10 @@ async def test_a_resident_whose_report_was_attached_hears_what_the_verifiers_fou
     await wait_card(fake, ref, "2 residents report this")
     await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
     await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
-    told = await fake.wait_for_bot_message(ROSA, lambda m: "no parecían estar realizando un operativo" in text_of(m))
+    told = await fake.wait_for_bot_message(ROSA, lambda m: "no parecía ser un operativo de inmigración" in text_of(m))
     assert rosas_ref in text_of(told) and ref not in text_of(told)
-    await fake.wait_for_bot_message(TOM, lambda m: "did not seem to be carrying out an operation" in text_of(m))
+    found = "did not seem to be an immigration enforcement operation"
+    await fake.wait_for_bot_message(TOM, lambda m: found in text_of(m))
 
 
 # --- issue 23: reasons that fit the report, and one reasons message per report ----------------------
