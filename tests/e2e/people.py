@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.fake_telegram import FakeTelegram
@@ -111,6 +112,20 @@ class Verifier:
 def _datas(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def report_in_words(fake: FakeTelegram, resident_id: int, text: str, place: str) -> str:
+    """A resident reports in words only (no photo): words, the place, Send. Returns the reference."""
+    resident = Resident(fake, resident_id)
+    await resident.sends_text(text, expect=text[:20])
+    await resident.taps(place)
+    panel_id = resident.panel()["message_id"]
+    await resident.taps("✅")
+    reference = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
+    await fake.wait_until(lambda: reference.search(text_of(resident.current(panel_id))) is not None, what="receipt")
+    found = reference.search(text_of(resident.current(panel_id)))
+    assert found is not None
+    return found.group(0)
 
 
 def card_in_group(fake: FakeTelegram, ref: str) -> dict:

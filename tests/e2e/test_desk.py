@@ -28,7 +28,7 @@ from tests.e2e.harness import (
     jpeg_bytes,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_setup_and_edges import gps_exif
 
@@ -114,16 +114,11 @@ async def test_a_quick_answer_counts_once_and_the_question_then_shows_it_without
 
 
 async def test_a_spanish_resident_sees_the_answer_they_tapped_in_spanish(vigil, fake):
-    rosa = Resident(fake, ROSA)
-    await rosa.sends_text("Cinco camionetas sin placas frente a la iglesia en Vado", expect="Dónde")
-    await rosa.taps("Vado")
-    panel_id = rosa.panel()["message_id"]
-    await rosa.taps("✅")
-    await fake.wait_until(lambda: "R-" in text_of(rosa.current(panel_id)), what="the receipt")
-    ref = next(w.strip(".,:<>b/") for w in text_of(rosa.current(panel_id)).split() if w.startswith("R-"))[:6]
+    ref = await report_in_words(fake, ROSA, "Cinco camionetas sin placas frente a la iglesia en Vado", "Vado")
     luis = Verifier(fake, LUIS)
     await luis.presses(await prompt_for(fake, luis, ref), "Are they still there")
     question = await question_to(fake, ROSA, ref)
+    rosa = Resident(fake, ROSA)
     await rosa.taps("Sí, siguen ahí", question)
     await fake.settled()
     await vigil.outbox_idle()

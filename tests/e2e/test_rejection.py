@@ -29,7 +29,7 @@ from tests.e2e.harness import (
     jpeg_bytes,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
 from tests.e2e.test_core_flow import _send, report_from_tom, wait_card
 
 TACO = "Saw two ICE guys at the taco place next to the dairy on the Clovis highway!!"
@@ -304,15 +304,8 @@ def pickers_for(fake, ref: str) -> list[dict]:
     return [m for m in pickers(fake) if ref in text_of(m)]
 
 
-async def words_only_report(fake, resident_id: int = TOM, text: str = TACO, place: str = "Clovis") -> str:
-    resident = Resident(fake, resident_id)
-    await resident.sends_text(text, expect=text[:20])
-    await resident.taps(place)
-    return await _send(resident)
-
-
 async def test_a_report_in_words_only_is_offered_no_photo_reason_and_a_forged_one_casts_no_vote(vigil, fake):
-    ref = await words_only_report(fake)  # R-S9Q5 of the issue: words only, no photo
+    ref = await report_in_words(fake, TOM, TACO, "Clovis")  # R-S9Q5 of the issue: words only, no photo
     card = await wait_card(fake, ref, "needs verification")
     picker = await Verifier(fake, LUIS).reasons_for(card)
     assert [label for label, _ in buttons_of(picker)] == [REASONS[0], REASONS[2], REASONS[3], REASONS[5]]
@@ -335,7 +328,7 @@ async def test_an_old_photo_is_told_as_such_to_its_reporter_and_as_the_other_rep
 ):
     ref = await report_from_tom(fake, text=TACO)  # with a photo
     await wait_card(fake, ref, "needs verification")
-    rosas_ref = await words_only_report(fake, ROSA, "Dicen que hay migra en la lechería de Clovis")
+    rosas_ref = await report_in_words(fake, ROSA, "Dicen que hay migra en la lechería de Clovis", "Clovis")
     await wait_card(fake, ref, "2 residents report this")
     await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), OLD_PHOTO)
     await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), OLD_PHOTO)
@@ -365,7 +358,7 @@ async def test_each_false_alarm_press_reuses_the_one_reasons_message_under_the_c
 
     # What it should say changed (Rosa's report was attached since, and closes with it): the same
     # message is edited to warn, still no second one.
-    await words_only_report(fake, ROSA, "Dicen que hay migra en la lechería de Clovis")
+    await report_in_words(fake, ROSA, "Dicen que hay migra en la lechería de Clovis", "Clovis")
     await wait_card(fake, ref, "2 residents report this")
     await marta.presses(card_in_group(fake, ref), "👎")
     await fake.settled()
