@@ -17,7 +17,7 @@ from enum import StrEnum
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
 from bot.domain.public_text import check_seen
-from bot.domain.rejection import RejectionReason, check_reason, decided_reason, finding, reasons_that_fit
+from bot.domain.rejection import RejectionReason, ReportHolds, check_reason, decided_reason, finding, reasons_that_fit
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind, cast_vote
 from bot.rendering import rejection as rejection_text
@@ -154,8 +154,9 @@ class VerificationService:
         )
         if kind is VoteKind.CONFIRM:
             check_seen(shown=shown_version or 1, current=public_text.version)
-        holds = await repo.report_holds(report)
-        if kind is VoteKind.FALSE_ALARM and reason is not None:
+        # What the report holds decides which reasons are true of it; only a false alarm needs it.
+        holds = await repo.report_holds(report) if kind is VoteKind.FALSE_ALARM else ReportHolds()
+        if reason is not None and kind is VoteKind.FALSE_ALARM:
             check_reason(reason, holds)  # a stale or forged button: a reason untrue of this report
         vote = RecordedVote(
             pressed.voter.pseudonym,
