@@ -18,13 +18,7 @@ from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
-from bot.domain.rejection import (
-    AlreadySupported,
-    NotRejected,
-    ReasonDoesNotFit,
-    RumorCheckPosted,
-    RumorCheckTooLate,
-)
+from bot.domain.rejection import AlreadySupported, NotRejected, ReasonDoesNotFit, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.languages import match_language
