@@ -93,9 +93,10 @@ class VerificationService:
         )
 
     async def offer_reasons(self, press: Press) -> ReasonsOffered | Refused:
-        """👎 False alarm on a card: the reasons, as buttons in a message under the card (the card's own
-        buttons are shared by every verifier, so they cannot hold one person's choice). Offered only
-        to someone whose vote would count, so nobody else fills the group with them."""
+        """👎 False alarm on a card: the reasons that fit the report, as buttons in a message under the
+        card (the card's own buttons are shared by every verifier, so they cannot hold one person's
+        choice). One such message per report: a later press reuses it. Offered only to someone whose
+        vote would count, so nobody else fills the group with them."""
         return await self._presses.handle(press, self._offer_reasons)
 
     async def _offer_reasons(self, pressed: Pressed) -> ReasonsOffered:
