@@ -43,11 +43,12 @@ async def on_ask_button(update: Update, context: VigilContext) -> None:
 def _asked(tr: Translator, result: Asked | Prompted) -> str:
     if isinstance(result, Prompted):
         return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
-    return tr.gettext(
-        "Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
+    return tr.ngettext(
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} question).",
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} questions).",
+        result.limit,
         ref=result.public_ref,
         asked=result.asked,
-        limit=result.limit,
     )
 
 
@@ -253,7 +254,13 @@ def _answered(tr: Translator, result: Answered) -> str:
             )
         case AnswerOutcome.TOO_LONG:
             return tr.gettext("That answer is too long. Please send a shorter one.")
-        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE:
+        case AnswerOutcome.ALREADY_ANSWERED if result.kind is not None and result.answer is not None:
+            return tr.gettext(
+                "You already answered this question: {answer}. Only your first answer counts; to add something, "
+                "reply to the question with words or a photo.",
+                answer=text.answer_label(tr, result.kind, result.answer),
+            )
+        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE | AnswerOutcome.ALREADY_ANSWERED:
             return tr.gettext("This button is no longer valid.")
 
 

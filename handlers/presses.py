@@ -18,7 +18,7 @@ from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
-from bot.domain.rejection import AlreadySupported, NotRejected, RumorCheckPosted, RumorCheckTooLate
+from bot.domain.rejection import AlreadySupported, NotRejected, ReasonDoesNotFit, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.services.presses import Press, Refusal, Refused
@@ -125,6 +125,12 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
                 "A rumor check can be posted only within {n} hour of the report being closed.",
                 "A rumor check can be posted only within {n} hours of the report being closed.",
                 int(reason.window.total_seconds() // 3600),
+            )
+        case ReasonDoesNotFit():
+            return tr.gettext(
+                "That reason does not fit what {ref} holds, so no vote was cast. Pick one of the reasons now "
+                "offered under the card.",
+                ref=refused.public_ref,
             )
         case AddedReporterCannotVote():
             return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")

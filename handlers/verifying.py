@@ -95,6 +95,12 @@ def _mute_answer(tr: Translator, result: MuteResult, context: VigilContext) -> s
 
 def _answer(tr: Translator, result: VoteResult | ReasonsOffered) -> str:
     if isinstance(result, ReasonsOffered):
+        if result.already_offered:
+            return tr.gettext(
+                "The reasons for {ref} are already in the message under the card: pick one there, that casts "
+                "your vote.",
+                ref=result.public_ref,
+            )
         return tr.gettext("Why is it a false alarm? Pick a reason below the card: that casts your vote.")
     match result.outcome:
         case VoteOutcome.COUNTED:

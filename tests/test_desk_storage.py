@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+
+import pytest
 
 from bot.domain.delivery import MessageKind, Outgoing
 from bot.domain.desk import AnswerKind, QuestionKind
@@ -72,3 +75,23 @@ async def test_unanswered_questions_are_those_delivered_to_this_reporter_without
         await repo.question_delivered(outbox_id, 43)
         assert [q.id for q in await repo.unanswered_questions_to("pseudo-tom")] == [waiting]
         assert await repo.unanswered_questions_to("pseudo-rosa") == []
+
+
+async def test_a_question_keeps_one_tapped_answer_and_any_number_in_words(database):
+    """Issue 23: the schema refuses a second quick answer, so the card's count cannot grow by a tap."""
+    async with database.unit_of_work() as repo:
+        report = await add(repo)
+        question_id = await repo.add_question(report.id, QuestionKind.HOW_MANY, "", "Luis", NOW)
+        question = await repo.question(question_id)
+        assert await repo.tapped_answer(question_id) is None
+        await repo.add_answer(question, AnswerKind.BUTTON, "some", NOW)
+        with pytest.raises(sqlite3.IntegrityError):
+            await repo.add_answer(question, AnswerKind.BUTTON, "many", NOW)
+        await repo.add_answer(question, AnswerKind.WORDS, "Two more cars just arrived", NOW)
+        assert await repo.tapped_answer(question_id) == "some"
+        assert (await repo.question(question_id)).answers == 2
+        assert await repo.question_message_id(question_id) is None  # not delivered yet
+        outbox_id = await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_QUESTION, 777, "How many?"), NOW)
+        await repo.question_sent_as(question_id, outbox_id)
+        await repo.question_delivered(outbox_id, 41)
+        assert await repo.question_message_id(question_id) == 41

@@ -64,12 +64,19 @@ def prompt_buttons(tr: Translator, report_id: int) -> Buttons:
     return tuple(((tr.gettext(QUESTION_LABELS[kind]), cb.encode(cb.Ask(report_id, kind))),) for kind in QUICK_QUESTIONS)
 
 
-def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool) -> Html:
-    how = (
-        tr.gettext("Tap an answer below, or reply to this message with words or a photo.")
-        if has_buttons
-        else tr.gettext("Reply to this message with words or a photo.")
-    )
+def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool, chosen: str | None = None) -> Html:
+    """The question in the reporter's chat; `chosen`: the quick answer they tapped (the question is then
+    edited to show it, without buttons)."""
+    if chosen is not None:
+        how = tr.gettext(
+            "✅ You answered: <b>{answer}</b>. The verifiers have it. To add something, reply to this message "
+            "with words or a photo.",
+            answer=chosen,
+        )
+    elif has_buttons:
+        how = tr.gettext("Tap an answer below, or reply to this message with words or a photo.")
+    else:
+        how = tr.gettext("Reply to this message with words or a photo.")
     return Html(
         tr.gettext("❓ <b>The network's verifiers have a question about your report {ref}:</b>", ref=ref)
         + f"\n\n{question}\n\n"

@@ -67,12 +67,17 @@ class AnswerOutcome(StrEnum):
     NOT_YOURS = "not_yours"  # a stale or someone else's button
     TOO_LONG = "too_long"
     DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
+    # A second tap on the same question (its buttons were still on screen): the first answer stands.
+    ALREADY_ANSWERED = "already_answered"
 
 
 @dataclass(frozen=True)
 class Answered:
     outcome: AnswerOutcome
     public_ref: str | None = None
+    # ALREADY_ANSWERED: the question and the quick answer that counted, for the resident's toast.
+    kind: QuestionKind | None = None
+    answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,14 +222,43 @@ class DeskService:
             report = await _reporters_report(repo, question, pseudonym)
             if question is None or report is None or not is_quick_answer(question.kind, code):
                 return Answered(AnswerOutcome.NOT_YOURS)
+            # One tap counts: a second one (a button still on screen) changes nothing, so the card's
+            # count and the group's answers stay true.
+            tapped = await repo.tapped_answer(question.id)
+            if tapped is not None:
+                return Answered(AnswerOutcome.ALREADY_ANSWERED, report.public_ref, question.kind, tapped)
             if not await _open(repo, report):
                 return Answered(AnswerOutcome.CLOSED, report.public_ref)
             await repo.add_answer(question, AnswerKind.BUTTON, code, now)
             tr = self._catalogs(self._network.card_language)
             shown = Html(f"<b>{text.answer_label(tr, question.kind, code)}</b>")
             await self._show_answer(repo, report, question, shown, now)
+            await self._keep_the_tap(repo, report, question, code, now)
         self._deps.after_commit()
         return Answered(AnswerOutcome.PASSED_ON, report.public_ref)
+
+    async def _keep_the_tap(
+        self, repo: Repository, report: Report, question: Question, code: str, now: datetime
+    ) -> None:
+        """The question in the reporter's chat shows what they answered, and loses its buttons: their
+        chat keeps the record, and nothing invites a second tap. Edited through the outbox."""
+        chat_id = await repo.reporter_chat_id(report.id)
+        message_id = await repo.question_message_id(question.id)
+        if chat_id is None or message_id is None:
+            return
+        tr = self._catalogs(report.reporter_language)
+        edited = text.to_reporter(
+            tr,
+            report.public_ref,
+            text.question_text(tr, question.kind, question.text),
+            has_buttons=False,
+            chosen=text.answer_label(tr, question.kind, code),
+        )
+        await repo.enqueue(
+            report.id,
+            Outgoing(MessageKind.QUESTION_ANSWERED, chat_id, edited, edit=MessageRef(message_id=message_id)),
+            now,
+        )
 
     async def question_replied_to(self, *, user_id: int, message_id: int) -> Question | None:
         """The question a resident's reply answers, if the message they replied to is one."""

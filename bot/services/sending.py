@@ -272,7 +272,7 @@ class Sender:
             DeliveryStatus.UNKNOWN,
         ):
             await repo.enqueue_card_refresh(row.report_id, now)  # the card shows the failure
-        elif kind is MessageKind.REPORTER_NOTICE:
+        elif kind in (MessageKind.REPORTER_NOTICE, MessageKind.QUESTION_ANSWERED):
             await repo.forget_notice_chat(row.id)
         elif kind is MessageKind.REPORTER_QUESTION:
             if status is DeliveryStatus.SENT and message_id is not None:
