@@ -21,14 +21,15 @@ from storage.codec import from_text, to_text
 class CorroborationQueries:
     _db: aiosqlite.Connection
 
-    async def open_reports_in(self, neighborhood_key: str) -> list[OpenReport]:
-        """Reports of the neighborhood a new one might join: pending, or published with a live alert."""
+    async def open_reports_in(self, neighborhood_key: str, *, drill: bool = False) -> list[OpenReport]:
+        """Reports of the neighborhood a new one might join: pending, or published with a live alert.
+        A drill's reports and real ones never join each other (`drill` picks which)."""
         async with self._db.execute(
             "SELECT r.id, r.neighborhood_key, r.status, r.created_at, r.attached_to, a.status AS alert"
             " FROM reports r LEFT JOIN alerts a ON a.report_id = r.id"
-            " WHERE r.neighborhood_key = ? AND r.attached_to IS NULL"
+            " WHERE r.neighborhood_key = ? AND r.attached_to IS NULL AND r.is_drill = ?"
             " AND (r.status = 'pending' OR (r.status = 'published' AND a.status = 'active'))",
-            (neighborhood_key,),
+            (neighborhood_key, int(drill)),
         ) as cursor:
             rows = await cursor.fetchall()
         return [

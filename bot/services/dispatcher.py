@@ -25,10 +25,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot import departure
+from bot.domain import drills
 from bot.domain.delivery import (
     DeliveryStatus,
     MessageKind,
@@ -49,6 +50,7 @@ from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
+from bot.services.drill_scope import WITHHELD, DrillScope
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -85,6 +87,13 @@ class _Request:
     placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
 
 
+class _Simulated:
+    """A drill's message for its simulated resident: settled without Telegram."""
+
+
+_SIMULATED = _Simulated()
+
+
 @dataclass(frozen=True)
 class _Result:
     outcome: Outcome
@@ -104,8 +113,10 @@ class Dispatcher:
         telegram: TelegramPort,
         cards: CardRenderer,
         clock: Callable[[], datetime] = utc_now,
+        drill_scope: DrillScope | None = None,
     ) -> None:
         self._database = database
+        self._drill_scope = drill_scope
         self._telegram = telegram
         self._cards = cards
         self._clock = clock
@@ -204,7 +215,10 @@ class Dispatcher:
             subscribers_later = await repo.next_subscriber_attempt(now)
         heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
         ready = [h for h in heads if h is not None]
-        due = sorted((h for h in ready if h.next_attempt_at <= now), key=lambda h: (priority_of(h.message.kind), h.id))
+        due = sorted(
+            (h for h in ready if h.next_attempt_at <= now),
+            key=lambda h: (priority_of(h.message.kind, drill=h.drill), h.id),
+        )
         later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
         if subscribers_later is not None:
             later.append(subscribers_later)
@@ -257,21 +271,37 @@ class Dispatcher:
             row = await repo.queued(head.id)
             if row is None or row.progress.status is not DeliveryStatus.PENDING:
                 return
-            request = await self._prepare(repo, row)
-            if isinstance(request, str):
+            request: _Request | str | _Simulated = await self._prepare(repo, row)
+            if row.drill and isinstance(request, _Request):
+                request = self._keep_inside(row, request)
+            if isinstance(request, _Simulated):
+                # For a drill's simulated resident: settled here, and never sent to Telegram.
+                done = Progress(DeliveryStatus.SENT, row.progress.attempts, row.progress.uncertain_attempts)
+                await repo.save_progress(row.id, done, now)
+                await self._follow_up(repo, row, done, _Result(Outcome.DELIVERED), now)
+            elif isinstance(request, str):
                 skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
                 await repo.save_progress(row.id, skipped, now)
-                await self._follow_up(repo, row, skipped, None, now)
+                # A drill's post held back is recorded as such: the card shows "would have been posted".
+                held = _Result(Outcome.REFUSED, error=WITHHELD) if request == WITHHELD else None
+                await self._follow_up(repo, row, skipped, held, now)
                 log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
                 return
-            sending = begin_attempt(row.progress)
-            # A card (rendered just now from stored state) is marked in this same transaction, as it
-            # always was: a pending card edit means one not rendered yet, which enqueue_card_refresh
-            # joins instead of queueing another. So is everything when the port cannot say when its
-            # request leaves.
-            early = row.message.kind.is_rendered_when_sent or not getattr(self._telegram, "reports_departure", False)
-            if early:
-                await repo.save_progress(row.id, sending, now)
+            else:
+                sending = begin_attempt(row.progress)
+                # A card (rendered just now from stored state) is marked in this same transaction, as
+                # it always was: a pending card edit means one not rendered yet, which
+                # enqueue_card_refresh joins instead of queueing another. So is everything when the
+                # port cannot say when its request leaves.
+                early = row.message.kind.is_rendered_when_sent or not getattr(
+                    self._telegram, "reports_departure", False
+                )
+                if early:
+                    await repo.save_progress(row.id, sending, now)
+        if isinstance(request, _Simulated):
+            if self._drill_scope is not None:
+                await self._drill_scope.simulate(row)
+            return
 
         async def on_its_way() -> None:
             """Committed as the request leaves (after its wait in the rate limiter), so a crash
@@ -295,10 +325,29 @@ class Dispatcher:
             # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
             await self._database.checkpoint()
 
+    def _keep_inside(self, row: QueuedMessage, request: _Request) -> _Request | str | _Simulated:
+        """A drill's message: the one place it is routed (bot.domain.drills.route). Marked with the
+        drill banner, to the verifier group or the drill channel; to the simulated resident; or
+        held back. Without a scope (a dispatcher built without one), everything is held back."""
+        scope = self._drill_scope
+        if scope is None:
+            return WITHHELD
+        taken = drills.route(row.message.kind, request.chat_id, inside=scope.inside, drill_channel=scope.drill_channel)
+        if taken is drills.Route.SIMULATE:
+            return _SIMULATED
+        chat = drills.destination(taken, request.chat_id, scope.drill_channel)
+        if chat is None:
+            return WITHHELD
+        if request.delete:
+            return replace(request, chat_id=chat)
+        if request.media:
+            return replace(request, chat_id=chat, caption=scope.mark(request.caption))
+        return replace(request, chat_id=chat, text=scope.mark(request.text))
+
     async def _prepare(self, repo: Repository, row: QueuedMessage) -> _Request | str:
         """The request to make, or why the message is no longer needed."""
         message = row.message
-        priority = priority_of(message.kind)
+        priority = priority_of(message.kind, drill=row.drill)
         if message.kind is MessageKind.CARD_EDIT:
             view = await self._cards.current(repo, row.report_id) if row.report_id is not None else None
             if view is None:
