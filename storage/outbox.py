@@ -76,7 +76,8 @@ class OutboxQueries:
         (SubscriberQueries.subscriber_heads)."""
         chats: dict[int, list[QueuedMessage]] = {}
         async with self._db.execute(
-            f"SELECT {_WITH_DRILL} WHERE outbox.status IN {_OPEN} AND outbox.kind NOT IN ({_TO_SUBSCRIBERS}) ORDER BY outbox.id"
+            f"SELECT {_WITH_DRILL} WHERE outbox.status IN {_OPEN}"
+            f" AND outbox.kind NOT IN ({_TO_SUBSCRIBERS}) ORDER BY outbox.id"
         ) as cursor:
             for row in await cursor.fetchall():
                 message = _queued(row)
