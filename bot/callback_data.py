@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
+from bot.domain.drills import LanguageMix, Pace
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import TextChangeKind
@@ -168,8 +169,34 @@ class EditText:
     change: TextChangeKind
 
 
+class DrillStep(StrEnum):
+    SET = "set"  # the menu with this state (a scenario ticked, the pace or languages picked)
+    GO = "go"  # start the drill
+    SURE = "sure"  # start it although real reports are open
+    CANCEL = "no"  # do not start it
+
+
+@dataclass(frozen=True)
+class DrillMenu:
+    """The /drill menu's whole state travels in its buttons: the ticked scenarios (bit i is the
+    library's scenario i), the pace, the language mix and whether to show the verifiers' tags."""
+
+    step: DrillStep
+    scenarios: int
+    pace: Pace
+    mix: LanguageMix
+    tags: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.scenarios < 1 << DRILL_SCENARIO_BITS:
+            raise InvalidCallbackData("scenario choice out of range")
+
+
+DRILL_SCENARIO_BITS = 20
+
 Action = (
-    Detach
+    DrillMenu
+    | Detach
     | Vote
     | Form
     | ChooseLanguage
@@ -203,6 +230,10 @@ _PATTERNS = {
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
+    "drill": re.compile(
+        r"^v1:drill:(?P<step>set|go|sure|no):(?P<mask>0|[1-9a-f][0-9a-f]{0,4}):(?P<pace>one|surge)"
+        r":(?P<mix>en|es|mix):(?P<tags>[01])$"
+    ),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
@@ -240,6 +271,8 @@ def encode(action: Action) -> str:
             data = f"{VERSION}:detach:{report_id}"
         case EditText(report_id, change):
             data = f"{VERSION}:text:{change}:{report_id}"
+        case DrillMenu(step, scenarios, pace, mix, tags):
+            data = f"{VERSION}:drill:{step}:{scenarios:x}:{pace}:{mix}:{int(tags)}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -309,6 +342,12 @@ def decode(data: str | None) -> Action:
         return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
+    if match := _PATTERNS["drill"].match(data):
+        mask = int(match["mask"], 16)
+        if mask < 1 << DRILL_SCENARIO_BITS:
+            return DrillMenu(
+                DrillStep(match["step"]), mask, Pace(match["pace"]), LanguageMix(match["mix"]), match["tags"] == "1"
+            )
     if match := _PATTERNS["text"].match(data):
         return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -10,6 +10,7 @@ from typing import cast
 import aiosqlite
 
 from bot.domain.corroboration import OpenReport
+from bot.domain.desk import QuestionKind
 from bot.domain.drills import PSEUDONYM_PREFIX, Actual, Decision, LanguageMix, Pace, Planned, decision_of
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.rejection import RejectionReason
@@ -88,6 +89,15 @@ class DrillQueries:
             )
             for row in rows
         ]
+
+    async def claim_drill_position(self, drill_id: int, position: int) -> bool:
+        """Whether the simulated resident at `position` has yet to send their report (in the
+        submitting transaction, so two alarms cannot both send it)."""
+        async with self._db.execute(
+            "SELECT 1 FROM drill_reports WHERE drill_id = ? AND position = ? AND report_id IS NULL",
+            (drill_id, position),
+        ) as cursor:
+            return await cursor.fetchone() is not None
 
     async def drill_report_sent(self, drill_id: int, position: int, report_id: int) -> None:
         await self._db.execute(
@@ -196,10 +206,40 @@ class DrillQueries:
         ) as cursor:
             return [(row["verifier_pseudonym"], row["kind"]) for row in await cursor.fetchall()]
 
-    async def drill_reported(self, drill_id: int, text: str, at: datetime) -> None:
+    async def drill_reported(self, drill_id: int, text: str, outbox_id: int, at: datetime) -> None:
         await self._db.execute(
-            "UPDATE drills SET reported_at = ?, report_text = ?, stopped_at = COALESCE(stopped_at, ?) WHERE id = ?",
-            (to_text(at), text, to_text(at), drill_id),
+            "UPDATE drills SET reported_at = ?, report_text = ?, report_outbox_id = ?,"
+            " stopped_at = COALESCE(stopped_at, ?) WHERE id = ?",
+            (to_text(at), text, outbox_id, to_text(at), drill_id),
+        )
+
+    async def drill_report_waiting(self, drill_id: int) -> bool:
+        """Whether the drill's after-action report is still on its way."""
+        async with self._db.execute(
+            "SELECT 1 FROM drills d JOIN outbox o ON o.id = d.report_outbox_id"
+            " WHERE d.id = ? AND o.status IN ('pending', 'sending')",
+            (drill_id,),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def drill_question(self, outbox_id: int) -> tuple[int, QuestionKind, str, str, str] | None:
+        """The question a message to a simulated resident carries: (question id, its kind, the
+        scenario, the resident's pseudonym, their language)."""
+        async with self._db.execute(
+            "SELECT q.id, q.kind, d.scenario, r.reporter_pseudonym, r.reporter_language FROM desk_questions q"
+            " JOIN reports r ON r.id = q.report_id JOIN drill_reports d ON d.report_id = r.id"
+            " WHERE q.outbox_id = ? AND r.is_drill = 1",
+            (outbox_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return (
+            int(row["id"]),
+            QuestionKind(row["kind"]),
+            row["scenario"],
+            row["reporter_pseudonym"],
+            row["reporter_language"],
         )
 
     async def forget_drill_reports(self, *, created_before: datetime | None = None) -> int:

@@ -18,10 +18,23 @@ def draw(name: str, *, copy: bool = False) -> bytes:
     re-saved smaller and more compressed."""
     seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
     rng = random.Random(seed)
-    image = Image.new("RGB", SIZE, (150 + rng.randrange(60), 180 + rng.randrange(50), 210 + rng.randrange(40)))
+    image = Image.new("RGB", SIZE)
     pen = ImageDraw.Draw(image)
     width, height = SIZE
-    pen.rectangle((0, height * 3 // 5, width, height), fill=(70 + rng.randrange(30),) * 3)
+    # Buildings and shadows: light and dark blocks laid out by the name, so that two names never
+    # draw pictures a perceptual fingerprint would take for the same one.
+    columns, rows = 6, 4
+    for column in range(columns):
+        for row in range(rows):
+            shade = rng.randrange(30, 230)
+            box = (
+                column * width // columns,
+                row * height // rows,
+                (column + 1) * width // columns,
+                (row + 1) * height // rows,
+            )
+            pen.rectangle(box, fill=(shade, shade - 10 if shade > 10 else shade, min(shade + 15, 255)))
+    pen.rectangle((0, height * 4 // 5, width, height), fill=(70 + rng.randrange(30),) * 3)
     for _ in range(3 + rng.randrange(4)):
         x = rng.randrange(0, width - 120)
         y = rng.randrange(height // 2, height - 60)

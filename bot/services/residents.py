@@ -231,6 +231,8 @@ class ResidentService:
                 # Asked before this report exists, so it cannot find itself.
                 joined_id = report_to_join(neighborhood_key, await repo.open_reports_in(neighborhood_key))
             else:
+                if not await repo.claim_drill_position(drill.drill_id, drill.position):
+                    raise DuplicateSubmit()  # sent already (the drill's alarm rang twice)
                 for position, data in enumerate(photos):
                     await repo.save_draft(pseudonym, _up_to(draft, position), now, new_media=data)
                 joined_id = report_to_join(

@@ -15,7 +15,8 @@ CREATE TABLE drills (
     started_at  TEXT    NOT NULL,
     stopped_at  TEXT,
     reported_at TEXT,          -- the after-action report was queued (the drill's reports then go)
-    report_text TEXT           -- kept for /drill report until the drill is forgotten
+    report_text TEXT,          -- kept for /drill report until the drill is forgotten
+    report_outbox_id INTEGER   -- the message carrying it: the drill's reports go once it has left
 );
 
 -- Each simulated resident's report of a drill: its scenario, when it is due, and the report once sent.
