@@ -35,6 +35,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         "subscribe",
         "unsubscribe",
         "rights",
+        "drill",
     } <= commands
     patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
     assert patterns == [
@@ -53,6 +54,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         r"^v1:text:",
         r"^v1:sub:",
         r"^v1:rights$",
+        r"^v1:drill:",
     ]
     assert application.job_queue is not None  # deadlines are armed on the JobQueue
     assert application.context_types.context is VigilContext

@@ -219,14 +219,13 @@ def plan(
     scenario waits for the previous one to be settled (due_at None)."""
     rows: list[Planned] = []
     total = sum(residents for _, residents in scenarios)
-    step = span / max(total - 1, 1)
     for index, (key, residents) in enumerate(scenarios):
         if residents < 1:
             raise ValueError("a scenario has at least one resident")
         for resident in range(residents):
             position = len(rows)
             if pace is Pace.SURGE:
-                due: datetime | None = start + step * position
+                due: datetime | None = start + span * position / max(total - 1, 1)
             else:
                 due = start if index == 0 else None
             rows.append(Planned(position, key, resident, mix.language_of(position), due))
