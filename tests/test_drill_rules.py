@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.delivery import MessageKind, Priority, priority_of
+from bot.domain.delivery import (
+    DeliveryStatus,
+    MessageKind,
+    Outgoing,
+    Priority,
+    Progress,
+    QueuedMessage,
+    next_in_chat,
+    priority_of,
+)
 from bot.domain.drills import (
     SURGE_SPAN,
     Actual,
@@ -144,3 +153,35 @@ def test_a_false_alarm_expecting_a_rumor_check_is_settled_only_once_it_is_posted
     assert not is_settled(expected, Actual(Decision.REJECTED, RejectionReason.UNVERIFIED))
     assert is_settled(expected, Actual(Decision.REJECTED, RejectionReason.UNVERIFIED, rumor_check=True))
     assert not is_settled(expected, Actual(Decision.OPEN))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([MessageKind.CARD, MessageKind.CARD_EDIT, MessageKind.GROUP_NOTICE]),
+            st.booleans(),
+            st.integers(0, 600),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_in_the_group_a_real_message_always_goes_before_a_drills(rows):
+    waiting = [
+        QueuedMessage(
+            id=index + 1,
+            report_id=index + 1,
+            message=Outgoing(kind, GROUP, "" if kind.is_rendered_when_sent else "text"),
+            progress=Progress(DeliveryStatus.PENDING),
+            next_attempt_at=START,
+            telegram_message_id=None,
+            last_error=None,
+            created_at=START - timedelta(seconds=age),
+            drill=drill,
+        )
+        for index, (kind, drill, age) in enumerate(rows)
+    ]
+    chosen = next_in_chat(waiting, START)
+    assert chosen is not None
+    if any(not row.drill for row in waiting):
+        assert not chosen.drill

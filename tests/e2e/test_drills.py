@@ -41,7 +41,8 @@ from tests.e2e.harness import (
     TravelClock,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.sample_network import network_toml
 
 ALL = (
@@ -201,3 +202,34 @@ async def test_drill_posts_go_only_to_the_drill_channel_when_there_is_one(fake, 
         assert all("412 Oak St" not in text_of(p) for p in posts)
         for channel in PUBLIC:
             assert fake.bot_messages(channel) == []
+
+
+async def test_a_real_report_overtakes_the_drill_surge_and_never_joins_it(vigil, fake, clock):
+    await start_drill(fake, ANA)
+    # Hold the outbox while the surge and then a real report are queued, so what follows shows the
+    # order the queue chooses, not which request happened to be made first.
+    await vigil.services.dispatcher.stop()
+    clock.advance(minutes=3)
+    vigil.alarm_rings()
+
+    async def sent() -> int:
+        async with vigil.services.database.unit_of_work() as repo:
+            drill = await repo.running_drill()
+            assert drill is not None
+            return sum(row.sent for row in await repo.planned_reports(drill.id))
+
+    for _ in range(200):
+        if await sent() == 10:
+            break
+        await fake.settled(quiet=0.02)
+    assert await sent() == 10
+    before = fake.bot_messages(VERIFIER_GROUP)[-1]["message_id"]
+    ref = await report_from_tom(fake)  # in Clovis, where two drill scenarios are open
+    await vigil.services.dispatcher.start()
+    real = await wait_card(fake, ref, ref)
+    after = [m for m in fake.bot_messages(VERIFIER_GROUP) if m["message_id"] > before]
+    # Its album and its card come before any message of the drill, though queued after all of them.
+    assert all(not text_of(m).startswith(BANNER) for m in after if m["message_id"] <= real["message_id"])
+    await vigil.outbox_idle(timeout=20)
+    assert len([m for m in fake.bot_messages(VERIFIER_GROUP) if text_of(m).startswith(BANNER)]) > 10
+    assert "👥" not in text_of(card_in_group(fake, ref))  # a real report never joins a drill's
