@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.network import parse_network
@@ -43,6 +45,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.test_desk import prompt_for
 from tests.sample_network import network_toml
 
 ALL = (
@@ -233,3 +236,54 @@ async def test_a_real_report_overtakes_the_drill_surge_and_never_joins_it(vigil,
     await vigil.outbox_idle(timeout=20)
     assert len([m for m in fake.bot_messages(VERIFIER_GROUP) if text_of(m).startswith(BANNER)]) > 10
     assert "👥" not in text_of(card_in_group(fake, ref))  # a real report never joins a drill's
+
+
+def ref_of(card: dict) -> str:
+    match = re.search(r"R-[0-9A-Z]{4}", text_of(card))
+    assert match is not None
+    return match.group(0)
+
+
+async def test_the_simulated_resident_answers_from_the_script_and_says_i_cant_say_to_a_written_question(
+    vigil, fake, clock
+):
+    await start_drill(fake, ANA, only=("courthouse-lunch",), pace="one")
+    card = await wait_drill_card(fake, "courthouse-lunch")  # one at a time: the first arrives at once
+    ref = ref_of(card)
+    luis = Verifier(fake, LUIS)
+    prompt = await prompt_for(fake, luis, ref)
+    await luis.presses(prompt, "How many agents")
+    quick = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: f"The reporter of {ref} answered" in text_of(m))
+    assert text_of(quick).endswith("1 or 2")  # the script answers many = "few"
+    assert text_of(quick).startswith(BANNER)
+    fake.user_sends_text(LUIS, "Which taco place exactly?", chat_id=VERIFIER_GROUP, reply_to=prompt["message_id"])
+    written = await fake.wait_for_bot_message(
+        VERIFIER_GROUP,
+        lambda m: f"The reporter of {ref} answered" in text_of(m) and m["message_id"] > quick["message_id"],
+    )
+    assert "I can't say." in text_of(written)
+    assert fake.bot_messages(TOM) == [] and fake.bot_messages(ROSA) == []
+
+
+async def test_drill_stop_reports_at_once_what_is_still_open_and_forgets_the_drill(vigil, fake, clock):
+    await start_drill(fake, ANA, only=("courthouse-lunch", "worksite"), pace="one")
+    await wait_drill_card(fake, "courthouse-lunch")
+    fake.user_sends_text(ANA, "/drill stop", chat_id=VERIFIER_GROUP)
+    report = await after_action_report(fake)
+    assert "0 of 2 decisions matched" in text_of(report)
+    assert text_of(report).count("still open") == 2  # the second scenario never arrived
+    await vigil.outbox_idle()
+
+    async def left() -> int:
+        async with vigil.services.database.unit_of_work() as repo:
+            return await repo.drill_reports_left()
+
+    for _ in range(100):
+        if await left() == 0:
+            break
+        vigil.alarm_rings()
+        await fake.settled(quiet=0.02)
+    assert await left() == 0
+    # The old card is still in the group; its buttons find nothing.
+    answer = await Verifier(fake, LUIS).presses(await wait_drill_card(fake, "courthouse-lunch"), "👍")
+    assert answer["show_alert"]
