@@ -205,3 +205,14 @@ async def test_only_the_sandboxs_own_page_and_people_may_act(page: Page):
     await page.post("api/send", {"user_id": TOM, "text": "hi"}, status=403, Origin="http://evil.example")
     await page.post("api/send", {"user_id": 42, "text": "hi"}, status=400)
     await page.post("api/send", {"user_id": TOM, "chat_id": -1002000000002, "text": "hi"}, status=400)
+
+
+async def test_start_a_drill_is_one_click_and_reaches_no_channel(page: Page):
+    assert (await page.post("api/drill", {}))["ok"]
+    state = await page.wait_for(
+        lambda s: any(m["text"].startswith("🧪 DRILL / SIMULACRO") and m["buttons"] for m in s["group"]["messages"]),
+        "the first drill card",
+    )
+    assert all(c["messages"] == [] for c in state["channels"])
+    again = await page.post("api/drill", {}, status=400)
+    assert not again["ok"] and "already running" in again["error"]
