@@ -6,18 +6,17 @@ in the file (``neighborhoods[2].channels[0].languages``).
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.domain.evidence import Area, KnownPlace, Point
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
-from bot.errors import ConfigurationError, describe_validation_error
+from bot.errors import ConfigurationError, validated_toml
 from bot.languages import Language
 
 # Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
@@ -287,14 +286,7 @@ class Network(_Strict):
 
 
 def parse_network(text: str, *, source: str = "network file") -> Network:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError(f"The {source} is not valid TOML: {error}") from None
-    try:
-        return Network.model_validate(data)
-    except ValidationError as error:
-        raise ConfigurationError(f"The {source} has problems:\n{describe_validation_error(error)}") from None
+    return validated_toml(text, Network, source=source)
 
 
 def load_network(path: Path) -> Network:

@@ -32,17 +32,7 @@ class CorroborationQueries:
             (neighborhood_key, int(drill)),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            OpenReport(
-                report_id=int(row["id"]),
-                neighborhood_key=row["neighborhood_key"],
-                status=ReportStatus(row["status"]),
-                alert=AlertStatus(row["alert"]) if row["alert"] is not None else None,
-                created_at=cast(datetime, from_text(row["created_at"])),
-                attached_to=row["attached_to"],
-            )
-            for row in rows
-        ]
+        return [open_report(row) for row in rows]
 
     async def attach_report(self, report_id: int, joined_id: int) -> None:
         """The report is corroboration for `joined_id`: no card, no deadlines, not closed before it."""
@@ -103,3 +93,16 @@ class CorroborationQueries:
         ) as cursor:
             row = await cursor.fetchone()
         return int(row["id"]) if row else None
+
+
+def open_report(row: aiosqlite.Row) -> OpenReport:
+    """A row with a report's id, neighborhood_key, status, created_at and attached_to, and its
+    alert's status as `alert`."""
+    return OpenReport(
+        report_id=int(row["id"]),
+        neighborhood_key=row["neighborhood_key"],
+        status=ReportStatus(row["status"]),
+        alert=AlertStatus(row["alert"]) if row["alert"] is not None else None,
+        created_at=cast(datetime, from_text(row["created_at"])),
+        attached_to=row["attached_to"],
+    )

@@ -12,10 +12,10 @@ import aiosqlite
 from bot.domain.corroboration import OpenReport
 from bot.domain.desk import QuestionKind
 from bot.domain.drills import PSEUDONYM_PREFIX, Actual, Decision, LanguageMix, Pace, Planned, decision_of
-from bot.domain.lifecycle import AlertStatus
 from bot.domain.rejection import RejectionReason
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, required_moment, to_text
+from storage.corroboration import open_report
 
 
 @dataclass(frozen=True)
@@ -109,24 +109,14 @@ class DrillQueries:
         """The open reports a simulated resident's report may join: only those of their own scenario
         in their own drill (a drill plays several scenarios in one neighborhood at once)."""
         async with self._db.execute(
-            "SELECT r.id, r.neighborhood_key, r.status, r.created_at, a.status AS alert"
+            "SELECT r.id, r.neighborhood_key, r.status, r.created_at, r.attached_to, a.status AS alert"
             " FROM drill_reports d JOIN drill_reports mine ON mine.drill_id = d.drill_id AND mine.scenario = d.scenario"
             " JOIN reports r ON r.id = d.report_id LEFT JOIN alerts a ON a.report_id = r.id"
             " WHERE mine.drill_id = ? AND mine.position = ? AND r.attached_to IS NULL AND r.is_drill = 1"
             " AND (r.status = 'pending' OR (r.status = 'published' AND a.status = 'active'))",
             (drill_id, position),
         ) as cursor:
-            rows = await cursor.fetchall()
-        return [
-            OpenReport(
-                report_id=int(row["id"]),
-                neighborhood_key=row["neighborhood_key"],
-                status=ReportStatus(row["status"]),
-                alert=AlertStatus(row["alert"]) if row["alert"] is not None else None,
-                created_at=required_moment(row["created_at"]),
-            )
-            for row in rows
-        ]
+            return [open_report(row) for row in await cursor.fetchall()]
 
     async def seed_earlier_drill_photo(
         self, public_ref: str, neighborhood_key: str, fingerprint: int, created_at: datetime

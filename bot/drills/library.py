@@ -6,18 +6,17 @@ one line per problem naming the field as written (``scenarios[2].expected.reason
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
 from bot.domain.drills import Decision, Expected
 from bot.domain.indicators import Indicator
 from bot.domain.rejection import RejectionReason
-from bot.errors import ConfigurationError, describe_validation_error
+from bot.errors import ConfigurationError, validated_toml
 
 ScenarioKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
 Words = Annotated[str, StringConstraints(min_length=1, max_length=800)]
@@ -102,14 +101,7 @@ class ScenarioFile(_Strict):
 
 
 def parse_scenarios(text: str, *, source: str = "scenario file") -> tuple[Scenario, ...]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError(f"The {source} is not valid TOML: {error}") from None
-    try:
-        return ScenarioFile.model_validate(data).scenarios
-    except ValidationError as error:
-        raise ConfigurationError(f"The {source} has problems:\n{describe_validation_error(error)}") from None
+    return validated_toml(text, ScenarioFile, source=source).scenarios
 
 
 def builtin_scenarios() -> tuple[Scenario, ...]:

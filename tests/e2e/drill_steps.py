@@ -126,3 +126,18 @@ async def rumor_check(fake: FakeTelegram, scenario: str, *verifiers: Verifier) -
 
 async def after_action_report(fake: FakeTelegram, chat_id: int = VERIFIER_GROUP) -> dict:
     return await fake.wait_for_bot_message(chat_id, lambda m: "After-action report" in text_of(m), timeout=10)
+
+
+async def drill_forgotten(vigil: Vigil) -> None:
+    """Wait until the drill's reports are deleted (the alarm looks again until its report has left)."""
+
+    async def left() -> int:
+        async with vigil.services.database.unit_of_work() as repo:
+            return await repo.drill_reports_left()
+
+    for _ in range(100):
+        if await left() == 0:
+            return
+        vigil.alarm_rings()
+        await vigil.fake.settled(quiet=0.02)
+    raise AssertionError(f"{await left()} drill reports are still stored after the after-action report")

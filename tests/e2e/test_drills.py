@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.e2e.drill_steps import (
     BANNER,
     after_action_report,
     confirm,
+    drill_forgotten,
     false_alarm,
     open_drill_menu,
     rumor_check,
@@ -138,21 +140,9 @@ async def test_a_surge_drill_played_right_reaches_nobody_outside_and_reports_sev
     # The card shows where the post would have gone instead of a link.
     assert any("🧪 Would have been posted" in text_of(m) for m in fake.bot_messages(VERIFIER_GROUP))
     # Once the report is delivered, the drill's reports are gone; it counted nowhere.
-    vigil.alarm_rings()
-    await vigil.outbox_idle()
-
-    async def left() -> int:
-        async with vigil.services.database.unit_of_work() as repo:
-            return await repo.drill_reports_left()
-
-    for _ in range(100):
-        if await left() == 0:
-            break
-        vigil.alarm_rings()
-        await fake.settled()
-    assert await left() == 0
+    await drill_forgotten(vigil)
     async with vigil.services.database.unit_of_work() as repo:
-        assert await repo.outcomes_since(clock() - __import__("datetime").timedelta(days=30)) == {}
+        assert await repo.outcomes_since(clock() - timedelta(days=30)) == {}
     again = await open_drill_menu(fake, ANA)
     fake.user_sends_text(ANA, "/drill report", chat_id=VERIFIER_GROUP)
     kept = await fake.wait_for_bot_message(
@@ -273,17 +263,7 @@ async def test_drill_stop_reports_at_once_what_is_still_open_and_forgets_the_dri
     assert "0 of 2 decisions matched" in text_of(report)
     assert text_of(report).count("still open") == 2  # the second scenario never arrived
     await vigil.outbox_idle()
-
-    async def left() -> int:
-        async with vigil.services.database.unit_of_work() as repo:
-            return await repo.drill_reports_left()
-
-    for _ in range(100):
-        if await left() == 0:
-            break
-        vigil.alarm_rings()
-        await fake.settled(quiet=0.02)
-    assert await left() == 0
+    await drill_forgotten(vigil)
     # The old card is still in the group; its buttons find nothing.
     answer = await Verifier(fake, LUIS).presses(await wait_drill_card(fake, "courthouse-lunch"), "👍")
     assert answer["show_alert"]
