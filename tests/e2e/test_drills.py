@@ -24,7 +24,9 @@ from tests.e2e.drill_steps import (
     confirm,
     drill_forgotten,
     false_alarm,
+    menu_now,
     open_drill_menu,
+    press_on_menu,
     rumor_check,
     start_drill,
     surge_arrives,
@@ -172,8 +174,6 @@ async def test_drill_is_refused_for_anyone_but_an_organizer(vigil, fake):
     assert "organizers" in text_of(private)
     # The organizer's menu cannot be used by someone else either.
     menu = await open_drill_menu(fake, ANA)
-    from tests.e2e.drill_steps import press_on_menu
-
     answer = await press_on_menu(fake, LUIS, menu, "v1:drill:go:")
     assert answer["show_alert"] and "organizers" in answer["text"]
     async with vigil.services.database.unit_of_work() as repo:
@@ -267,3 +267,21 @@ async def test_drill_stop_reports_at_once_what_is_still_open_and_forgets_the_dri
     # The old card is still in the group; its buttons find nothing.
     answer = await Verifier(fake, LUIS).presses(await wait_drill_card(fake, "courthouse-lunch"), "👍")
     assert answer["show_alert"]
+
+
+async def test_with_a_real_report_open_the_organizer_confirms_before_a_drill_starts(vigil, fake):
+    await report_from_tom(fake)
+    menu = await open_drill_menu(fake, ANA)
+    await press_on_menu(fake, ANA, menu, "v1:drill:go:")
+    asked = menu_now(fake, menu)
+    assert "1 reporte real" in text_of(asked)  # Ana reads Spanish: "1 real report is waiting"
+    async with vigil.services.database.unit_of_work() as repo:
+        assert await repo.running_drill() is None
+    await press_on_menu(fake, ANA, menu, "v1:drill:no:")
+    async with vigil.services.database.unit_of_work() as repo:
+        assert await repo.running_drill() is None
+    assert "v1:drill:" not in str(menu_now(fake, menu).get("reply_markup"))  # "No drill was started."
+    menu = await open_drill_menu(fake, ANA)
+    await press_on_menu(fake, ANA, menu, "v1:drill:go:")
+    await press_on_menu(fake, ANA, menu, "v1:drill:sure:")
+    assert "10 reportes simulados" in text_of(menu_now(fake, menu))
