@@ -42,7 +42,13 @@ def menu_now(fake: FakeTelegram, menu: dict) -> dict:
 
 
 async def start_drill(
-    fake: FakeTelegram, organizer: int, *, only: tuple[str, ...] = (), pace: str = "surge", languages: str = "en"
+    fake: FakeTelegram,
+    organizer: int,
+    *,
+    only: tuple[str, ...] = (),
+    pace: str = "surge",
+    languages: str = "en",
+    tags: bool = False,
 ) -> dict:
     """/drill, keep only the scenarios `only` (keys; all when empty), pick the pace ("one" or
     "surge") and languages ("en", "es" or "mix"), Start. Returns the menu as it stands after it."""
@@ -54,6 +60,8 @@ async def start_drill(
             await press_on_menu(fake, organizer, menu, buttons_of(menu_now(fake, menu))[index][1])
     await press_on_menu(fake, organizer, menu, _with_choice(menu_now(fake, menu), pace=pace))
     await press_on_menu(fake, organizer, menu, _with_choice(menu_now(fake, menu), mix=languages))
+    if tags:  # the last row before Start: "show verifiers' tags in the report"
+        await press_on_menu(fake, organizer, menu, buttons_of(menu_now(fake, menu))[-2][1])
     await press_on_menu(fake, organizer, menu, "v1:drill:go:")
     return menu_now(fake, menu)
 

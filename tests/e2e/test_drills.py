@@ -134,6 +134,7 @@ async def test_a_surge_drill_played_right_reaches_nobody_outside_and_reports_sev
     report = text_of(await after_action_report(fake))
     assert "7 of 7 decisions matched the expected outcome" in report
     assert "Nothing was missed." in report
+    assert "Verifiers' tags" not in report  # not asked for
     assert "the public words kept the address out: yes" in report
     assert "Luis" not in report and "Marta" not in report
     await vigil.outbox_idle()
@@ -154,7 +155,7 @@ async def test_a_surge_drill_played_right_reaches_nobody_outside_and_reports_sev
 
 
 async def test_a_wrong_decision_shows_in_the_report_without_a_name(vigil, fake, clock):
-    await start_drill(fake, ANA, only=("courthouse-lunch", "highway-checkpoint"))
+    await start_drill(fake, ANA, only=("courthouse-lunch", "highway-checkpoint"), tags=True)
     await surge_arrives(vigil, clock, ("courthouse-lunch", "highway-checkpoint"))
     luis, marta = Verifier(fake, LUIS), Verifier(fake, MARTA)
     await confirm(fake, "courthouse-lunch", luis, marta)  # agents at lunch: should have been a false alarm
@@ -165,6 +166,7 @@ async def test_a_wrong_decision_shows_in_the_report_without_a_name(vigil, fake, 
     assert "the decision differed" in report
     assert "nobody went to look in person" in report
     assert "Luis" not in report and "Marta" not in report
+    assert "Verifiers' tags (as in /stats): " in report  # the organizer asked for them
 
 
 async def test_drill_is_refused_for_anyone_but_an_organizer(vigil, fake):
