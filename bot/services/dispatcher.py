@@ -50,7 +50,7 @@ from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
-from bot.services.drill_scope import WITHHELD, DrillScope
+from bot.services.drill_scope import SIMULATED, WITHHELD, DrillScope
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -85,13 +85,6 @@ class _Request:
     caption: str | None = None
     delete: bool = False  # delete the message `edit` names
     placeholder: bool = False  # replace the photo `edit` names by a placeholder, captioned `text`
-
-
-class _Simulated:
-    """A drill's message for its simulated resident: settled without Telegram."""
-
-
-_SIMULATED = _Simulated()
 
 
 @dataclass(frozen=True)
@@ -251,7 +244,8 @@ class Dispatcher:
 
     async def _deliver_then_free(self, head: QueuedMessage) -> None:
         try:
-            await self._deliver(head)
+            if await self._deliver(head) and self._drill_scope is not None:
+                await self._drill_scope.simulate(head)
         except Exception:  # noqa: BLE001 - see below
             # Same reason as _supervise: nobody awaits this task. Log it, and keep the chat busy
             # a moment so a message that fails the same way every time cannot spin the loop.
@@ -265,43 +259,26 @@ class Dispatcher:
 
     # --- one message -------------------------------------------------------------------------
 
-    async def _deliver(self, head: QueuedMessage) -> None:
+    async def _deliver(self, head: QueuedMessage) -> bool:
+        """Send one message; True when it went to a drill's simulated resident instead."""
         now = self._clock()
         async with self._database.unit_of_work() as repo:
             row = await repo.queued(head.id)
             if row is None or row.progress.status is not DeliveryStatus.PENDING:
-                return
-            request: _Request | str | _Simulated = await self._prepare(repo, row)
-            if row.drill and isinstance(request, _Request):
+                return False
+            request = await self._prepare(repo, row)
+            if row.drill and not isinstance(request, str):
                 request = self._keep_inside(row, request)
-            if isinstance(request, _Simulated):
-                # For a drill's simulated resident: settled here, and never sent to Telegram.
-                done = Progress(DeliveryStatus.SENT, row.progress.attempts, row.progress.uncertain_attempts)
-                await repo.save_progress(row.id, done, now)
-                await self._follow_up(repo, row, done, _Result(Outcome.DELIVERED), now)
-            elif isinstance(request, str):
-                skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
-                await repo.save_progress(row.id, skipped, now)
-                # A drill's post held back is recorded as such: the card shows "would have been posted".
-                held = _Result(Outcome.REFUSED, error=WITHHELD) if request == WITHHELD else None
-                await self._follow_up(repo, row, skipped, held, now)
-                log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
-                return
-            else:
-                sending = begin_attempt(row.progress)
-                # A card (rendered just now from stored state) is marked in this same transaction, as
-                # it always was: a pending card edit means one not rendered yet, which
-                # enqueue_card_refresh joins instead of queueing another. So is everything when the
-                # port cannot say when its request leaves.
-                early = row.message.kind.is_rendered_when_sent or not getattr(
-                    self._telegram, "reports_departure", False
-                )
-                if early:
-                    await repo.save_progress(row.id, sending, now)
-        if isinstance(request, _Simulated):
-            if self._drill_scope is not None:
-                await self._drill_scope.simulate(row)
-            return
+            if isinstance(request, str):
+                return await self._settle_unsent(repo, row, request, now)
+            sending = begin_attempt(row.progress)
+            # A card (rendered just now from stored state) is marked in this same transaction, as it
+            # always was: a pending card edit means one not rendered yet, which enqueue_card_refresh
+            # joins instead of queueing another. So is everything when the port cannot say when its
+            # request leaves.
+            early = row.message.kind.is_rendered_when_sent or not getattr(self._telegram, "reports_departure", False)
+            if early:
+                await repo.save_progress(row.id, sending, now)
 
         async def on_its_way() -> None:
             """Committed as the request leaves (after its wait in the rate limiter), so a crash
@@ -324,8 +301,25 @@ class Dispatcher:
         if row.message.kind.is_to_reporter and progress.status.is_final:
             # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
             await self._database.checkpoint()
+        return False
 
-    def _keep_inside(self, row: QueuedMessage, request: _Request) -> _Request | str | _Simulated:
+    async def _settle_unsent(self, repo: Repository, row: QueuedMessage, reason: str, now: datetime) -> bool:
+        """A message not sent to Telegram: no longer needed (skipped, with `reason`), held back from a
+        drill (skipped; a post is recorded so the card says "would have been posted"), or for a
+        drill's simulated resident (settled as sent; True, so it is handed to the simulation)."""
+        simulated = reason == SIMULATED
+        status = DeliveryStatus.SENT if simulated else DeliveryStatus.SKIPPED
+        settled = Progress(status, row.progress.attempts, row.progress.uncertain_attempts)
+        await repo.save_progress(row.id, settled, now)
+        if simulated:
+            await self._follow_up(repo, row, settled, _Result(Outcome.DELIVERED), now)
+            return True
+        held = _Result(Outcome.REFUSED, error=WITHHELD) if reason == WITHHELD else None
+        await self._follow_up(repo, row, settled, held, now)
+        log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), reason)
+        return False
+
+    def _keep_inside(self, row: QueuedMessage, request: _Request) -> _Request | str:
         """A drill's message: the one place it is routed (bot.domain.drills.route). Marked with the
         drill banner, to the verifier group or the drill channel; to the simulated resident; or
         held back. Without a scope (a dispatcher built without one), everything is held back."""
@@ -334,7 +328,7 @@ class Dispatcher:
             return WITHHELD
         taken = drills.route(row.message.kind, request.chat_id, inside=scope.inside, drill_channel=scope.drill_channel)
         if taken is drills.Route.SIMULATE:
-            return _SIMULATED
+            return SIMULATED
         chat = drills.destination(taken, request.chat_id, scope.drill_channel)
         if chat is None:
             return WITHHELD

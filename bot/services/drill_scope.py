@@ -15,6 +15,7 @@ from bot.domain.delivery import QueuedMessage
 
 # Kept as a channel post's error, so the card can say "would have been posted" instead of "failed".
 WITHHELD = "drill: kept inside"
+SIMULATED = "drill: for the simulated resident"  # settled as sent, then handed to DrillScope.simulate
 
 
 async def _no_one(message: QueuedMessage) -> None:
