@@ -22,6 +22,7 @@ from tests.e2e.drill_steps import (
     BANNER,
     after_action_report,
     confirm,
+    drill_card,
     drill_forgotten,
     false_alarm,
     menu_now,
@@ -287,3 +288,14 @@ async def test_with_a_real_report_open_the_organizer_confirms_before_a_drill_sta
     await press_on_menu(fake, ANA, menu, "v1:drill:go:")
     await press_on_menu(fake, ANA, menu, "v1:drill:sure:")
     assert "10 reportes simulados" in text_of(menu_now(fake, menu))
+
+
+async def test_one_at_a_time_the_next_scenario_arrives_once_the_previous_is_settled(vigil, fake):
+    await start_drill(fake, ANA, only=("wrong-place", "home-address"), pace="one")
+    await wait_drill_card(fake, "wrong-place")
+    await vigil.outbox_idle()
+    assert drill_card(fake, "home-address") is None  # not before the first is settled
+    await false_alarm(fake, "wrong-place", "Wrong place", Verifier(fake, LUIS), Verifier(fake, MARTA))
+    await confirm(fake, "home-address", Verifier(fake, LUIS), Verifier(fake, MARTA))
+    report = text_of(await after_action_report(fake))
+    assert "2 of 2 decisions matched the expected outcome" in report
