@@ -13,6 +13,7 @@ deletes any left at the latest after ``retention.closed_report_days``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from bot.domain.stats import verifier_tag
 from bot.drills import pictures
 from bot.drills.library import Scenario, place_for
 from bot.i18n import Html
-from bot.photos import sanitize_image
+from bot.photos import CleanImage, sanitize_image
 from bot.rendering.drills import after_action_report
 from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
@@ -106,6 +107,8 @@ class DrillService:
         chosen = [self._by_key[key] for key in choice.scenarios if key in self._by_key]
         if not chosen:
             return DrillRefusal.NOTHING_CHOSEN
+        # Drawn before the transaction (a picture takes a few milliseconds of CPU, off the event loop).
+        earlier = [(s, await _fingerprint(s.photo)) for s in chosen if s.earlier_days]
         now = self._deps.clock()
         async with self._deps.database.unit_of_work() as repo:
             if await repo.running_drill() is not None:
@@ -115,21 +118,14 @@ class DrillService:
                 return RealReportsOpen(waiting)
             planned = rules.plan([(s.key, s.residents) for s in chosen], choice.pace, choice.mix, now)
             drill_id = await repo.create_drill(chat_id, choice.pace, choice.mix, choice.show_tags, planned, now)
-            for scenario in chosen:
-                if scenario.earlier_days:
-                    await self._seed_earlier(repo, scenario, now)
+            for scenario, fingerprint in earlier:
+                if fingerprint is not None:
+                    # The old photo "going round again" was sent with a drill report days ago.
+                    when = now - timedelta(days=scenario.earlier_days)
+                    await repo.seed_earlier_drill_photo(new_public_ref(), self._place(scenario), fingerprint, when)
         log.info("a drill of %s reports started (%s, %s)", len(planned), choice.pace, choice.mix)
         await self.fire_due()
         return Started(drill_id, len(planned))
-
-    async def _seed_earlier(self, repo: Repository, scenario: Scenario, now: datetime) -> None:
-        """The old photo "going round again" was sent with a drill report `earlier_days` ago."""
-        clean = sanitize_image(pictures.draw(scenario.photo))
-        if clean.fingerprint is None:
-            return
-        when = now - timedelta(days=scenario.earlier_days)
-        key = self._place(scenario)
-        await repo.seed_earlier_drill_photo(new_public_ref(), key, clean.fingerprint, when)
 
     async def stop(self, *, user_id: int, chat_id: int, private: bool) -> Stopped | DrillRefusal:
         """/drill stop: no more simulated reports; the after-action report is written now."""
@@ -208,7 +204,7 @@ class DrillService:
             # An old photo going round again is a copy of the one sent before: re-saved, smaller.
             # Each corroborating resident took their own picture of the same scene.
             name = scenario.photo if planned.resident == 0 else f"{scenario.photo}-{planned.resident}"
-            clean = sanitize_image(pictures.draw(name, copy=bool(scenario.earlier_days)))
+            clean = await asyncio.to_thread(_clean_picture, name, bool(scenario.earlier_days))
             photos.append(CleanPhoto(clean.data, clean.width, clean.height, PhotoEvidence(clean.fingerprint)))
         resident = SimulatedResident(drill.id, planned.position)
         try:
@@ -278,3 +274,12 @@ class DrillService:
         gone = await repo.forget_drill_reports()
         log.info("drill %s: %s reports deleted after its after-action report", drill.id, gone)
         return None
+
+
+def _clean_picture(name: str, copy: bool) -> CleanImage:
+    """A scenario's picture, cleaned like a resident's photo (its fingerprint comes from here)."""
+    return sanitize_image(pictures.draw(name, copy=copy))
+
+
+async def _fingerprint(name: str) -> int | None:
+    return (await asyncio.to_thread(_clean_picture, name, False)).fingerprint
