@@ -11,9 +11,11 @@ from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
 from bot.i18n import Catalogs
 from bot.network import parse_network
+from bot.ports import ChatAccess
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
 from bot.services.drill_scope import DrillScope
+from bot.services.startup_check import check_network_access
 from storage.database import Database
 from tests.sample_network import CLOVIS_EN_CHANNEL, TOM, VERIFIER_GROUP, network_toml
 from tests.test_dispatcher import ScriptedPort, enqueue, row
@@ -85,3 +87,17 @@ async def test_without_a_scope_a_drill_message_is_held_back(tmp_path):
     assert port.delivered == []
     await dispatcher.stop()
     await database.close()
+
+
+async def test_the_start_up_check_covers_the_drill_channel():
+    checked: list[int] = []
+
+    class Port:
+        async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess:
+            checked.append(chat_id)
+            return ChatAccess(chat_id, None, "not an administrator" if chat_id == DRILL_CHANNEL else None)
+
+    network = parse_network(network_toml()).model_copy(update={"drill_channel": DRILL_CHANNEL})
+    report = await check_network_access(Port(), network)  # type: ignore[arg-type]
+    assert DRILL_CHANNEL in checked
+    assert report.failures == [f"channel {DRILL_CHANNEL}: not an administrator"]
