@@ -118,3 +118,17 @@ def test_the_drill_menu_button_carries_its_whole_state_and_is_parsed_strictly():
     ):
         with pytest.raises(cb.InvalidCallbackData):
             cb.decode(bad)
+
+
+def test_the_drill_channel_must_not_be_a_neighborhoods_channel_or_a_person():
+    from bot.network import parse_network
+    from tests.sample_network import CLOVIS_EN_CHANNEL, network_toml
+
+    def with_drill_channel(value: int) -> str:
+        return f"drill_channel = {value}\n" + network_toml()
+
+    assert parse_network(with_drill_channel(-1009000000001)).drill_channel == -1009000000001
+    with pytest.raises(ConfigurationError, match="drill_channel must not be a neighborhood's channel"):
+        parse_network(with_drill_channel(CLOVIS_EN_CHANNEL))
+    with pytest.raises(ConfigurationError, match="drill_channel: a channel's chat id is negative"):
+        parse_network(with_drill_channel(5002))
