@@ -6,8 +6,9 @@ the real card, the real buttons and the real rules (two distinct verifiers, neve
 The dispatcher keeps every message of it inside (:mod:`bot.services.drill_scope`) and hands the
 questions meant for the resident back here, where the scenario's scripted answers reply.
 
-When every scenario is settled, or at /drill stop, the after-action report goes to the chat the
-drill was started from; once it has been sent the drill's reports are deleted. The retention purge
+When every scenario is settled, or at /drill stop, the after-action report goes to the verifier
+group (and to the organizer, if they started the drill in private); once it has been sent the
+drill's reports are deleted. The retention purge
 deletes any left at the latest after ``retention.closed_report_days``.
 """
 
@@ -240,7 +241,11 @@ class DrillService:
             if current is None or current.id != drill.id:
                 return
             text = await self._render_report(repo, current, final=True)
-            outbox_id = await repo.enqueue(None, Outgoing(MessageKind.GROUP_NOTICE, drill.chat_id, text), now)
+            # The group gets it; so does the organizer, when they started the drill in private.
+            group = self._deps.network.verifier_group_id
+            outbox_id = await repo.enqueue(None, Outgoing(MessageKind.GROUP_NOTICE, group, text), now)
+            if drill.chat_id != group:
+                await repo.enqueue(None, Outgoing(MessageKind.GROUP_NOTICE, drill.chat_id, text), now)
             await repo.drill_reported(drill.id, text, outbox_id, now)
         self._deps.after_commit()
         log.info("the after-action report of drill %s was written", drill.id)

@@ -46,6 +46,7 @@ from tests.e2e.harness import (
     VADO_CHANNEL,
     VERIFIER_GROUP,
     TravelClock,
+    buttons_of,
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
@@ -299,3 +300,14 @@ async def test_one_at_a_time_the_next_scenario_arrives_once_the_previous_is_sett
     await confirm(fake, "home-address", Verifier(fake, LUIS), Verifier(fake, MARTA))
     report = text_of(await after_action_report(fake))
     assert "2 of 2 decisions matched the expected outcome" in report
+
+
+async def test_a_drill_started_in_private_reports_to_the_group_and_the_organizer(vigil, fake, clock):
+    menu = await open_drill_menu(fake, ANA, chat_id=ANA)
+    for index in range(1, 7):  # everything is ticked at first: keep only the first scenario
+        await press_on_menu(fake, ANA, menu, buttons_of(menu_now(fake, menu))[index][1])
+    await press_on_menu(fake, ANA, menu, "v1:drill:go:")
+    await wait_drill_card(fake, "courthouse-lunch")  # the cards still go to the verifier group
+    fake.user_sends_text(ANA, "/drill stop", chat_id=ANA)
+    await after_action_report(fake)
+    await after_action_report(fake, ANA)
