@@ -162,7 +162,8 @@ class DrillService:
             drill = await repo.running_drill()
             if drill is None:
                 return await self._forget_reported(repo)
-            rows = await repo.planned_reports(drill.id)
+            # A scenario that left the library (its file was changed before a restart) is skipped.
+            rows = [row for row in await repo.planned_reports(drill.id) if row.planned.scenario in self._by_key]
             settled = await self._settled_scenarios(repo, rows)
             sent = {row.planned.position for row in rows if row.sent}
             due = () if drill.stopped_at else rules.due_now([r.planned for r in rows], sent, settled, now)
