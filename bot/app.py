@@ -14,6 +14,8 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.domain.deep_links import DeepLinks
+from bot.domain.delivery import QueuedMessage
+from bot.drills.library import load_library
 from bot.errors import ConfigurationError
 from bot.feed.service import FeedService
 from bot.i18n import Catalogs
@@ -21,11 +23,14 @@ from bot.languages import supported_languages
 from bot.network import Network
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
+from bot.rendering.drills import banner
 from bot.services.cards import CardRenderer
 from bot.services.corroboration import CorroborationService
 from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
+from bot.services.drill_scope import DrillScope
+from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
@@ -64,6 +69,7 @@ def build_application(
     """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
+    library = load_library(network.drill_scenarios)  # a bad scenario file stops start-up in plain words
 
     async def start_services(application: VigilApplication) -> None:
         database = await Database.open(settings.database)
@@ -85,11 +91,22 @@ def build_application(
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
             if keyed_verifiers:
                 await database.checkpoint()  # the ids must not linger in the write-ahead log
+            drill_service: list[DrillService] = []  # created below; the dispatcher hands it questions
+
+            async def simulate(message: QueuedMessage) -> None:
+                await drill_service[0].simulate(message)
+
             dispatcher = Dispatcher(
                 database=database,
                 telegram=telegram,
                 cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
                 clock=clock,
+                drill_scope=DrillScope(
+                    inside=frozenset({network.verifier_group_id}),
+                    drill_channel=network.drill_channel,
+                    banner=banner(catalogs(network.card_language)),
+                    simulate=simulate,
+                ),
             )
             wakers: list[Callable[[], None]] = [dispatcher.wake]
 
@@ -116,13 +133,23 @@ def build_application(
             public_text = PublicTextService(deps)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
-            alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
+            residents = ResidentService(deps, images=images)
+            desk = DeskService(deps, images=images, public_text=public_text)
+            drills = DrillService(deps, residents=residents, desk=desk, library=library)
+            drill_service.append(drills)
+
+            async def fire_due() -> datetime | None:
+                """The deadlines, then the drill's simulated residents; the earlier next time wins."""
+                times = [await lifecycle.fire_due_deadlines(), await drills.fire_due()]
+                return min((t for t in times if t is not None), default=None)
+
+            alarm = DeadlineAlarm(application.job_queue, fire_due, clock)
             wakers.append(alarm.wake)
             services = Services(
                 network=network,
                 catalogs=catalogs,
                 database=database,
-                residents=ResidentService(deps, images=images),
+                residents=residents,
                 images=images,
                 telegram=telegram,
                 verification=VerificationService(deps),
@@ -131,13 +158,14 @@ def build_application(
                 status=StatusService(database=database, network=network, clock=clock),
                 dispatcher=dispatcher,
                 alarm=alarm,
-                desk=DeskService(deps, images=images, public_text=public_text),
+                desk=desk,
                 public_text=public_text,
                 rumors=RumorCheckService(deps),
                 corroboration=CorroborationService(deps),
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,
+                drills=drills,
                 feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
                 if network.feed.enabled
                 else None,

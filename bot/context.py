@@ -15,6 +15,7 @@ from bot.network import Network
 from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
+from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
@@ -50,6 +51,7 @@ class Services:
     corroboration: CorroborationService
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
+    drills: DrillService  # /drill: practice on made-up reports (issue 19)
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true

@@ -54,7 +54,7 @@ class Repository(
     PublicTextQueries,
     RejectionQueries,
     ReporterQueries,
-    RetentionQueries,
+    RetentionQueries,  # with DrillQueries (the purge forgets drills first)
     SecretKeyQueries,
     SubscriberQueries,
 ):
@@ -68,7 +68,7 @@ class Repository(
             try:
                 cursor = await self._db.execute(
                     "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators,"
-                    " description, reporter_language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " description, reporter_language, created_at, is_drill) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         make_ref(),
                         new.reporter_pseudonym,
@@ -77,6 +77,7 @@ class Repository(
                         new.description,
                         new.reporter_language,
                         to_text(new.created_at),
+                        int(new.is_drill),
                     ),
                 )
             except sqlite3.IntegrityError as error:
@@ -122,6 +123,7 @@ class Repository(
             photo_file_ids=photos,
             media_kinds=kinds,
             attached_to=row["attached_to"],
+            is_drill=bool(row["is_drill"]),
         )
 
     async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:
@@ -176,7 +178,9 @@ class Repository(
         )
 
     async def count_by_status(self) -> dict[ReportStatus, int]:
-        async with self._db.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status") as cursor:
+        async with self._db.execute(
+            "SELECT status, COUNT(*) AS n FROM reports WHERE is_drill = 0 GROUP BY status"
+        ) as cursor:
             rows = await cursor.fetchall()
         return {ReportStatus(row["status"]): int(row["n"]) for row in rows}
 
