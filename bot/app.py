@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,6 +19,7 @@ from bot.errors import ConfigurationError
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
 from bot.network import Network
+from bot.operations import Operations
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
 from bot.services.cards import CardRenderer
@@ -39,10 +41,13 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
+from bot.vitals import Vitals
+from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
 from handlers import register
 from handlers.maintenance import schedule_maintenance
+from storage.backup import DatabaseInUse, InstanceLock, key_fingerprint
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -62,9 +67,25 @@ def build_application(
     """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
+    vitals = Vitals()  # this Application's health and metrics (bot/operations.py)
+    # One Vigil per database: `vigil restore` and `vigil migrate` refuse while this is held.
+    instance = InstanceLock(settings.database) if str(settings.database) != ":memory:" else None
 
     async def start_services(application: VigilApplication) -> None:
-        database = await Database.open(settings.database)
+        if instance is not None:
+            try:
+                instance.acquire()
+            except DatabaseInUse as error:
+                raise ConfigurationError(
+                    f"Vigil cannot use {settings.database}: {error}. Stop the other Vigil first."
+                ) from None
+        try:
+            database = await Database.open(settings.database)
+        except BaseException:
+            if instance is not None:
+                instance.release()
+            raise
+        metrics_web: WebServer | None = None
         try:
             telegram = TelegramGateway(application.bot)
             access = await check_network_access(telegram, network)
@@ -75,6 +96,7 @@ def build_application(
                     f"Vigil cannot post in the verifier group {network.verifier_group_id}: "
                     f"{access.verifier_group.problem}. Add the bot to the group and check verifier_group_id."
                 )
+            await _check_key_fingerprint(database, key_fingerprint(settings.secret_key.get_secret_value()))
             async with database.unit_of_work() as repo:
                 await repo.forget_updates_before(clock() - PROCESSED_UPDATES_KEPT)
                 # Verifier ids from before migration 0004 become pseudonyms before any press is handled.
@@ -86,6 +108,7 @@ def build_application(
                 telegram=telegram,
                 cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
                 clock=clock,
+                vitals=vitals,
             )
             wakers: list[Callable[[], None]] = [dispatcher.wake]
 
@@ -134,7 +157,24 @@ def build_application(
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,
+                operations=Operations(
+                    vitals=vitals,
+                    database=database,
+                    network=network,
+                    clock=clock,
+                    poll_limit_seconds=settings.health_poll_seconds,
+                    outbox_limit_seconds=settings.health_outbox_seconds,
+                ),
             )
+            metrics_listen = settings.metrics_listen_address
+            if metrics_listen is not None:
+                metrics_web = WebServer(
+                    metrics_listen,
+                    [OperationsSurface(services.operations, metrics=True)],
+                    setting="VIGIL_METRICS_LISTEN",
+                )
+                await metrics_web.start()
+                services = replace(services, metrics_web=metrics_web)
             web_listen = settings.web_listen_address
             if web_listen is not None:
                 web_server = WebServer(web_listen, web_surfaces(services, settings))
@@ -148,7 +188,11 @@ def build_application(
             await dispatcher.start()
             alarm.wake()
         except BaseException:
+            if metrics_web is not None:
+                await metrics_web.stop()
             await database.close()
+            if instance is not None:
+                instance.release()
             raise
 
     async def stop_sending(application: VigilApplication) -> None:
@@ -167,9 +211,13 @@ def build_application(
                 await services.web.stop()
             services.alarm.stop()
             await services.dispatcher.stop()
+            if services.metrics_web is not None:
+                await services.metrics_web.stop()
             services.images.close()
             await services.telegram.close()
             await services.database.close()
+        if instance is not None:
+            instance.release()
 
     # cast: the builder's types do not carry the context type on into its JobQueue.
     application = cast(
@@ -190,7 +238,7 @@ def build_application(
         .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
-        .concurrent_updates(ChatOrderedProcessor(PendingUpdates()))
+        .concurrent_updates(ChatOrderedProcessor(PendingUpdates(), vitals=vitals))
         .updater(None)
         .post_init(start_services)
         .post_stop(stop_sending)
@@ -199,6 +247,21 @@ def build_application(
     )
     register(application)
     return application
+
+
+async def _check_key_fingerprint(database: Database, fingerprint: str) -> None:
+    """The database remembers which key it was written with (its fingerprint, never the key): with
+    another key no pseudonym would match, so Vigil refuses to start rather than split every resident
+    in two."""
+    async with database.unit_of_work() as repo:
+        stored = await repo.key_fingerprint()
+        if stored is None:
+            await repo.record_key_fingerprint(fingerprint)
+    if stored is not None and not hmac.compare_digest(stored, fingerprint):
+        raise ConfigurationError(
+            "VIGIL_SECRET_KEY is not the key this database was written with; start Vigil with the key it "
+            "was made with (see Upgrading and Backups in the README)."
+        )
 
 
 async def _publish_commands(application: VigilApplication, catalogs: Catalogs, network: Network) -> None:

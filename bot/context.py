@@ -11,6 +11,7 @@ from bot.domain.deep_links import DeepLinks
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.operations import Operations
 from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
@@ -50,7 +51,9 @@ class Services:
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
+    operations: Operations  # /healthz and /metrics
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
+    metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
 
 
 class BotData:

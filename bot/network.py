@@ -182,6 +182,9 @@ class Network(_Strict):
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
     # The know-your-rights card (/rights, the button under alerts), replaced per language; plain text.
     rights: dict[Language, Annotated[str, StringConstraints(min_length=20, max_length=3000)]] = {}
+    # /metrics counts reports per neighborhood only if the organizers opt in: in a small neighborhood
+    # a count that moves by one at a known moment can single out the resident who reported.
+    metrics_by_neighborhood: bool = False
 
     @field_validator("verifier_group_id")
     @classmethod

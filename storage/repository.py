@@ -23,6 +23,7 @@ from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
 from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
+from storage.operations import OperationsQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
@@ -45,6 +46,7 @@ class Repository(
     DeskQueries,
     DraftQueries,
     EvidenceQueries,
+    OperationsQueries,
     OutboxQueries,
     PublicTextQueries,
     RejectionQueries,

@@ -49,6 +49,7 @@ from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
+from bot.vitals import Vitals
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -104,8 +105,10 @@ class Dispatcher:
         telegram: TelegramPort,
         cards: CardRenderer,
         clock: Callable[[], datetime] = utc_now,
+        vitals: Vitals | None = None,
     ) -> None:
         self._database = database
+        self._vitals = vitals or Vitals()  # 429s for /metrics
         self._telegram = telegram
         self._cards = cards
         self._clock = clock
@@ -370,6 +373,7 @@ class Dispatcher:
             )
             return _Result(Outcome.DELIVERED, message_id)
         except RateLimited as error:
+            self._vitals.rate_limited(error.retry_after, source="outbox")
             return _Result(Outcome.RATE_LIMITED, error=error.reason, retry_after=error.retry_after)
         except TemporaryFailure as error:
             return _Result(Outcome.NOT_DELIVERED, error=error.reason)
