@@ -78,6 +78,15 @@ class Resident:
         return next(m for m in self.fake.messages(self.chat_id) if m["message_id"] == message_id)
 
 
+async def quick_report(resident: Resident, place: str, words: str) -> dict:
+    """A report in words only: the words, the place, Send. Returns the receipt (the panel it replaced)."""
+    await resident.sends_text(words, expect="Where")
+    await resident.taps(place)
+    panel_id = resident.panel()["message_id"]
+    await resident.taps("✅")
+    return resident.current(panel_id)
+
+
 @dataclass
 class Verifier:
     fake: FakeTelegram
