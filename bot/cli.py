@@ -24,7 +24,15 @@ from telegram.error import TelegramError
 
 from bot.errors import ConfigurationError, TelegramUnavailable
 from bot.logging_setup import configure_logging, install_excepthook, token_secrets
-from bot.settings import EnvFile, Settings, TelegramSettings, find_env_file, load_settings, token_is_configured
+from bot.settings import (
+    DatabaseSettings,
+    EnvFile,
+    Settings,
+    TelegramSettings,
+    find_env_file,
+    load_settings,
+    token_is_configured,
+)
 
 log = logging.getLogger(__name__)
 
@@ -351,7 +359,7 @@ def backup(context: click.Context, /, file: Path, **given: Any) -> None:
     """
     from storage.backup import backup as take_backup
 
-    settings = _settings_for_storage(context, given)
+    settings = _database_settings(context, given)
     try:
         done = take_backup(settings.database, file)
     except (OSError, sqlite3.Error) as error:
@@ -402,7 +410,7 @@ def migrate(context: click.Context, /, check: bool, **given: Any) -> None:
     from storage.backup import DatabaseInUse, InstanceLock, pending_migrations
     from storage.database import Database
 
-    settings = _settings_for_storage(context, given)
+    settings = _database_settings(context, given)
     pending = pending_migrations(settings.database)
     if check:
         if not pending:
@@ -426,6 +434,12 @@ def migrate(context: click.Context, /, check: bool, **given: Any) -> None:
     except DatabaseInUse as error:
         raise Stop(f"No migration was applied: {error}. Stop Vigil first (or just restart it).") from None
     click.echo(f"Applied {len(pending)} migration(s) to {settings.database}: {', '.join(m.name for m in pending)}.")
+
+
+def _database_settings(context: click.Context, given: dict[str, Any]) -> DatabaseSettings:
+    options = _options(context, **given)
+    with configuration_problems("Vigil cannot find the database.\n"):
+        return load_settings(options.env(), kind=DatabaseSettings)
 
 
 def _settings_for_storage(context: click.Context, given: dict[str, Any]) -> Settings:

@@ -73,6 +73,15 @@ class TelegramSettings(BaseSettings):
         return value.rstrip("/")
 
 
+class DatabaseSettings(BaseSettings):
+    """Where the database is: all `vigil backup` and `vigil migrate` need (no secret at all, so a
+    backup job can run without the token or the key)."""
+
+    model_config = TelegramSettings.model_config
+
+    database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+
+
 class Settings(TelegramSettings):
     """Everything `vigil run` needs."""
 
@@ -255,7 +264,7 @@ def secrets_from_files(source: EnvFile, given: Iterable[str] = ()) -> dict[str, 
     return found
 
 
-SettingsType = TypeVar("SettingsType", bound=TelegramSettings)
+SettingsType = TypeVar("SettingsType", bound=BaseSettings)
 
 
 def load_settings(
@@ -275,7 +284,8 @@ def load_settings(
             (env_file,) if env_file is not None else (),
         )
     )
-    overrides = {**secrets_from_files(source, overrides), **overrides}
+    if issubclass(kind, TelegramSettings):
+        overrides = {**secrets_from_files(source, overrides), **overrides}
     try:
         return kind(_env_file=source.path, **overrides)
     except ValidationError as error:
