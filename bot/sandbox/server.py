@@ -38,6 +38,8 @@ HEARTBEAT_SECONDS = 15.0
 LOOK_AGAIN_SECONDS = 0.5
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TIME_STEPS_MINUTES = (10, 60)
+# The key of a sandbox kept with --database (see serve); never a real network's key.
+SANDBOX_KEY = "sandbox-only-Rk4fT9wQ2xZ7mB3nV8cL1pJ6sD0gH5yE"
 
 
 class SandboxClock:
@@ -74,7 +76,9 @@ async def serve(
                 TELEGRAM_TIMEOUT_SECONDS=10,
                 VIGIL_DATABASE=database or Path(scratch) / "vigil.sqlite3",
                 VIGIL_NETWORK_FILE=Path(scratch) / "network.toml",  # not read: the network is given
-                VIGIL_SECRET_KEY=secrets.token_urlsafe(48),
+                # A kept --database must find the key it was written with next time (start-up refuses
+                # another one); the sandbox's people are made up, so a fixed key protects nothing real.
+                VIGIL_SECRET_KEY=SANDBOX_KEY if database is not None else secrets.token_urlsafe(48),
                 _env_file=None,
             )
             page = SandboxPage(fake, network, cast, clock)

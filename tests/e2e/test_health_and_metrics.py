@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -13,6 +15,7 @@ from tests.e2e.harness import ANA, LUIS, TOM, VERIFIER_GROUP, TravelClock, netwo
 from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
 
 REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
 METRICS = {"VIGIL_METRICS_LISTEN": "127.0.0.1:0"}
 
 
@@ -88,6 +91,15 @@ async def test_metrics_count_reports_delays_and_updates_and_name_nobody(fake, tm
         # nothing that could single out the reporter: no id, name, reference or place
         for secretish in (str(TOM), "Tom", "tom_lc", ref, "clovis", "Clovis"):
             assert secretish not in body, secretish
+        # every series the example Grafana dashboard draws is one /metrics serves
+        dashboard = json.loads(DASHBOARD.read_text())
+        drawn = {
+            name
+            for panel in dashboard["panels"]
+            for target in panel["targets"]
+            for name in re.findall(r"\b(?:vigil|process)_[a-z_]+", target["expr"])
+        }
+        assert drawn and drawn <= {name for name, _ in parsed}, drawn - {name for name, _ in parsed}
         # the public web server tells whether Vigil is healthy, but not how busy it is
         assert (await get(f"{vigil.web_base}/metrics"))[0] == 404
         assert await get(f"{vigil.web_base}/healthz") == (200, "ok\n")
