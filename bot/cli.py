@@ -348,10 +348,19 @@ def flyer(
     click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{username}).")
 
 
-@cli.command(short_help="Copy the database while Vigil runs.")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@common_options
-@click.pass_context
+def file_command(short_help: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command of the group that takes one FILE and the common options (backup, restore)."""
+
+    def decorate(function: Callable[..., None]) -> click.Command:
+        with_options = common_options(click.pass_context(function))
+        return cli.command(short_help=short_help)(
+            click.argument("file", type=click.Path(path_type=Path, dir_okay=False))(with_options)
+        )
+
+    return decorate
+
+
+@file_command("Copy the database while Vigil runs.")
 def backup(context: click.Context, /, file: Path, **given: Any) -> None:
     """Copy the database to FILE, consistently, while the bot goes on running (SQLite's online backup).
 
@@ -367,10 +376,7 @@ def backup(context: click.Context, /, file: Path, **given: Any) -> None:
     click.echo(f"Backed up {settings.database} to {done.path} ({done.pages} pages in {done.seconds:.2f} s).")
 
 
-@cli.command(short_help="Put a backup in place of the database (Vigil stopped).")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@common_options
-@click.pass_context
+@file_command("Put a backup in place of the database (Vigil stopped).")
 def restore(context: click.Context, /, file: Path, **given: Any) -> None:
     """Check FILE (SQLite's integrity check, migrations this Vigil knows, the secret key it was made
     with) and put it in place of the database; the database it replaces is kept beside it.

@@ -46,6 +46,15 @@ def add_rows(path: Path, count: int, *, start: int = 0) -> None:
         )
 
 
+async def live_and_copy(tmp_path: Path, reports: int) -> tuple[Path, Path]:
+    """A stopped Vigil's database with `reports` reports, and a backup of it."""
+    live = tmp_path / "vigil.sqlite3"
+    database = await vigil_database(live)
+    await database.close()
+    add_rows(live, reports)
+    return live, backup(live, tmp_path / "copy.sqlite3").path
+
+
 def report_count(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT COUNT(*) FROM reports").fetchone()[0])
@@ -114,11 +123,7 @@ async def test_a_backup_taken_while_another_connection_commits_is_one_moment_and
 
 
 async def test_restore_puts_the_backup_in_place_and_keeps_the_database_it_replaced(tmp_path):
-    live = tmp_path / "vigil.sqlite3"
-    database = await vigil_database(live)
-    await database.close()
-    add_rows(live, 10)
-    copy = backup(live, tmp_path / "copy.sqlite3").path
+    live, copy = await live_and_copy(tmp_path, 10)
     add_rows(live, 5, start=10)  # written after the backup: lost by the restore, but kept aside
     check, kept = restore(copy, live, FINGERPRINT)
     assert check.reports == 10 and report_count(live) == 10
@@ -145,11 +150,7 @@ async def test_restore_refuses_a_backup_without_a_fingerprint(tmp_path):
 
 
 async def test_restore_refuses_a_damaged_file_and_leaves_the_database_alone(tmp_path):
-    live = tmp_path / "vigil.sqlite3"
-    database = await vigil_database(live)
-    await database.close()
-    add_rows(live, 3)
-    copy = backup(live, tmp_path / "copy.sqlite3").path
+    live, copy = await live_and_copy(tmp_path, 3)
     data = bytearray(copy.read_bytes())
     page = 4096
     data[page * 2 : page * 2 + 200] = b"\xff" * 200  # a page in the middle, overwritten
@@ -172,10 +173,7 @@ async def test_restore_refuses_a_backup_from_a_newer_vigil(tmp_path):
 
 
 async def test_restore_refuses_while_a_vigil_runs_on_the_database(tmp_path):
-    live = tmp_path / "vigil.sqlite3"
-    database = await vigil_database(live)
-    await database.close()
-    copy = backup(live, tmp_path / "copy.sqlite3").path
+    live, copy = await live_and_copy(tmp_path, 1)
     running = InstanceLock(live)
     with running.held():
         with pytest.raises(DatabaseInUse, match="a Vigil is running"):
