@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.errors import ConfigurationError
 from bot.network import parse_network
 from tests.e2e.harness import ANA, LUIS, TOM, VERIFIER_GROUP, TravelClock, network_toml, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
@@ -146,3 +149,15 @@ async def test_healthz_turns_503_when_the_outbox_backs_up_and_metrics_show_the_4
         assert value(parsed, "vigil_telegram_retry_after_seconds_sum", source="outbox") == 30
         assert value(parsed, "vigil_outbox_messages", priority="desk") >= 1
         assert value(parsed, "vigil_outbox_oldest_age_seconds", priority="desk") >= 1
+
+
+async def test_a_busy_metrics_port_stops_start_up_with_one_sentence_and_leaves_nothing_held(fake, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ConfigurationError, match=f"cannot listen on 127.0.0.1:{port} \\(VIGIL_METRICS_LISTEN\\)"):
+            async with running_vigil(fake, tmp_path, VIGIL_METRICS_LISTEN=f"127.0.0.1:{port}"):
+                pass
+    async with running_vigil(fake, tmp_path, **METRICS) as vigil:  # the database and its lock were let go
+        assert await health_becomes(vigil.metrics_base, 200) == "ok\n"
