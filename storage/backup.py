@@ -108,6 +108,9 @@ def backup(source: Path, target: Path, *, step_pages: int = BACKUP_STEP_PAGES) -
     started = time.monotonic()
     if not source.is_file():
         raise FileNotFoundError(f"there is no database at {source}")
+    if target.resolve() in {source.resolve().with_name(source.name + end) for end in ("", "-wal", "-shm", LOCK_SUFFIX)}:
+        # Renamed over the live database, the copy would leave the bot writing to a deleted file.
+        raise FileExistsError(f"{target} is the database itself or one of its files; name another file")
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = _scratch_file(target, "backup")
     try:

@@ -122,6 +122,14 @@ async def test_a_backup_taken_while_another_connection_commits_is_one_moment_and
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # self-contained
 
 
+async def test_a_backup_is_never_written_over_the_database_or_its_files(tmp_path):
+    live, _ = await live_and_copy(tmp_path, 2)
+    for name in ("vigil.sqlite3", "vigil.sqlite3-wal", "vigil.sqlite3.lock"):
+        with pytest.raises(FileExistsError, match="is the database itself"):
+            backup(live, tmp_path / "sub" / ".." / name)
+    assert report_count(live) == 2
+
+
 async def test_restore_puts_the_backup_in_place_and_keeps_the_database_it_replaced(tmp_path):
     live, copy = await live_and_copy(tmp_path, 10)
     add_rows(live, 5, start=10)  # written after the backup: lost by the restore, but kept aside
