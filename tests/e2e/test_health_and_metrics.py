@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import ConfigurationError
 from bot.network import parse_network
-from tests.e2e.harness import ANA, LUIS, TOM, VERIFIER_GROUP, TravelClock, network_toml, running_vigil
+from tests.e2e.harness import ANA, LUIS, TOM, VERIFIER_GROUP, TravelClock, busy_port, network_toml, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
 
 REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
@@ -152,10 +151,7 @@ async def test_healthz_turns_503_when_the_outbox_backs_up_and_metrics_show_the_4
 
 
 async def test_a_busy_metrics_port_stops_start_up_with_one_sentence_and_leaves_nothing_held(fake, tmp_path):
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         with pytest.raises(ConfigurationError, match=f"cannot listen on 127.0.0.1:{port} \\(VIGIL_METRICS_LISTEN\\)"):
             async with running_vigil(fake, tmp_path, VIGIL_METRICS_LISTEN=f"127.0.0.1:{port}"):
                 pass
