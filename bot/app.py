@@ -21,6 +21,7 @@ from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
 from bot.network import Network
+from bot.operations import Operations
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
 from bot.rendering.drills import banner
@@ -46,10 +47,13 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
+from bot.vitals import Vitals
+from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
 from handlers import register
 from handlers.maintenance import schedule_maintenance
+from storage.backup import DatabaseInUse, InstanceLock
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -70,9 +74,25 @@ def build_application(
     catalogs = Catalogs.load()
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
     library = load_library(network.drill_scenarios)  # a bad scenario file stops start-up in plain words
+    vitals = Vitals()  # this Application's health and metrics (bot/operations.py)
+    # One Vigil per database: `vigil restore` and `vigil migrate` refuse while this is held.
+    instance = InstanceLock(settings.database) if str(settings.database) != ":memory:" else None
 
     async def start_services(application: VigilApplication) -> None:
-        database = await Database.open(settings.database)
+        if instance is not None:
+            try:
+                instance.acquire()
+            except DatabaseInUse as error:
+                raise ConfigurationError(
+                    f"Vigil cannot use {settings.database}: {error}. Stop the other Vigil first."
+                ) from None
+        try:
+            database = await Database.open(settings.database)
+        except BaseException:
+            if instance is not None:
+                instance.release()
+            raise
+        metrics_web: WebServer | None = None
         try:
             telegram = TelegramGateway(application.bot)
             access = await check_network_access(telegram, network)
@@ -107,6 +127,7 @@ def build_application(
                     banner=banner(catalogs(network.card_language)),
                     simulate=simulate,
                 ),
+                vitals=vitals,
             )
             wakers: list[Callable[[], None]] = [dispatcher.wake]
 
@@ -169,7 +190,24 @@ def build_application(
                 feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
                 if network.feed.enabled
                 else None,
+                operations=Operations(
+                    vitals=vitals,
+                    database=database,
+                    network=network,
+                    clock=clock,
+                    poll_limit_seconds=settings.health_poll_seconds,
+                    outbox_limit_seconds=settings.health_outbox_seconds,
+                ),
             )
+            metrics_listen = settings.metrics_listen_address
+            if metrics_listen is not None:
+                metrics_web = WebServer(
+                    metrics_listen,
+                    [OperationsSurface(services.operations, metrics=True)],
+                    setting="VIGIL_METRICS_LISTEN",
+                )
+                await metrics_web.start()
+                services = replace(services, metrics_web=metrics_web)
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
@@ -185,7 +223,11 @@ def build_application(
             await dispatcher.start()
             alarm.wake()
         except BaseException:
+            if metrics_web is not None:
+                await metrics_web.stop()
             await database.close()
+            if instance is not None:
+                instance.release()
             raise
 
     async def stop_sending(application: VigilApplication) -> None:
@@ -204,9 +246,13 @@ def build_application(
                 await services.web.stop()
             services.alarm.stop()
             await services.dispatcher.stop()
+            if services.metrics_web is not None:
+                await services.metrics_web.stop()
             services.images.close()
             await services.telegram.close()
             await services.database.close()
+        if instance is not None:
+            instance.release()
 
     # cast: the builder's types do not carry the context type on into its JobQueue.
     application = cast(
@@ -228,7 +274,7 @@ def build_application(
         .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
-        .concurrent_updates(ChatOrderedProcessor(PendingUpdates()))
+        .concurrent_updates(ChatOrderedProcessor(PendingUpdates(), vitals=vitals))
         .updater(None)
         .post_init(start_services)
         .post_stop(stop_sending)

@@ -12,6 +12,7 @@ from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.operations import Operations
 from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
@@ -53,8 +54,10 @@ class Services:
     subscriptions: SubscriptionService
     drills: DrillService  # /drill: practice on made-up reports (issue 19)
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
+    operations: Operations  # /healthz and /metrics
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
+    metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
 
 
 class BotData:

@@ -208,6 +208,9 @@ class Network(_Strict):
     # scenario file (TOML, like bot/drills/scenarios/builtin.toml) added to the built-in ones.
     drill_channel: int | None = None
     drill_scenarios: Path | None = None
+    # /metrics counts reports per neighborhood only if the organizers opt in: in a small neighborhood
+    # a count that moves by one at a known moment can single out the resident who reported.
+    metrics_by_neighborhood: bool = False
 
     @field_validator("verifier_group_id")
     @classmethod

@@ -37,6 +37,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot import update_scope
 from bot.update_scope import UpdateTicket
+from bot.vitals import Vitals
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,14 @@ class PendingUpdates:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Concurrent across chats, in order within a chat and a user; tells `pending` when each is done."""
 
-    def __init__(self, pending: PendingUpdates, *, max_running: int = MAX_RUNNING_UPDATES) -> None:
+    def __init__(
+        self, pending: PendingUpdates, *, max_running: int = MAX_RUNNING_UPDATES, vitals: Vitals | None = None
+    ) -> None:
         # PTB's own semaphore counts every update from its arrival, including those that only wait
         # for an earlier one of their chat; the real bound is `_running`, taken after that wait.
         super().__init__(max_concurrent_updates=10_000)
         self._pending = pending
+        self._vitals = vitals or Vitals()  # health and metrics (bot/operations.py)
         self._running = asyncio.Semaphore(max_running)
         self._tails: dict[OrderingKey, asyncio.Event] = {}
 
@@ -133,6 +137,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     @property
     def pending(self) -> PendingUpdates:
         return self._pending
+
+    @property
+    def vitals(self) -> Vitals:
+        return self._vitals
 
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Runs in the task that handles the update (wait_for makes one), which the ticket names."""
@@ -171,6 +179,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     del self._tails[key]
             if isinstance(update, Update):
                 self._pending.finish(update.update_id)
+                self._vitals.handled()
 
 
 class Poller:
@@ -184,8 +193,10 @@ class Poller:
         *,
         poll_timeout: int,
         allowed_updates: Sequence[str] | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._bot = bot
+        self._vitals = vitals or Vitals()
         self._pending = pending
         self._enqueue = enqueue
         self._poll_timeout = poll_timeout
@@ -227,6 +238,7 @@ class Poller:
             except InvalidToken:
                 raise
             except RetryAfter as error:
+                self._vitals.rate_limited(error.retry_after, source="polling")
                 await asyncio.sleep(_seconds(error.retry_after))
                 continue
             except (Conflict, NetworkError, TelegramError) as error:
@@ -254,6 +266,7 @@ class Poller:
             timeout=timeout,
             allowed_updates=self._allowed_updates,
         )
+        self._vitals.polled(updates)  # the loop is alive (/healthz)
         fresh = set(self._pending.receive([u.update_id for u in updates]))
         for update in updates:
             if update.update_id in fresh:

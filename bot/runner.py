@@ -40,6 +40,7 @@ async def running(
             application.update_queue.put,
             poll_timeout=poll_timeout,
             allowed_updates=Update.ALL_TYPES,
+            vitals=processor.vitals,
         )
         await application.start()
         await poller.start()

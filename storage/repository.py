@@ -25,6 +25,7 @@ from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
 from storage.exports import ExportQueries
 from storage.feed import FeedQueries
+from storage.operations import OperationsQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
@@ -50,6 +51,7 @@ class Repository(
     EvidenceQueries,
     ExportQueries,
     FeedQueries,
+    OperationsQueries,
     OutboxQueries,
     PublicTextQueries,
     RejectionQueries,

@@ -26,6 +26,7 @@ from bot.ports import TelegramPort
 from bot.services.cards import CardRenderer
 from bot.services.drill_scope import DrillScope
 from bot.services.sending import Sender
+from bot.vitals import Vitals
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,13 @@ class Dispatcher:
         cards: CardRenderer,
         clock: Callable[[], datetime] = utc_now,
         drill_scope: DrillScope | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
-        self._sender = Sender(database=database, telegram=telegram, cards=cards, clock=clock, drill_scope=drill_scope)
+        self._sender = Sender(
+            database=database, telegram=telegram, cards=cards, clock=clock, drill_scope=drill_scope, vitals=vitals
+        )
         self._wakeup = asyncio.Event()
         self._busy: set[int] = set()  # chats with a request on its way
         self._in_flight: set[asyncio.Task[None]] = set()

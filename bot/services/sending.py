@@ -40,6 +40,7 @@ from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLi
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
 from bot.services.drill_scope import SIMULATED, WITHHELD, DrillScope
+from bot.vitals import Vitals
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -84,8 +85,10 @@ class Sender:
         cards: CardRenderer,
         clock: Callable[[], datetime],
         drill_scope: DrillScope | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._database = database
+        self._vitals = vitals or Vitals()  # 429s for /metrics
         self._drill_scope = drill_scope
         self._telegram = telegram
         self._cards = cards
@@ -264,6 +267,7 @@ class Sender:
             )
             return _Result(Outcome.DELIVERED, message_id)
         except RateLimited as error:
+            self._vitals.rate_limited(error.retry_after, source="outbox")
             return _Result(Outcome.RATE_LIMITED, error=error.reason, retry_after=error.retry_after)
         except TemporaryFailure as error:
             return _Result(Outcome.NOT_DELIVERED, error=error.reason)
