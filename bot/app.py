@@ -37,8 +37,12 @@ from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.services.web_desk import WebDeskService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
+from bot.web.desk.changes import Changes
+from bot.web.desk.links import DeskLinks
+from bot.web.desk.membership import Membership
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
 from handlers import register
@@ -81,13 +85,20 @@ def build_application(
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
             if keyed_verifiers:
                 await database.checkpoint()  # the ids must not linger in the write-ahead log
+            desk_links = (
+                DeskLinks(settings.web_url, application.bot.username, settings.web_app_name)
+                if settings.web_url
+                else None
+            )
+            card_desk_link = desk_links.report if desk_links and desk_links.app_name else None
             dispatcher = Dispatcher(
                 database=database,
                 telegram=telegram,
-                cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                cards=CardRenderer(catalogs=catalogs, network=network, clock=clock, desk_link=card_desk_link),
                 clock=clock,
             )
-            wakers: list[Callable[[], None]] = [dispatcher.wake]
+            changes = Changes()  # open web desks read the queue again after every commit
+            wakers: list[Callable[[], None]] = [dispatcher.wake, changes.notify]
 
             def after_commit() -> None:
                 """A service committed messages or deadlines: the dispatcher and the alarm look now."""
@@ -134,9 +145,17 @@ def build_application(
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,
+                changes=changes,
+                desk_links=desk_links,
             )
             web_listen = settings.web_listen_address
             if web_listen is not None:
+                web_desk = WebDeskService(
+                    deps,
+                    CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                    Membership(telegram, network.verifier_group_id),
+                )
+                services = replace(services, web_desk=web_desk)
                 web_server = WebServer(web_listen, web_surfaces(services, settings))
                 await web_server.start()
                 services = replace(services, web=web_server)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -24,7 +24,10 @@ from bot.services.rumors import RumorCheckService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.services.web_desk import WebDeskService
 from bot.telegram_gateway import TelegramGateway
+from bot.web.desk.changes import Changes
+from bot.web.desk.links import DeskLinks
 from bot.web.server import WebServer
 from storage.database import Database
 
@@ -51,6 +54,9 @@ class Services:
     subscriptions: SubscriptionService
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
+    changes: Changes = field(default_factory=Changes)  # tells open web desks that something was committed
+    web_desk: WebDeskService | None = None  # what the web desk reads, when VIGIL_WEB_LISTEN is set
+    desk_links: DeskLinks | None = None  # how Telegram opens the web desk, when VIGIL_WEB_URL is set
 
 
 class BotData:

@@ -86,6 +86,15 @@ class Settings(TelegramSettings):
     # (through a reverse proxy that holds the certificate), used in buttons and links.
     web_listen: str | None = Field(default=None, alias="VIGIL_WEB_LISTEN")
     web_url: str | None = Field(default=None, alias="VIGIL_WEB_URL")
+    # The web desk's Mini App short name at @BotFather (/newapp): cards in the group get a button that
+    # opens the desk there (t.me/<bot>/<name>); without it, the desk opens from a private chat (/desk).
+    web_app_name: str | None = Field(default=None, alias="VIGIL_WEB_APP_NAME", pattern=r"^[A-Za-z0-9_]{3,30}$")
+
+    # An optional map tile server for the web desk's map (https, with {z}, {x} and {y}); without it the
+    # map is drawn from the network file's centers and radii alone, loading nothing from outside.
+    web_map_tiles: str | None = Field(
+        default=None, alias="VIGIL_WEB_MAP_TILES", pattern=r"^https://[^/\s]+/\S*\{z\}\S*\{x\}\S*\{y\}\S*$"
+    )
 
     @field_validator("web_listen")
     @classmethod
@@ -167,6 +176,8 @@ _ENVIRONMENT_NAMES = {
     "telegram_timeout_seconds": "TELEGRAM_TIMEOUT_SECONDS",
     "web_listen": "VIGIL_WEB_LISTEN",
     "web_url": "VIGIL_WEB_URL",
+    "web_app_name": "VIGIL_WEB_APP_NAME",
+    "web_map_tiles": "VIGIL_WEB_MAP_TILES",
 }
 
 

@@ -294,7 +294,7 @@ class BotApi:
     def _post(
         self, chat: Chat, fields: dict[str, Any], params: Params, reply_to: dict[str, Any] | None
     ) -> StoredMessage:
-        markup = inline_keyboard(params)
+        markup = inline_keyboard(params, private=chat.type == "private")
         if markup is not None:
             fields["reply_markup"] = markup
         if reply_to is not None:
@@ -490,25 +490,27 @@ class BotApi:
         return new
 
     async def _edit_message_text(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "text" not in stored.data:
             raise bad_request("there is no text in the message to edit")
         text, entities = message_text(params, editing=True)
         entities = self._with_mentioned_users(entities)
-        return self._apply_edit(stored, {"text": text, "entities": entities}, inline_keyboard(params))
+        markup = inline_keyboard(params, private=chat.type == "private")
+        return self._apply_edit(stored, {"text": text, "entities": entities}, markup)
 
     async def _edit_message_caption(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "text" in stored.data:
             raise bad_request("there is no caption in the message to edit")
         caption, entities = caption_text(params)
         entities = self._with_mentioned_users(entities)
-        return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
+        markup = inline_keyboard(params, private=chat.type == "private")
+        return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, markup)
 
     async def _edit_message_media(self, params: Params) -> dict[str, Any]:
         """Replace a photo or a video by a photo; text messages have no media, and Telegram lets a voice
         note become only another voice note (which the fake does not implement)."""
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "photo" not in stored.data and "video" not in stored.data:
             raise bad_request("there is no media in the message to edit" if "text" in stored.data else "MEDIA_INVALID")
         media = params.json("media")
@@ -519,11 +521,11 @@ class BotApi:
         caption_entities = self._with_mentioned_users(caption_entities)
         photo = self._photo_sizes(params, "media", reference=str(media.get("media", "")))
         changes = {"photo": photo, "video": None, "caption": caption, "caption_entities": caption_entities}
-        return self._apply_edit(stored, changes, inline_keyboard(params))
+        return self._apply_edit(stored, changes, inline_keyboard(params, private=chat.type == "private"))
 
     async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
-        return self._apply_edit(stored, {}, inline_keyboard(params))
+        chat, stored = self._message_to_edit(params)
+        return self._apply_edit(stored, {}, inline_keyboard(params, private=chat.type == "private"))
 
     async def _delete_message(self, params: Params) -> bool:
         chat = self._resolve_chat(params.chat_reference())

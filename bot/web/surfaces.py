@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from bot.context import Services
 from bot.settings import Settings
+from bot.web.desk.surface import DeskSurface
 from bot.web.server import WebSurface
 
 
 def web_surfaces(services: Services, settings: Settings) -> list[WebSurface]:
     """Every surface on the web server, in the order their routes are matched."""
-    surfaces: list[WebSurface] = []
+    surfaces: list[WebSurface] = [DeskSurface(services, settings)]
     return surfaces

@@ -1,0 +1,143 @@
+"""Who is at the web desk: Telegram's signed launch data, and the short session made from it.
+
+A Mini App is opened by a Telegram client with ``initData``, a query string signed with the bot's
+token as Telegram documents it ("Validating data received via the Mini App"): the secret key is
+HMAC-SHA256 of the token keyed with ``"WebAppData"``, and ``hash`` is the hex HMAC-SHA256, under
+that key, of every other field as sorted ``key=value`` lines. Only Telegram and the bot know the
+token, so data that checks out names the person Telegram says opened the desk. It is accepted only
+while recent (``auth_date``), and then traded for a session: a token signed with a key of Vigil's
+own that names the person and when it runs out, so changing requests carry a short-lived proof
+instead of the launch data itself.
+
+Pure functions: no Telegram import, no clock of their own.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode
+
+# How old launch data may be when it is traded for a session (Telegram signs it when the desk opens).
+MAX_INIT_DATA_AGE = timedelta(hours=1)
+# A session lasts this long; the page renews it (membership asked again) well before.
+SESSION_LIFETIME = timedelta(minutes=30)
+
+
+class InvalidInitData(ValueError):
+    """The launch data is not Telegram's for this bot, or too old: the request changes nothing."""
+
+
+@dataclass(frozen=True)
+class DeskUser:
+    """The person at the desk, as Telegram's signed data names them."""
+
+    user_id: int
+    first_name: str
+    language_code: str | None = None
+    start_param: str | None = None  # the direct link's ?startapp= (which report to open)
+
+
+def _secret_key(bot_token: str) -> bytes:
+    return hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+
+
+def _data_check_string(fields: dict[str, str]) -> str:
+    return "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key != "hash")
+
+
+def sign_init_data(fields: dict[str, str], bot_token: str) -> str:
+    """Launch data as a Telegram client passes it (what the fake and the tests use to open the desk)."""
+    unsigned = {key: value for key, value in fields.items() if key != "hash"}
+    digest = hmac.new(_secret_key(bot_token), _data_check_string(unsigned).encode(), hashlib.sha256).hexdigest()
+    return urlencode({**unsigned, "hash": digest})
+
+
+def init_data_for(
+    user_id: int, first_name: str, bot_token: str, *, at: datetime, language_code: str = "en", start_param: str = ""
+) -> str:
+    """Signed launch data for one person, as a Telegram client makes it when they open the desk."""
+    user = {"id": user_id, "first_name": first_name, "language_code": language_code}
+    fields = {"auth_date": str(int(at.timestamp())), "user": json.dumps(user, separators=(",", ":"))}
+    if start_param:
+        fields["start_param"] = start_param
+    return sign_init_data(fields, bot_token)
+
+
+def verify_init_data(
+    init_data: str, bot_token: str, *, now: datetime, max_age: timedelta = MAX_INIT_DATA_AGE
+) -> DeskUser:
+    """The person the launch data names, or InvalidInitData (forged, another bot's, too old, malformed)."""
+    try:
+        pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise InvalidInitData("not a query string") from None
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        raise InvalidInitData("a field is given twice")
+    given = fields.get("hash", "")
+    expected = hmac.new(_secret_key(bot_token), _data_check_string(fields).encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidInitData("the signature does not match this bot's token")
+    try:
+        signed_at = datetime.fromtimestamp(int(fields["auth_date"]), UTC)
+        user = json.loads(fields["user"])
+        user_id = int(user["id"])
+        first_name = str(user.get("first_name") or "")
+    except (KeyError, ValueError, TypeError):
+        raise InvalidInitData("auth_date or user is missing or malformed") from None
+    if not timedelta(minutes=-5) <= now - signed_at <= max_age:
+        raise InvalidInitData("the launch data is too old; open the desk again from Telegram")
+    language = user.get("language_code")
+    return DeskUser(
+        user_id, first_name, language if isinstance(language, str) else None, fields.get("start_param") or None
+    )
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_session(key: bytes, user: DeskUser, *, now: datetime, lifetime: timedelta = SESSION_LIFETIME) -> str:
+    body = json.dumps(
+        {"u": user.user_id, "n": user.first_name, "l": user.language_code, "e": int((now + lifetime).timestamp())},
+        separators=(",", ":"),
+    ).encode()
+    mac = hmac.new(key, body, hashlib.sha256).digest()
+    return f"{_b64(body)}.{_b64(mac)}"
+
+
+def read_session(key: bytes, token: str, *, now: datetime) -> DeskUser:
+    """The person a session names, or InvalidInitData (tampered, made with another key, run out)."""
+    body_text, _, mac_text = token.partition(".")
+    try:
+        body, mac = _unb64(body_text), _unb64(mac_text)
+    except ValueError:
+        raise InvalidInitData("not a session") from None
+    if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
+        raise InvalidInitData("not a session of this desk")
+    try:
+        fields = json.loads(body)
+        expires = datetime.fromtimestamp(int(fields["e"]), UTC)
+        user = DeskUser(int(fields["u"]), str(fields["n"]), fields["l"] if isinstance(fields["l"], str) else None)
+    except (KeyError, ValueError, TypeError):
+        raise InvalidInitData("not a session") from None
+    if now >= expires:
+        raise InvalidInitData("the session ran out")
+    return user
+
+
+def session_key(secret: str) -> bytes:
+    """The sessions' key, derived from Vigil's secret key (never the key itself, never stored)."""
+    return hmac.new(secret.encode(), b"vigil web desk sessions", hashlib.sha256).digest()

@@ -1,0 +1,278 @@
+// Vigil's web desk: a Telegram Mini App that loads nothing from outside Vigil's server.
+// Telegram passes the launch parameters in the URL fragment (tgWebAppData, tgWebAppThemeParams);
+// the server checks the signed data and answers with a short session the page then sends.
+"use strict";
+(function () {
+  const api = "/desk/api/";
+  const $ = (id) => document.getElementById(id);
+  const state = { session: null, strings: {}, areas: [], tiles: null, queue: null, report: null, events: null };
+
+  function launchParams() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const search = new URLSearchParams(location.search);
+    return {
+      initData: fragment.get("tgWebAppData") || search.get("tgWebAppData"),
+      theme: fragment.get("tgWebAppThemeParams"),
+    };
+  }
+
+  function applyTheme(json) {
+    if (!json) return;
+    let theme;
+    try { theme = JSON.parse(json); } catch (e) { return; }
+    const names = ["bg_color", "text_color", "hint_color", "link_color", "button_color", "button_text_color", "secondary_bg_color"];
+    for (const name of names) {
+      const value = theme[name];
+      if (typeof value === "string" && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
+        document.documentElement.style.setProperty("--tg-" + name.replace(/_color$/, "").replace(/_/g, "-"), value);
+      }
+    }
+  }
+
+  function t(key) { return state.strings[key] || key; }
+
+  function notice(text, refusal) {
+    const box = $("notice");
+    box.textContent = text || "";
+    box.hidden = !text;
+    box.classList.toggle("refusal", !!refusal);
+  }
+
+  function refuse(text) {
+    // A plain refusal page: nothing of the desk is shown.
+    $("queue-view").hidden = true;
+    $("report-view").hidden = true;
+    notice(text, true);
+  }
+
+  async function call(path, options) {
+    const headers = Object.assign({ "Content-Type": "application/json" }, options && options.headers);
+    if (state.session) headers["X-Desk-Session"] = state.session;
+    return fetch(api + path, Object.assign({}, options, { headers, cache: "no-store", credentials: "omit" }));
+  }
+
+  async function signIn(initData, quiet) {
+    const response = await call("session", { method: "POST", body: JSON.stringify(initData ? { init_data: initData } : {}) });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) {
+      if (quiet) return false;
+      await fallbackStrings(); refuse(t("expired")); return false;
+    }
+    if (response.status === 403) { refuse(body.refusal || "403"); return false; }
+    if (!response.ok) { notice(t("offline")); return false; }
+    state.session = body.session;
+    state.strings = body.strings;
+    state.areas = body.areas || [];
+    state.tiles = body.tiles;
+    document.documentElement.lang = body.language;
+    $("title").textContent = t("title");
+    $("queue-title").textContent = t("queue");
+    $("alerts-title").textContent = t("alerts");
+    $("map-title").textContent = t("map");
+    $("back").textContent = "← " + t("back");
+    return body;
+  }
+
+  async function fallbackStrings() {
+    const language = (navigator.language || "en").slice(0, 2);
+    const response = await fetch(api + "strings?language=" + encodeURIComponent(language), { cache: "no-store" });
+    if (response.ok) state.strings = await response.json();
+  }
+
+  function listen() {
+    if (state.events) state.events.close();
+    const events = new EventSource(api + "events?session=" + encodeURIComponent(state.session));
+    state.events = events;
+    events.addEventListener("queue", (event) => {
+      $("live").textContent = "●";
+      state.queue = JSON.parse(event.data);
+      renderQueue();
+      if (state.report !== null) openReport(state.report, true);
+    });
+    events.onerror = () => { $("live").textContent = t("offline"); };
+  }
+
+  function item(entry, isAlert) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "item" + (entry.urgent ? " urgent" : "");
+    button.dataset.report = entry.id;
+    if (entry.urgent) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "⚠ " + t("urgent");
+      button.appendChild(badge);
+      button.appendChild(document.createElement("br"));
+    }
+    const text = document.createElement("span");
+    text.innerHTML = entry.html; // rendered and escaped by Vigil, like the group's /queue
+    for (const link of text.querySelectorAll("a")) link.replaceWith(...link.childNodes);
+    button.appendChild(text);
+    button.addEventListener("click", () => openReport(entry.id));
+    li.appendChild(button);
+    return li;
+  }
+
+  function renderQueue() {
+    const queue = state.queue;
+    if (!queue) return;
+    $("queue-title").textContent = queue.pending.length ? queue.title : t("empty");
+    $("queue").replaceChildren(...queue.pending.map((e) => item(e, false)));
+    $("alerts-title").hidden = !queue.alerts.length;
+    $("alerts").replaceChildren(...queue.alerts.map((e) => item(e, true)));
+    if ($("map-box").open) drawMap();
+  }
+
+  async function openReport(id, quietly) {
+    const response = await call("reports/" + id);
+    if (response.status === 401 || response.status === 403) { await start(); return; }
+    if (!response.ok) { if (!quietly) showQueue(); return; }
+    const report = await response.json();
+    if (quietly && state.report !== id) return;
+    state.report = id;
+    $("queue-view").hidden = true;
+    $("report-view").hidden = false;
+    $("card").innerHTML = report.card; // the card's own text, rendered and escaped by Vigil
+    const media = [];
+    for (const item of report.media) {
+      const url = item.url + "?session=" + encodeURIComponent(state.session);
+      let element;
+      if (item.kind === "photo") { element = document.createElement("img"); element.alt = ""; element.loading = "lazy"; }
+      else if (item.kind === "video") { element = document.createElement("video"); element.controls = true; element.preload = "none"; }
+      else { element = document.createElement("audio"); element.controls = true; element.preload = "none"; }
+      element.src = url;
+      media.push(element);
+    }
+    if (!quietly || $("media").children.length !== media.length) $("media").replaceChildren(...media);
+    renderActions(report);
+    if (!quietly) { $("chooser").hidden = true; window.scrollTo(0, 0); }
+  }
+
+  function actButton(label, run) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "act";
+    button.textContent = label;
+    button.addEventListener("click", () => run(button));
+    return button;
+  }
+
+  function renderActions(report) {
+    const buttons = report.actions.map((action) => actButton(action.label, (button) => {
+      if (action.kind === "press") return act(button, action.data, "");
+      return choose(action);
+    }));
+    $("actions").replaceChildren(...buttons);
+  }
+
+  function choose(action) {
+    const box = $("chooser");
+    const parts = [];
+    const prompt = document.createElement("p");
+    prompt.textContent = action.prompt || action.label;
+    parts.push(prompt);
+    for (const option of action.options || []) {
+      parts.push(actButton(option.label, (button) => act(button, option.data, "").then(() => { box.hidden = true; })));
+    }
+    if (action.kind === "ask" || action.kind === "words") {
+      const words = document.createElement("textarea");
+      words.maxLength = 1000;
+      parts.push(words);
+      parts.push(actButton(t("send"), (button) => {
+        if (words.value.trim()) act(button, action.data, words.value).then((ok) => { if (ok) box.hidden = true; });
+      }));
+    }
+    parts.push(actButton(t("cancel"), () => { box.hidden = true; }));
+    box.replaceChildren(...parts);
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  // One request id per tap: a retry after a lost answer, or a second tap, applies once.
+  async function act(button, data, words) {
+    const requestId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)).replace(/[^A-Za-z0-9_-]/g, "");
+    button.disabled = true;
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        let response;
+        try {
+          response = await call("act", { method: "POST", body: JSON.stringify({ data, words, request_id: requestId }) });
+        } catch (e) {
+          await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+          continue;
+        }
+        const body = await response.json().catch(() => ({}));
+        if (response.status === 401) { await start(); return false; }
+        notice(body.message || body.refusal || String(response.status));
+        if (state.report !== null) openReport(state.report, true);
+        return !!body.ok;
+      }
+      notice(t("offline"));
+      return false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function showQueue() {
+    state.report = null;
+    $("report-view").hidden = true;
+    $("queue-view").hidden = false;
+    notice("");
+  }
+
+  // --- the map: the network file's neighborhoods as circles, no tiles unless an organizer set some ---
+  function drawMap() {
+    const areas = state.areas;
+    if (!areas.length) { $("map").replaceChildren(); return; }
+    const meanLat = areas.reduce((s, a) => s + a.lat, 0) / areas.length;
+    const kx = 111.32 * Math.cos(meanLat * Math.PI / 180), ky = 110.57;
+    const pts = areas.map((a) => ({ a, x: a.lon * kx, y: -a.lat * ky, r: a.radius_km }));
+    const minX = Math.min(...pts.map((p) => p.x - p.r)), maxX = Math.max(...pts.map((p) => p.x + p.r));
+    const minY = Math.min(...pts.map((p) => p.y - p.r)), maxY = Math.max(...pts.map((p) => p.y + p.r));
+    const width = 360, scale = width / Math.max(maxX - minX, 1), height = Math.max(120, (maxY - minY) * scale);
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("role", "img");
+    const queue = state.queue || { pending: [], alerts: [] };
+    for (const p of pts) {
+      const open = queue.pending.filter((e) => e.area === p.a.key);
+      const live = queue.alerts.some((e) => e.area === p.a.key);
+      const circle = document.createElementNS(ns, "circle");
+      circle.setAttribute("cx", (p.x - minX) * scale);
+      circle.setAttribute("cy", (p.y - minY) * scale);
+      circle.setAttribute("r", Math.max(p.r * scale, 6));
+      circle.setAttribute("class", "area" + (open.length ? " open" : "") + (open.some((e) => e.urgent) ? " urgent" : "") + (live ? " alert" : ""));
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", (p.x - minX) * scale);
+      label.setAttribute("y", (p.y - minY) * scale + 4);
+      label.setAttribute("text-anchor", "middle");
+      label.textContent = p.a.name + (open.length ? ` (${open.length})` : "") + (live ? " ●" : "");
+      svg.append(circle, label);
+    }
+    $("map").replaceChildren(svg);
+  }
+
+  async function start() {
+    const params = launchParams();
+    applyTheme(params.theme);
+    if (params.initData) sessionStorage.setItem("vigil-desk-init", params.initData);
+    const initData = params.initData || sessionStorage.getItem("vigil-desk-init");
+    if (!initData && !state.session) { await fallbackStrings(); refuse(t("open_in_telegram")); return; }
+    let signed = state.session ? await signIn(null, !!initData) : false;
+    if (!signed && initData) { state.session = null; signed = await signIn(initData, false); }
+    if (!signed) return;
+    listen();
+    if (signed.open) openReport(signed.open);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("back").addEventListener("click", showQueue);
+    $("map-box").addEventListener("toggle", drawMap);
+    // Renew the session (membership asked again) well before it runs out.
+    setInterval(async () => { if (state.session && await signIn(null)) listen(); }, 10 * 60 * 1000);
+    start();
+  });
+})();
