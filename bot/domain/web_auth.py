@@ -125,6 +125,8 @@ def read_session(key: bytes, token: str, *, now: datetime) -> DeskUser:
         body, mac = _unb64(body_text), _unb64(mac_text)
     except ValueError:
         raise InvalidInitData("not a session") from None
+    if _b64(body) != body_text or _b64(mac) != mac_text:  # one spelling only: no tampering with spare bits
+        raise InvalidInitData("not a session")
     if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
         raise InvalidInitData("not a session of this desk")
     try:

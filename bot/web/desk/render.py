@@ -72,6 +72,7 @@ def queue_json(tr: Translator, queue: Queue, network: Network) -> dict[str, Any]
                 "ref": entry.public_ref,
                 "area": entry.neighborhood_key,
                 "urgent": entry.urgent,
+                "residents": entry.residents,
                 "html": queue_entry_html(tr, entry, network, queue.at),
             }
             for entry in queue.pending

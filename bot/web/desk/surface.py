@@ -32,7 +32,7 @@ from handlers.presses import refusal_text
 
 log = logging.getLogger(__name__)
 
-STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css"}
+STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css", "icon.svg": "image/svg+xml"}
 HEARTBEAT_SECONDS = 15.0
 MEDIA_TYPES = {"photo": "image/jpeg", "video": "video/mp4", "voice": "audio/ogg"}
 NO_STORE = {"Cache-Control": "no-store"}
