@@ -231,7 +231,8 @@
     const pts = areas.map((a) => ({ a, x: a.lon * kx, y: -a.lat * ky, r: a.radius_km }));
     const minX = Math.min(...pts.map((p) => p.x - p.r)), maxX = Math.max(...pts.map((p) => p.x + p.r));
     const minY = Math.min(...pts.map((p) => p.y - p.r)), maxY = Math.max(...pts.map((p) => p.y + p.r));
-    const width = 360, scale = width / Math.max(maxX - minX, 1), height = Math.max(120, (maxY - minY) * scale);
+    const inner = 320, pad = 20, scale = inner / Math.max(maxX - minX, 1);
+    const width = inner + 2 * pad, height = Math.max(120, (maxY - minY) * scale) + 2 * pad;
     const ns = "http://www.w3.org/2000/svg";
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -241,13 +242,14 @@
       const open = queue.pending.filter((e) => e.area === p.a.key);
       const live = queue.alerts.some((e) => e.area === p.a.key);
       const circle = document.createElementNS(ns, "circle");
-      circle.setAttribute("cx", (p.x - minX) * scale);
-      circle.setAttribute("cy", (p.y - minY) * scale);
+      const cx = pad + (p.x - minX) * scale, cy = pad + (p.y - minY) * scale;
+      circle.setAttribute("cx", cx);
+      circle.setAttribute("cy", cy);
       circle.setAttribute("r", Math.max(p.r * scale, 6));
       circle.setAttribute("class", "area" + (open.length ? " open" : "") + (open.some((e) => e.urgent) ? " urgent" : "") + (live ? " alert" : ""));
       const label = document.createElementNS(ns, "text");
-      label.setAttribute("x", (p.x - minX) * scale);
-      label.setAttribute("y", (p.y - minY) * scale + 4);
+      label.setAttribute("x", Math.min(Math.max(cx, 60), width - 60));
+      label.setAttribute("y", cy + 4);
       label.setAttribute("text-anchor", "middle");
       label.textContent = p.a.name + (open.length ? ` (${open.length})` : "") + (live ? " ●" : "");
       svg.append(circle, label);
