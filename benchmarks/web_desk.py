@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from benchmarks.surge import DRILL, Bench, Figure, percentile, phone_photo, with_bench
+from benchmarks.surge import DRILL, Bench, Figure, _text, percentile, phone_photo, with_bench
 from storage.codec import to_text
 from tests.crash.harness import BotProcess
 from tests.sample_network import ANA, LUIS, VERIFIER_GROUP
@@ -129,21 +129,26 @@ async def raid(bench: Bench, label: str, photo: bytes | None) -> list[Figure]:
     async with aiohttp.ClientSession() as http:
         watcher = Watcher()
         watching = asyncio.create_task(watcher.watch(http, bot, await session_of(http, bot, LUIS)))
-        # Drafts first (words, maybe a photo, the place); then everyone presses Send within a second.
-        for user_id in people:
+
+        # Drafts first (maybe a photo, the words, the place); then everyone presses Send within a second.
+        async def draft(user_id: int) -> None:
+            def panel_shows(mark: str) -> bool:
+                return mark in _text(bench.panel(user_id) or {})
+
             if photo is not None:
                 bench.fake.user_sends_photo(user_id, photo)
+                await bench.fake.wait_until(lambda: panel_shows("📷"), timeout=300)
             bench.fake.user_sends_text(user_id, f"Agents in vests stopping cars, says {user_id}")
-        await asyncio.gather(*(bench.press_and_wait(u, f"v1:form:nb:{place_of[u]}", timeout=300) for u in people))
-        panels = {u: bench.panel(u) for u in people}
-        await asyncio.gather(
-            *(bench.fake.wait_until(lambda u=u: "v1:form:send" in str(bench.panel(u)), timeout=120) for u in people)
-        )
+            await bench.fake.wait_until(lambda: panel_shows("💬"), timeout=300)
+            await bench.press_and_wait(user_id, f"v1:form:nb:{place_of[user_id]}", timeout=300)
+            await bench.fake.wait_until(lambda: "v1:form:send" in str(bench.panel(user_id)), timeout=300)
+
+        await asyncio.gather(*(draft(u) for u in people))
         refused_before = bench.fake.flood_refusals
         group_before = len(bench.fake.bot_messages(VERIFIER_GROUP))
         pressed: dict[int, float] = {}
         for user_id in people:
-            panel = bench.panel(user_id) or panels[user_id]
+            panel = bench.panel(user_id)
             assert panel is not None
             pressed[user_id] = time.monotonic()
             bench.fake.user_presses_button(user_id, user_id, panel["message_id"], "v1:form:send")

@@ -175,6 +175,7 @@ def build_application(
         services = application.bot_data.installed()
         if services is not None:
             if services.web is not None:
+                services.changes.close()  # the open desks' live queues end, so the server can stop
                 await services.web.stop()  # no new action from the web while the last messages leave
             services.alarm.stop()
             await services.dispatcher.stop()

@@ -14,6 +14,12 @@ class Changes:
     def __init__(self) -> None:
         self._version = 0
         self._event: asyncio.Event | None = None
+        self.closed = False
+
+    def close(self) -> None:
+        """Vigil is stopping: every open desk's live queue ends now (the web server waits for them)."""
+        self.closed = True
+        self.notify()
 
     @property
     def version(self) -> int:

@@ -167,7 +167,7 @@ class DeskSurface:
         await response.prepare(request)
         seen = -1
         try:
-            while True:
+            while not changes.closed:
                 version = changes.version
                 if version != seen:
                     seen = version
