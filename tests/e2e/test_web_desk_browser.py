@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.harness import LUIS, running_vigil
+from tests.e2e.harness import LUIS, STRANGER, running_vigil
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,3 +101,35 @@ async def test_on_a_phone_nothing_scrolls_sideways_and_the_buttons_are_large(vig
     await expect(page.locator("#map svg circle.open")).to_have_count(1)
     assert await no_horizontal_scroll(page)
     assert outside == [] and problems == []
+
+
+async def test_someone_outside_the_group_sees_only_a_plain_refusal(vigil, fake, browser):
+    from playwright.async_api import expect
+
+    ref = await report_from_tom(fake)
+    page, outside, _ = await open_desk(browser, vigil, STRANGER)
+    await expect(page.locator("#notice")).to_have_text(
+        "The web desk is only for current members of the verifier group."
+    )
+    await expect(page.locator("#queue-view")).to_be_hidden()
+    assert ref not in await page.content() and outside == []
+
+
+async def test_the_map_loads_tiles_only_from_the_server_an_organizer_configured(fake, tmp_path, browser):
+    from playwright.async_api import expect
+
+    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
+    async with running_vigil(fake, tmp_path, VIGIL_WEB_LISTEN="127.0.0.1:0", VIGIL_WEB_MAP_TILES=tiles) as vigil:
+        page = await browser.new_page(viewport=PHONE)
+        asked: list[str] = []
+
+        async def no_network(route) -> None:  # no test reaches the internet: the tile server is refused here
+            asked.append(route.request.url)
+            await route.abort()
+
+        await page.route("https://tiles.example.org/**", no_network)
+        await page.goto(desk_url(vigil, LUIS))
+        await page.locator("#map-box summary").click()
+        await expect(page.locator("#map svg circle")).to_have_count(2)  # the sample's two neighborhoods with a center
+        await expect(page.locator("#map svg image")).not_to_have_count(0)
+        assert asked and all(url.startswith("https://tiles.example.org/") for url in asked)

@@ -222,30 +222,52 @@
     notice("");
   }
 
-  // --- the map: the network file's neighborhoods as circles, no tiles unless an organizer set some ---
+  // --- the map: the network file's neighborhoods as circles (Web Mercator, as tile servers draw the
+  // world), with an organizer's tiles underneath only when the server names a tile URL ---
+  function project(lat, lon, zoom) {
+    const size = 256 * Math.pow(2, zoom), sin = Math.sin(lat * Math.PI / 180);
+    return { x: (lon + 180) / 360 * size, y: (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * size };
+  }
+
   function drawMap() {
     const areas = state.areas;
     if (!areas.length) { $("map").replaceChildren(); return; }
-    const meanLat = areas.reduce((s, a) => s + a.lat, 0) / areas.length;
-    const kx = 111.32 * Math.cos(meanLat * Math.PI / 180), ky = 110.57;
-    const pts = areas.map((a) => ({ a, x: a.lon * kx, y: -a.lat * ky, r: a.radius_km }));
-    const minX = Math.min(...pts.map((p) => p.x - p.r)), maxX = Math.max(...pts.map((p) => p.x + p.r));
-    const minY = Math.min(...pts.map((p) => p.y - p.r)), maxY = Math.max(...pts.map((p) => p.y + p.r));
-    const inner = 320, pad = 20, scale = inner / Math.max(maxX - minX, 1);
-    const width = inner + 2 * pad, height = Math.max(120, (maxY - minY) * scale) + 2 * pad;
-    const ns = "http://www.w3.org/2000/svg";
+    const inner = 320, pad = 20, ns = "http://www.w3.org/2000/svg";
+    const kmPerPixel = (lat, zoom) => 40075.016 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, zoom));
+    const bounds = (zoom) => {
+      const pts = areas.map((a) => Object.assign(project(a.lat, a.lon, zoom), { a, r: a.radius_km / kmPerPixel(a.lat, zoom) }));
+      return { pts, minX: Math.min(...pts.map((p) => p.x - p.r)), maxX: Math.max(...pts.map((p) => p.x + p.r)),
+               minY: Math.min(...pts.map((p) => p.y - p.r)), maxY: Math.max(...pts.map((p) => p.y + p.r)) };
+    };
+    let zoom = 17, b = bounds(zoom);
+    while (zoom > 1 && Math.max(b.maxX - b.minX, (b.maxY - b.minY) * 0.8) > inner) { zoom -= 1; b = bounds(zoom); }
+    const width = inner + 2 * pad, height = Math.max(120, b.maxY - b.minY) + 2 * pad;
+    const left = b.minX - pad, top = b.minY - pad;
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("role", "img");
+    if (state.tiles) {
+      for (let tx = Math.floor(left / 256); tx <= Math.floor((left + width) / 256); tx++) {
+        for (let ty = Math.floor(top / 256); ty <= Math.floor((top + height) / 256); ty++) {
+          const tile = document.createElementNS(ns, "image");
+          tile.setAttribute("href", state.tiles.replace("{z}", zoom).replace("{x}", tx).replace("{y}", ty));
+          tile.setAttribute("x", tx * 256 - left);
+          tile.setAttribute("y", ty * 256 - top);
+          tile.setAttribute("width", 256);
+          tile.setAttribute("height", 256);
+          svg.appendChild(tile);
+        }
+      }
+    }
     const queue = state.queue || { pending: [], alerts: [] };
-    for (const p of pts) {
+    for (const p of b.pts) {
       const open = queue.pending.filter((e) => e.area === p.a.key);
       const live = queue.alerts.some((e) => e.area === p.a.key);
+      const cx = p.x - left, cy = p.y - top;
       const circle = document.createElementNS(ns, "circle");
-      const cx = pad + (p.x - minX) * scale, cy = pad + (p.y - minY) * scale;
       circle.setAttribute("cx", cx);
       circle.setAttribute("cy", cy);
-      circle.setAttribute("r", Math.max(p.r * scale, 6));
+      circle.setAttribute("r", Math.max(p.r, 6));
       circle.setAttribute("class", "area" + (open.length ? " open" : "") + (open.some((e) => e.urgent) ? " urgent" : "") + (live ? " alert" : ""));
       const label = document.createElementNS(ns, "text");
       label.setAttribute("x", Math.min(Math.max(cx, 60), width - 60));
