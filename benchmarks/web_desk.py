@@ -19,6 +19,7 @@ import asyncio
 import json
 import socket
 import sqlite3
+import sys
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -252,7 +253,8 @@ async def first_paint(bench: Bench) -> list[Figure]:
             for _ in range(5):
                 page = await browser.new_page(viewport={"width": 390, "height": 844})
                 await page.goto(url)
-                await page.wait_for_function("document.querySelectorAll('#queue li').length >= 200", timeout=30_000)
+                # (a locator, not wait_for_function: the desk's CSP rightly forbids evaluating strings)
+                await page.locator("#queue li").nth(199).wait_for(timeout=30_000)
                 paints.append(await page.evaluate("performance.now()") / 1000)
                 await page.close()
             await browser.close()
@@ -269,7 +271,10 @@ async def first_paint(bench: Bench) -> list[Figure]:
 
 async def run() -> list[Figure]:
     photo = phone_photo(2000, 1500)
-    figures = await with_bench(lambda bench: raid(bench, "text", None))
-    figures += await with_bench(lambda bench: raid(bench, "a photo each", photo))
-    figures += await with_bench(first_paint)
+    figures: list[Figure] = []
+    for scenario in (lambda b: raid(b, "text", None), lambda b: raid(b, "a photo each", photo), first_paint):
+        measured = await with_bench(scenario)
+        for figure in measured:  # as they come: a long run's first figures survive a later failure
+            print(f"{figure.name}: {figure.value} ({figure.target})", file=sys.stderr, flush=True)
+        figures += measured
     return figures

@@ -34,6 +34,7 @@ class ReportPage:
     keyboard: Keyboard
     media: tuple[MediaKind, ...]  # by position; each served by `media()`, cleaned
     attached_to: int | None
+    attached: tuple[tuple[int, str], ...] = ()  # (id, reference) of the reports attached to it, oldest first
 
 
 class WebDeskService:
@@ -56,9 +57,12 @@ class WebDeskService:
                 return None
             report, card, keyboard = shown
             waiting = await repo.report_media(report_id)
+            attached = tuple(
+                [(i, (await repo.report(i)).public_ref) for i in await repo.attached_report_ids(report_id)]
+            )
         # Telegram's copies of what Vigil sent (already cleaned), then the cleaned bytes still waiting.
         media = report.media_kinds + tuple(item.kind for item in waiting)
-        return ReportPage(report.id, report.public_ref, card, keyboard or (), media, report.attached_to)
+        return ReportPage(report.id, report.public_ref, card, keyboard or (), media, report.attached_to, attached)
 
     async def media(self, report_id: int, position: int) -> tuple[MediaKind, bytes] | None:
         """A report's photo, video or voice note: only ever the cleaned copy Vigil made (the copy it sent

@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 
 from bot.domain.web_auth import init_data_for, sign_init_data
-from tests.e2e.harness import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, STRANGER, TOM, VERIFIER_GROUP, running_vigil
+from tests.e2e.harness import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, ROSA, STRANGER, TOM, VERIFIER_GROUP, running_vigil
 from tests.e2e.people import Verifier, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.test_corroboration import report_from_rosa
 from tests.e2e.web_desk import action, desk_of, sign_in
 
 WEB = {"VIGIL_WEB_LISTEN": "127.0.0.1:0"}
@@ -180,3 +181,21 @@ async def test_desk_opens_with_a_web_app_button_in_private_and_the_direct_link_i
         [[button]] = queue["reply_markup"]["inline_keyboard"]
         assert button["url"] == "https://t.me/vigil_test_bot/desk?startapp=queue"
         await vigil.outbox_idle()
+
+
+async def test_a_report_attached_as_corroboration_is_detached_from_the_desk(vigil, fake):
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, ref)
+    rosas, _ = await report_from_rosa(fake)  # Clovis too: attached to Tom's as corroboration
+    await wait_card(fake, ref, "2 residents report this")
+    async with desk_of(vigil, LUIS) as desk:
+        entry = await desk.pending_entry(ref)
+        assert entry["residents"] == 2 and [e["ref"] for e in (await desk.queue())["pending"]] == [ref]
+        joined = await desk.report(entry["id"])
+        [attached] = joined["attached"]
+        assert attached["ref"] == rosas
+        page = await desk.report(attached["id"])
+        assert page["attached_to"] == entry["id"] and str(ROSA) not in str(page) and "Rosa" not in page["card"]
+        status, answer = await desk.act(action(page, "🔗")["data"])
+        assert status == 200 and answer["ok"], answer
+        assert [e["ref"] for e in (await desk.queue())["pending"]] == [ref, rosas]

@@ -41,6 +41,8 @@ PAGE_STRINGS = {
     "open_in_telegram": N_("Open the desk from Telegram: the verifier group's /queue or a card's button."),
     "expired": N_("This desk was opened too long ago. Close it and open it again from Telegram."),
     "not_member": N_("The web desk is only for current members of the verifier group."),
+    "attached": N_("Reports added to this one (open one to detach it):"),
+    "joined": N_("Added to another report: open it"),
 }
 
 
@@ -126,4 +128,5 @@ def report_json(tr: Translator, page: ReportPage, media_url: str) -> dict[str, A
         "actions": actions,
         "media": [{"kind": str(kind), "url": media_url.format(position=i)} for i, kind in enumerate(page.media)],
         "attached_to": page.attached_to,
+        "attached": [{"id": report_id, "ref": ref} for report_id, ref in page.attached],
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -29,8 +28,6 @@ from bot.web.desk import actions
 from bot.web.desk.links import DESK_PATH, report_of_param
 from bot.web.desk.render import areas, page_strings, queue_json, report_json
 from handlers.presses import refusal_text
-
-log = logging.getLogger(__name__)
 
 STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css", "icon.svg": "image/svg+xml"}
 HEARTBEAT_SECONDS = 15.0
@@ -50,6 +47,7 @@ class DeskSurface:
         self._desk = services.web_desk
         self._token = settings.telegram_bot_token.get_secret_value()
         self._key = session_key(settings.secret_key.get_secret_value())
+        self._events_cache: dict[str, tuple[int, bytes]] = {}  # language -> (change version, queue event)
         self._tiles = settings.web_map_tiles  # an organizer's tile server for the map, if any
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -155,6 +153,17 @@ class DeskSurface:
     async def _queue_body(self, user: DeskUser) -> dict[str, Any]:
         return queue_json(self._translator(user), await self._desk.queue(), self._services.network)
 
+    async def _queue_event(self, user: DeskUser, version: int) -> bytes:
+        """The queue as an event, read and rendered once per change and language for every open desk."""
+        language = self._translator(user).language
+        cached = self._events_cache.get(language)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        body = json.dumps(await self._queue_body(user), separators=(",", ":"))
+        event = f"event: queue\ndata: {body}\n\n".encode()
+        self._events_cache[language] = (version, event)
+        return event
+
     async def _queue(self, request: web.Request) -> web.StreamResponse:
         user = await self._user(request)
         return web.json_response(await self._queue_body(user), headers=NO_STORE)
@@ -173,8 +182,7 @@ class DeskSurface:
                     seen = version
                     # Membership is asked again (a minute's cache at most) before each update is shown.
                     await self._member(user)
-                    body = json.dumps(await self._queue_body(user), separators=(",", ":"))
-                    await response.write(f"event: queue\ndata: {body}\n\n".encode())
+                    await response.write(await self._queue_event(user, version))
                 elif await changes.wait(seen, HEARTBEAT_SECONDS) == seen:
                     await response.write(b": still here\n\n")
         except (ConnectionResetError, asyncio.CancelledError, web.HTTPForbidden):

@@ -146,7 +146,28 @@
     }
     if (!quietly || $("media").children.length !== media.length) $("media").replaceChildren(...media);
     renderActions(report);
+    renderRelated(report);
     if (!quietly) { $("chooser").hidden = true; window.scrollTo(0, 0); }
+  }
+
+  // The reports attached to this one (each with its Detach), or the one this report was added to.
+  function renderRelated(report) {
+    const parts = [];
+    const link = (label, id) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = label;
+      button.addEventListener("click", () => openReport(id));
+      return button;
+    };
+    if (report.attached_to) parts.push(link("↑ " + t("joined"), report.attached_to));
+    if (report.attached.length) {
+      const heading = document.createElement("p");
+      heading.textContent = t("attached");
+      parts.push(heading, ...report.attached.map((a) => link("🔗 " + a.ref, a.id)));
+    }
+    $("related").replaceChildren(...parts);
   }
 
   function actButton(label, run) {
