@@ -199,3 +199,18 @@ async def test_a_report_attached_as_corroboration_is_detached_from_the_desk(vigi
         status, answer = await desk.act(action(page, "🔗")["data"])
         assert status == 200 and answer["ok"], answer
         assert [e["ref"] for e in (await desk.queue())["pending"]] == [ref, rosas]
+
+
+async def test_a_confirmation_approves_only_the_text_the_desk_showed(vigil, fake):
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, ref)
+    async with desk_of(vigil, LUIS) as luis, desk_of(vigil, ANA) as ana:
+        report_id = (await luis.pending_entry(ref))["id"]
+        shown = action(await luis.report(report_id), "👍")["data"]
+        change = next(a for a in (await ana.report(report_id))["actions"] if a["data"].startswith("v1:text:"))
+        assert (await ana.act(change["data"]))[0] == 200  # Ana changes the public text meanwhile
+        status, refused = await luis.act(shown)
+        assert status == 409 and "changed while you were reading" in refused["message"]
+        now_shown = action(await luis.report(report_id), "👍")["data"]
+        assert now_shown != shown and (await luis.act(now_shown))[0] == 200
+        assert "👍 1/2" in (await luis.pending_entry(ref))["html"]

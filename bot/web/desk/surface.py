@@ -26,7 +26,7 @@ from bot.services.presses import Refused
 from bot.settings import Settings
 from bot.web.desk import actions
 from bot.web.desk.links import DESK_PATH, report_of_param
-from bot.web.desk.render import areas, page_strings, queue_json, report_json
+from bot.web.desk.render import PAGE_STRINGS, areas, page_strings, queue_json, report_json
 from handlers.presses import refusal_text
 
 STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css", "icon.svg": "image/svg+xml"}
@@ -102,7 +102,7 @@ class DeskSurface:
 
     async def _member(self, user: DeskUser) -> DeskUser:
         if not await self._desk.is_member(user.user_id):
-            text = self._translator(user).gettext("The web desk is only for current members of the verifier group.")
+            text = self._translator(user).gettext(PAGE_STRINGS["not_member"])
             raise web.HTTPForbidden(text=json.dumps({"refusal": text}), content_type="application/json")
         return user
 

@@ -153,14 +153,7 @@
   // The reports attached to this one (each with its Detach), or the one this report was added to.
   function renderRelated(report) {
     const parts = [];
-    const link = (label, id) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link";
-      button.textContent = label;
-      button.addEventListener("click", () => openReport(id));
-      return button;
-    };
+    const link = (label, id) => actButton(label, () => openReport(id), "link");
     if (report.attached_to) parts.push(link("↑ " + t("joined"), report.attached_to));
     if (report.attached.length) {
       const heading = document.createElement("p");
@@ -170,10 +163,10 @@
     $("related").replaceChildren(...parts);
   }
 
-  function actButton(label, run) {
+  function actButton(label, run, className) {
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "act";
+    button.className = className || "act";
     button.textContent = label;
     button.addEventListener("click", () => run(button));
     return button;
