@@ -214,3 +214,16 @@ async def test_a_confirmation_approves_only_the_text_the_desk_showed(vigil, fake
         now_shown = action(await luis.report(report_id), "👍")["data"]
         assert now_shown != shown and (await luis.act(now_shown))[0] == 200
         assert "👍 1/2" in (await luis.pending_entry(ref))["html"]
+
+
+async def test_only_an_organizer_mutes_a_reporter_from_the_desk(vigil, fake):
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, ref)
+    async with desk_of(vigil, LUIS) as luis, desk_of(vigil, ANA) as ana:  # Ana is the network's admin
+        report_id = (await luis.pending_entry(ref))["id"]
+        mute = action(await luis.report(report_id), "🔇")["data"]
+        status, refused = await luis.act(mute)
+        assert status == 403 and refused["message"] == "Only the network's admins can mute a reporter."
+        assert (await ana.act(mute))[0] == 200
+        await wait_card(fake, ref, ref)
+        assert any(a["data"].startswith("v1:mute:u:") for a in (await luis.report(report_id))["actions"])

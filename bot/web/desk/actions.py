@@ -22,7 +22,7 @@ from bot.context import Services
 from bot.domain.desk import QuestionKind
 from bot.domain.public_text import TextChangeKind
 from bot.domain.verification import VoteKind
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press, Refusal, Refused
 from bot.services.verification import MuteOutcome
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -124,7 +124,7 @@ async def act(services: Services, request: DeskRequest) -> Applied | Refused | N
         case _:
             raise BadAction("not a desk action")
     if isinstance(result, Refused):
-        if result.outcome == "duplicate":
+        if result.outcome is Refusal.DUPLICATE:
             return Applied(None, repeated=True)
         return result
     return Applied(result.public_ref)
