@@ -70,6 +70,7 @@
     $("alerts-title").textContent = t("alerts");
     $("map-title").textContent = t("map");
     $("back").textContent = "← " + t("back");
+    $("media").setAttribute("aria-label", t("media"));
     return body;
   }
 
