@@ -9,6 +9,7 @@ changes nothing, and anyone outside the verifier group 403.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -227,3 +228,29 @@ async def test_only_an_organizer_mutes_a_reporter_from_the_desk(vigil, fake):
         assert (await ana.act(mute))[0] == 200
         await wait_card(fake, ref, ref)
         assert any(a["data"].startswith("v1:mute:u:") for a in (await luis.report(report_id))["actions"])
+
+
+async def test_a_verifier_never_confirms_their_own_report_from_the_desk(vigil, fake):
+    fake.set_member_status(VERIFIER_GROUP, ROSA, "member")  # Rosa reports, and also verifies
+    rosas, _ = await report_from_rosa(fake)
+    await wait_card(fake, rosas, rosas)
+    async with desk_of(vigil, ROSA) as rosa, desk_of(vigil, LUIS) as luis:
+        report_id = (await rosa.pending_entry(rosas))["id"]
+        status, refused = await rosa.act(action(await rosa.report(report_id), "👍")["data"])
+        assert status == 409 and "usted envió este reporte" in refused["message"].lower()
+        assert "👍 0/2" in (await luis.pending_entry(rosas))["html"]
+
+
+async def test_the_desk_logs_no_user_id(vigil, fake, caplog):
+    caplog.set_level(logging.INFO)  # Vigil's level (bot/logging_setup.py keeps the chatty libraries quieter still)
+    ref = await report_from_tom(fake)
+    await wait_card(fake, ref, ref)
+    async with desk_of(vigil, LUIS) as desk:
+        report = await desk.report((await desk.pending_entry(ref))["id"])
+        await desk.act(action(report, "👍")["data"])
+        await desk.act(action(report, "🚶 15")["data"])
+    await vigil.outbox_idle()
+    assert caplog.records and all(str(LUIS) not in r.getMessage() for r in caplog.records), [
+        r.getMessage() for r in caplog.records if str(LUIS) in r.getMessage()
+    ]
+    assert not [r for r in caplog.records if r.name == "aiohttp.access"]  # no access log at all
