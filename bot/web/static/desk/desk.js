@@ -294,14 +294,22 @@
     $("map").replaceChildren(svg);
   }
 
+  // A session still running is renewed (membership asked again); else Telegram's launch data, while recent.
+  async function signInAgain() {
+    const initData = sessionStorage.getItem("vigil-desk-init");
+    let signed = state.session ? await signIn(null, !!initData) : false;
+    if (!signed && initData) { state.session = null; signed = await signIn(initData, false); }
+    return signed;
+  }
+
   async function start() {
     const params = launchParams();
     applyTheme(params.theme);
     if (params.initData) sessionStorage.setItem("vigil-desk-init", params.initData);
-    const initData = params.initData || sessionStorage.getItem("vigil-desk-init");
-    if (!initData && !state.session) { await fallbackStrings(); refuse(t("open_in_telegram")); return; }
-    let signed = state.session ? await signIn(null, !!initData) : false;
-    if (!signed && initData) { state.session = null; signed = await signIn(initData, false); }
+    if (!sessionStorage.getItem("vigil-desk-init") && !state.session) {
+      await fallbackStrings(); refuse(t("open_in_telegram")); return;
+    }
+    const signed = await signInAgain();
     if (!signed) return;
     listen();
     if (signed.open) openReport(signed.open);
@@ -311,7 +319,7 @@
     $("back").addEventListener("click", showQueue);
     $("map-box").addEventListener("toggle", drawMap);
     // Renew the session (membership asked again) well before it runs out.
-    setInterval(async () => { if (state.session && await signIn(null)) listen(); }, 10 * 60 * 1000);
+    setInterval(async () => { if (await signInAgain()) listen(); }, 10 * 60 * 1000);
     start();
   });
 })();
