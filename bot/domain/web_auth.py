@@ -5,16 +5,13 @@ token as Telegram documents it ("Validating data received via the Mini App"): th
 HMAC-SHA256 of the token keyed with ``"WebAppData"``, and ``hash`` is the hex HMAC-SHA256, under
 that key, of every other field as sorted ``key=value`` lines. Only Telegram and the bot know the
 token, so data that checks out names the person Telegram says opened the desk. It is accepted only
-while recent (``auth_date``), and then traded for a session: a token signed with a key of Vigil's
-own that names the person and when it runs out, so changing requests carry a short-lived proof
-instead of the launch data itself.
+while recent (``auth_date``), and then traded for a short session (bot.web.desk.sessions).
 
 Pure functions: no Telegram import, no clock of their own.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -24,8 +21,6 @@ from urllib.parse import parse_qsl, urlencode
 
 # How old launch data may be when it is traded for a session (Telegram signs it when the desk opens).
 MAX_INIT_DATA_AGE = timedelta(hours=1)
-# A session lasts this long; the page renews it (membership asked again) well before.
-SESSION_LIFETIME = timedelta(minutes=30)
 
 
 class InvalidInitData(ValueError):
@@ -96,50 +91,3 @@ def verify_init_data(
     return DeskUser(
         user_id, first_name, language if isinstance(language, str) else None, fields.get("start_param") or None
     )
-
-
-# --- sessions ------------------------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def issue_session(key: bytes, user: DeskUser, *, now: datetime, lifetime: timedelta = SESSION_LIFETIME) -> str:
-    body = json.dumps(
-        {"u": user.user_id, "n": user.first_name, "l": user.language_code, "e": int((now + lifetime).timestamp())},
-        separators=(",", ":"),
-    ).encode()
-    mac = hmac.new(key, body, hashlib.sha256).digest()
-    return f"{_b64(body)}.{_b64(mac)}"
-
-
-def read_session(key: bytes, token: str, *, now: datetime) -> DeskUser:
-    """The person a session names, or InvalidInitData (tampered, made with another key, run out)."""
-    body_text, _, mac_text = token.partition(".")
-    try:
-        body, mac = _unb64(body_text), _unb64(mac_text)
-    except ValueError:
-        raise InvalidInitData("not a session") from None
-    if _b64(body) != body_text or _b64(mac) != mac_text:  # one spelling only: no tampering with spare bits
-        raise InvalidInitData("not a session")
-    if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
-        raise InvalidInitData("not a session of this desk")
-    try:
-        fields = json.loads(body)
-        expires = datetime.fromtimestamp(int(fields["e"]), UTC)
-        user = DeskUser(int(fields["u"]), str(fields["n"]), fields["l"] if isinstance(fields["l"], str) else None)
-    except (KeyError, ValueError, TypeError):
-        raise InvalidInitData("not a session") from None
-    if now >= expires:
-        raise InvalidInitData("the session ran out")
-    return user
-
-
-def session_key(secret: str) -> bytes:
-    """The sessions' key, derived from Vigil's secret key (never the key itself, never stored)."""
-    return hmac.new(secret.encode(), b"vigil web desk sessions", hashlib.sha256).digest()

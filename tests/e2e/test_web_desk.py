@@ -120,7 +120,7 @@ async def test_forged_expired_or_another_bots_launch_data_gets_401_and_changes_n
         async with desk_of(vigil, LUIS) as desk:
             report = await desk.report((await desk.pending_entry(ref))["id"])
             confirm = action(report, "👍")["data"]
-            bad_sessions = ("", desk.session[:-2] + "xx", desk.session.replace(".", "x."))
+            bad_sessions = ("", desk.session[:-2] + "xx", desk.session + "x", "a-session-nobody-issued")
         for session in bad_sessions:
             body = {"data": confirm, "request_id": "forged-request-1"}
             headers = {"X-Desk-Session": session}

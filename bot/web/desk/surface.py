@@ -1,10 +1,11 @@
 """The web desk's routes: the page at /desk/, its JSON, its live queue, its media, its actions.
 
 Thin, like the handlers: each route checks who is asking, calls one service, and renders. Sign-in is
-Telegram's signed launch data (bot.domain.web_auth), traded for a short session; every other request
-carries that session (the live queue and media in the query string, which only the reader's own
-browser sees: the server keeps no access log). Anyone Telegram does not vouch for gets 401 and
-nothing changes; anyone who is not a current member of the verifier group gets 403.
+Telegram's signed launch data (bot.domain.web_auth), traded for a short session that names nobody
+(bot.web.desk.sessions); every other request carries that session (the live queue and the media in
+the query string: the server keeps no access log, and the token says nothing about who holds it).
+Anyone Telegram does not vouch for gets 401 and nothing changes; anyone who is not a current member
+of the verifier group gets 403.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.context import Services
-from bot.domain.web_auth import DeskUser, InvalidInitData, issue_session, read_session, session_key, verify_init_data
+from bot.domain.web_auth import DeskUser, InvalidInitData, verify_init_data
 from bot.i18n import Translator
 from bot.languages import match_language
 from bot.services.presses import Refused
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from bot.web.desk import actions
 from bot.web.desk.links import DESK_PATH, report_of_param
 from bot.web.desk.render import PAGE_STRINGS, areas, page_strings, queue_json, report_json
+from bot.web.desk.sessions import DeskSessions
 from handlers.presses import refusal_text
 
 STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css", "icon.svg": "image/svg+xml"}
@@ -46,7 +48,7 @@ class DeskSurface:
             raise RuntimeError("the web desk surface needs the web desk service")
         self._desk = services.web_desk
         self._token = settings.telegram_bot_token.get_secret_value()
-        self._key = session_key(settings.secret_key.get_secret_value())
+        self._sessions = DeskSessions()
         self._events_cache: dict[str, tuple[int, bytes]] = {}  # language -> (change version, queue event)
         self._tiles = settings.web_map_tiles  # an organizer's tile server for the map, if any
 
@@ -109,7 +111,7 @@ class DeskSurface:
     def _session_of(self, request: web.Request) -> DeskUser:
         token = request.headers.get("X-Desk-Session") or request.query.get("session", "")
         try:
-            return read_session(self._key, token, now=_utc_now())
+            return self._sessions.read(token)
         except InvalidInitData:
             raise web.HTTPUnauthorized(
                 text=json.dumps({"refusal": "sign in again"}), content_type="application/json"
@@ -137,7 +139,7 @@ class DeskSurface:
         network = self._services.network
         return web.json_response(
             {
-                "session": issue_session(self._key, user, now=_utc_now()),
+                "session": self._sessions.issue(user),
                 "name": user.first_name,
                 "language": tr.language,
                 "strings": page_strings(tr),
