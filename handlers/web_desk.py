@@ -1,13 +1,14 @@
 """/desk: open the web desk from Telegram, the way the Bot API allows it in each kind of chat.
 
-In a verifier's private chat with the bot, a ``web_app`` button (Telegram signs who opened it); in
+In a verifier's private chat with the bot, a ``web_app`` button (Telegram signs who opened it), and
+the chat's menu button opens the desk from then on; in
 the verifier group, a URL button with the direct Mini App link (``web_app`` buttons are refused in
 groups). /queue in the group carries the same link.
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, Update, WebAppInfo
 
 from bot.context import VigilContext
 from bot.languages import match_language
@@ -29,6 +30,8 @@ async def on_desk(update: Update, context: VigilContext) -> None:
             await message.reply_text(tr.gettext("The web desk is only for current members of the verifier group."))
             return
         button = InlineKeyboardButton(label, web_app=WebAppInfo(links.page))
+        # And behind this chat's menu button from now on: the desk is one tap away next time.
+        await context.bot.set_chat_menu_button(chat.id, MenuButtonWebApp(label, WebAppInfo(links.page)))
     elif chat.id == services.network.verifier_group_id and (link := links.direct()) is not None:
         button = InlineKeyboardButton(label, url=link)
     else:

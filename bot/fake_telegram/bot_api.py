@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from PIL import Image, UnidentifiedImageError
 
@@ -148,6 +149,7 @@ class BotApi:
                 "getChat",
                 "getChatMember",
                 "setMyCommands",
+                "setChatMenuButton",
                 "getMyCommands",
                 "deleteMyCommands",
                 "sendChatAction",
@@ -646,6 +648,27 @@ class BotApi:
             if part in scope:
                 key += f":{scope[part]}"  # e.g. "chat:-100123" or "chat_member:-100123:42"
         return key, params.string("language_code") or ""
+
+    async def _set_chat_menu_button(self, params: Params) -> bool:
+        """The menu button of one private chat (or, without chat_id, every private chat's default).
+        A web_app button opens a Mini App, over https only, as on an inline keyboard."""
+        chat_id = params.integer("chat_id")
+        if chat_id is not None:
+            chat = self._resolve_chat(params.chat_reference())
+            if chat.type != "private":
+                raise bad_request("chat_id must be a private chat")
+        button = params.json("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
+            raise bad_request("can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            web_app = button.get("web_app")
+            url = web_app.get("url") if isinstance(web_app, dict) else None
+            if not str(button.get("text", "")).strip():
+                raise bad_request("menu button text must be non-empty")
+            if not isinstance(url, str) or urlparse(url).scheme != "https" or not urlparse(url).netloc:
+                raise bad_request(f"menu button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+        self.world.menu_buttons[chat_id or 0] = button
+        return True
 
     async def _set_my_commands(self, params: Params) -> bool:
         commands = params.json("commands")

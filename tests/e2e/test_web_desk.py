@@ -174,9 +174,12 @@ async def test_desk_opens_with_a_web_app_button_in_private_and_the_direct_link_i
         reply = await fake.wait_for_bot_message(LUIS, lambda m: m["message_id"] > sent["message_id"])
         [[button]] = reply["reply_markup"]["inline_keyboard"]
         assert button["web_app"] == {"url": "https://desk.example.org/desk/"}
+        menu = fake.world.menu_buttons[LUIS]  # from now on behind Luis's menu button too
+        assert menu["type"] == "web_app" and menu["web_app"] == {"url": "https://desk.example.org/desk/"}
         sent = fake.user_sends_text(STRANGER, "/desk")
         refused = await fake.wait_for_bot_message(STRANGER, lambda m: m["message_id"] > sent["message_id"])
         assert "only for current members" in text_of(refused) and "reply_markup" not in refused
+        assert STRANGER not in fake.world.menu_buttons
         sent = fake.user_sends_text(LUIS, "/queue", chat_id=VERIFIER_GROUP)
         queue = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: m["message_id"] > sent["message_id"])
         [[button]] = queue["reply_markup"]["inline_keyboard"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
 from telegram.error import BadRequest
 
 from tests.fake_telegram.conftest import ALICE, SUPERGROUP
@@ -31,3 +31,12 @@ async def test_a_web_app_button_must_be_https(bot: Bot):
     sent = await bot.send_message(SUPERGROUP, "Open")
     with pytest.raises(BadRequest, match="Button_type_invalid"):
         await bot.edit_message_reply_markup(SUPERGROUP, sent.message_id, reply_markup=desk_button("https://x.org/"))
+
+
+async def test_a_chats_menu_button_opens_a_mini_app_in_private_chats_only_over_https(fake, bot: Bot):
+    await bot.set_chat_menu_button(ALICE, MenuButtonWebApp("Desk", WebAppInfo("https://desk.example.org/desk/")))
+    assert fake.world.menu_buttons[ALICE]["web_app"] == {"url": "https://desk.example.org/desk/"}
+    with pytest.raises(BadRequest, match="private chat"):
+        await bot.set_chat_menu_button(SUPERGROUP, MenuButtonWebApp("Desk", WebAppInfo("https://x.org/")))
+    with pytest.raises(BadRequest, match="only https links are allowed"):
+        await bot.set_chat_menu_button(ALICE, MenuButtonWebApp("Desk", WebAppInfo("http://x.org/")))
