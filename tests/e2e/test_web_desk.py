@@ -16,11 +16,22 @@ import aiohttp
 import pytest
 
 from bot.domain.web_auth import init_data_for, sign_init_data
-from tests.e2e.harness import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, ROSA, STRANGER, TOM, VERIFIER_GROUP, running_vigil
+from tests.e2e.harness import (
+    ANA,
+    CLOVIS_EN_CHANNEL,
+    LUIS,
+    MARTA,
+    ROSA,
+    STRANGER,
+    TOM,
+    VERIFIER_GROUP,
+    production_log,
+    running_vigil,
+)
 from tests.e2e.people import Verifier, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_corroboration import report_from_rosa
-from tests.e2e.web_desk import action, desk_of, production_log, sign_in
+from tests.e2e.web_desk import action, desk_of, sign_in
 
 WEB = {"VIGIL_WEB_LISTEN": "127.0.0.1:0"}
 

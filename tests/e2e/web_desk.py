@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from bot.logging_setup import configure_logging
 from tests.e2e.harness import Vigil
 
 
@@ -93,27 +90,6 @@ async def desk_of(vigil: Vigil, user_id: int, *, start_param: str = "") -> Async
             assert response.status == 200, await response.text()
             opened = await response.json()
         yield WebDesk(http, vigil.web_base, opened["session"], opened)
-
-
-@contextmanager
-def production_log() -> Iterator[io.StringIO]:
-    """What Vigil writes to its log (bot.logging_setup, DEBUG for its own loggers), into a buffer;
-    the logging configuration as it was afterwards."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    saved_levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
-    buffer = io.StringIO()
-    configure_logging(stream=buffer, level=logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved_handlers:
-            root.addHandler(handler)
-        root.setLevel(saved_level)
-        for name, level in saved_levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 def action(report: dict[str, Any], label_start: str) -> dict[str, Any]:
