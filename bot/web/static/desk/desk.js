@@ -257,7 +257,7 @@
     let zoom = 17, b = bounds(zoom);
     while (zoom > 1 && Math.max(b.maxX - b.minX, (b.maxY - b.minY) * 0.8) > inner) { zoom -= 1; b = bounds(zoom); }
     const width = inner + 2 * pad, height = Math.max(120, b.maxY - b.minY) + 2 * pad;
-    const left = b.minX - pad, top = b.minY - pad;
+    const left = (b.minX + b.maxX) / 2 - width / 2, top = b.minY - pad;  // centred
     const svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("role", "img");
@@ -285,10 +285,11 @@
       circle.setAttribute("r", Math.max(p.r, 6));
       circle.setAttribute("class", "area" + (open.length ? " open" : "") + (open.some((e) => e.urgent) ? " urgent" : "") + (live ? " alert" : ""));
       const label = document.createElementNS(ns, "text");
-      label.setAttribute("x", Math.min(Math.max(cx, 60), width - 60));
+      label.textContent = p.a.name + (open.length ? ` (${open.length})` : "") + (live ? " ●" : "");
+      const half = Math.min(width / 2, label.textContent.length * 3.4);  // about half the label's width
+      label.setAttribute("x", Math.min(Math.max(cx, half), width - half));
       label.setAttribute("y", cy + 4);
       label.setAttribute("text-anchor", "middle");
-      label.textContent = p.a.name + (open.length ? ` (${open.length})` : "") + (live ? " ●" : "");
       svg.append(circle, label);
     }
     $("map").replaceChildren(svg);
