@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -27,7 +27,10 @@ from bot.services.rumors import RumorCheckService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.services.web_desk import WebDeskService
 from bot.telegram_gateway import TelegramGateway
+from bot.web.desk.changes import Changes
+from bot.web.desk.links import DeskLinks
 from bot.web.server import WebServer
 from storage.database import Database
 
@@ -58,6 +61,9 @@ class Services:
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
     metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
+    changes: Changes = field(default_factory=Changes)  # tells open web desks that something was committed
+    web_desk: WebDeskService | None = None  # what the web desk reads, when VIGIL_WEB_LISTEN is set
+    desk_links: DeskLinks | None = None  # how Telegram opens the web desk, when VIGIL_WEB_URL is set
 
 
 class BotData:

@@ -12,12 +12,14 @@ import copy
 import io
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 from PIL import Image
 
+from bot.domain.web_auth import init_data_for
 from bot.fake_telegram import errors
 from bot.fake_telegram.bot_api import BotApi, FloodLimits, InjectedDelay, InjectedFailure, photo_sizes
 from bot.fake_telegram.errors import ApiError
@@ -163,6 +165,19 @@ class FakeTelegram:
         language_code: str | None = None,
     ) -> None:
         self.world.users[user_id] = User(user_id, first_name, last_name, username, language_code)
+
+    def mini_app_init_data(self, user_id: int, *, start_param: str = "", age: timedelta = timedelta(0)) -> str:
+        """The signed launch data a Telegram client passes when `user_id` opens the bot's Mini App
+        (``tgWebAppData``), signed with this bot's token as Telegram does; `age` makes it older."""
+        user = self.world.users[user_id]
+        return init_data_for(
+            user_id,
+            user.first_name,
+            self.token,
+            at=datetime.now(UTC) - age,
+            language_code=user.language_code or "en",
+            start_param=start_param,
+        )
 
     def add_group(
         self,

@@ -31,7 +31,9 @@ async def test_a_backup_during_a_surge_restores_and_vigil_runs_on_it(fake, tmp_p
     copy = tmp_path / "backups" / "during-the-surge.sqlite3"
     async with running_vigil(fake, tmp_path) as vigil:
         surge = [
-            asyncio.create_task(quick_report(Resident(fake, user_id), PLACES[n % 3], f"Agents at door {n}", in_a_crowd=True))
+            asyncio.create_task(
+                quick_report(Resident(fake, user_id), PLACES[n % 3], f"Agents at door {n}", in_a_crowd=True)
+            )
             for n, user_id in enumerate(CROWD)
         ]
         await fake.wait_until(lambda: len(stored_reports(database)) >= 3, timeout=20, what="the first reports")
