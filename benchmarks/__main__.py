@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MODULES = ["surge", "fanout"]
+MODULES = ["surge", "storm", "fanout"]
 
 
 async def main(names: list[str]) -> None:
