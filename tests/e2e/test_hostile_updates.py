@@ -232,7 +232,9 @@ class Hostile:
                 option = {"text": "a", "voter_count": voters, "persistent_id": "0"}
                 poll = {"id": "p1", "question": question or "?", "options": [option]}
                 poll |= {"total_voter_count": voters, "is_closed": True, "is_anonymous": True, "type": "regular"}
-                fake.push_update("poll", poll | {"allows_multiple_answers": False, "allows_revoting": False})
+                fake.push_update(
+                    "poll", poll | dict.fromkeys(("allows_multiple_answers", "allows_revoting", "members_only"), False)
+                )
             case "poll_answer":
                 user_id, options = args
                 answer = {"poll_id": "p1", "user": self._user(user_id), "option_ids": options}
@@ -313,10 +315,10 @@ def run(batch: list[Action]) -> list[str]:
         return asyncio.run(survive(batch, Path(workdir)))
 
 
-# Each example starts the bot afresh (about 3 s on 2 cores); no shrinking, which would take minutes:
+# Each example starts the bot afresh (about half a second); no shrinking, which would take minutes:
 # a failure prints its batch, which is small enough to read.
 @settings(
-    max_examples=6,
+    max_examples=20,
     deadline=None,
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture],
