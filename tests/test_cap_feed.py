@@ -28,7 +28,7 @@ from bot.services import announcements
 from storage.database import Database
 from tests.history import close_alert, publish_alert
 from tests.sample_network import network_toml
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 NOW = datetime(2026, 12, 1, 21, 5, tzinfo=UTC)  # 14:05 in Clovis (America/Denver, MST)
 FEED = """

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, Progress
 from bot.domain.reports import new_public_ref
 from storage.database import Database
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 CHANNEL, GROUP = -1002000000002, -1001000000001
 DAY = timedelta(days=1)

@@ -11,8 +11,7 @@ from bot.domain.delivery import DeliveryStatus, MessageKind, Outgoing, Progress
 from bot.domain.rejection import DUPLICATE_WINDOW, RejectionReason, ReportHolds, RumorSupport
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind
-from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW
+from tests.samples import DAY, NOW, add, purge_at
 
 R = RejectionReason
 

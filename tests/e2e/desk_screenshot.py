@@ -17,9 +17,8 @@ from pathlib import Path
 from bot.fake_telegram import FakeTelegram
 from tests.e2e.harness import ANA, LUIS, TOKEN, build_world, running_vigil
 from tests.e2e.people import Verifier, card_in_group
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_desk import SUVS
-from tests.e2e.test_web_desk_browser import CHROMIUM, CHROMIUM_FLAGS, desk_url
+from tests.e2e.steps import CLOVIS_DAIRY, desk_url, report_from_tom, wait_card
+from tests.sandbox.browser import CHROMIUM, CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +31,7 @@ async def main(target: Path) -> None:
         async with FakeTelegram(token=TOKEN, bot_username="vigil_test_bot") as fake:
             build_world(fake)
             async with running_vigil(fake, Path(scratch), VIGIL_WEB_LISTEN="127.0.0.1:0") as vigil:
-                first = await report_from_tom(fake, text=SUVS)
+                first = await report_from_tom(fake, text=CLOVIS_DAIRY)
                 await report_from_tom(
                     fake,
                     place="Vado",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import struct
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,7 @@ from bot.fake_telegram import FakeTelegram
 from bot.logging_setup import token_secrets
 from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, production_log, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_setup_and_edges import gps_exif
+from tests.e2e.steps import files_of, gps_exif
 from tests.media_samples import NEEDLES as VIDEO_NEEDLES
 from tests.media_samples import video_bytes
 
@@ -61,10 +60,6 @@ def verifier_needles() -> dict[str, bytes]:
         "verifier's last name": VERIFIER_LAST.encode(),
         "verifier's username": VERIFIER_USERNAME.encode(),
     }
-
-
-def files_of(database: Path) -> list[Path]:
-    return [p for p in (database, Path(f"{database}-wal"), Path(f"{database}-journal")) if p.exists()]
 
 
 def assert_absent(where: str, data: bytes, needles: dict[str, bytes]) -> None:

@@ -29,8 +29,7 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Verifier, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_corroboration import report_from_rosa
+from tests.e2e.steps import report_from_rosa, report_from_tom, wait_card
 from tests.e2e.web_desk import action, desk_of, sign_in
 
 WEB = {"VIGIL_WEB_LISTEN": "127.0.0.1:0"}

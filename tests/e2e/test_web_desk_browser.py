@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from tests.e2e.harness import LUIS, STRANGER, running_vigil
-from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.steps import desk_url, report_from_tom, wait_card
+from tests.sandbox.browser import CHROMIUM, CHROMIUM_FLAGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-THEME = '{"bg_color":"#17212b","text_color":"#f5f5f5","button_color":"#5288c1","secondary_bg_color":"#232e3c"}'
 PHONE = {"width": 360, "height": 740}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-
-
-def desk_url(vigil, user_id: int) -> str:
-    init_data = vigil.fake.mini_app_init_data(user_id)
-    return f"{vigil.web_base}/desk/#tgWebAppData={quote(init_data, safe='')}&tgWebAppThemeParams={quote(THEME)}"
 
 
 @pytest.fixture
