@@ -314,12 +314,15 @@ class QueuedMessage:
     last_error: str | None
     created_at: datetime
     drill: bool = False  # a drill's message (its report is a drill's): after every real one, kept inside
+    # Its report says people are being detained (bot.domain.indicators.is_urgent): within its rank,
+    # it goes before every other report's message waiting for the group's budget (issue 18).
+    urgent: bool = False
 
 
 # Within the verifier group, which waiting message goes first: new cards (so the desk sees every
 # report), then edits of cards (coalesced: one pending edit per card carries the newest state),
-# then reminders. Elsewhere, and within a rank, the order they were queued in. A drill's messages
-# come after all of those (issue 19).
+# then reminders. Within a rank, an urgent report's messages (people being detained) first, then
+# the order they were queued in (issue 18). A drill's messages come after all of those (issue 19).
 DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD_ALBUM: 0,
     MessageKind.CARD: 0,
@@ -352,11 +355,13 @@ def next_in_chat(waiting: list[QueuedMessage], now: datetime) -> QueuedMessage |
         refs = (row.message.reply_to, row.message.edit)
         return any(ref is not None and ref.outbox_id in open_ids for ref in refs)
 
-    def turn(row: QueuedMessage) -> tuple[bool, int, int]:
+    def turn(row: QueuedMessage) -> tuple[bool, int, bool, int]:
         rank = DESK_RANK.get(row.message.kind, 0)
         if now - row.created_at >= RANK_AGING:
             rank = 0
-        return row.drill, rank, row.id  # a drill's messages after every real one, however long they waited
+        # A drill's messages after every real one, however long they waited; an urgent report's
+        # before the others of its rank.
+        return row.drill, rank, not row.urgent, row.id
 
     candidates = [row for row in waiting if not blocked(row)]
     if not candidates:
