@@ -4,7 +4,8 @@ Services write messages to the outbox in the same transaction as the state chang
 them, then wake the dispatcher. It starts each message that is due; how one message is sent, and
 what its outcome changes, is :mod:`bot.services.sending`.
 
-Messages to one chat go out one at a time (a 429 in one chat pauses only that chat), in outbox
+Messages to one chat go out one at a time (a 429 in one chat pauses only that chat, every message
+of it: bot.services.sending.Sender.paused_until), in outbox
 order, except that in the verifier group new cards go before card edits and reminders
 (:func:`bot.domain.delivery.next_in_chat`); a message never overtakes the one it replies to or
 edits. Chats are independent: each has at most one request on its way, and a slow or throttled
@@ -141,13 +142,14 @@ class Dispatcher:
             # Some of the oldest may be for chats that are busy (their row is not "sending" yet).
             subscribers = await repo.subscriber_heads(now, limit=room + len(self._busy)) if room > 0 else []
             subscribers_later = await repo.next_subscriber_attempt(now)
-        heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
+        paused = {chat: until for chat in chats if (until := self._sender.paused_until(chat, now)) is not None}
+        heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy | paused.keys()]
         ready = [h for h in heads if h is not None]
         due = sorted(
             (h for h in ready if h.next_attempt_at <= now),
             key=lambda h: (priority_of(h.message.kind, drill=h.drill), h.id),
         )
-        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
+        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now] + list(paused.values())
         if subscribers_later is not None:
             later.append(subscribers_later)
         started = 0

@@ -96,6 +96,18 @@ class Sender:
         self._telegram = telegram
         self._cards = cards
         self._clock = clock
+        # A 429 pauses its whole chat, not only the message Telegram refused: Telegram counts the
+        # chat's messages, so another one (an urgent card, a new card before an edit) sent before
+        # the wait is over would only earn another 429. In memory: after a restart Telegram says again.
+        self._paused: dict[int, datetime] = {}
+
+    def paused_until(self, chat_id: int, now: datetime) -> datetime | None:
+        """When a chat that Telegram answered 429 may take a message again; None if it may now."""
+        until = self._paused.get(chat_id)
+        if until is not None and until <= now:
+            del self._paused[chat_id]
+            return None
+        return until
 
     async def recover(self) -> None:
         """Messages left ``sending`` by a crash may have arrived: apply the policy, never resend blindly."""
@@ -158,6 +170,8 @@ class Sender:
                 result = await self._perform(request)
         now = self._clock()
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
+        if result.outcome is Outcome.RATE_LIMITED and progress.retry_at is not None:
+            self._paused[request.chat_id] = progress.retry_at
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
             if shown is not None and row.report_id is not None:

@@ -32,7 +32,8 @@ from tests.sample_network import (
     network_toml,
 )
 
-ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter"]
+# and Tom's photo on demand while the alert is live (issue 18)
+ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter", "📎 Show media (1)"]
 
 
 async def publish(fake, *, place="Clovis", text=CLOVIS_DAIRY) -> str:
