@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MODULES = ["surge", "fanout", "feed", "drill"]
+MODULES = ["surge", "fanout", "feed", "drill", "raid"]
 
 
 async def main(names: list[str]) -> None:
