@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.domain.delivery import (
     MAX_SENDS,
+    SETTLE,
     DeliveryStatus,
     MessageKind,
     MessageRef,
@@ -152,3 +153,17 @@ def test_among_new_cards_an_urgent_one_always_goes_first(urgency):
     assert chosen.urgent == any(urgency)
     # and the oldest of its kind: urgency never reorders the urgent ones among themselves
     assert chosen.id == min(r.id for r in waiting if r.urgent == chosen.urgent)
+
+
+def test_during_a_burst_a_new_card_waits_to_settle_so_the_reports_joining_it_fold_in():
+    young = row(1, MessageKind.CARD)
+    assert next_in_chat([young], NOW) is young  # a quiet group: at once
+    assert next_in_chat([young], NOW, burst=True) is None
+    assert next_in_chat([row(1, MessageKind.CARD, age=SETTLE)], NOW, burst=True).id == 1
+    assert next_in_chat([row(1, MessageKind.CARD_EDIT)], NOW, burst=True) is None
+
+
+def test_during_a_burst_an_urgent_card_and_other_messages_do_not_wait():
+    assert next_in_chat([row(1, MessageKind.CARD, urgent=True)], NOW, burst=True).id == 1
+    waiting = [row(1, MessageKind.CARD), row(2, MessageKind.GROUP_NOTICE)]
+    assert next_in_chat(waiting, NOW, burst=True).id == 2

@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.domain.delivery import QueuedMessage, next_in_chat, priority_of
+from bot.domain.delivery import BURST_AFTER, QueuedMessage, next_in_chat, priority_of, settling
 from bot.ports import TelegramPort
 from bot.services.cards import CardRenderer
 from bot.services.drill_scope import DrillScope
@@ -41,6 +42,7 @@ STOP_TIMEOUT_SECONDS = 15.0
 # the desk and residents, which are started first.
 MAX_IN_FLIGHT = 128
 MAX_SUBSCRIBERS_IN_FLIGHT = 48
+BURST_WINDOW = timedelta(minutes=1)  # Telegram counts a group's 20 messages over any minute
 
 
 def utc_now() -> datetime:
@@ -62,6 +64,7 @@ class Dispatcher:
         self._sender = Sender(database=database, telegram=telegram, cards=cards, clock=clock, drill_scope=drill_scope)
         self._wakeup = asyncio.Event()
         self._busy: set[int] = set()  # chats with a request on its way
+        self._started: dict[int, deque[datetime]] = {}  # a group's messages started in the last minute
         self._in_flight: set[asyncio.Task[None]] = set()
         self._subscribers_in_flight = 0
         self._task: asyncio.Task[None] | None = None
@@ -143,13 +146,17 @@ class Dispatcher:
             subscribers = await repo.subscriber_heads(now, limit=room + len(self._busy)) if room > 0 else []
             subscribers_later = await repo.next_subscriber_attempt(now)
         paused = {chat: until for chat in chats if (until := self._sender.paused_until(chat, now)) is not None}
-        heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy | paused.keys()]
+        free = {chat: rows for chat, rows in chats.items() if chat not in self._busy | paused.keys()}
+        bursts = {chat for chat in free if self._burst(chat, now)}
+        heads = [next_in_chat(rows, now, burst=chat in bursts) for chat, rows in free.items()]
         ready = [h for h in heads if h is not None]
+        # A card settling during a burst is looked at again when it may go.
+        settle = [t for chat in bursts for row in free[chat] if (t := settling(row, now)) is not None]
         due = sorted(
             (h for h in ready if h.next_attempt_at <= now),
             key=lambda h: (priority_of(h.message.kind, drill=h.drill), h.id),
         )
-        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now] + list(paused.values())
+        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now] + list(paused.values()) + settle
         if subscribers_later is not None:
             later.append(subscribers_later)
         started = 0
@@ -171,7 +178,18 @@ class Dispatcher:
             started += 1
         return started, min(later, default=None)
 
+    def _burst(self, chat: int, now: datetime) -> bool:
+        """Whether the chat took BURST_AFTER messages in the last minute (a group's budget is 20)."""
+        started = self._started.get(chat)
+        if started is None:
+            return False
+        while started and now - started[0] >= BURST_WINDOW:
+            started.popleft()
+        return len(started) >= BURST_AFTER
+
     def _start(self, head: QueuedMessage) -> None:
+        if head.message.chat_id < 0:  # groups and channels: what a burst is counted on
+            self._started.setdefault(head.message.chat_id, deque()).append(self._clock())
         self._busy.add(head.message.chat_id)
         if head.message.kind.is_to_subscriber:
             self._subscribers_in_flight += 1
