@@ -203,6 +203,7 @@ def _media_lines(tr: Translator, kinds: Sequence[MediaKind]) -> list[Html]:
 # within Telegram's 4096 units however many residents report the same thing.
 ATTACHED_IN_FULL = 4
 ATTACHED_WORDS = 200  # characters of an attached report's words the card quotes
+ATTACHED_LISTED = 120  # references of earlier attached reports the card lists
 
 
 def _attached_lines(
@@ -230,12 +231,13 @@ def _attached_lines(
         lines.extend(_media_lines(tr, kinds))
     earlier = attached[: len(attached) - len(shown)]
     if earlier:
+        # Each reference is 8 units: even a flood's card keeps within 4096 (the newest are kept).
+        listed = ", ".join(r.public_ref for r, _ in earlier[-ATTACHED_LISTED:])
+        if len(earlier) > ATTACHED_LISTED:
+            listed = "…, " + listed
         lines.append(
             tr.ngettext(
-                "➕ and {n} earlier report: {refs}",
-                "➕ and {n} earlier reports: {refs}",
-                len(earlier),
-                refs=", ".join(r.public_ref for r, _ in earlier),
+                "➕ and {n} earlier report: {refs}", "➕ and {n} earlier reports: {refs}", len(earlier), refs=listed
             )
         )
     return lines

@@ -102,6 +102,7 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
         "🚶 30 min",
         "🚶 60 min",
         "❓ Ask the reporter",
+        "📎 Show media (1)",
         "🔊 Unmute reporter (admins)",
     ]
 
