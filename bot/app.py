@@ -41,6 +41,7 @@ from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
 from bot.services.secret_key import check_secret_key
+from bot.services.showing import ShowingService
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
@@ -194,6 +195,7 @@ def build_application(
                 public_text=public_text,
                 rumors=RumorCheckService(deps),
                 corroboration=CorroborationService(deps),
+                showing=ShowingService(deps),
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,

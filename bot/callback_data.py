@@ -155,6 +155,14 @@ class Detach:
 
 
 @dataclass(frozen=True)
+class ShowMedia:
+    """📎 Show media on a card: its report's photos, videos and voice notes (and those of the reports
+    attached to it) sent on demand, under the card (issue 18: a new report is one message)."""
+
+    report_id: int
+
+
+@dataclass(frozen=True)
 class FalseAlarm:
     """👎 False alarm: `reason` None opens the reasons under the card; a reason casts the vote."""
 
@@ -206,6 +214,7 @@ DRILL_SCENARIO_BITS = 20
 Action = (
     DrillMenu
     | Detach
+    | ShowMedia
     | Vote
     | Form
     | ChooseLanguage
@@ -241,6 +250,7 @@ FAMILIES: dict[type[Action], str] = {
     FalseAlarm: "no",
     RumorCheck: "rumor",
     Detach: "detach",
+    ShowMedia: "media",
     EditText: "text",
     Which: "which",
     DrillMenu: "drill",
@@ -274,6 +284,7 @@ _PATTERNS = {
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
+    "media": re.compile(r"^v1:media:(?P<report>[1-9][0-9]{0,17})$"),
     "which": re.compile(r"^v1:which:(?P<choice>[an]):(?P<question>[1-9][0-9]{0,17})$"),
     "drill": re.compile(
         r"^v1:drill:(?P<step>set|go|sure|no):(?P<mask>0|[1-9a-f][0-9a-f]{0,4}):(?P<pace>one|surge)"
@@ -314,6 +325,8 @@ def encode(action: Action) -> str:
             data = f"{_prefix(RumorCheck)}:{report_id}"
         case Detach(report_id):
             data = f"{_prefix(Detach)}:{report_id}"
+        case ShowMedia(report_id):
+            data = f"{_prefix(ShowMedia)}:{report_id}"
         case Which(question_id, answers_it):
             data = f"{_prefix(Which)}:{'a' if answers_it else 'n'}:{question_id}"
         case EditText(report_id, change):
@@ -389,6 +402,8 @@ def decode(data: str | None) -> Action:
         return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
+    if match := _PATTERNS["media"].match(data):
+        return ShowMedia(int(match["report"]))
     if match := _PATTERNS["which"].match(data):
         return Which(int(match["question"]), match["choice"] == "a")
     if match := _PATTERNS["drill"].match(data):

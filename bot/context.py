@@ -24,6 +24,7 @@ from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
+from bot.services.showing import ShowingService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
@@ -53,6 +54,7 @@ class Services:
     public_text: PublicTextService
     rumors: RumorCheckService
     corroboration: CorroborationService
+    showing: ShowingService  # 📎 Show media: a report's media under its card, on demand (issue 18)
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
     drills: DrillService  # /drill: practice on made-up reports (issue 19)

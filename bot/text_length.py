@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 MESSAGE_LIMIT = 4096  # a message's text, in UTF-16 code units
+CAPTION_LIMIT = 1024  # a photo's (or video's) caption, in UTF-16 code units
 
 
 def utf16_length(text: str) -> int:

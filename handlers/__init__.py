@@ -16,6 +16,7 @@ from handlers import (
     overview,
     privacy,
     reporting,
+    showing,
     subscribing,
     verifying,
     web_desk,
@@ -111,6 +112,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(desk.on_which_button, pattern=cb.pattern(cb.Which)))
     application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=cb.pattern(cb.GoCheck)))
     application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=cb.pattern(cb.Detach)))
+    application.add_handler(CallbackQueryHandler(showing.on_show_media_button, pattern=cb.pattern(cb.ShowMedia)))
     application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=cb.pattern(cb.EditText)))
     application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=cb.pattern(cb.Subscribe)))
     application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=cb.pattern(cb.Rights)))

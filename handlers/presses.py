@@ -27,7 +27,16 @@ from handlers.language import client_translator
 
 # The buttons that act on a report (their payload names it).
 PressAction = (
-    cb.Vote | cb.Mute | cb.OnAlert | cb.Ask | cb.GoCheck | cb.Detach | cb.FalseAlarm | cb.RumorCheck | cb.EditText
+    cb.Vote
+    | cb.Mute
+    | cb.OnAlert
+    | cb.Ask
+    | cb.GoCheck
+    | cb.Detach
+    | cb.ShowMedia
+    | cb.FalseAlarm
+    | cb.RumorCheck
+    | cb.EditText
 )
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")

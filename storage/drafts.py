@@ -124,6 +124,23 @@ class DraftQueries:
             (outbox_id, report_id, *[str(k) for k in kinds]),
         )
 
+    async def media_waiting(self, report_id: int) -> list[MediaKind]:
+        """The kinds of the report's media not sent to the group yet, nor queued (issue 18: they go
+        on demand, 📎 Show media), in the order the resident sent them."""
+        async with self._db.execute(
+            "SELECT kind FROM report_media WHERE report_id = ? AND outbox_id IS NULL ORDER BY position", (report_id,)
+        ) as cursor:
+            return [MediaKind(r["kind"]) for r in await cursor.fetchall()]
+
+    async def voice_positions_waiting(self, report_id: int) -> list[int]:
+        """The positions of the report's voice notes not sent nor queued yet (each goes on its own)."""
+        async with self._db.execute(
+            "SELECT position FROM report_media WHERE report_id = ? AND outbox_id IS NULL AND kind = 'voice'"
+            " ORDER BY position",
+            (report_id,),
+        ) as cursor:
+            return [int(r["position"]) for r in await cursor.fetchall()]
+
     async def purge_drafts(self, started_before: datetime) -> int:
         cursor = await self._db.execute("DELETE FROM drafts WHERE started_at < ?", (to_text(started_before),))
         return cursor.rowcount

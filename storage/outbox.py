@@ -22,13 +22,18 @@ from bot.domain.delivery import (
     Progress,
     QueuedMessage,
 )
+from bot.domain.indicators import is_urgent, parse_indicators
 from storage.codec import from_text, required_moment, to_text
 
 _OPEN = "('pending', 'sending')"
 _TO_SUBSCRIBERS = ", ".join(f"'{kind}'" for kind in MessageKind if kind.is_to_subscriber)  # fixed names
 _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
 # A row with whether it is a drill's (its report's is_drill), for the dispatcher's guard and order.
-_WITH_DRILL = "outbox.*, COALESCE(r.is_drill, 0) AS drill FROM outbox LEFT JOIN reports r ON r.id = outbox.report_id"
+# And its report's signs, for the group's order: an urgent report's messages first (issue 18).
+_WITH_DRILL = (
+    "outbox.*, COALESCE(r.is_drill, 0) AS drill, r.indicators AS indicators"
+    " FROM outbox LEFT JOIN reports r ON r.id = outbox.report_id"
+)
 # Messages that later messages point at by outbox id (MessageRef(outbox_id=...)) when they are
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
 # edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
@@ -69,6 +74,17 @@ class OutboxQueries:
         if row is None or row["card_chat_id"] is None:
             return None
         return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["card_chat_id"])), at)
+
+    async def card_shown(self, report_id: int) -> str | None:
+        """What the report's card shows now, as set_card_shown stored it (None: unknown)."""
+        async with self._db.execute("SELECT card_shown FROM reports WHERE id = ?", (report_id,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row["card_shown"]) if row is not None and row["card_shown"] is not None else None
+
+    async def set_card_shown(self, report_id: int, shown: str | None) -> None:
+        """Telegram confirmed the card shows `shown` (a digest of its message, text and buttons), or
+        None when that is no longer known."""
+        await self._db.execute("UPDATE reports SET card_shown = ? WHERE id = ?", (shown, report_id))
 
     async def outbox_waiting(self) -> dict[int, list[QueuedMessage]]:
         """Every unfinished message, by chat, in the order they were queued, except direct messages
@@ -297,4 +313,11 @@ def _queued(row: aiosqlite.Row) -> QueuedMessage:
         last_error=row["last_error"],
         created_at=required_moment(row["created_at"]),
         drill="drill" in row.keys() and bool(row["drill"]),
+        urgent="indicators" in row.keys() and _urgent(row["indicators"]),
     )
+
+
+def _urgent(indicators: str | None) -> bool:
+    if not indicators:
+        return False
+    return is_urgent(parse_indicators(json.loads(indicators)))

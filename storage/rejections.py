@@ -40,9 +40,14 @@ class RejectionQueries:
             ),
         ) as cursor:
             row = await cursor.fetchone()
+        # What reached the group, and what is still kept for 📎 Show media (issue 18): the card counts both.
+        async with self._db.execute(
+            "SELECT kind, COUNT(*) AS n FROM report_media WHERE report_id = ? GROUP BY kind", (report.id,)
+        ) as cursor:
+            kept = {str(r["kind"]): int(r["n"]) for r in await cursor.fetchall()}
         return ReportHolds(
-            photos=report.count_of(MediaKind.PHOTO),
-            videos=report.count_of(MediaKind.VIDEO),
+            photos=report.count_of(MediaKind.PHOTO) + kept.get(MediaKind.PHOTO, 0),
+            videos=report.count_of(MediaKind.VIDEO) + kept.get(MediaKind.VIDEO, 0),
             reports_around=int(row["n"]) if row else 0,
         )
 

@@ -53,6 +53,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         cb.Which,
         cb.GoCheck,
         cb.Detach,
+        cb.ShowMedia,
         cb.EditText,
         cb.Subscribe,
         cb.Rights,

@@ -36,6 +36,8 @@ from bot.domain.verification import VoteKind
         cb.OnAlert(42, AlertAction.RETRACT),
         cb.Detach(1),
         cb.Detach(987654321987654321),
+        cb.ShowMedia(1),
+        cb.ShowMedia(987654321987654321),
     ],
 )
 def test_every_action_round_trips_within_telegrams_64_bytes(action):
@@ -227,6 +229,7 @@ ONE_OF_EACH_FAMILY = [
     cb.FalseAlarm(1),
     cb.RumorCheck(1),
     cb.Detach(1),
+    cb.ShowMedia(1),
     cb.EditText(1, TextChangeKind.INCLUDE_WORDS),
     cb.Which(1, answers_it=True),
     cb.DrillMenu(cb.DrillStep.GO, 0b101, Pace.SURGE, LanguageMix.MIX, False),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.domain.delivery import (
     MAX_SENDS,
+    SETTLE,
     DeliveryStatus,
     MessageKind,
     MessageRef,
@@ -24,9 +25,19 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 GROUP = -100
 
 
-def row(id_: int, kind: MessageKind, *, status=DeliveryStatus.PENDING, reply_to=None, edit=None, age=timedelta(0)):
+def row(
+    id_: int,
+    kind: MessageKind,
+    *,
+    status=DeliveryStatus.PENDING,
+    reply_to=None,
+    edit=None,
+    age=timedelta(0),
+    urgent=False,
+):
     text = "" if kind.is_rendered_when_sent else "text"
     return QueuedMessage(
+        urgent=urgent,
         id=id_,
         report_id=1,
         message=Outgoing(kind, GROUP, text, reply_to=reply_to, edit=edit),
@@ -121,3 +132,38 @@ def test_every_waiting_message_is_sent_eventually_and_never_before_what_it_answe
         assert ref is None or ref.outbox_id in sent or all(w.id != ref.outbox_id for w in waiting)
         sent.append(chosen.id)
         waiting.remove(chosen)
+
+
+def test_an_urgent_reports_card_overtakes_earlier_cards_waiting_for_the_group():
+    waiting = [row(1, MessageKind.CARD), row(2, MessageKind.CARD), row(3, MessageKind.CARD, urgent=True)]
+    assert next_in_chat(waiting, NOW).id == 3
+    assert next_in_chat(waiting[:2], NOW).id == 1
+
+
+def test_urgency_does_not_put_a_card_edit_before_new_cards():
+    waiting = [row(1, MessageKind.CARD), row(2, MessageKind.CARD_EDIT, urgent=True)]
+    assert next_in_chat(waiting, NOW).id == 1
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=12))
+def test_among_new_cards_an_urgent_one_always_goes_first(urgency):
+    waiting = [row(i + 1, MessageKind.CARD, urgent=u) for i, u in enumerate(urgency)]
+    chosen = next_in_chat(waiting, NOW)
+    assert chosen is not None
+    assert chosen.urgent == any(urgency)
+    # and the oldest of its kind: urgency never reorders the urgent ones among themselves
+    assert chosen.id == min(r.id for r in waiting if r.urgent == chosen.urgent)
+
+
+def test_during_a_burst_a_new_card_waits_to_settle_so_the_reports_joining_it_fold_in():
+    young = row(1, MessageKind.CARD)
+    assert next_in_chat([young], NOW) is young  # a quiet group: at once
+    assert next_in_chat([young], NOW, burst=True) is None
+    assert next_in_chat([row(1, MessageKind.CARD, age=SETTLE)], NOW, burst=True).id == 1
+    assert next_in_chat([row(1, MessageKind.CARD_EDIT)], NOW, burst=True) is None
+
+
+def test_during_a_burst_an_urgent_card_and_other_messages_do_not_wait():
+    assert next_in_chat([row(1, MessageKind.CARD, urgent=True)], NOW, burst=True).id == 1
+    waiting = [row(1, MessageKind.CARD), row(2, MessageKind.GROUP_NOTICE)]
+    assert next_in_chat(waiting, NOW, burst=True).id == 2

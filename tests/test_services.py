@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
-from bot.domain.draft import DraftPhoto
+from bot.domain.delivery import MessageRef
+from bot.domain.draft import DraftPhoto, MediaKind
 from bot.domain.indicators import Indicator
 from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
-from bot.services.cards import CardRenderer
+from bot.services.cards import CardRenderer, queue_media
 from bot.services.deps import ServiceDeps
 from bot.services.dispatcher import Dispatcher
 from bot.services.presses import Press, Refusal
@@ -111,10 +112,17 @@ async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=
     return result
 
 
-async def test_submitted_report_reaches_the_verifier_group_with_clean_photos(world):
-    residents, _, port, database, _ = world
-    report = await stored(database, await submit_clovis_report(residents, port, world[4]))
-    assert report.status is ReportStatus.PENDING and report.photo_file_ids == ("clean-0",)
+async def test_submitted_report_reaches_the_verifier_group_with_clean_photos_on_demand(world):
+    residents, _, port, database, dispatcher = world
+    receipt = await submit_clovis_report(residents, port, world[4])
+    report = await stored(database, receipt)
+    assert report.status is ReportStatus.PENDING and port.photos == []  # one message: the card
+    async with database.unit_of_work() as repo:  # what 📎 Show media queues (bot.services.showing)
+        card = MessageRef(message_id=report.card_message_id)
+        assert await queue_media(repo, report.id, VERIFIER_GROUP, card, report.created_at) == 1
+    await dispatcher.drain()
+    report = await stored(database, receipt)
+    assert report.photo_file_ids == ("clean-0",)
     assert b"Exif" not in port.photos[0] and port.photos[0] != port.files["resident-photo"]
     (card,) = port.texts_to(VERIFIER_GROUP)
     assert report.public_ref in card and "Five unmarked SUVs" in card and "Confirmed: 0/2" in card
@@ -140,6 +148,7 @@ async def test_two_distinct_confirmations_publish_and_tell_the_reporter_once(wor
         f"v1:alert:e:{report.id}",
         f"v1:alert:r:{report.id}",
         f"v1:ask:menu:{report.id}",
+        f"v1:media:{report.id}",  # its photo on demand while the alert is live (issue 18)
     ]
     assert "Reporter #" in card_html and "no earlier reports" in card_html
     async with database.unit_of_work() as repo:
@@ -188,10 +197,11 @@ async def test_send_answers_at_once_and_the_card_follows_through_the_outbox(worl
     await dispatcher.drain()
     report = await stored(database, receipt)
     (card,) = port.texts_to(VERIFIER_GROUP)
-    assert report.public_ref in card and "1 photo above" in card
-    assert port.replies[report.card_message_id] == 100  # the card answers its album
+    assert report.public_ref in card and "1 photo (metadata removed)" in card
+    # One message: the photo waits, cleaned, for a verifier who asks for it (issue 18).
+    assert port.photos == [] and port.replies[report.card_message_id] is None
     async with database.unit_of_work() as repo:
-        assert await repo.report_media(report.id) == []  # the cleaned bytes are not kept once sent
+        assert await repo.media_waiting(report.id) == [MediaKind.PHOTO]
 
 
 async def test_a_verifier_group_that_is_down_gets_the_card_when_it_is_back(world):

@@ -314,12 +314,15 @@ class QueuedMessage:
     last_error: str | None
     created_at: datetime
     drill: bool = False  # a drill's message (its report is a drill's): after every real one, kept inside
+    # Its report says people are being detained (bot.domain.indicators.is_urgent): within its rank,
+    # it goes before every other report's message waiting for the group's budget (issue 18).
+    urgent: bool = False
 
 
 # Within the verifier group, which waiting message goes first: new cards (so the desk sees every
 # report), then edits of cards (coalesced: one pending edit per card carries the newest state),
-# then reminders. Elsewhere, and within a rank, the order they were queued in. A drill's messages
-# come after all of those (issue 19).
+# then reminders. Within a rank, an urgent report's messages (people being detained) first, then
+# the order they were queued in (issue 18). A drill's messages come after all of those (issue 19).
 DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD_ALBUM: 0,
     MessageKind.CARD: 0,
@@ -338,11 +341,28 @@ DESK_RANK: dict[MessageKind, int] = {
 RANK_AGING = timedelta(minutes=1)  # a message that waited this long goes first, whatever its rank
 
 
-def next_in_chat(waiting: list[QueuedMessage], now: datetime) -> QueuedMessage | None:
+# During a burst in the verifier group (it already took BURST_AFTER messages in the last minute, of
+# Telegram's 20), a card or a card edit that is not urgent waits until it is SETTLE old: the reports
+# that join it meanwhile (corroboration) fold into that one message instead of an edit each, which
+# would spend the rest of the minute's budget and leave later reports waiting for the next (issue 18).
+BURST_AFTER = 8
+SETTLE = timedelta(seconds=1.5)
+
+
+def settling(row: QueuedMessage, now: datetime) -> datetime | None:
+    """During a burst: when the card (or card edit) `row` may go, if it must still wait."""
+    if row.urgent or row.message.kind not in (MessageKind.CARD, MessageKind.CARD_EDIT):
+        return None
+    ready = row.created_at + SETTLE
+    return ready if ready > now else None
+
+
+def next_in_chat(waiting: list[QueuedMessage], now: datetime, *, burst: bool = False) -> QueuedMessage | None:
     """The message to send next in one chat, or None while one is on its way (or none is due).
 
     `waiting` is the chat's unfinished messages. A message that replies to or edits another
     queued message of the same chat waits for it (an album before its card, a post before its edit).
+    During a `burst`, cards and card edits wait to settle (:func:`settling`).
     """
     if any(row.progress.status is DeliveryStatus.SENDING for row in waiting):
         return None
@@ -350,13 +370,17 @@ def next_in_chat(waiting: list[QueuedMessage], now: datetime) -> QueuedMessage |
 
     def blocked(row: QueuedMessage) -> bool:
         refs = (row.message.reply_to, row.message.edit)
+        if burst and settling(row, now) is not None:
+            return True
         return any(ref is not None and ref.outbox_id in open_ids for ref in refs)
 
-    def turn(row: QueuedMessage) -> tuple[bool, int, int]:
+    def turn(row: QueuedMessage) -> tuple[bool, int, bool, int]:
         rank = DESK_RANK.get(row.message.kind, 0)
         if now - row.created_at >= RANK_AGING:
             rank = 0
-        return row.drill, rank, row.id  # a drill's messages after every real one, however long they waited
+        # A drill's messages after every real one, however long they waited; an urgent report's
+        # before the others of its rank.
+        return row.drill, rank, not row.urgent, row.id
 
     candidates = [row for row in waiting if not blocked(row)]
     if not candidates:

@@ -5,6 +5,7 @@ The codes are stable: they are stored in the database and travel in callback dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -22,3 +23,12 @@ def parse_indicators(codes: list[str]) -> tuple[Indicator, ...]:
     """Known codes in canonical order; unknown ones are a programming error, so they raise."""
     chosen = {Indicator(code) for code in codes}
     return tuple(indicator for indicator in Indicator if indicator in chosen)
+
+
+# The signs that make a report urgent: people are being taken now, so its card overtakes the other
+# reports' cards waiting for the verifier group's budget (bot.domain.delivery.next_in_chat).
+URGENT: frozenset[Indicator] = frozenset({Indicator.DETENTIONS})
+
+
+def is_urgent(indicators: Iterable[Indicator]) -> bool:
+    return any(indicator in URGENT for indicator in indicators)

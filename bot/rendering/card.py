@@ -52,16 +52,34 @@ def render_card(
     public_text: CurrentText | None = None,
     preview: Html | None = None,
     posted_in: Sequence[str] = (),
+    attached: Sequence[tuple[Report, Sequence[MediaKind]]] = (),
+    waiting_media: Sequence[MediaKind] = (),
+    media_to_show: int = 0,
+    detachable: bool = False,
 ) -> tuple[Html, Keyboard | None]:
     """`residents`: how many distinct residents report this (its reporter and those of the reports
     attached to it as corroboration). `public_text`, `preview`: the text a confirmation approves now,
     and the post it makes (rendered by bot.rendering.alert in the card's language); `posted_in`: the
-    languages the channels get."""
+    languages the channels get. `attached`: the reports attached to it with all their media's kinds,
+    folded into the card (each with a Detach button while `detachable`); `waiting_media`: the report's
+    own media not sent to the group yet; `media_to_show`: how many files, its own and the attached
+    reports', 📎 Show media would send under the card (issue 18: a new report is one message)."""
     headline = _alert_headline(tr, report, alert) if alert and not alert.status.is_active else _headline(tr, report)
     previewed = report.status is ReportStatus.PENDING and public_text is not None and preview is not None
     words_in_preview = bool(previewed and public_text and public_text.text.words)
-    lines = [headline, "", *_content_lines(tr, report, network, evidence, reporter, words_in_preview=words_in_preview)]
+    lines = [
+        headline,
+        "",
+        *_content_lines(
+            tr, report, network, evidence, reporter, words_in_preview=words_in_preview, waiting=waiting_media
+        ),
+    ]
     lines.extend(_residents_lines(tr, residents))
+    lines.extend(_attached_lines(tr, attached, network))
+    if media_to_show and (report.status.is_open or (alert is not None and alert.status.is_active)):
+        lines.append(
+            tr.gettext("📎 Not in the group yet, to save its budget: 📎 Show media sends them under this card.")
+        )
     lines.extend(desk.card_lines(tr, list(questions), network.desk.max_questions))
     if report.status is ReportStatus.PENDING and now is not None:
         lines.extend(desk.claim_lines(tr, list(claims), votes, now, network.zone))
@@ -92,10 +110,32 @@ def render_card(
     if alert is not None:
         lines.extend(_alert_lines(tr, alert, network))
     lines.extend(_problem_lines(tr, report, problems, network))
+    folded = _folded_buttons(tr, report, attached, media_to_show, detachable=detachable)
     if report.status is ReportStatus.PUBLISHED and alert is not None and alert.status.is_active:
-        return Html("\n".join(lines)), _alert_keyboard(tr, report)
+        return Html("\n".join(lines)), (*_alert_keyboard(tr, report), *folded)
     rumor_check = rejected.rumor_check_button(tr, report, rejection, now) if now is not None else None
-    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text, rumor_check)
+    return Html("\n".join(lines)), _keyboard(tr, report, reporter, public_text, rumor_check, folded)
+
+
+def _folded_buttons(
+    tr: Translator,
+    report: Report,
+    attached: Sequence[tuple[Report, Sequence[MediaKind]]],
+    media_to_show: int,
+    *,
+    detachable: bool,
+) -> tuple[tuple[Button, ...], ...]:
+    """While the desk works on the report (`detachable`): 📎 Show media while some is not in the
+    group, and 🔗 Detach for each report folded in."""
+    rows: list[tuple[Button, ...]] = []
+    if media_to_show and detachable:
+        rows.append((Button(tr.gettext("📎 Show media ({n})", n=media_to_show), cb.encode(cb.ShowMedia(report.id))),))
+    if detachable:
+        detach = [
+            Button(tr.gettext("🔗 Detach {ref}", ref=r.public_ref), cb.encode(cb.Detach(r.id))) for r, _ in attached
+        ]
+        rows.extend(tuple(detach[i : i + 2]) for i in range(0, len(detach), 2))
+    return tuple(rows)
 
 
 def _content_lines(
@@ -106,6 +146,7 @@ def _content_lines(
     reporter: ReporterStanding | None,
     *,
     words_in_preview: bool = False,
+    waiting: Sequence[MediaKind] = (),
 ) -> list[str]:
     """What a resident sent, as a card or an attached report's reply shows it: where, when, the
     ticked signs, their words, what is above it, what its photos say, and its reporter's record."""
@@ -121,7 +162,7 @@ def _content_lines(
     elif report.description:
         lines.append(tr.gettext("<b>In their words:</b>"))
         lines.append(quote(report.description))
-    lines.extend(_media_lines(tr, report))
+    lines.extend(_media_lines(tr, (*shown_media(report), *waiting)))
     lines.extend(evidence_lines(tr, report, evidence, network))
     lines.extend(known_place_lines(tr, report, evidence, network))
     if reporter is not None:
@@ -129,41 +170,87 @@ def _content_lines(
     return lines
 
 
-def _media_lines(tr: Translator, report: Report) -> list[Html]:
-    """What is above the card, counted by kind (file ids recorded before migration 0010 are photos)."""
-    kinds = report.media_kinds or (MediaKind.PHOTO,) * len(report.photo_file_ids)
+def shown_media(report: Report) -> tuple[MediaKind, ...]:
+    """What reached the group (file ids recorded before migration 0010 are photos)."""
+    return report.media_kinds or (MediaKind.PHOTO,) * len(report.photo_file_ids)
+
+
+def _media_lines(tr: Translator, kinds: Sequence[MediaKind]) -> list[Html]:
+    """What the resident sent, counted by kind: in the group already, or on demand (📎 Show media)."""
     lines: list[Html] = []
     if photos := sum(k is MediaKind.PHOTO for k in kinds):
-        lines.append(
-            tr.ngettext("📷 {n} photo above (metadata removed)", "📷 {n} photos above (metadata removed)", photos)
-        )
+        lines.append(tr.ngettext("📷 {n} photo (metadata removed)", "📷 {n} photos (metadata removed)", photos))
     if videos := sum(k is MediaKind.VIDEO for k in kinds):
         lines.append(
             tr.ngettext(
-                "🎥 {n} video above (metadata removed; never public)",
-                "🎥 {n} videos above (metadata removed; never public)",
+                "🎥 {n} video (metadata removed; never public)",
+                "🎥 {n} videos (metadata removed; never public)",
                 videos,
             )
         )
     if voices := sum(k is MediaKind.VOICE for k in kinds):
         lines.append(
             tr.ngettext(
-                "🎤 {n} voice note above (re-encoded; for verifiers only)",
-                "🎤 {n} voice notes above (re-encoded; for verifiers only)",
+                "🎤 {n} voice note (re-encoded; for verifiers only)",
+                "🎤 {n} voice notes (re-encoded; for verifiers only)",
                 voices,
             )
         )
     return lines
 
 
+# How many attached reports the card shows in full; the others by reference only, so the card keeps
+# within Telegram's 4096 units however many residents report the same thing.
+ATTACHED_IN_FULL = 4
+ATTACHED_WORDS = 200  # characters of an attached report's words the card quotes
+ATTACHED_LISTED = 120  # references of earlier attached reports the card lists
+
+
+def _attached_lines(
+    tr: Translator, attached: Sequence[tuple[Report, Sequence[MediaKind]]], network: Network
+) -> list[str]:
+    """The reports attached to this one, folded into the card instead of a reply each (issue 18):
+    when, the signs, the words (cut short), the media; the newest in full, the rest by reference."""
+    lines: list[str] = []
+    shown = attached[-ATTACHED_IN_FULL:]
+    for report, kinds in shown:
+        lines.append("")
+        lines.append(
+            tr.gettext(
+                "➕ <b>{ref}</b>, {time}",
+                ref=report.public_ref,
+                time=local_time(tr, report.created_at, network.zone),
+            )
+        )
+        if report.indicators:
+            lines.append(Html(", ".join(indicator_label(tr, i) for i in report.indicators)))
+        if report.description:
+            words = report.description
+            cut = words if len(words) <= ATTACHED_WORDS else words[: ATTACHED_WORDS - 1].rstrip() + "…"
+            lines.append(quote(cut))
+        lines.extend(_media_lines(tr, kinds))
+    earlier = attached[: len(attached) - len(shown)]
+    if earlier:
+        # Each reference is 8 units: even a flood's card keeps within 4096 (the newest are kept).
+        listed = ", ".join(r.public_ref for r, _ in earlier[-ATTACHED_LISTED:])
+        if len(earlier) > ATTACHED_LISTED:
+            listed = "…, " + listed
+        lines.append(
+            tr.ngettext(
+                "➕ and {n} earlier report: {refs}", "➕ and {n} earlier reports: {refs}", len(earlier), refs=listed
+            )
+        )
+    return lines
+
+
 def _residents_lines(tr: Translator, residents: int) -> list[str]:
-    """Corroboration: each distinct resident is evidence (their reports are replies to this card), never a vote."""
+    """Corroboration: each distinct resident is evidence (their reports are folded into this card), never a vote."""
     if residents < 2:
         return []
     return [
         tr.ngettext(
-            "👥 <b>{n} resident reports this</b> (their reports are replies to this card)",
-            "👥 <b>{n} residents report this</b> (their reports are replies to this card)",
+            "👥 <b>{n} resident reports this</b> (what the others sent is below)",
+            "👥 <b>{n} residents report this</b> (what the others sent is below)",
             residents,
         )
     ]
@@ -385,6 +472,7 @@ def _keyboard(
     reporter: ReporterStanding | None,
     public_text: CurrentText | None = None,
     rumor_check: Button | None = None,
+    folded: Keyboard = (),
 ) -> Keyboard | None:
     rows: list[tuple[Button, ...]] = []
     # A confirmation approves the version of the public text this card shows.
@@ -411,6 +499,7 @@ def _keyboard(
         rows.append((_ask_button(tr, report),))
     if rumor_check is not None:
         rows.append((rumor_check,))
+    rows.extend(folded)
     # Admins mute from a card that is still open, or from one that turned out to be a false alarm.
     if reporter is not None and report.status in (ReportStatus.PENDING, ReportStatus.REJECTED):
         if reporter.muted_until is None:

@@ -19,7 +19,7 @@ from bot.languages import Language
 from bot.network import Network
 from bot.ports import Button, Keyboard
 from bot.rendering.alert import render_alert
-from bot.rendering.card import render_attached_reply, render_card
+from bot.rendering.card import render_attached_reply, render_card, shown_media
 from bot.services.standing import standing_of
 from bot.text_length import MESSAGE_LIMIT, utf16_length
 from storage.repository import ReportNotFound, Repository
@@ -136,6 +136,13 @@ class CardRenderer:
             for p in await repo.delivery_problems(report.id)
             if p.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
         ]
+        # The reports attached to it are folded into the card, with their media's kinds (issue 18).
+        attached = [await repo.report(i) for i in await repo.attached_report_ids(report.id)]
+        waiting_of = {r.id: await repo.media_waiting(r.id) for r in attached}
+        folded = [(r, (*shown_media(r), *waiting_of[r.id])) for r in attached]
+        waiting = await repo.media_waiting(report.id)
+        to_show = len(waiting) + sum(len(kinds) for kinds in waiting_of.values())
+        alert = await repo.alert(report.id)
         return render_card(
             tr,
             report,
@@ -143,7 +150,7 @@ class CardRenderer:
             await repo.channel_posts(report.id),
             self._network,
             reporter=standing,
-            alert=await repo.alert(report.id),
+            alert=alert,
             problems=problems,
             questions=await repo.questions(report.id),
             claims=await repo.claims(report.id),
@@ -155,6 +162,10 @@ class CardRenderer:
             rumor_posts=await repo.report_messages(report.id, MessageKind.CHANNEL_RUMOR_CHECK),
             residents=residents_reporting(await repo.reporters_joined(report.id)),
             evidence=await repo.photo_evidence(report.id),
+            attached=folded,
+            waiting_media=waiting,
+            media_to_show=to_show,
+            detachable=open_for_the_desk(report.status, alert.status if alert else None),
         )
 
     def _posted_in(self, report: Report) -> tuple[str, ...]:
@@ -164,30 +175,24 @@ class CardRenderer:
         return tuple(dict.fromkeys(language for channel in channels for language in channel.languages))
 
 
-async def queue_card(
-    repo: Repository,
-    report_id: int,
-    media: list[MediaKind],
-    group: int,
-    now: datetime,
-    *,
-    reply_to: MessageRef | None = None,
-) -> None:
-    """The albums (the report's cleaned photos and videos in one; each voice note on its own) and
-    then the card, replying to the first, all rendered from stored state when sent.
+async def queue_card(repo: Repository, report_id: int, group: int, now: datetime) -> None:
+    """A new report's card: one message, rendered from stored state when sent. Its photos, videos
+    and voice notes stay with the report until a verifier presses 📎 Show media (queue_media): the
+    group's 20 messages a minute are spent on cards first (issue 18)."""
+    await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group), now)
 
-    `reply_to`: for a report attached to another one, that report's card. Its albums reply to it,
-    and so does its card when it has no album: the whole report arrives as a reply under the card.
-    """
-    albums: list[int] = []
-    if any(kind.in_album for kind in media):
-        album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=reply_to), now)
+
+async def queue_media(repo: Repository, report_id: int, group: int, card: MessageRef | None, now: datetime) -> int:
+    """The report's media not sent yet, as replies to `card`: photos and videos in one album, each
+    voice note on its own. Returns how many messages were queued."""
+    waiting = await repo.media_waiting(report_id)
+    queued = 0
+    if any(kind.in_album for kind in waiting):
+        album = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=card), now)
         await repo.assign_media_to_album(report_id, album, (MediaKind.PHOTO, MediaKind.VIDEO))
-        albums.append(album)
-    for position, kind in enumerate(media):
-        if not kind.in_album:
-            voice = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=reply_to), now)
-            await repo.assign_media_to_album(report_id, voice, (), position=position)
-            albums.append(voice)
-    card = MessageRef(outbox_id=albums[0]) if albums else reply_to
-    await repo.enqueue(report_id, Outgoing(MessageKind.CARD, group, reply_to=card), now)
+        queued += 1
+    for position in await repo.voice_positions_waiting(report_id):
+        voice = await repo.enqueue(report_id, Outgoing(MessageKind.CARD_ALBUM, group, reply_to=card), now)
+        await repo.assign_media_to_album(report_id, voice, (), position=position)
+        queued += 1
+    return queued

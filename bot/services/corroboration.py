@@ -2,13 +2,15 @@
 
 A resident who reports a neighborhood where verifiers are already checking a report (or where its
 alert is live) adds evidence to that report instead of opening a second card: their report is kept
-with everything of its own (reference, contact, words, signs, cleaned photos) and arrives in the
-group as ONE reply to the card it joined (its photos and videos as an album replying to that card,
-then its text with a 🔗 Detach button), sent through the outbox in the submit's transaction by the
-same machinery as a card. The card counts the distinct residents; none of them may verify it.
+with everything of its own (reference, contact, words, signs, cleaned photos) and is folded into
+the card it joined: an edit of that card (its signs, its words, its media counted; a 🔗 Detach
+button), queued in the submit's transaction, never a message of its own (issue 18: the group's 20
+messages a minute go to cards). Its media go under the card when a verifier presses 📎 Show media.
+The card counts the distinct residents; none of them may verify it. (Reports attached before
+issue 18 arrived as a reply under the card; those replies keep working.)
 
 A verifier who sees it is about something else detaches it: it becomes a pending report with a
-card of its own (replying to its album, already in the group) and its own reminder and expiry; its
+card of its own (replying to its media, if they were shown) and its own reminder and expiry; an
 old reply says it was detached, and the joined card's count drops. All in one transaction.
 """
 
@@ -20,12 +22,10 @@ from datetime import datetime
 
 from bot.domain.corroboration import detach
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.draft import MediaKind
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.reports import ChannelPost, Report
 from bot.i18n import Html
 from bot.rendering.corroboration import detached_reply
-from bot.services.cards import queue_card
 from bot.services.deps import ServiceDeps
 from bot.services.presses import Press, Pressed, Presses, Refused
 from storage.repository import Repository
@@ -48,21 +48,13 @@ class Detached:
     joined_ref: str
 
 
-async def attach(
-    repo: Repository, report: Report, joined_id: int, media: list[MediaKind], group: int, now: datetime
-) -> Joined:
-    """Attach a just-stored report to `joined_id` and queue its reply under that report's card."""
+async def attach(repo: Repository, report: Report, joined_id: int, now: datetime) -> Joined:
+    """Attach a just-stored report to `joined_id`: it is folded into that report's card, which is
+    edited (or, still on its way, rendered with it when sent). No message of its own: the group's
+    budget of 20 a minute goes to cards (issue 18); its media wait for 📎 Show media on the card."""
     await repo.attach_report(report.id, joined_id)
     joined = await repo.report(joined_id)
-    if joined.card_message_id is not None:
-        card: MessageRef | None = MessageRef(message_id=joined.card_message_id)
-    else:
-        # The card is still on its way: the reply waits for it (a message never overtakes the one
-        # it replies to), then replies to it.
-        outbox_id = await repo.card_outbox_id(joined_id)
-        card = MessageRef(outbox_id=outbox_id) if outbox_id is not None else None
-    await queue_card(repo, report.id, media, group, now, reply_to=card)
-    await repo.enqueue_card_refresh(joined_id, now)  # "👥 2 residents report this"
+    await repo.enqueue_card_refresh(joined_id, now)  # "👥 2 residents report this", and what this one adds
     alert = await repo.alert(joined_id)
     if alert is not None and alert.status.is_active:
         posts = tuple(p for p in await repo.channel_posts(joined_id) if p.message_id is not None)

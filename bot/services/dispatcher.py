@@ -4,7 +4,8 @@ Services write messages to the outbox in the same transaction as the state chang
 them, then wake the dispatcher. It starts each message that is due; how one message is sent, and
 what its outcome changes, is :mod:`bot.services.sending`.
 
-Messages to one chat go out one at a time (a 429 in one chat pauses only that chat), in outbox
+Messages to one chat go out one at a time (a 429 in one chat pauses only that chat, every message
+of it: bot.services.sending.Sender.paused_until), in outbox
 order, except that in the verifier group new cards go before card edits and reminders
 (:func:`bot.domain.delivery.next_in_chat`); a message never overtakes the one it replies to or
 edits. Chats are independent: each has at most one request on its way, and a slow or throttled
@@ -18,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.domain.delivery import QueuedMessage, next_in_chat, priority_of
+from bot.domain.delivery import BURST_AFTER, QueuedMessage, next_in_chat, priority_of, settling
 from bot.ports import TelegramPort
 from bot.services.cards import CardRenderer
 from bot.services.drill_scope import DrillScope
@@ -41,6 +43,7 @@ STOP_TIMEOUT_SECONDS = 15.0
 # the desk and residents, which are started first.
 MAX_IN_FLIGHT = 128
 MAX_SUBSCRIBERS_IN_FLIGHT = 48
+BURST_WINDOW = timedelta(minutes=1)  # Telegram counts a group's 20 messages over any minute
 
 
 def utc_now() -> datetime:
@@ -65,6 +68,7 @@ class Dispatcher:
         )
         self._wakeup = asyncio.Event()
         self._busy: set[int] = set()  # chats with a request on its way
+        self._started: dict[int, deque[datetime]] = {}  # a group's messages started in the last minute
         self._in_flight: set[asyncio.Task[None]] = set()
         self._subscribers_in_flight = 0
         self._task: asyncio.Task[None] | None = None
@@ -145,13 +149,18 @@ class Dispatcher:
             # Some of the oldest may be for chats that are busy (their row is not "sending" yet).
             subscribers = await repo.subscriber_heads(now, limit=room + len(self._busy)) if room > 0 else []
             subscribers_later = await repo.next_subscriber_attempt(now)
-        heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
+        paused = {chat: until for chat in chats if (until := self._sender.paused_until(chat, now)) is not None}
+        free = {chat: rows for chat, rows in chats.items() if chat not in self._busy | paused.keys()}
+        bursts = {chat for chat in free if self._burst(chat, now)}
+        heads = [next_in_chat(rows, now, burst=chat in bursts) for chat, rows in free.items()]
         ready = [h for h in heads if h is not None]
+        # A card settling during a burst is looked at again when it may go.
+        settle = [t for chat in bursts for row in free[chat] if (t := settling(row, now)) is not None]
         due = sorted(
             (h for h in ready if h.next_attempt_at <= now),
             key=lambda h: (priority_of(h.message.kind, drill=h.drill), h.id),
         )
-        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
+        later = [h.next_attempt_at for h in ready if h.next_attempt_at > now] + list(paused.values()) + settle
         if subscribers_later is not None:
             later.append(subscribers_later)
         started = 0
@@ -173,7 +182,18 @@ class Dispatcher:
             started += 1
         return started, min(later, default=None)
 
+    def _burst(self, chat: int, now: datetime) -> bool:
+        """Whether the chat took BURST_AFTER messages in the last minute (a group's budget is 20)."""
+        started = self._started.get(chat)
+        if started is None:
+            return False
+        while started and now - started[0] >= BURST_WINDOW:
+            started.popleft()
+        return len(started) >= BURST_AFTER
+
     def _start(self, head: QueuedMessage) -> None:
+        if head.message.chat_id < 0:  # groups and channels: what a burst is counted on
+            self._started.setdefault(head.message.chat_id, deque()).append(self._clock())
         self._busy.add(head.message.chat_id)
         if head.message.kind.is_to_subscriber:
             self._subscribers_in_flight += 1

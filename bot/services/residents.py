@@ -255,21 +255,21 @@ class ResidentService:
             if drill is not None:
                 await repo.drill_report_sent(drill.drill_id, drill.position, report.id)
             await repo.note_report_sent(pseudonym, now)
-            media = await repo.move_draft_media_to_report(pseudonym, report.id)
+            await repo.move_draft_media_to_report(pseudonym, report.id)
             await self._flag_recycled_photos(repo, report.id, now, drill=drill is not None)
             await repo.delete_draft(pseudonym)
             group = self._network.verifier_group_id
             joined = None
             if joined_id is not None:
-                # Corroboration: a reply under the open report's card, and no deadlines of its own
+                # Corroboration: folded into the open report's card, and no deadlines of its own
                 # (it closes with the report it joined).
-                joined = await corroboration.attach(repo, report, joined_id, media, group, now)
+                joined = await corroboration.attach(repo, report, joined_id, now)
             else:
                 # With the report, in its transaction: every pending report is sure to be reminded
                 # about and to expire, even if Vigil stops before the card is delivered.
                 for kind, due_at in deadlines_for_new_report(report.created_at, self._network.timeouts).items():
                     await repo.set_deadline(report.id, kind, due_at)
-                await queue_card(repo, report.id, media, group, now)
+                await queue_card(repo, report.id, group, now)
         self._after_commit()
         return Receipt(report.public_ref, report.id, joined)
 
@@ -336,9 +336,7 @@ class ResidentService:
                     await corroboration.detach_in(
                         repo, self._deps, report, detached_reply_withdrawn(tr, report.public_ref, card.public_ref), now
                     )
-                if card.chat_id is None:
-                    continue
-                if card.message_id is not None:
+                if card.chat_id is not None and card.message_id is not None:
                     await repo.enqueue(
                         None,
                         Outgoing(
@@ -349,12 +347,15 @@ class ResidentService:
                         ),
                         now,
                     )
+                # Its media in the group, also when they were shown under the card it was folded into
+                # (issue 18: such a report has no message of its own).
+                group = card.chat_id if card.chat_id is not None else self._network.verifier_group_id
                 for photo in card.photo_message_ids:
                     await repo.enqueue(
                         None,
                         Outgoing(
                             MessageKind.PHOTO_DELETE,
-                            card.chat_id,
+                            group,
                             withdrawn_photo_caption(tr),
                             edit=MessageRef(message_id=photo),
                         ),

@@ -13,6 +13,8 @@ request per chat, the caps). This module decides *how* one message goes and what
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -47,6 +49,10 @@ from storage.repository import ReportNotFound, Repository
 log = logging.getLogger(__name__)
 
 CRASH_NOTE = "Vigil stopped before Telegram answered"
+UNCHANGED = "the card already shows this"
+# The messages that are a report's card: what Telegram shows there is remembered, so an edit that
+# would change nothing is never sent.
+_CARD_MESSAGES = (MessageKind.CARD, MessageKind.CARD_EDIT)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,18 @@ class Sender:
         self._telegram = telegram
         self._cards = cards
         self._clock = clock
+        # A 429 pauses its whole chat, not only the message Telegram refused: Telegram counts the
+        # chat's messages, so another one (an urgent card, a new card before an edit) sent before
+        # the wait is over would only earn another 429. In memory: after a restart Telegram says again.
+        self._paused: dict[int, datetime] = {}
+
+    def paused_until(self, chat_id: int, now: datetime) -> datetime | None:
+        """When a chat that Telegram answered 429 may take a message again; None if it may now."""
+        until = self._paused.get(chat_id)
+        if until is not None and until <= now:
+            del self._paused[chat_id]
+            return None
+        return until
 
     async def recover(self) -> None:
         """Messages left ``sending`` by a crash may have arrived: apply the policy, never resend blindly."""
@@ -101,6 +119,8 @@ class Sender:
             for row in await repo.in_doubt():
                 progress = recover_after_crash(row.message.kind, row.progress, now)
                 await repo.save_progress(row.id, progress, now, error=CRASH_NOTE)
+                if row.message.kind in _CARD_MESSAGES and row.report_id is not None:
+                    await repo.set_card_shown(row.report_id, None)  # the edit may or may not show
                 await self._follow_up(repo, row, progress, _Result(Outcome.UNCERTAIN, error=CRASH_NOTE), now)
                 log.warning(
                     "%s %s was on its way when Vigil stopped; it may have arrived, so it is now %s",
@@ -125,6 +145,12 @@ class Sender:
                 request = self._keep_inside(row, request)
             if isinstance(request, str):
                 return await self._settle_unsent(repo, row, request, now)
+            shown = _card_shown(request) if row.message.kind in _CARD_MESSAGES else None
+            if row.message.kind is MessageKind.CARD_EDIT and shown is not None and row.report_id is not None:
+                if await repo.card_shown(row.report_id) == f"{request.edit}:{shown}":
+                    # Telegram would answer "message is not modified" and still count the request
+                    # against the group's 20 a minute (issue 18).
+                    return await self._settle_unsent(repo, row, UNCHANGED, now)
             sending = begin_attempt(row.progress)
             # A card (rendered just now from stored state) is marked in this same transaction, as it
             # always was: a pending card edit means one not rendered yet, which enqueue_card_refresh
@@ -147,8 +173,16 @@ class Sender:
                 result = await self._perform(request)
         now = self._clock()
         progress = after_attempt(row.message.kind, sending, result.outcome, now, retry_after=result.retry_after)
+        if result.outcome is Outcome.RATE_LIMITED and progress.retry_at is not None:
+            self._paused[request.chat_id] = progress.retry_at
         async with self._database.unit_of_work() as repo:
             await repo.save_progress(row.id, progress, now, telegram_message_id=result.message_id, error=result.error)
+            if shown is not None and row.report_id is not None:
+                # Known once Telegram confirmed it; after a request in doubt, no longer known.
+                if result.outcome is Outcome.DELIVERED and result.message_id is not None:
+                    await repo.set_card_shown(row.report_id, f"{result.message_id}:{shown}")
+                elif result.outcome is Outcome.UNCERTAIN:
+                    await repo.set_card_shown(row.report_id, None)
             await self._follow_up(repo, row, progress, result, now)
             if result.outcome is not Outcome.DELIVERED:
                 self._log_problem(row, progress, result, await _describe(repo, row))
@@ -352,6 +386,13 @@ class Sender:
                 result.error,
                 progress.retry_at.isoformat() if progress.retry_at else "once more",
             )
+
+
+def _card_shown(request: _Request) -> str:
+    """A digest of what a card's request makes Telegram show: its text and buttons."""
+    buttons = [[(b.text, b.callback_data, b.url) for b in row] for row in request.keyboard or ()]
+    digest = hashlib.sha256(json.dumps([request.text, buttons], ensure_ascii=False).encode()).hexdigest()
+    return digest
 
 
 @dataclass(frozen=True)

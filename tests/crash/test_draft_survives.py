@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.fake_telegram import FakeTelegram
 from tests.crash.harness import BotProcess, read_only
 from tests.e2e.harness import build_world, jpeg_bytes
-from tests.e2e.people import text_of
+from tests.e2e.people import shows_media, text_of
 from tests.sample_network import TOKEN, TOM, VERIFIER_GROUP, network_toml
 
 
@@ -49,6 +49,8 @@ async def test_a_draft_with_photos_is_completed_after_kill_nine_and_sent_once(tm
                 timeout=60,
                 what="the card",
             )
+            card = next(m for m in fake.bot_messages(VERIFIER_GROUP) if "dairy gate" in text_of(m))
+            await shows_media(fake, card)  # the photos go under the card on demand (issue 18)
             await fake.wait_until(
                 lambda: sum(bool(m.get("photo")) for m in fake.bot_messages(VERIFIER_GROUP)) == 2,
                 timeout=60,

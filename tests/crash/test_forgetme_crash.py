@@ -7,7 +7,7 @@ from typing import Any
 from bot.fake_telegram import AbortRequest, FakeTelegram
 from tests.crash.harness import BotProcess, read_only
 from tests.e2e.harness import build_world, jpeg_bytes
-from tests.e2e.people import text_of
+from tests.e2e.people import shows_media, text_of
 from tests.sample_network import TOKEN, TOM, VERIFIER_GROUP, network_toml
 
 
@@ -61,7 +61,12 @@ async def test_forgetme_cut_off_after_its_commit_still_withdraws_the_card_and_it
                 what="the card",
             )
             await fake.settled(quiet=0.3)
-            assert any(m.get("photo") for m in fake.bot_messages(VERIFIER_GROUP))
+            card = next(m for m in fake.bot_messages(VERIFIER_GROUP) if "Vans at the dairy" in text_of(m))
+            await shows_media(fake, card)  # the photo goes under the card on demand (issue 18)
+            await fake.wait_until(
+                lambda: any(m.get("photo") for m in fake.bot_messages(VERIFIER_GROUP)), timeout=30, what="the photo"
+            )
+            await fake.settled(quiet=0.3)
 
             fake.user_sends_text(TOM, "/forgetme")
             await fake.wait_until(lambda: newest(fake, "Erase everything") is not None, timeout=20)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import VERIFIER_GROUP, button_data
+from tests.e2e.harness import ANA, VERIFIER_GROUP, button_data
 
 
 def last_id(fake: FakeTelegram, chat_id: int) -> int:
@@ -155,3 +155,11 @@ def card_in_group(fake: FakeTelegram, ref: str) -> dict:
         if ref in text_of(message) and message.get("text"):
             return message
     raise AssertionError(f"no card for {ref} in the verifier group")
+
+
+async def shows_media(fake: FakeTelegram, card: dict, verifier: int = ANA, timeout: float = 20) -> dict:
+    """A verifier presses 📎 Show media on a card: the report's files go under it (issue 18).
+    Returns the press's answer."""
+    data = next(d for d in _datas(card) if d.startswith("v1:media:"))
+    query = fake.user_presses_button(verifier, VERIFIER_GROUP, card["message_id"], data)
+    return await fake.wait_for_callback_answer(query, timeout=timeout)

@@ -159,3 +159,24 @@ THEME = '{"bg_color":"#17212b","text_color":"#f5f5f5","button_color":"#5288c1","
 def desk_url(vigil, user_id: int) -> str:
     init_data = vigil.fake.mini_app_init_data(user_id)
     return f"{vigil.web_base}/desk/#tgWebAppData={quote(init_data, safe='')}&tgWebAppThemeParams={quote(THEME)}"
+
+
+async def report_with_receipt(fake, who: int, words: str, place: str = "Clovis") -> tuple[str, str]:
+    """An English-speaking resident reports `place` in words only; returns the reference and receipt."""
+    resident = Resident(fake, who)
+    await resident.sends_text(words, expect="Where")
+    await resident.taps(place)
+    panel_id = resident.panel()["message_id"]
+    await resident.taps("✅")
+    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
+    receipt = text_of(resident.current(panel_id))
+    return ref_in(receipt), receipt
+
+
+async def folded_into(fake, ref: str, attached_ref: str) -> dict:
+    """The card of `ref` once the attached report `attached_ref` is folded into it (issue 18: an
+    edit of the card, never a message of its own)."""
+    await fake.wait_until(
+        lambda: attached_ref in text_of(card_in_group(fake, ref)), what=f"{attached_ref} folded into {ref}"
+    )
+    return card_in_group(fake, ref)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.network import parse_network
 from tests.e2e.harness import ANA, LUIS, ROSA, TOM, VERIFIER_GROUP, buttons_of, jpeg_bytes, network_toml, running_vigil
-from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, shows_media, text_of
 from tests.e2e.steps import ref_in, report_from_tom, wait_card
 
 
@@ -93,6 +93,7 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
         "🚶 30 min",
         "🚶 60 min",
         "❓ Ask the reporter",
+        "📎 Show media (1)",
         "🔊 Unmute reporter (admins)",
     ]
 
@@ -188,13 +189,14 @@ async def test_an_album_is_one_report_and_costs_one_token(fake, tmp_path):
         assert "Sent to the verifiers" in text_of(tom.current(panel_id))
         cards = [m for m in fake.bot_messages(VERIFIER_GROUP) if "needs verification" in text_of(m)]
         assert len(cards) == 1 and "3 photos" in text_of(cards[0])
-        assert sum(1 for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")) == 3
+        await shows_media(fake, cards[0])  # the album goes under the card on demand (issue 18)
+        await fake.wait_until(lambda: sum(1 for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")) == 3)
 
 
 async def test_forgetme_removes_the_withdrawn_reports_photos_from_the_verifier_group(vigil, fake):
     tom = Resident(fake, TOM)
     ref = await report_from_tom(fake)
-    await wait_card(fake, ref, "needs")
+    await shows_media(fake, await wait_card(fake, ref, "needs"))
     await vigil.outbox_idle()
     assert sum(bool(m.get("photo")) for m in fake.bot_messages(VERIFIER_GROUP)) == 1
     question = await tom.sends_text("/forgetme", expect="Erase everything")
@@ -207,7 +209,7 @@ async def test_forgetme_removes_the_withdrawn_reports_photos_from_the_verifier_g
 async def test_a_photo_telegram_will_not_delete_is_covered_by_a_placeholder(vigil, fake):
     tom = Resident(fake, TOM)
     ref = await report_from_tom(fake)
-    await wait_card(fake, ref, "needs")
+    await shows_media(fake, await wait_card(fake, ref, "needs"))
     await vigil.outbox_idle()
     (photo,) = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     fake.fail_next("deleteMessage", error_code=400, description="Bad Request: message can't be deleted")

@@ -162,11 +162,17 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
         "🚶 30 min",
         "🚶 60 min",
         "❓ Ask the reporter",
+        "📎 Show media (2)",
         "🔇 Mute reporter (admins)",
     ]
+    # One message in the group: the photos wait for a verifier who wants them (issue 18)
+    assert [m["message_id"] for m in fake.bot_messages(VERIFIER_GROUP)] == [card["message_id"]]
+    await Verifier(fake, ANA).presses(card, "📎 Show media")
+    await fake.wait_until(lambda: len([m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]) == 2)
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
-    assert len(album) == 2 and album[0].get("media_group_id")
-    assert card.get("reply_to_message", {}).get("message_id") == album[0]["message_id"]
+    assert album[0].get("media_group_id") and album[0]["reply_to_message"]["message_id"] == card["message_id"]
+    await fake.wait_until(lambda: "📎 Show media (2)" not in [t for t, _ in buttons_of(card_in_group(fake, ref))])
+    assert "2 photos" in text_of(card_in_group(fake, ref))
     # the card never names the reporter
     assert "Tom" not in text and "tom_lc" not in text and str(TOM) not in text
 
@@ -187,6 +193,7 @@ async def test_card_is_edited_as_votes_arrive(vigil, fake):
         "🚶 30 min",
         "🚶 60 min",
         "❓ Ask the reporter",
+        "📎 Show media (1)",
         "🔇 Mute reporter (admins)",
     ]
 
@@ -227,12 +234,14 @@ async def test_second_distinct_confirmation_publishes_to_the_neighborhood_channe
     assert fake.bot_messages(VADO_CHANNEL) == [] and fake.bot_messages(DOWNTOWN_CHANNEL) == []
 
     card = await wait_card(fake, ref, "confirmed and published")
-    # the vote buttons are gone; what is left are the buttons of a live alert (issue 3)
+    # the vote buttons are gone; what is left are the buttons of a live alert (issue 3), and its
+    # photo on demand (issue 18)
     assert [text for text, _ in buttons_of(card)] == [
         "🔄 Still active",
         "✅ All clear",
         "↩️ Retract",
         "❓ Ask the reporter",
+        "📎 Show media (1)",
     ]
     await fake.wait_until(lambda: text_of(card_in_group(fake, ref)).count("📣 Posted") == 2, what="both links")
     card = card_in_group(fake, ref)

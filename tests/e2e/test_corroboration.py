@@ -1,9 +1,9 @@
 """Issue 9, item 3, end to end: corroboration instead of duplicates.
 
 A second report for a neighborhood that already has an open report (pending, or a live alert) is
-attached to it: one card counts the residents, the new report arrives as a reply under it, the
-resident is told plainly, nobody who reported it can verify it, a verifier can detach it, the
-outcome reaches every resident, and /forgetme removes the reply.
+attached to it: one card counts the residents, the new report is folded into it (issue 18: an edit,
+no message of its own), the resident is told plainly, nobody who reported it can verify it, a
+verifier can detach it, the outcome reaches every resident, and /forgetme takes it out again.
 """
 
 from __future__ import annotations
@@ -26,36 +26,20 @@ from tests.e2e.harness import (
     buttons_of,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.steps import REF, ROSAS_WORDS, ref_in, report_from_rosa, report_from_tom, wait_card
+from tests.e2e.steps import (
+    ROSAS_WORDS,
+    folded_into,
+    report_from_rosa,
+    report_from_tom,
+    report_with_receipt,
+    wait_card,
+)
 
 ATTACHED = "another resident reports this too"
 
 
-async def report_in_words(fake, who: int, words: str, place: str = "Clovis") -> tuple[str, str]:
-    """An English-speaking resident reports `place` in words only; returns the reference and receipt."""
-    resident = Resident(fake, who)
-    await resident.sends_text(words, expect="Where")
-    await resident.taps(place)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
-    receipt = text_of(resident.current(panel_id))
-    return ref_in(receipt), receipt
-
-
-async def reply_of(fake, ref: str) -> dict:
-    """The attached report's reply in the verifier group, as it is now."""
-    await fake.wait_until(lambda: _reply(fake, ref) is not None, what=f"the reply of {ref}")
-    reply = _reply(fake, ref)
-    assert reply is not None
-    return reply
-
-
-def _reply(fake, ref: str) -> dict | None:
-    for message in fake.bot_messages(VERIFIER_GROUP):
-        if message.get("text") and f"Report {ref}" in text_of(message):
-            return message
-    return None
+def photos_in_group(fake) -> list[dict]:
+    return [m for m in fake.bot_messages(VERIFIER_GROUP) if "photo" in m]
 
 
 def cards_needing_verification(fake) -> list[dict]:
@@ -84,18 +68,21 @@ async def test_a_second_resident_is_attached_to_the_open_card_with_her_words_and
     assert "👥" in text_of(card)
     assert len(cards_needing_verification(fake)) == 1  # no second card
 
-    reply = await reply_of(fake, rosas_ref)
-    words = text_of(reply)
-    assert ATTACHED in words and f"added to {ref}" in words and ROSAS_WORDS in words
-    assert "1 photo above" in words
-    assert "Rosa" not in str(reply) and str(ROSA) not in str(reply)
-    assert [label for label, _ in buttons_of(reply)] == ["🔗 Detach: it is something else"]
-    # Her photo, cleaned, replies to the card; her words reply to the photo: all of it under the card.
-    album_id = reply["reply_to_message"]["message_id"]
-    album = next(m for m in fake.bot_messages(VERIFIER_GROUP) if m["message_id"] == album_id)
-    assert "photo" in album and album["reply_to_message"]["message_id"] == card["message_id"]
-    cleaned = fake.file_bytes(album["photo"][-1]["file_id"])
-    assert b"Exif" not in cleaned and Image.open(io.BytesIO(cleaned)).getexif().get(0x8825) is None
+    # Folded into the card: her words and her photo counted, no message of her own (issue 18).
+    card = await folded_into(fake, ref, rosas_ref)
+    words = text_of(card)
+    assert ROSAS_WORDS in words and words.count("1 photo") == 2  # Tom's and hers
+    assert "Rosa" not in str(card) and str(ROSA) not in str(card)
+    assert f"🔗 Detach {rosas_ref}" in [label for label, _ in buttons_of(card)]
+    await vigil.outbox_idle()
+    assert [m["message_id"] for m in fake.bot_messages(VERIFIER_GROUP)] == [card["message_id"]]
+    # Her photo, cleaned, goes under the card when a verifier asks for the media.
+    await Verifier(fake, ANA).presses(card_in_group(fake, ref), "📎 Show media (2)")
+    await fake.wait_until(lambda: len(photos_in_group(fake)) == 2, what="both photos")
+    for photo in photos_in_group(fake):
+        assert photo["reply_to_message"]["message_id"] == card["message_id"]
+        cleaned = fake.file_bytes(photo["photo"][-1]["file_id"])
+        assert b"Exif" not in cleaned and Image.open(io.BytesIO(cleaned)).getexif().get(0x8825) is None
     await vigil.outbox_idle()
     # The card's own buttons are unchanged: the quorum is the same two verifiers.
     assert "👍 Confirmed: 0/2" in text_of(card_in_group(fake, ref))
@@ -108,11 +95,11 @@ async def test_the_same_resident_writing_twice_counts_once(vigil, fake):
     await wait_card(fake, ref, "2 residents report this")
     second, receipt = await report_from_rosa(fake, words="Ahora son cinco camionetas")
     assert "ya están revisando" in receipt
-    await reply_of(fake, second)
+    await folded_into(fake, ref, second)
     await vigil.outbox_idle()
     card = card_in_group(fake, ref)
     assert "2 residents report this" in text_of(card)  # Tom and Rosa; Rosa once
-    assert "Ahora son cinco camionetas" in text_of(await reply_of(fake, second))
+    assert "Ahora son cinco camionetas" in text_of(card)
     assert first != second
 
 
@@ -131,10 +118,8 @@ async def test_a_report_during_a_live_alert_is_told_it_was_confirmed_and_where_i
     }
     assert "cuando la alerta termine" in receipt
     await wait_card(fake, ref, "2 residents report this")
-    reply = await reply_of(fake, rosas_ref)
-    assert reply["reply_to_message"]["message_id"] in {
-        m["message_id"] for m in fake.bot_messages(VERIFIER_GROUP) if "photo" in m
-    }
+    card = await folded_into(fake, ref, rosas_ref)
+    assert f"🔗 Detach {rosas_ref}" in [label for label, _ in buttons_of(card)]
     # Nothing new reaches the public: the alert was already out, Rosa's report is evidence for it.
     await vigil.outbox_idle()
     assert len(fake.bot_messages(CLOVIS_EN_CHANNEL)) == 1 and len(fake.bot_messages(CLOVIS_ES_CHANNEL)) == 1
@@ -145,7 +130,7 @@ async def test_a_report_during_a_live_alert_is_told_it_was_confirmed_and_where_i
     ended = await fake.wait_for_bot_message(ROSA, lambda m: "La alerta de su reporte" in text_of(m))
     assert rosas_ref in text_of(ended) and "terminó" in text_of(ended)
     await vigil.outbox_idle()
-    assert buttons_of(await reply_of(fake, rosas_ref)) == []  # nothing left to detach
+    assert not any("Detach" in label for label, _ in buttons_of(card_in_group(fake, ref)))  # nothing to detach
 
 
 # --- never the reporter --------------------------------------------------------------------
@@ -154,7 +139,7 @@ async def test_a_report_during_a_live_alert_is_told_it_was_confirmed_and_where_i
 async def test_an_attached_reporter_cannot_vote_on_the_report_it_joined_and_the_quorum_is_unchanged(vigil, fake):
     ref = await report_from_tom(fake)
     await wait_card(fake, ref, "needs verification")
-    luis_ref, receipt = await report_in_words(fake, LUIS, "Saw the same SUVs from the gas station")
+    luis_ref, receipt = await report_with_receipt(fake, LUIS, "Saw the same SUVs from the gas station")
     assert "Verifiers are already checking a report from this area" in receipt
     await wait_card(fake, ref, "2 residents report this")
 
@@ -162,7 +147,7 @@ async def test_an_attached_reporter_cannot_vote_on_the_report_it_joined_and_the_
     assert "You sent a report that was added to this one, so you cannot verify it." in refused["text"]
     refused = await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "📍 Confirm in person")
     assert "cannot verify it" in refused["text"]
-    refused = await Verifier(fake, LUIS).presses(await reply_of(fake, luis_ref), "🔗")
+    refused = await Verifier(fake, LUIS).presses(await folded_into(fake, ref, luis_ref), f"🔗 Detach {luis_ref}")
     assert "You sent this report" in refused["text"]
     await fake.settled()
     assert "👍 Confirmed: 0/2" in text_of(card_in_group(fake, ref))
@@ -184,18 +169,19 @@ async def test_a_verifier_detaches_a_wrongly_attached_report_and_it_gets_its_own
     await wait_card(fake, ref, "needs verification")
     rosas_ref, _ = await report_from_rosa(fake, words="Una patrulla de la policía local, nada más")
     await wait_card(fake, ref, "2 residents report this")
-    reply = await reply_of(fake, rosas_ref)
+    reply = await folded_into(fake, ref, rosas_ref)  # the card, with her report folded in
+    detach = f"🔗 Detach {rosas_ref}"
 
-    refused = await Verifier(fake, STRANGER).presses(reply, "🔗")
+    refused = await Verifier(fake, STRANGER).presses(reply, detach)
     assert "not authorized" in refused["text"]
-    refused = await Verifier(fake, TOM).presses(reply, "🔗")  # Tom reported it, and is not in the group
+    refused = await Verifier(fake, TOM).presses(reply, detach)  # Tom reported it, and is not in the group
     assert "not authorized" in refused["text"]
     await fake.settled()
     assert "2 residents report this" in text_of(card_in_group(fake, ref))
     assert len(cards_needing_verification(fake)) == 1
 
     # Two verifiers press at the same moment: one detaches it, the other is told it is done.
-    data = button_data(reply, "🔗")
+    data = button_data(reply, detach)
     queries = [fake.user_presses_button(who, VERIFIER_GROUP, reply["message_id"], data) for who in (MARTA, LUIS)]
     answers = sorted([(await fake.wait_for_callback_answer(q))["text"] for q in queries])
     assert answers == [
@@ -206,12 +192,13 @@ async def test_a_verifier_detaches_a_wrongly_attached_report_and_it_gets_its_own
     own = own_card(fake, rosas_ref)
     assert own is not None and "needs verification" in text_of(own)
     assert own["message_id"] != reply["message_id"]
-    assert "Una patrulla de la policía local" in text_of(own) and "1 photo above" in text_of(own)
+    assert "Una patrulla de la policía local" in text_of(own) and "1 photo" in text_of(own)
     assert "👍 Confirm" in [label for label, _ in buttons_of(own)]
-    await fake.wait_until(lambda: "was detached from" in text_of(_current(fake, reply)), what="the reply's edit")
-    old = _current(fake, reply)
-    assert buttons_of(old) == [] and "Una patrulla" not in text_of(old)
+    assert "📎 Show media (1)" in [label for label, _ in buttons_of(own)]  # her photo went with her report
     await fake.wait_until(lambda: "residents report this" not in text_of(card_in_group(fake, ref)), what="count")
+    old = card_in_group(fake, ref)
+    assert rosas_ref not in text_of(old) and "Una patrulla" not in text_of(old)
+    assert detach not in [label for label, _ in buttons_of(old)]
     # It is a report of its own now: a vote on it does not touch Tom's.
     await Verifier(fake, LUIS).calls_false_alarm(own, "Wrong place")
     await fake.wait_until(lambda: "False alarm: 1/2" in text_of(own_card(fake, rosas_ref) or {}), what="the vote")
@@ -221,7 +208,9 @@ async def test_a_verifier_detaches_a_wrongly_attached_report_and_it_gets_its_own
 
 def own_card(fake, ref: str) -> dict | None:
     """A report's own card (with its tally), not the reply it had while it was attached."""
-    cards = [m for m in fake.bot_messages(VERIFIER_GROUP) if ref in text_of(m) and "Confirmed:" in text_of(m)]
+    cards = [
+        m for m in fake.bot_messages(VERIFIER_GROUP) if f"Report {ref} —" in text_of(m) and "Confirmed:" in text_of(m)
+    ]
     return cards[-1] if cards else None
 
 
@@ -246,7 +235,7 @@ async def test_the_outcome_reaches_the_attached_reporter_in_her_language(vigil, 
     assert rosas_ref in text_of(told) and ref not in text_of(told)
     await fake.wait_for_bot_message(TOM, lambda m: "could not be confirmed" in text_of(m))
     await vigil.outbox_idle()
-    assert buttons_of(await reply_of(fake, rosas_ref)) == []  # closed with the report it joined
+    assert not any("Detach" in label for label, _ in buttons_of(card_in_group(fake, ref)))  # closed with it
 
 
 async def test_forgetme_of_an_attached_reporter_removes_her_reply_and_photo_and_the_count_drops(vigil, fake):
@@ -254,17 +243,18 @@ async def test_forgetme_of_an_attached_reporter_removes_her_reply_and_photo_and_
     await wait_card(fake, ref, "needs verification")
     rosas_ref, _ = await report_from_rosa(fake)
     await wait_card(fake, ref, "2 residents report this")
-    reply = await reply_of(fake, rosas_ref)
-    album_id = reply["reply_to_message"]["message_id"]
+    await folded_into(fake, ref, rosas_ref)
+    await Verifier(fake, ANA).presses(card_in_group(fake, ref), "📎 Show media (2)")
+    await fake.wait_until(lambda: len(photos_in_group(fake)) == 2, what="both photos")
+    album_id = photos_in_group(fake)[1]["message_id"]  # Tom's report's media first, then hers
     await vigil.outbox_idle()
 
     rosa = Resident(fake, ROSA)
     question = await rosa.sends_text("/forgetme", expect="Borrar todo")
     await rosa.taps("🗑", question)
     assert "se retiró 1 reporte" in text_of(rosa.current(question["message_id"]))
-    await fake.wait_until(lambda: "withdrawn by the reporter" in text_of(_current(fake, reply)), what="withdrawal")
-    withdrawn = _current(fake, reply)
-    assert ROSAS_WORDS not in text_of(withdrawn) and buttons_of(withdrawn) == []
+    await fake.wait_until(lambda: rosas_ref not in text_of(card_in_group(fake, ref)), what="withdrawal")
+    assert ROSAS_WORDS not in text_of(card_in_group(fake, ref))
     await fake.wait_until(
         lambda: all(m["message_id"] != album_id for m in fake.messages(VERIFIER_GROUP)), what="the photo's removal"
     )
@@ -278,7 +268,7 @@ async def test_when_the_first_reporter_erases_their_data_the_attached_report_get
     await wait_card(fake, ref, "needs verification")
     rosas_ref, _ = await report_from_rosa(fake)
     await wait_card(fake, ref, "2 residents report this")
-    reply = await reply_of(fake, rosas_ref)
+    await folded_into(fake, ref, rosas_ref)
     await vigil.outbox_idle()
 
     tom = Resident(fake, TOM)
@@ -289,5 +279,3 @@ async def test_when_the_first_reporter_erases_their_data_the_attached_report_get
     await fake.wait_until(lambda: own_card(fake, rosas_ref) is not None, what="a card of its own")
     own = own_card(fake, rosas_ref)
     assert own is not None and "needs verification" in text_of(own) and ROSAS_WORDS in text_of(own)
-    await fake.wait_until(lambda: "was withdrawn" in text_of(_current(fake, reply)), what="the reply's edit")
-    assert buttons_of(_current(fake, reply)) == []

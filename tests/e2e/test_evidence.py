@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from bot.network import parse_network
-from tests.e2e.harness import ROSA, TOM, VERIFIER_GROUP, TravelClock, running_vigil
-from tests.e2e.people import Resident, text_of
+from tests.e2e.harness import ANA, ROSA, TOM, VERIFIER_GROUP, TravelClock, running_vigil
+from tests.e2e.people import Resident, Verifier, text_of
 from tests.e2e.steps import REF, ref_in, wait_card
 from tests.photo_samples import crop, jpeg, phone_exif, scene
 from tests.sample_network import network_toml
@@ -122,10 +122,12 @@ async def test_a_file_with_time_and_place_gives_hints_while_the_group_gets_no_ex
     await sends_file(fake, tom, original)
     ref = await send(fake, tom, "Downtown Las Cruces", indicators=("Several vehicles",))
 
-    card = text_of(await wait_card(fake, ref, "taken"))
+    shown = await wait_card(fake, ref, "taken")
+    card = text_of(shown)
     assert "🕒 taken 3 minutes before it was sent" in card
     assert "📍 taken inside Downtown Las Cruces" in card
 
+    await Verifier(fake, ANA).presses(shown, "📎 Show media")  # the photo goes on demand (issue 18)
     photo = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: bool(m.get("photo")))
     received = fake.file_bytes(photo["photo"][-1]["file_id"])
     assert received != original

@@ -31,7 +31,8 @@ from tests.sample_network import (
     network_toml,
 )
 
-ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter"]
+# and Tom's photo on demand while the alert is live (issue 18)
+ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter", "📎 Show media (1)"]
 
 
 def notices_to_tom(fake, ref: str) -> list[str]:

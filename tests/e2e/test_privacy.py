@@ -11,7 +11,7 @@ import pytest
 from bot.fake_telegram import FakeTelegram
 from bot.logging_setup import token_secrets
 from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, production_log, running_vigil
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, shows_media, text_of
 from tests.e2e.steps import files_of, gps_exif
 from tests.media_samples import NEEDLES as VIDEO_NEEDLES
 from tests.media_samples import video_bytes
@@ -91,6 +91,9 @@ async def test_canary_reporter_leaves_no_trace_in_database_wal_logs_or_public_po
 
             # While the report is open the chat id is needed (to tell the outcome), and it is there.
             database = vigil.settings.database
+            await fake.wait_until(lambda: "v1:media:" in str(card_in_group(fake, ref).get("reply_markup")))
+            await shows_media(fake, card_in_group(fake, ref))  # the video goes on demand (issue 18)
+            await fake.wait_until(lambda: any(m.get("video") for m in fake.bot_messages(VERIFIER_GROUP)))
             await Verifier(fake, ANA).presses(card_in_group(fake, ref), "👍")
             await verifier_canary.presses(card_in_group(fake, ref), "👍")
             await fake.wait_for_bot_message(CANARY_ID, lambda m: "confirmed by two verifiers" in text_of(m))

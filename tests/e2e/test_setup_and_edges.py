@@ -27,7 +27,7 @@ from tests.e2e.harness import (
     network_toml,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, shows_media, text_of
 from tests.e2e.steps import gps_exif, report_from_tom, wait_card
 
 
@@ -40,6 +40,8 @@ async def test_image_sent_as_a_file_reaches_verifiers_without_gps_or_camera_data
     await fake.settled()
     await tom.taps("Clovis")
     await tom.taps("✅")
+    card = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: "needs verification" in text_of(m))
+    await shows_media(fake, card)  # the photo goes under the card on demand (issue 18)
     photo = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: bool(m.get("photo")))
     uploaded = fake.file_bytes(photo["photo"][-1]["file_id"])
     assert uploaded != original

@@ -47,6 +47,10 @@ async def test_an_album_sent_during_a_crowd_reaches_the_verifiers_whole_and_in_o
     await tom.taps("Clovis")
     await tom.taps("✅")
     await vigil.outbox_idle(timeout=30)
+    # The card is the report's one message; its photos follow on demand (issue 18).
+    (card,) = fake.bot_messages(VERIFIER_GROUP)
+    await Verifier(fake, ANA).presses(card, "📎 Show media (4)")
+    await vigil.outbox_idle(timeout=30)
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo")]
     assert len(album) == 4
     colors = [closest(dominant(fake.file_bytes(m["photo"][-1]["file_id"]))) for m in album]

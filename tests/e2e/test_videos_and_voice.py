@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import CLOVIS_EN_CHANNEL, TOM, VERIFIER_GROUP, jpeg_bytes
-from tests.e2e.people import Resident, card_in_group, text_of
+from tests.e2e.harness import ANA, CLOVIS_EN_CHANNEL, TOM, VERIFIER_GROUP, jpeg_bytes
+from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.steps import ref_in
 from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes
 
@@ -25,6 +25,12 @@ async def _send_report(fake, tom: Resident, place: str = "Clovis") -> str:
 def _group_files(fake, field: str) -> list[bytes]:
     """The bytes of every `field` (video, voice...) the bot sent to the verifier group."""
     return [fake.file_bytes(m[field]["file_id"]) for m in fake.bot_messages(VERIFIER_GROUP) if m.get(field)]
+
+
+async def _show_media(vigil, fake, ref: str) -> None:
+    """A verifier presses 📎 Show media: the report's files go under its card (issue 18)."""
+    await Verifier(fake, ANA).presses(card_in_group(fake, ref), "📎 Show media")
+    await vigil.outbox_idle()
 
 
 def _leaks(data: bytes) -> list[str]:
@@ -50,16 +56,17 @@ async def test_a_video_reaches_the_verifiers_without_location_time_or_device(vig
     await fake.settled()
     ref = await _send_report(fake, tom)
     await vigil.outbox_idle()
+    card = card_in_group(fake, ref)
+    assert "1 video" in text_of(card) and "metadata removed" in text_of(card)
+    await _show_media(vigil, fake, ref)
     (video,) = _group_files(fake, "video")
     assert _leaks(video) == [] and video != original
-    card = card_in_group(fake, ref)
-    assert "1 video above" in text_of(card) and "metadata removed" in text_of(card)
     # Never public: the channel gets words only.
     await tom.fake.settled()
     assert not [m for m in fake.bot_messages(CLOVIS_EN_CHANNEL) if m.get("video")]
 
 
-async def test_photos_and_a_video_arrive_in_one_album_above_the_card(vigil, fake):
+async def test_photos_and_a_video_arrive_in_one_album_under_the_card_on_demand(vigil, fake):
     tom = Resident(fake, TOM)
     await tom.sends_photo(jpeg_bytes(), expect="1 photo")
     fake.user_sends_video(TOM, video_bytes("mp4"), caption="at the dairy")
@@ -67,11 +74,12 @@ async def test_photos_and_a_video_arrive_in_one_album_above_the_card(vigil, fake
     await fake.settled()
     ref = await _send_report(fake, tom)
     await vigil.outbox_idle()
+    card = card_in_group(fake, ref)
+    assert "1 photo" in text_of(card) and "1 video" in text_of(card)
+    await _show_media(vigil, fake, ref)
     album = [m for m in fake.bot_messages(VERIFIER_GROUP) if m.get("photo") or m.get("video")]
     assert len(album) == 2 and len({m.get("media_group_id") for m in album}) == 1 and album[0].get("media_group_id")
-    card = card_in_group(fake, ref)
-    assert "1 photo above" in text_of(card) and "1 video above" in text_of(card)
-    assert card["reply_to_message"]["message_id"] == album[0]["message_id"]
+    assert album[0]["reply_to_message"]["message_id"] == card["message_id"]
 
 
 async def test_a_truncated_video_is_refused_in_a_clear_sentence_and_the_draft_is_kept(vigil, fake):
@@ -110,10 +118,10 @@ async def test_a_voice_note_reaches_the_verifiers_re_encoded_and_the_first_one_b
     assert len([m for m in fake.bot_messages(TOM) if VOICE_WARNING in text_of(m)]) == 1  # only the first time
     ref = await _send_report(fake, tom)
     await vigil.outbox_idle()
+    assert "2 voice notes" in text_of(card_in_group(fake, ref))
+    await _show_media(vigil, fake, ref)
     voices = _group_files(fake, "voice")
     assert len(voices) == 2 and all(_leaks(v) == [] for v in voices) and original not in voices
-    card = card_in_group(fake, ref)
-    assert "2 voice notes above" in text_of(card)
 
 
 async def test_the_voice_warning_is_remembered_across_reports(vigil, fake):

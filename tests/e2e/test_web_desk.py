@@ -28,7 +28,7 @@ from tests.e2e.harness import (
     production_log,
     running_vigil,
 )
-from tests.e2e.people import Verifier, text_of
+from tests.e2e.people import Verifier, shows_media, text_of
 from tests.e2e.steps import report_from_rosa, report_from_tom, wait_card
 from tests.e2e.web_desk import action, desk_of, sign_in
 
@@ -67,10 +67,12 @@ async def test_the_report_page_shows_the_card_and_its_cleaned_photo_never_kept(v
             assert response.headers["Cache-Control"] == "no-store"
             assert response.content_type == "image/jpeg"
             photo = await response.read()
-    sent = fake.bot_messages(VERIFIER_GROUP)
-    album = next(m for m in sent if "photo" in m and m["message_id"] < card["message_id"])
-    assert photo == fake.file_bytes(album["photo"][-1]["file_id"])  # the copy Vigil sent, cleaned
     assert b"Exif" not in photo and b"GPS" not in photo
+    # The group gets the same cleaned copy when a verifier asks for it (📎 Show media, issue 18).
+    await shows_media(fake, card)
+    await fake.wait_until(lambda: any("photo" in m for m in fake.bot_messages(VERIFIER_GROUP)), what="the photo")
+    shown = next(m for m in fake.bot_messages(VERIFIER_GROUP) if "photo" in m)
+    assert photo == fake.file_bytes(shown["photo"][-1]["file_id"])
 
 
 async def test_a_confirm_on_the_desk_and_one_on_the_card_publish_exactly_once(vigil, fake):

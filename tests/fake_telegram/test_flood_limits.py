@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 
 from bot.fake_telegram.bot_api import FloodLimits
 from bot.fake_telegram.errors import ApiError
@@ -73,3 +73,16 @@ async def test_a_group_or_channel_takes_20_a_minute(fake, bot):
     assert raised.value.retry_after.total_seconds() >= 1
     await bot.send_message(SUPERGROUP, "another group has its own minute")
     await bot.send_message(ALICE, "and private chats are not held back by it")
+
+
+async def test_an_edit_that_changes_nothing_still_counts_against_the_groups_20_a_minute(fake, bot):
+    """Telegram answers "message is not modified", and the request was still one of the group's
+    messages: a bot must not send such edits (issue 18), and the fake counts them as Telegram does."""
+    fake.enforce_flood_limits()
+    card = await bot.send_message(SUPERGROUP, "card")
+    for _ in range(19):
+        with pytest.raises(BadRequest, match="not modified"):
+            await bot.edit_message_text("card", chat_id=SUPERGROUP, message_id=card.message_id)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(SUPERGROUP, "the 21st request of the minute")
+    assert fake.flood_refusals == 1

@@ -212,6 +212,8 @@ def test_reply_lets_verifiers_ask_and_write_a_note_and_the_resident_answer_in_wo
     expect(words).to_have_count(1)
     expect(words.locator(".reply")).to_be_visible()
     reply_as_resident(page, question)
+    expect(group.locator(".msg.bot img")).to_have_count(1)  # the answer's: the report's waits (issue 18)
+    press_as(page, LUIS, card(page).locator('button[data-callback^="v1:media:"]'))
     expect(group.locator(".msg.bot img")).to_have_count(2)  # the report's photo, and the answer's
     expect(page.locator("#resident-replying")).to_be_hidden()  # a reply is for one message
 
