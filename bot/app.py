@@ -15,6 +15,7 @@ from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.domain.deep_links import DeepLinks
 from bot.domain.delivery import QueuedMessage
+from bot.domain.desk_links import DeskLinks
 from bot.drills.library import load_library
 from bot.errors import ConfigurationError
 from bot.feed.service import FeedService
@@ -26,6 +27,7 @@ from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
 from bot.rendering.drills import banner
 from bot.services.cards import CardRenderer
+from bot.services.changes import Changes
 from bot.services.corroboration import CorroborationService
 from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
@@ -34,6 +36,7 @@ from bot.services.drill_scope import DrillScope
 from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
 from bot.services.lifecycle import LifecycleService
+from bot.services.membership import Membership
 from bot.services.overview import OverviewService
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.public_text import PublicTextService
@@ -50,9 +53,6 @@ from bot.services.web_desk import WebDeskService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
 from bot.vitals import Vitals
-from bot.web.desk.changes import Changes
-from bot.web.desk.links import DeskLinks
-from bot.web.desk.membership import Membership
 from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.alarm import DeadlineAlarm
 from bot.domain.deep_links import DeepLinks
+from bot.domain.desk_links import DeskLinks
 from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
 from bot.operations import Operations
+from bot.services.changes import Changes
 from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
@@ -30,10 +33,16 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.services.web_desk import WebDeskService
 from bot.telegram_gateway import TelegramGateway
-from bot.web.desk.changes import Changes
-from bot.web.desk.links import DeskLinks
-from bot.web.server import WebServer
 from storage.database import Database
+
+
+class RunningServer(Protocol):
+    """A web server Vigil started (bot.web.server.WebServer): where it listens, and how it stops."""
+
+    @property
+    def port(self) -> int: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,9 @@ class Services:
     drills: DrillService  # /drill: practice on made-up reports (issue 19)
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
     operations: Operations  # /healthz and /metrics
-    web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
+    web: RunningServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
-    metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
+    metrics_web: RunningServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
     changes: Changes = field(default_factory=Changes)  # tells open web desks that something was committed
     web_desk: WebDeskService | None = None  # what the web desk reads, when VIGIL_WEB_LISTEN is set
     desk_links: DeskLinks | None = None  # how Telegram opens the web desk, when VIGIL_WEB_URL is set

@@ -21,7 +21,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError, describe_validation_error
-from bot.web.address import ListenAddress
 
 MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 MIN_SECRET_LENGTH = 32
@@ -43,6 +42,25 @@ _SETTINGS_CONFIG = SettingsConfigDict(
     case_sensitive=False,
     populate_by_name=True,
 )
+
+
+@dataclass(frozen=True)
+class ListenAddress:
+    """`host:port` where the web server listens (`VIGIL_WEB_LISTEN`); port 0 picks a free one."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> ListenAddress:
+        host, separator, port = text.strip().rpartition(":")
+        host = host.strip("[]")
+        if not separator or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("must be host:port, for example 127.0.0.1:8080")
+        return cls(host, int(port))
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
 class NetworkFileSettings(BaseSettings):

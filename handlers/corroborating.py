@@ -6,9 +6,10 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.acting import Refused
 from bot.i18n import Translator
 from bot.services.corroboration import Detached
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press
 from handlers.presses import on_press
 
 

@@ -12,20 +12,22 @@ from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.acting import Refused
 from bot.domain.desk import Question
 from bot.i18n import Translator
 from bot.photos import ImageRejection
 from bot.rendering import desk as text
 from bot.rendering.labels import local_clock
+from bot.rendering.refusals import refusal_text
 from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press
 from bot.services.public_text import NotePrompted, TextChanged
 from bot.services.requests import telegram_update
 from bot.telegram_gateway import to_markup
 from handlers import reporting
 from handlers.language import group_translator, resident_translator
-from handlers.presses import on_press, refusal_text
+from handlers.presses import on_press
 
 
 async def on_ask_button(update: Update, context: VigilContext) -> None:

@@ -6,10 +6,11 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.acting import Refused
 from bot.i18n import Translator
 from bot.rendering.labels import local_clock, local_time
 from bot.services.lifecycle import AlertOutcome, AlertResult
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press
 from handlers.presses import on_press
 
 

@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.acting import Refused
 from bot.i18n import Translator
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press
 from bot.services.showing import MediaShown
 from handlers.presses import on_press
 

@@ -7,10 +7,11 @@ from telegram import Update
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.acting import Refused
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.rendering.labels import local_time
-from bot.services.presses import Press, Refused
+from bot.services.presses import Press
 from bot.services.rumors import RumorChecked
 from bot.services.verification import MuteOutcome, MuteResult, ReasonsOffered, VoteOutcome, VoteResult
 from handlers.language import client_translator

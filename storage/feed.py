@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.feed.cap import Reference
+from bot.domain.cap_reference import Reference
 from storage.codec import required_moment, to_text
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PIL import Image
 
+from bot.domain.acting import Refusal
 from bot.domain.delivery import MessageRef
 from bot.domain.draft import DraftPhoto, MediaKind
 from bot.domain.indicators import Indicator
@@ -18,7 +19,7 @@ from bot.network import parse_network
 from bot.services.cards import CardRenderer, queue_media
 from bot.services.deps import ServiceDeps
 from bot.services.dispatcher import Dispatcher
-from bot.services.presses import Press, Refusal
+from bot.services.presses import Press
 from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome

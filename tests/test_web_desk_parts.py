@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.domain.desk_links import DeskLinks, report_of_param
+from bot.services.changes import Changes
+from bot.services.membership import Membership
 from bot.services.requests import telegram_update
 from bot.web.desk.actions import web_request
-from bot.web.desk.changes import Changes
-from bot.web.desk.links import DeskLinks, report_of_param
-from bot.web.desk.membership import Membership
 
 GROUP = -1001000000001
 

@@ -3,12 +3,14 @@
 Every rule that a verifier's press or request goes through (voting, ending an alert, a rumor
 check, the public text, questions, claims, detaching) starts from the same judgement: the person
 is a member of the verifier group, and did not send the report. It lives here once, with the
-refusal type all rules raise, so no rule module needs another one for either.
+refusal type all rules raise, so no rule module needs another one for either; and what any surface is
+told when a press is refused (:class:`Refused`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class RuleRefusal(Exception):
@@ -39,3 +41,21 @@ def check_may_act(voter: Voter, reporter_pseudonym: str) -> None:
         raise NotAVerifier()
     if voter.pseudonym == reporter_pseudonym:
         raise ReporterCannotVote()
+
+
+class Refusal(StrEnum):
+    NOT_AUTHORIZED = "not_authorized"
+    OWN_REPORT = "own_report"
+    ALREADY_DONE = "already_done"  # voted, asked to end, or pressed this already: each verifier counts once
+    CLOSED = "closed"
+    UNKNOWN_REPORT = "unknown_report"
+    DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
+    RULE = "rule"  # another rule said no; `reason` says which
+
+
+@dataclass(frozen=True)
+class Refused:
+    outcome: Refusal
+    public_ref: str | None = None
+    previous: str | None = None  # for ALREADY_DONE: what this verifier chose before
+    reason: RuleRefusal | None = None  # for RULE

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from bot.domain.cap_reference import Reference
+
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MEDIA_TYPE = "application/cap+xml"
 _CAP = f"{{{CAP_NAMESPACE}}}"
@@ -39,18 +41,6 @@ class MsgType(StrEnum):
 class Status(StrEnum):
     ACTUAL = "Actual"
     EXERCISE = "Exercise"  # a drill: never shown to a consumer as a real alert
-
-
-@dataclass(frozen=True)
-class Reference:
-    """An earlier message of the same alert, as `references` names it."""
-
-    sender: str
-    identifier: str
-    sent: str  # exactly as that message's <sent> says it
-
-    def __str__(self) -> str:
-        return f"{self.sender},{self.identifier},{self.sent}"
 
 
 @dataclass(frozen=True)

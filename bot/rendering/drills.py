@@ -13,7 +13,7 @@ from bot.domain.reports import ChannelPost
 from bot.drills.library import Scenario
 from bot.i18n import N_, Html, Translator, escape
 from bot.languages import LANGUAGE_NAMES
-from bot.rendering.links import message_link
+from bot.rendering.drill_posts import drill_post_line
 from bot.rendering.overview import duration
 from bot.rendering.rejection import reason_label
 
@@ -164,14 +164,6 @@ def drill_post_lines(
         )
         for p in posts
     ]
-
-
-def drill_post_line(tr: Translator, channel: str, message_id: int | None, drill_channel: int | None) -> Html:
-    """One post of a drill: a link into the drill channel, or where it would have been posted."""
-    if message_id is not None and drill_channel is not None:
-        link = message_link(drill_channel, message_id)
-        return tr.gettext('🧪 Posted in the drill channel: <a href="{link}">{channel}</a>', link=link, channel=channel)
-    return tr.gettext("🧪 Would have been posted in the {channel} channel", channel=channel)
 
 
 # --- the after-action report --------------------------------------------------------------------

@@ -45,7 +45,7 @@ class CardRenderer:
         self._catalogs = catalogs
         self._network = network
         self._clock = clock
-        # The web desk's link for a report (bot.web.desk.links), when there is a web desk: a button on the card.
+        # The web desk's link for a report (bot.domain.desk_links), when there is a web desk: a button on the card.
         self._desk_link = desk_link
 
     async def new(self, repo: Repository, report_id: int) -> CardView | None:

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.acting import Refused
 from bot.domain.corroboration import detach
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import deadlines_for_new_report
@@ -27,7 +28,7 @@ from bot.domain.reports import ChannelPost, Report
 from bot.i18n import Html
 from bot.rendering.corroboration import detached_reply
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)

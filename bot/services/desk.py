@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.acting import Refused
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.desk import (
     MAX_ANSWER_CHARS,
@@ -34,7 +35,7 @@ from bot.i18n import Html
 from bot.rendering import desk as text
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 from bot.services.public_text import PublicTextService, TextChanged
 from bot.services.requests import RequestId
 from storage.outbox import PROMPTS

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.acting import Refused
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.desk import claims_to_remind, next_claim_reminder
 from bot.domain.lifecycle import (
@@ -33,7 +34,7 @@ from bot.rendering import desk as desk_text
 from bot.rendering.notices import alert_outcome, outcome, reminder
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)

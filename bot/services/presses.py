@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TypeVar
 
-from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
+from bot.domain.acting import NotAVerifier, Refusal, Refused, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.corroboration import check_not_a_reporter
 from bot.domain.lifecycle import AlertClosed, AlreadyAsked
 from bot.domain.reports import Report
@@ -49,24 +48,6 @@ class Press:
     # Whether they are a current member of the verifier group, when the surface has just checked it;
     # None: Telegram is asked now (bot.services.voters).
     member: bool | None = None
-
-
-class Refusal(StrEnum):
-    NOT_AUTHORIZED = "not_authorized"
-    OWN_REPORT = "own_report"
-    ALREADY_DONE = "already_done"  # voted, asked to end, or pressed this already: each verifier counts once
-    CLOSED = "closed"
-    UNKNOWN_REPORT = "unknown_report"
-    DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
-    RULE = "rule"  # another rule said no; `reason` says which
-
-
-@dataclass(frozen=True)
-class Refused:
-    outcome: Refusal
-    public_ref: str | None = None
-    previous: str | None = None  # for ALREADY_DONE: what this verifier chose before
-    reason: RuleRefusal | None = None  # for RULE
 
 
 @dataclass(frozen=True)

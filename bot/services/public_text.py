@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.domain.acting import Refused
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
 from bot.domain.public_text import MAX_NOTE_UNITS, TextChange, TextChangeKind, change_text, check_editor
 from bot.rendering import public_text as text
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 
 log = logging.getLogger(__name__)
 

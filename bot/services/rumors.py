@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.domain.acting import Refused
 from bot.domain.rejection import RumorSupport, decide_rumor_check
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 
 log = logging.getLogger(__name__)
 

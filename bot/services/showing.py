@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.acting import Refused
 from bot.domain.delivery import MessageRef
 from bot.services.cards import queue_media
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.acting import Refused
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
 from bot.domain.public_text import check_seen
@@ -24,7 +25,7 @@ from bot.rendering import rejection as rejection_text
 from bot.rendering.notices import outcome
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
-from bot.services.presses import Press, Pressed, Presses, Refused
+from bot.services.presses import Press, Pressed, Presses
 from storage.repository import ReportNotFound, Repository
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Only reads. Actions go through the same services as the card's buttons (bot.web.desk.actions).
 Membership of the verifier group is asked of Telegram and remembered a minute at most
-(bot.web.desk.membership); the services ask again on every action.
+(bot.services.membership); the services ask again on every action.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.languages import Language
 from bot.ports import DeliveryError, Keyboard
 from bot.services.cards import CardRenderer
 from bot.services.deps import ServiceDeps
-from bot.web.desk.membership import Membership
+from bot.services.membership import Membership
 from storage.repository import ReportNotFound
 
 # The web desk lists every open report (the group's /queue stops at 25 to fit one message).

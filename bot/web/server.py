@@ -15,7 +15,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.errors import ConfigurationError
-from bot.web.address import ListenAddress
+from bot.settings import ListenAddress
 
 log = logging.getLogger(__name__)
 

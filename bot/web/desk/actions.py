@@ -18,10 +18,11 @@ from typing import Protocol
 
 from bot import callback_data as cb
 from bot.context import Services
+from bot.domain.acting import Refusal, Refused
 from bot.domain.desk import QuestionKind
 from bot.domain.public_text import TextChangeKind
 from bot.domain.verification import VoteKind
-from bot.services.presses import Press, Refusal, Refused
+from bot.services.presses import Press
 from bot.services.requests import RequestId, from_surface
 from bot.services.verification import MuteOutcome
 

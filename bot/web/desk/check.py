@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import aiohttp
 
+from bot.domain.desk_links import DESK_PATH
 from bot.settings import Settings
-from bot.web.desk.links import DESK_PATH
 
 Echo = Callable[[str], None]
 MARKER = "/desk/static/desk.js"  # what only Vigil's desk page loads

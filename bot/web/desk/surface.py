@@ -20,16 +20,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.context import Services
+from bot.domain.acting import Refused
+from bot.domain.desk_links import DESK_PATH, report_of_param
 from bot.domain.web_auth import DeskUser, InvalidInitData, verify_init_data
 from bot.i18n import Translator
 from bot.languages import match_language
-from bot.services.presses import Refused
+from bot.rendering.refusals import refusal_text
 from bot.settings import Settings
 from bot.web.desk import actions
-from bot.web.desk.links import DESK_PATH, report_of_param
 from bot.web.desk.render import PAGE_STRINGS, areas, page_strings, queue_json, report_json
 from bot.web.desk.sessions import DeskSessions
-from handlers.presses import refusal_text
 
 STATIC = {"index.html": "text/html", "desk.js": "text/javascript", "desk.css": "text/css", "icon.svg": "image/svg+xml"}
 HEARTBEAT_SECONDS = 15.0
