@@ -374,7 +374,7 @@ def export(
     with configuration_problems("Vigil cannot export.\n"):
         settings = load_settings(env, **options.overrides())
     _secure_output(settings, options, level=logging.WARNING)
-    if not settings.database.exists():
+    if isinstance(settings.database, Path) and not settings.database.exists():
         raise Stop(f"There is no database at {settings.database} (VIGIL_DATABASE).")
     figures = asyncio.run(read_export(settings.database, first.date(), last.date(), verifiers=verifiers))
     try:

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError, describe_validation_error
 from bot.web.address import ListenAddress
+from storage.dialect import is_postgresql_url
 
 MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 MIN_SECRET_LENGTH = 32
@@ -76,7 +77,8 @@ class TelegramSettings(BaseSettings):
 class Settings(TelegramSettings):
     """Everything `vigil run` needs."""
 
-    database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+    # A file path keeps the embedded SQLite; a postgresql:// URL selects a PostgreSQL server (storage/dialect.py).
+    database: Path | str = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
     network_file: Path = Field(default=Path("network.toml"), alias="VIGIL_NETWORK_FILE")
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
     # database file alone would let anyone re-link pseudonyms to Telegram accounts.
@@ -86,6 +88,14 @@ class Settings(TelegramSettings):
     # (through a reverse proxy that holds the certificate), used in buttons and links.
     web_listen: str | None = Field(default=None, alias="VIGIL_WEB_LISTEN")
     web_url: str | None = Field(default=None, alias="VIGIL_WEB_URL")
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        # A URL is kept as text: as a Path, "postgresql://…" would lose a slash.
+        if isinstance(value, str) and not is_postgresql_url(value):
+            return Path(value)
+        return value
 
     @field_validator("web_listen")
     @classmethod

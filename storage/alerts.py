@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.lifecycle import (
     Alert,
     AlertAction,
@@ -18,18 +16,20 @@ from bot.domain.lifecycle import (
     RecordedAlertVote,
 )
 from storage.codec import from_text, required_moment, to_text
+from storage.dialect import Connection, Dialect, Row
 from storage.public_text import decode_public_text
 
 
 class AlertQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     # --- updates handled once --------------------------------------------------------------
 
     async def claim_update(self, update_id: int, at: datetime) -> bool:
         """Record a Telegram update as handled. False if it already was (Telegram redelivered it)."""
         cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (update_id, to_text(at)),
         )
         return cursor.rowcount == 1
@@ -142,5 +142,5 @@ class AlertQueries:
         return from_text(row["oldest"]) if row else None
 
 
-def _deadline(row: aiosqlite.Row) -> Deadline:
+def _deadline(row: Row) -> Deadline:
     return Deadline(row["report_id"], DeadlineKind(row["kind"]), required_moment(row["due_at"]))

@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-import aiosqlite
-
 from bot.domain.corroboration import OpenReport
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, to_text
+from storage.dialect import Connection, Dialect
 
 
 class CorroborationQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def open_reports_in(self, neighborhood_key: str) -> list[OpenReport]:
         """Reports of the neighborhood a new one might join: pending, or published with a live alert."""

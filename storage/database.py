@@ -1,9 +1,11 @@
-"""One aiosqlite connection, opened at start-up and closed at shutdown.
+"""One database connection, opened at start-up and closed at shutdown: an SQLite file through
+aiosqlite (the default), or a PostgreSQL server through psycopg 3 (``VIGIL_DATABASE=postgresql://…``).
 
 All access goes through :meth:`Database.unit_of_work`, which serialises use of the single
-connection with an asyncio lock and wraps each unit in ``BEGIN IMMEDIATE``: the write lock is
-taken up front, so two state changes on the same report (in this process or another one on
-the same file) run one after the other instead of deadlocking or interleaving.
+connection with an asyncio lock and takes the write lock up front (SQLite's ``BEGIN IMMEDIATE``;
+on PostgreSQL a transaction-scoped advisory lock, see storage/dialect.py), so two state changes
+on the same report (in this process or another one on the same database) run one after the
+other instead of deadlocking or interleaving.
 
 The lock lets everything else go before a resident's update: during a raid 150 residents' drafts
 may be waiting for the connection, and a verifier's second confirmation (or the dispatcher posting
@@ -22,7 +24,8 @@ from pathlib import Path
 import aiosqlite
 
 from bot import update_scope
-from storage.migrations import apply_migrations
+from storage.dialect import POSTGRESQL, SQLITE, Connection, Dialect, PostgresConnection, is_postgresql_url
+from storage.migrations import apply_migrations, apply_postgresql_migrations
 from storage.repository import Repository
 
 BUSY_TIMEOUT_MS = 10_000
@@ -73,12 +76,17 @@ class PriorityLock:
 
 
 class Database:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection | PostgresConnection, dialect: Dialect) -> None:
         self._connection = connection
+        self._shared: Connection = connection
+        self.dialect = dialect
         self._lock = PriorityLock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """A file path (or ":memory:") opens SQLite; a postgresql:// URL opens PostgreSQL."""
+        if is_postgresql_url(str(path)):
+            return await cls._open_postgresql(str(path))
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: the sqlite3 module must not open transactions on its own;
@@ -96,7 +104,17 @@ class Database:
         except BaseException:
             await connection.close()
             raise
-        return cls(connection)
+        return cls(connection, SQLITE)
+
+    @classmethod
+    async def _open_postgresql(cls, url: str) -> Database:
+        connection = await PostgresConnection.connect(url)
+        try:
+            await apply_postgresql_migrations(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, POSTGRESQL)
 
     async def close(self) -> None:
         async with self._lock.held():
@@ -107,22 +125,27 @@ class Database:
         """Everything inside commits together or not at all."""
         update_scope.check_may_commit()
         async with self._lock.held(later=update_scope.from_a_resident()):
-            await self._connection.execute("BEGIN IMMEDIATE")
+            for statement in self.dialect.begin():
+                await self._shared.execute(statement)
             try:
-                yield Repository(self._connection)
+                yield Repository(self._shared, self.dialect)
             except BaseException:
-                await self._connection.rollback()
+                await self._shared.execute("ROLLBACK")
                 raise
             else:
-                await self._connection.commit()
+                await self._shared.execute("COMMIT")
 
     async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it, so deleted rows do not linger there."""
-        async with self._lock.held():
-            await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Copy the WAL into the database file and empty it, so deleted rows do not linger there.
+        (PostgreSQL's own VACUUM and checkpoints do this on a server.)"""
+        if isinstance(self._connection, aiosqlite.Connection):
+            async with self._lock.held():
+                await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def integrity_check(self) -> str:
+        """SQLite's integrity check ("ok"); on PostgreSQL, that the server answers."""
+        query = "PRAGMA integrity_check" if isinstance(self._connection, aiosqlite.Connection) else "SELECT 'ok'"
         async with self._lock.held():
-            async with self._connection.execute("PRAGMA integrity_check") as cursor:
+            async with self._shared.execute(query) as cursor:
                 row = await cursor.fetchone()
         return str(row[0]) if row else "no answer"

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.rejection import Rejection, RejectionCounts, RejectionReason, RumorSupport
 from storage.codec import from_text, required_moment, to_text
+from storage.dialect import Connection, Dialect
 
 
 class RejectionQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def record_rejection(self, report_id: int, reason: RejectionReason | None, at: datetime) -> None:
         await self._db.execute(
@@ -62,7 +62,7 @@ class RejectionQueries:
         await self._db.execute(
             "INSERT INTO reporter_false_alarms (pseudonym, reason, count)"
             " SELECT ?, ?, 1 WHERE EXISTS (SELECT 1 FROM reporter_records WHERE pseudonym = ?)"
-            " ON CONFLICT (pseudonym, reason) DO UPDATE SET count = count + 1",
+            " ON CONFLICT (pseudonym, reason) DO UPDATE SET count = reporter_false_alarms.count + 1",
             (pseudonym, str(reason), pseudonym),
         )
 

@@ -56,12 +56,13 @@ def build_world(fake: FakeTelegram) -> None:
 
 
 def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float = 10.0, **more: object) -> Settings:
-    """`more`: further settings by environment name, e.g. VIGIL_WEB_LISTEN="127.0.0.1:0"."""
+    """`more`: further settings by environment name, e.g. VIGIL_WEB_LISTEN="127.0.0.1:0", or
+    VIGIL_DATABASE=a postgresql:// URL (an SQLite file in tmp_path unless given)."""
+    more.setdefault("VIGIL_DATABASE", tmp_path / "vigil.sqlite3")
     return Settings(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_BASE_URL=fake.base_url,
         TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
         VIGIL_NETWORK_FILE=tmp_path / "network.toml",
         VIGIL_SECRET_KEY=SECRET,
         TELEGRAM_TIMEOUT_SECONDS=telegram_timeout,
