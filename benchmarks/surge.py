@@ -419,7 +419,11 @@ async def presses_across_kills(bench: Bench, kills: int = 40, reports: int = 30)
     await bench.outbox_idle(timeout=600)
     handled_ids = set()
     with read_only(bench.bot.database) as db:
-        handled_ids = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
+        handled_ids = {
+            int(row[0].removeprefix("telegram:"))
+            for row in db.execute("SELECT request_id FROM handled_requests")
+            if row[0].startswith("telegram:")
+        }
         published = db.execute("SELECT COUNT(*) FROM reports WHERE status = 'published'").fetchone()[0]
         votes = db.execute("SELECT COUNT(*) FROM votes").fetchone()[0]
     press_ids = {

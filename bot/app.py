@@ -34,6 +34,7 @@ from bot.services.public_text import PublicTextService
 from bot.services.residents import ResidentService
 from bot.services.retention import RetentionService
 from bot.services.rumors import RumorCheckService
+from bot.services.secret_key import check_secret_key
 from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
@@ -77,7 +78,9 @@ def build_application(
                     f"{access.verifier_group.problem}. Add the bot to the group and check verifier_group_id."
                 )
             async with database.unit_of_work() as repo:
-                await repo.forget_updates_before(clock() - PROCESSED_UPDATES_KEPT)
+                # The same key as the stored pseudonyms, or no start (before anything is keyed).
+                await check_secret_key(repo, pseudonyms, clock())
+                await repo.forget_requests_before(clock() - PROCESSED_UPDATES_KEPT)
                 # Verifier ids from before migration 0004 become pseudonyms before any press is handled.
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
             if keyed_verifiers:
@@ -189,10 +192,11 @@ def build_application(
         # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
-        # Telegram's flood limits, alerts first (bot/rate_limits.py; reads are exempt). A 429 is not
-        # retried inside the request: the dispatcher honours retry_after itself, pausing only that
-        # chat's queue, so a request never sits "sending" for half a minute (a crash then would
-        # leave it in doubt).
+        # Telegram's flood limits over sliding windows, alerts first (bot/rate_limits.py; reads are
+        # exempt). An outbox message's 429 is not retried inside the request: the dispatcher honours
+        # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for
+        # half a minute (a crash then would leave it in doubt). A handler's own answer is retried
+        # there, after retry_after or a back-off: the one way out for what a resident must see.
         .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.

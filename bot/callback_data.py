@@ -130,6 +130,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Which:
+    """The resident says what a plain message was, while a question from the verifiers waits:
+    their answer to it, or part of a report. The message itself is the one the prompt replies to."""
+
+    question_id: int
+    answers_it: bool
+
+
+@dataclass(frozen=True)
 class GoCheck:
     """ "🚶 I'm going to check", with the ETA in minutes."""
 
@@ -184,8 +193,42 @@ Action = (
     | FalseAlarm
     | RumorCheck
     | EditText
+    | Which
 )
 ActionT = TypeVar("ActionT", bound=Action)
+
+# Each family's word after the version: the one place it is named (encode, decode and the handlers'
+# patterns all take it from here).
+FAMILIES: dict[type[Action], str] = {
+    Vote: "vote",
+    GoCheck: "claim",
+    Form: "form",
+    ChooseLanguage: "lang",
+    Mute: "mute",
+    Forget: "forget",
+    OnAlert: "alert",
+    Ask: "ask",
+    Answer: "ans",
+    Subscribe: "sub",
+    Rights: "rights",
+    FalseAlarm: "no",
+    RumorCheck: "rumor",
+    Detach: "detach",
+    EditText: "text",
+    Which: "which",
+}
+
+
+def pattern(kind: type[Action]) -> str:
+    """The regular expression a CallbackQueryHandler routes a family's payloads with (any payload of
+    that family; the handler still decodes it strictly)."""
+    return rf"^{VERSION}:{re.escape(FAMILIES[kind])}(?::|$)"
+
+
+def _prefix(kind: type[Action]) -> str:
+    return f"{VERSION}:{FAMILIES[kind]}"
+
+
 _ANSWER_CODES = frozenset(code for codes in QUICK_ANSWERS.values() for code in codes)
 
 _PATTERNS = {
@@ -203,6 +246,7 @@ _PATTERNS = {
     "no": re.compile(r"^v1:no:(?P<reason>[a-z]{1,8}):(?P<report>[1-9][0-9]{0,17})$"),
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
+    "which": re.compile(r"^v1:which:(?P<choice>[an]):(?P<question>[1-9][0-9]{0,17})$"),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
@@ -210,36 +254,38 @@ _PATTERNS = {
 def encode(action: Action) -> str:
     match action:
         case Vote(report_id, kind, in_person, text_version):
-            data = f"{VERSION}:vote:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
+            data = f"{_prefix(Vote)}:{'p' if in_person else _VOTE_CODES[kind]}:{report_id}"
             data += f":t{text_version}" if text_version is not None else ""
         case GoCheck(report_id, minutes):
-            data = f"{VERSION}:claim:{minutes}:{report_id}"
+            data = f"{_prefix(GoCheck)}:{minutes}:{report_id}"
         case Form(step, value):
-            data = f"{VERSION}:form:{step}" + (f":{value}" if value else "")
+            data = f"{_prefix(Form)}:{step}" + (f":{value}" if value else "")
         case ChooseLanguage(language):
-            data = f"{VERSION}:lang:{language}"
+            data = f"{_prefix(ChooseLanguage)}:{language}"
         case Mute(report_id, mute):
-            data = f"{VERSION}:mute:{'m' if mute else 'u'}:{report_id}"
+            data = f"{_prefix(Mute)}:{'m' if mute else 'u'}:{report_id}"
         case Forget(confirmed):
-            data = f"{VERSION}:forget:{'yes' if confirmed else 'no'}"
+            data = f"{_prefix(Forget)}:{'yes' if confirmed else 'no'}"
         case OnAlert(report_id, alert_action):
-            data = f"{VERSION}:alert:{_ALERT_CODES[alert_action]}:{report_id}"
+            data = f"{_prefix(OnAlert)}:{_ALERT_CODES[alert_action]}:{report_id}"
         case Ask(report_id, question):
-            data = f"{VERSION}:ask:{question or 'menu'}:{report_id}"
+            data = f"{_prefix(Ask)}:{question or 'menu'}:{report_id}"
         case Answer(question_id, answer):
-            data = f"{VERSION}:ans:{answer}:{question_id}"
+            data = f"{_prefix(Answer)}:{answer}:{question_id}"
         case Subscribe(key):
-            data = f"{VERSION}:sub:" + (f"t:{key}" if key else "done")
+            data = f"{_prefix(Subscribe)}:" + (f"t:{key}" if key else "done")
         case Rights():
-            data = f"{VERSION}:rights"
+            data = _prefix(Rights)
         case FalseAlarm(report_id, reason):
-            data = f"{VERSION}:no:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
+            data = f"{_prefix(FalseAlarm)}:{_REASON_CODES[reason] if reason else 'menu'}:{report_id}"
         case RumorCheck(report_id):
-            data = f"{VERSION}:rumor:{report_id}"
+            data = f"{_prefix(RumorCheck)}:{report_id}"
         case Detach(report_id):
-            data = f"{VERSION}:detach:{report_id}"
+            data = f"{_prefix(Detach)}:{report_id}"
+        case Which(question_id, answers_it):
+            data = f"{_prefix(Which)}:{'a' if answers_it else 'n'}:{question_id}"
         case EditText(report_id, change):
-            data = f"{VERSION}:text:{change}:{report_id}"
+            data = f"{_prefix(EditText)}:{change}:{report_id}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -309,6 +355,8 @@ def decode(data: str | None) -> Action:
         return RumorCheck(int(match["report"]))
     if match := _PATTERNS["detach"].match(data):
         return Detach(int(match["report"]))
+    if match := _PATTERNS["which"].match(data):
+        return Which(int(match["question"]), match["choice"] == "a")
     if match := _PATTERNS["text"].match(data):
         return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

@@ -9,8 +9,10 @@ on stderr and exit code 2; the traceback, if any, goes to the log at DEBUG (`-v`
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -24,7 +26,16 @@ from telegram.error import TelegramError
 
 from bot.errors import ConfigurationError, TelegramUnavailable
 from bot.logging_setup import configure_logging, install_excepthook, token_secrets
-from bot.settings import EnvFile, TelegramSettings, find_env_file, load_settings, token_is_configured
+from bot.settings import (
+    EnvFile,
+    FlyerSettings,
+    KeySettings,
+    NetworkFileSettings,
+    TelegramSettings,
+    find_env_file,
+    load_settings,
+    token_is_configured,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +44,9 @@ EXIT_CANNOT_START = 2
 # `vigil check` found chats the bot cannot use.
 EXIT_CHECK_FAILED = 1
 DEFAULT_SANDBOX_PORT = 8321
+SANDBOX_STILL_WORKS = "`vigil sandbox` still works: it tries Vigil in the browser with no settings and no Telegram."
+# What Telegram allows as a bot's username: 5 to 32 letters, digits or _, ending in "bot".
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,29}[Bb][Oo][Tt]")
 
 
 class Stop(click.ClickException):
@@ -155,10 +169,14 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
     if context.invoked_subcommand is not None:
         return
     _options(context)
-    if token_is_configured(options.env()):
-        context.invoke(run)
-    else:
+    if not token_is_configured(options.env()):
         context.invoke(sandbox, no_token=True)
+        return
+    try:
+        context.invoke(run)
+    except Stop as problem:
+        # A token is set, so this was meant to be the real bot; the demo needs none of it.
+        raise Stop(f"{problem.message}\n{SANDBOX_STILL_WORKS}") from None
 
 
 @cli.command(short_help="Run the bot.")
@@ -266,8 +284,16 @@ def sandbox(
     if not options.verbose:
         configure_logging(level=logging.WARNING)
 
+    # A port that was asked for is kept or refused; only the default gives way to any free port.
+    port_was_given = context.get_parameter_source("port") is click.core.ParameterSource.COMMANDLINE
+
     def announce(address: str) -> None:
-        why = " (no bot token is configured; `vigil run` runs the real bot)" if no_token else ""
+        notes = []
+        if no_token:
+            notes.append("no bot token is configured; `vigil run` runs the real bot")
+        if not address.endswith(f":{port}/") and port != 0:
+            notes.append(f"port {port} was busy")
+        why = f" ({'; '.join(notes)})" if notes else ""
         click.echo(f"Vigil sandbox{why}: {address} (Ctrl+C stops it)")
         if open_browser:
             import webbrowser
@@ -281,13 +307,15 @@ def sandbox(
                 database=database,
                 announce=announce,
                 stop=stop,
-                any_port_if_busy=port == DEFAULT_SANDBOX_PORT,
+                any_port_if_busy=not port_was_given,
             )
         )
     except OSError as error:
         log.debug("The sandbox could not start", exc_info=error)
+        why = "another program is using that port" if error.errno == errno.EADDRINUSE else error.strerror or error
         raise Stop(
-            f"The sandbox could not listen on 127.0.0.1:{port} ({error.strerror or error}); try another --port."
+            f"The sandbox could not listen on 127.0.0.1:{port} ({why}); "
+            "try another --port, or --port 0 for any free one."
         ) from None
 
 
@@ -300,15 +328,27 @@ def sandbox(
     default=None,
     help="The file to write; .pdf for a PDF, otherwise PNG (default: flyer-<key>-<language>.png).",
 )
+@click.option(
+    "--bot-username",
+    default=None,
+    help="The bot's username for the QR codes; with it the flyer is made offline, with no token and no Telegram.",
+)
 @common_options
 @click.pass_context
 def flyer(
-    context: click.Context, /, neighborhood_key: str, language: str | None, out: Path | None, **given: Any
+    context: click.Context,
+    /,
+    neighborhood_key: str,
+    language: str | None,
+    out: Path | None,
+    bot_username: str | None,
+    **given: Any,
 ) -> None:
     """Write a one-page flyer for NEIGHBORHOOD_KEY: its name, a QR code to report what you see, a QR
     code to get its alerts by direct message, the hotline and three know-your-rights lines.
 
-    The QR codes link to the bot by the username Telegram gives it (asked now, with the token).
+    The QR codes link to the bot by the username Telegram gives it (asked now, with the token), or
+    by --bot-username, given as @BotFather shows it.
     """
     from bot.domain.deep_links import DeepLinks
     from bot.flyer import render_flyer, save_flyer
@@ -319,9 +359,22 @@ def flyer(
     options = _options(context, **given)
     env = options.env()
     with configuration_problems("Vigil cannot make the flyer.\n"):
-        settings = load_settings(env, **options.overrides())
-        _secure_output(settings, options, level=logging.WARNING)
-        network = load_network(settings.network_file)
+        # Only what is used: the token only to ask Telegram for the username, never the secret key.
+        telegram: FlyerSettings | None = None
+        if bot_username is None:
+            telegram = load_settings(env, kind=FlyerSettings, **options.overrides())
+            _secure_output(telegram, options, level=logging.WARNING)
+            network_file = telegram.network_file
+        else:
+            network_file = load_settings(env, kind=NetworkFileSettings, **options.overrides()).network_file
+        network = load_network(network_file)
+    if bot_username is not None:
+        bot_username = bot_username.removeprefix("@")
+        if not BOT_USERNAME.fullmatch(bot_username):
+            raise Stop(
+                f"'{bot_username}' is not a bot's username: 5 to 32 letters, digits or _, ending in 'bot' "
+                "(as @BotFather shows it)."
+            )
     neighborhood = network.neighborhood(neighborhood_key)
     if neighborhood is None:
         keys = ", ".join(n.key for n in network.neighborhoods)
@@ -329,15 +382,56 @@ def flyer(
     language = language or network.default_language
     if not is_supported(language):
         raise Stop(f"Vigil has no '{language}' catalog; use one of: {', '.join(supported_languages())}.")
-    with telegram_problems(settings):
-        username = asyncio.run(_bot_username(settings))
+    if telegram is not None:
+        with telegram_problems(telegram):
+            bot_username = asyncio.run(_bot_username(telegram))
+    assert bot_username is not None
     out = out or Path(f"flyer-{neighborhood_key}-{language}.png")
-    image = render_flyer(Catalogs.load()(language), network, neighborhood, DeepLinks(username))
+    image = render_flyer(Catalogs.load()(language), network, neighborhood, DeepLinks(bot_username))
     try:
         save_flyer(image, out)
     except OSError as error:
         raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
-    click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{username}).")
+    click.echo(f"Wrote {out} ({neighborhood.name(language)}, {language}, for @{bot_username}).")
+
+
+@cli.command("rotate-key", short_help="Start using a new VIGIL_SECRET_KEY (only when no vote is in progress).")
+@common_options
+@click.pass_context
+def rotate_key(context: click.Context, /, **given: Any) -> None:
+    """Make the VIGIL_SECRET_KEY now in the settings the key of the database, after a leak.
+
+    Stop Vigil first, and put the new key in .env. Every resident and verifier gets a new
+    pseudonym: track records, mutes, drafts and language choices made under the old key are
+    deleted. Refused while a report is open or an alert is live (a verifier who already voted
+    could vote again). See docs/operations.md.
+    """
+    from bot.app import utc_now
+    from bot.services.pseudonyms import Pseudonyms
+    from bot.services.secret_key import KeyAlreadyInUse, KeyRotated, rotate_secret_key
+
+    options = _options(context, **given)
+    env = options.env()
+    with configuration_problems("Vigil cannot change the key.\n"):
+        settings = load_settings(env, kind=KeySettings)
+    if isinstance(settings.database, Path) and not settings.database.is_file():
+        raise Stop(f"There is no database at {settings.database}: a new one takes the key it first starts with.")
+    pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
+    outcome = asyncio.run(rotate_secret_key(settings.database, pseudonyms, utc_now()))
+    if isinstance(outcome, KeyAlreadyInUse):
+        click.echo(f"{settings.database} already uses this VIGIL_SECRET_KEY: nothing to change.")
+    elif isinstance(outcome, KeyRotated):
+        click.echo(
+            f"{settings.database} now uses the new VIGIL_SECRET_KEY; {outcome.forgotten} track records, "
+            "mutes, drafts and settings made under the old key were deleted. Start Vigil, and destroy every "
+            "copy of the old key."
+        )
+    else:
+        raise Stop(
+            f"Not now: {outcome.open_reports} open report(s) and {outcome.live_alerts} live alert(s) are still "
+            "gathering votes, and under a new key a verifier who already voted could vote again; settle them "
+            "(or let them expire), then run this again."
+        )
 
 
 @cli.command(short_help="Export the desk's figures by day and neighborhood (CSV or JSON).")

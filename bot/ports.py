@@ -70,11 +70,30 @@ class ChatMoved(DeliveryError):
 
 
 class TelegramPort(Protocol):
+    """Everything services and the dispatcher need from Telegram, and what each answer means.
+
+    Contract of every method that sends or changes a message:
+
+    - it returns only once Telegram has taken the request;
+    - it raises a :class:`DeliveryError` saying what a failure means: :class:`RateLimited` (429:
+      not taken; wait `retry_after`), :class:`TemporaryFailure` (a 5xx or a network error before
+      the request left: certainly not delivered), :class:`DeliveryUncertain` (no answer after the
+      request left: it *may* have arrived), :class:`ChatMoved`, or the base class for a refusal
+      that trying again cannot fix (`forbidden` for a 403);
+    - `priority` says whose turn it is when Telegram's budget is contended (bot/rate_limits.py);
+    - it does not retry on its own: the caller's policy (bot/domain/delivery.py) decides;
+    - it runs the departure mark (bot/departure.py) right before its request leaves, after any
+      wait for its turn, when `reports_departure` is true.
+    """
+
+    # True when the port calls bot.departure.request_leaves() as each request leaves (after its wait
+    # in the rate limiter). The dispatcher then records "sending" at that moment; otherwise before
+    # the request, as a port that cannot tell must be assumed to send at once.
+    reports_departure: bool
+
     async def download(self, file_id: str, destination: Path, *, max_bytes: int) -> None:
         """Stream a file a user sent to `destination`; a DeliveryError if it cannot (or is too large)."""
         ...
-
-    # `priority` says whose turn it is when Telegram's budget is contended (bot/rate_limits.py).
 
     async def send_text(
         self,
@@ -124,6 +143,10 @@ class TelegramPort(Protocol):
         """Replace a message's text and buttons; an edit that changes nothing is not an error."""
         ...
 
-    async def is_member(self, chat_id: int, user_id: int) -> bool: ...
+    async def is_member(self, chat_id: int, user_id: int) -> bool:
+        """Whether the user is a current member of the chat (a read: never paced, never a message)."""
+        ...
 
-    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess: ...
+    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess:
+        """Whether the bot can do what Vigil needs in the chat; a problem is a sentence, not an error."""
+        ...

@@ -37,16 +37,27 @@ EXAMPLE_SECRETS = frozenset({"replace-with-at-least-32-random-characters"})
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+_SETTINGS_CONFIG = SettingsConfigDict(
+    env_file=None,
+    env_file_encoding="utf-8",
+    extra="ignore",
+    case_sensitive=False,
+    populate_by_name=True,
+)
+
+
+class NetworkFileSettings(BaseSettings):
+    """Where the network file is: all that `vigil flyer --bot-username` needs."""
+
+    model_config = _SETTINGS_CONFIG
+
+    network_file: Path = Field(default=Path("network.toml"), alias="VIGIL_NETWORK_FILE")
+
+
 class TelegramSettings(BaseSettings):
     """What it takes to talk to Telegram as the bot: enough for `vigil chats`."""
 
-    model_config = SettingsConfigDict(
-        env_file=None,
-        env_file_encoding="utf-8",
-        extra="ignore",
-        case_sensitive=False,
-        populate_by_name=True,
-    )
+    model_config = _SETTINGS_CONFIG
 
     telegram_bot_token: SecretStr = Field(alias="TELEGRAM_BOT_TOKEN")
     telegram_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_BASE_URL")
@@ -74,12 +85,17 @@ class TelegramSettings(BaseSettings):
         return value.rstrip("/")
 
 
-class Settings(TelegramSettings):
-    """Everything `vigil run` needs."""
+class FlyerSettings(TelegramSettings, NetworkFileSettings):
+    """`vigil flyer`: the network file, and the token to ask Telegram for the bot's username."""
+
+
+class KeySettings(BaseSettings):
+    """The database and the key of its pseudonyms: all that `vigil rotate-key` needs."""
+
+    model_config = _SETTINGS_CONFIG
 
     # A file path keeps the embedded SQLite; a postgresql:// URL selects a PostgreSQL server (storage/dialect.py).
     database: Path | str = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
-    network_file: Path = Field(default=Path("network.toml"), alias="VIGIL_NETWORK_FILE")
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
     # database file alone would let anyone re-link pseudonyms to Telegram accounts.
     secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY")
@@ -140,6 +156,10 @@ class Settings(TelegramSettings):
                 f"make a key with: {MAKE_A_SECRET}"
             )
         return value
+
+
+class Settings(KeySettings, NetworkFileSettings, TelegramSettings):
+    """Everything `vigil run` needs (the bases in this order keep Telegram's settings first in messages)."""
 
 
 def estimated_entropy_bits(secret: str) -> float:
@@ -224,7 +244,7 @@ def token_is_configured(env_file: EnvFile) -> bool:
     return bool(os.environ.get("TELEGRAM_BOT_TOKEN") or env_file.values().get("TELEGRAM_BOT_TOKEN"))
 
 
-SettingsType = TypeVar("SettingsType", bound=TelegramSettings)
+SettingsType = TypeVar("SettingsType", bound=BaseSettings)
 
 
 def load_settings(

@@ -9,11 +9,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from telegram import (
     Bot,
     ChatMember,
@@ -27,7 +25,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from bot import departure
@@ -36,15 +34,13 @@ from bot.domain.draft import MediaKind
 from bot.domain.reports import ReportMedia
 from bot.ports import (
     ChatAccess,
-    ChatMoved,
     DeliveryError,
-    DeliveryUncertain,
     FileTooLarge,
     Keyboard,
-    RateLimited,
     TemporaryFailure,
 )
 from bot.rate_limits import PriorityRateLimiter
+from bot.telegram_errors import delivery_error
 
 
 def to_markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -113,34 +109,6 @@ def _fetch(opener: urllib.request.OpenerDirector, url: str, destination: Path, m
         raise DeliveryError(0, f"download answered {error.code}") from None
     except (OSError, http.client.HTTPException) as error:  # URLError, timeouts and resets are OSErrors
         raise TemporaryFailure(0, f"download failed ({type(error).__name__})") from None
-
-
-# Transport errors raised before the request could reach Telegram: nothing was delivered.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-
-
-def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:
-    """Say what a failed request means for delivery: refused, try later, or may have arrived."""
-    if isinstance(error, RetryAfter):
-        # A timedelta because bot/__main__.py opts in to PTB_TIMEDELTA; an int otherwise.
-        wait = error.retry_after
-        return RateLimited(chat_id, error.message, wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
-    if isinstance(error, ChatMigrated):
-        return ChatMoved(chat_id, error.message, error.new_chat_id)
-    if isinstance(error, Forbidden):
-        return DeliveryError(chat_id, error.message, forbidden=True)
-    if isinstance(error, BadRequest):
-        # A 400: Telegram refused the request itself. (PTB makes BadRequest a NetworkError, but
-        # sending it again cannot help.)
-        return DeliveryError(chat_id, error.message)
-    if isinstance(error, NetworkError):  # TimedOut included
-        cause = error.__cause__
-        if isinstance(cause, _NOT_SENT):
-            return TemporaryFailure(chat_id, error.message)
-        if cause is None and not isinstance(error, TimedOut):
-            return TemporaryFailure(chat_id, error.message)  # Telegram answered with a 5xx
-        return DeliveryUncertain(chat_id, error.message)
-    return DeliveryError(chat_id, error.message)
 
 
 _NOT_FOUND_HINT = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import callback_data as cb
 from handlers import (
     admin,
     corroborating,
@@ -49,6 +50,15 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             desk.on_private_reply,
         )
     )
+    # Words or a photo that reply to nothing: while a question from the verifiers waits for this
+    # resident's answer, one tap says whether it is that answer; otherwise the desk hands it to the
+    # reporting handlers below. Before them, for the same reason.
+    application.add_handler(
+        MessageHandler(
+            private & ~filters.REPLY & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.IMAGE),
+            desk.on_plain_message,
+        )
+    )
     # In the verifier group, a reply to one of the bot's prompts is a verifier's own question to the
     # reporter, or the public note.
     application.add_handler(
@@ -82,21 +92,22 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
     # Last of the messages: stickers, dice, polls, games... (service messages such as a pin are no one's words).
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, other_messages.on_not_for_a_report))
-    # Buttons: each family has its own prefix; unknown payloads are refused politely inside.
-    application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=r"^v1:vote:"))
-    application.add_handler(CallbackQueryHandler(verifying.on_false_alarm_button, pattern=r"^v1:no:"))
-    application.add_handler(CallbackQueryHandler(verifying.on_rumor_check_button, pattern=r"^v1:rumor:"))
-    application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=r"^v1:form:"))
-    application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=r"^v1:lang:"))
-    application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=r"^v1:mute:"))
-    application.add_handler(CallbackQueryHandler(privacy.on_forget_button, pattern=r"^v1:forget:"))
-    application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=r"^v1:alert:"))
-    application.add_handler(CallbackQueryHandler(desk.on_ask_button, pattern=r"^v1:ask:"))
-    application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=r"^v1:ans:"))
-    application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=r"^v1:claim:"))
-    application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=r"^v1:detach:"))
-    application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=r"^v1:text:"))
-    application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=r"^v1:sub:"))
-    application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=r"^v1:rights$"))
+    # Buttons: each family has its own prefix, named by the codec; unknown payloads are refused politely inside.
+    application.add_handler(CallbackQueryHandler(verifying.on_vote_button, pattern=cb.pattern(cb.Vote)))
+    application.add_handler(CallbackQueryHandler(verifying.on_false_alarm_button, pattern=cb.pattern(cb.FalseAlarm)))
+    application.add_handler(CallbackQueryHandler(verifying.on_rumor_check_button, pattern=cb.pattern(cb.RumorCheck)))
+    application.add_handler(CallbackQueryHandler(reporting.on_form_button, pattern=cb.pattern(cb.Form)))
+    application.add_handler(CallbackQueryHandler(general.on_language_button, pattern=cb.pattern(cb.ChooseLanguage)))
+    application.add_handler(CallbackQueryHandler(verifying.on_mute_button, pattern=cb.pattern(cb.Mute)))
+    application.add_handler(CallbackQueryHandler(privacy.on_forget_button, pattern=cb.pattern(cb.Forget)))
+    application.add_handler(CallbackQueryHandler(lifecycle.on_alert_button, pattern=cb.pattern(cb.OnAlert)))
+    application.add_handler(CallbackQueryHandler(desk.on_ask_button, pattern=cb.pattern(cb.Ask)))
+    application.add_handler(CallbackQueryHandler(desk.on_answer_button, pattern=cb.pattern(cb.Answer)))
+    application.add_handler(CallbackQueryHandler(desk.on_which_button, pattern=cb.pattern(cb.Which)))
+    application.add_handler(CallbackQueryHandler(desk.on_go_check_button, pattern=cb.pattern(cb.GoCheck)))
+    application.add_handler(CallbackQueryHandler(corroborating.on_detach_button, pattern=cb.pattern(cb.Detach)))
+    application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=cb.pattern(cb.EditText)))
+    application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=cb.pattern(cb.Subscribe)))
+    application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=cb.pattern(cb.Rights)))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
     application.add_error_handler(on_error)

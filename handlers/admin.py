@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.context import VigilContext
-from bot.languages import match_language
 from bot.rendering.status import not_an_organizer, render_status
+from handlers.language import client_translator
 
 
 async def on_status(update: Update, context: VigilContext) -> None:
@@ -15,7 +15,7 @@ async def on_status(update: Update, context: VigilContext) -> None:
     if message is None or user is None or chat is None:
         return
     services = context.services
-    tr = services.catalogs(match_language(user.language_code) or services.network.default_language)
+    tr = client_translator(update, context)
     if not services.status.organizer_here(user_id=user.id, chat_id=chat.id, private=chat.type == "private"):
         await message.reply_html(not_an_organizer(tr))
         return

@@ -1,23 +1,30 @@
 """The verifier desk: ❓ Ask the reporter (in the group), and the reporter's answers (in private).
 
-A resident's reply to a question from the verifiers is an answer; any other private message is
-a report and goes to handlers.reporting unchanged.
+A resident's reply to a question from the verifiers is an answer. A plain message while such a
+question waits gets one tap: the answer, or part of a report. Any other private message is a
+report and goes to handlers.reporting unchanged.
 """
 
 from __future__ import annotations
 
 from telegram import Message, Update
+from telegram.constants import ParseMode
 
 from bot import callback_data as cb
 from bot.context import VigilContext
+from bot.domain.desk import Question
 from bot.i18n import Translator
 from bot.photos import ImageRejection
+from bot.rendering import desk as text
 from bot.rendering.labels import local_clock
 from bot.services.desk import Answered, AnswerOutcome, Asked, Claimed, Prompted
 from bot.services.images import PhotoRefused
 from bot.services.presses import Press, Refused
 from bot.services.public_text import NotePrompted, TextChanged
+from bot.services.requests import telegram_update
+from bot.telegram_gateway import to_markup
 from handlers import reporting
+from handlers.language import group_translator, resident_translator
 from handlers.presses import on_press, refusal_text
 
 
@@ -36,11 +43,12 @@ async def on_ask_button(update: Update, context: VigilContext) -> None:
 def _asked(tr: Translator, result: Asked | Prompted) -> str:
     if isinstance(result, Prompted):
         return tr.gettext("Pick a question below the card, or reply to the prompt with your own.")
-    return tr.gettext(
-        "Sent to the reporter of {ref}, without your name ({asked}/{limit} questions).",
+    return tr.ngettext(
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} question).",
+        "Sent to the reporter of {ref}, without your name ({asked}/{n} questions).",
+        result.limit,
         ref=result.public_ref,
         asked=result.asked,
-        limit=result.limit,
     )
 
 
@@ -99,15 +107,14 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
     result = await context.services.desk.reply_to_prompt(
         chat_id=message.chat_id,
         user_id=message.from_user.id,
-        display_name=message.from_user.first_name,
+        first_name=message.from_user.first_name,
         replied_to=message.reply_to_message.message_id,
         words=message.text,
-        update_id=update.update_id,
+        request_id=telegram_update(update.update_id),
     )
     if result is None or (isinstance(result, Refused) and result.outcome == "duplicate"):
         return  # not a reply to a prompt, or a redelivered update that was already answered
-    services = context.services
-    tr = services.catalogs(services.network.card_language)
+    tr = group_translator(context)
     if isinstance(result, Refused):
         await message.reply_html(refusal_text(tr, result))
     elif isinstance(result, TextChanged):
@@ -119,7 +126,7 @@ async def on_group_reply(update: Update, context: VigilContext) -> None:
 async def on_answer_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
-    tr = await _resident_translator(update, context)
+    tr = await resident_translator(update, context)
     action = cb.decode_as(query.data, cb.Answer)
     if action is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
@@ -128,7 +135,7 @@ async def on_answer_button(update: Update, context: VigilContext) -> None:
         user_id=query.from_user.id,
         question_id=action.question_id,
         code=action.answer,
-        update_id=update.update_id,
+        request_id=telegram_update(update.update_id),
     )
     if result.outcome is AnswerOutcome.DUPLICATE:
         return
@@ -145,45 +152,94 @@ async def on_private_reply(update: Update, context: VigilContext) -> None:
             user_id=message.from_user.id, message_id=replied.message_id
         )
     if question is None:
-        if message.text is not None:
-            await reporting.on_text(update, context)
-        else:
-            await reporting.on_image(update, context)
+        await _into_the_report(update, context, message)
         return
-    tr = await _resident_translator(update, context)
+    tr = await resident_translator(update, context)
+    result = await _answer_with(update, context, message, question)
+    if result is not None:
+        await message.reply_html(result if isinstance(result, str) else _answered(tr, result))
+
+
+async def on_plain_message(update: Update, context: VigilContext) -> None:
+    """Words or a photo, not a reply. While a question from the verifiers waits for this resident's
+    answer, most people just type it: one tap says whether this is that answer or part of a report.
+    The message stays in the chat, and the question under it replies to it, so nothing is lost
+    either way (:func:`on_which_button`). Otherwise it is part of a report, as always."""
+    message: Message = update.effective_message  # type: ignore[assignment]
+    pending = None
+    if message.from_user is not None and message.media_group_id is None:  # an album is a report's
+        pending = await context.services.desk.pending_question(user_id=message.from_user.id)
+    if pending is None:
+        await _into_the_report(update, context, message)
+        return
+    tr = await resident_translator(update, context)
+    await message.reply_html(
+        text.which_is_it(tr, pending.public_ref),
+        reply_markup=to_markup(text.which_buttons(tr, pending.question.id)),
+        do_quote=True,  # the tap finds the message it is about as the one this replies to
+    )
+
+
+async def on_which_button(update: Update, context: VigilContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    tr = await resident_translator(update, context)
+    action = cb.decode_as(query.data, cb.Which)
+    original = query.message.reply_to_message if isinstance(query.message, Message) else None
+    if action is None or not isinstance(query.message, Message):
+        await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
+        return
+    if original is None:  # the resident deleted it, or Telegram no longer shows it to the bot
+        await query.answer(tr.gettext("I can no longer see that message. Please send it again."), show_alert=True)
+        return
+    await query.answer()
+    if not action.answers_it:
+        await _into_the_report(update, context, original)  # stored first: commit, then reply
+        await query.edit_message_text(tr.gettext("📝 It is part of your report: see below."))
+        return
+    question = await context.services.desk.question_of(user_id=query.from_user.id, question_id=action.question_id)
+    if question is None:
+        await query.edit_message_text(tr.gettext("This button is no longer valid."))
+        return
+    result = await _answer_with(update, context, original, question)
+    if result is not None:
+        await query.edit_message_text(
+            result if isinstance(result, str) else _answered(tr, result), parse_mode=ParseMode.HTML
+        )
+
+
+async def _into_the_report(update: Update, context: VigilContext, message: Message) -> None:
+    if message.text is not None:
+        await reporting.on_text(update, context, message)
+    else:
+        await reporting.on_image(update, context, message)
+
+
+async def _answer_with(
+    update: Update, context: VigilContext, message: Message, question: Question
+) -> Answered | str | None:
+    """Pass `message` (words, or a photo and its caption) on as the answer to `question`. None when
+    there is nothing to say (a redelivered update); a string when the photo was refused."""
     desk = context.services.desk
-    assert message.from_user is not None
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    request_id = telegram_update(update.update_id)
     if message.text is not None:
         result = await desk.answer_in_words(
-            user_id=message.from_user.id, question=question, words=message.text, update_id=update.update_id
+            user_id=user_id, question=question, words=message.text, request_id=request_id
         )
     else:
         file_id = message.photo[-1].file_id if message.photo else message.document.file_id if message.document else None
         if file_id is None:
-            return
+            return None
         try:
             result = await desk.answer_with_photo(
-                user_id=message.from_user.id, question=question, file_id=file_id, update_id=update.update_id
+                user_id=user_id, question=question, file_id=file_id, request_id=request_id
             )
         except PhotoRefused as refused:
-            await message.reply_html(_photo_refused(tr, refused.reason))
-            return
+            return _photo_refused(await resident_translator(update, context), refused.reason)
         if message.caption:
-            await desk.answer_in_words(
-                user_id=message.from_user.id, question=question, words=message.caption, update_id=None
-            )
-    if result.outcome is AnswerOutcome.DUPLICATE:
-        return
-    await message.reply_html(_answered(tr, result))
-
-
-async def _resident_translator(update: Update, context: VigilContext) -> Translator:
-    user = update.effective_user
-    assert user is not None
-    session = context.session
-    if session.language is None:
-        session.language = await context.services.residents.language_of(user.id, user.language_code)
-    return context.services.catalogs(session.language)
+            await desk.answer_in_words(user_id=user_id, question=question, words=message.caption, request_id=None)
+    return None if result.outcome is AnswerOutcome.DUPLICATE else result
 
 
 def _answered(tr: Translator, result: Answered) -> str:
@@ -198,7 +254,13 @@ def _answered(tr: Translator, result: Answered) -> str:
             )
         case AnswerOutcome.TOO_LONG:
             return tr.gettext("That answer is too long. Please send a shorter one.")
-        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE:
+        case AnswerOutcome.ALREADY_ANSWERED if result.kind is not None and result.answer is not None:
+            return tr.gettext(
+                "You already answered this question: {answer}. Only your first answer counts; to add something, "
+                "reply to the question with words or a photo.",
+                answer=text.answer_label(tr, result.kind, result.answer),
+            )
+        case AnswerOutcome.NOT_YOURS | AnswerOutcome.DUPLICATE | AnswerOutcome.ALREADY_ANSWERED:
             return tr.gettext("This button is no longer valid.")
 
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import VigilContext
+from handlers.language import known_translator
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,7 @@ async def on_error(update: object, context: VigilContext) -> None:
     log.error("unhandled error while handling a %s", kind, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
         return
-    language = context.user_data.language if context.user_data else None
-    tr = context.services.catalogs(language or context.services.network.default_language)
+    tr = known_translator(context)
     try:
         await context.bot.send_message(
             update.effective_chat.id,

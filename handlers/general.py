@@ -8,28 +8,16 @@ from telegram.constants import ParseMode
 from bot import callback_data as cb
 from bot.context import VigilContext
 from bot.domain.deep_links import ReportIn, ShowRights, SubscribeTo, parse_start
-from bot.i18n import Translator
-from bot.languages import LANGUAGE_NAMES, match_language, supported_languages
+from bot.languages import LANGUAGE_NAMES, supported_languages
 from bot.ports import Button
 from bot.telegram_gateway import to_markup
-
-
-async def resident_translator(update: Update, context: VigilContext) -> Translator:
-    """The resident's language: chosen with /language, else their client's, else the network's."""
-    session = context.session
-    user = update.effective_user
-    assert user is not None
-    if session.language is None:
-        session.language = await context.services.residents.language_of(user.id, user.language_code)
-    return context.services.catalogs(session.language)
+from handlers.language import client_translator, resident_translator
+from handlers.reporting import open_report_in
+from handlers.subscribing import on_rights_command, subscribe_from_link
 
 
 async def on_start(update: Update, context: VigilContext) -> None:
     """/start, plain or from a deep link (`?start=report-clovis`, `sub-clovis`, `rights`)."""
-    # Imported here: those handler modules import this one for resident_translator.
-    from handlers.reporting import open_report_in
-    from handlers.subscribing import on_rights_command, subscribe_from_link
-
     match parse_start(context.args[0] if context.args else None):
         case ReportIn(key):
             await open_report_in(update, context, key)
@@ -87,6 +75,5 @@ async def on_unknown_button(update: Update, context: VigilContext) -> None:
     """A button this version does not know (an old message, or a tampered payload)."""
     query = update.callback_query
     assert query is not None
-    services = context.services
-    tr = services.catalogs(match_language(query.from_user.language_code) or services.network.default_language)
+    tr = client_translator(update, context)
     await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)

@@ -17,14 +17,7 @@ async def on_alert_button(update: Update, context: VigilContext) -> None:
     lifecycle = context.services.lifecycle
 
     async def act(action: cb.OnAlert, press: Press) -> AlertResult | Refused:
-        return await lifecycle.act(
-            report_id=press.report_id,
-            chat_id=press.chat_id,
-            user_id=press.user_id,
-            display_name=press.display_name,
-            action=action.action,
-            update_id=press.update_id,
-        )
+        return await lifecycle.act(press, action.action)
 
     await on_press(update, context, cb.OnAlert, act, lambda tr, result: _answer(tr, result, context))
 

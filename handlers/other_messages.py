@@ -11,8 +11,7 @@ from datetime import UTC, datetime, timedelta
 from telegram import Message, Update
 
 from bot.context import VigilContext
-from bot.languages import match_language
-from handlers.general import resident_translator
+from handlers.language import client_translator, resident_translator
 
 # In a group, a command gets one polite line, then the group is left alone for a while: a bot that
 # answers every "/start@vigil_bot" can be made to flood a group.
@@ -89,10 +88,7 @@ async def on_command_in_a_group(update: Update, context: VigilContext) -> None:
         return
     if context.chat_data is not None:
         context.chat_data[_LAST_GROUP_ANSWER] = now
-    services = context.services
-    user = update.effective_user
-    language = match_language(user.language_code if user is not None else None)
-    tr = services.catalogs(language or services.network.default_language)
+    tr = client_translator(update, context)
     await message.reply_html(
         tr.gettext(
             "I take reports only in a private chat, so nobody here sees who reports. Write to me: @{bot}",

@@ -7,8 +7,8 @@ from telegram.constants import ParseMode
 
 from bot.context import VigilContext
 from bot.domain.stats import NotAllowed
-from bot.languages import match_language
 from bot.rendering.overview import refusal, render_queue, render_stats
+from handlers.language import client_translator
 
 
 async def on_queue(update: Update, context: VigilContext) -> None:
@@ -16,7 +16,7 @@ async def on_queue(update: Update, context: VigilContext) -> None:
     if message is None or user is None or chat is None:
         return
     services = context.services
-    tr = services.catalogs(match_language(user.language_code) or services.network.card_language)
+    tr = client_translator(update, context, desk=True)
     queue = await services.overview.queue(chat_id=chat.id, user_id=user.id)
     if isinstance(queue, NotAllowed):
         await message.reply_html(refusal(tr, queue))
@@ -30,7 +30,7 @@ async def on_stats(update: Update, context: VigilContext) -> None:
     if message is None or user is None or chat is None:
         return
     services = context.services
-    tr = services.catalogs(match_language(user.language_code) or services.network.default_language)
+    tr = client_translator(update, context)
     stats = await services.overview.stats(chat_id=chat.id, user_id=user.id, private=chat.type == "private")
     if isinstance(stats, NotAllowed):
         await message.reply_html(refusal(tr, stats))

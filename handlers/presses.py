@@ -18,11 +18,12 @@ from bot.domain.corroboration import AddedReporterCannotVote, NotAttached
 from bot.domain.desk import EmptyQuestion, QuestionLimitReached, QuestionTooLong, UnknownEta
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import EmptyNote, NoteTooLong, NoWordsToInclude, TextChangedSinceShown, TextUnchanged
-from bot.domain.rejection import AlreadySupported, NotRejected, RumorCheckPosted, RumorCheckTooLate
+from bot.domain.rejection import AlreadySupported, NotRejected, ReasonDoesNotFit, RumorCheckPosted, RumorCheckTooLate
 from bot.domain.verification import VoteKind
 from bot.i18n import Translator
-from bot.languages import match_language
 from bot.services.presses import Press, Refusal, Refused
+from bot.services.requests import telegram_update
+from handlers.language import client_translator
 
 # The buttons that act on a report (their payload names it).
 PressAction = (
@@ -30,15 +31,6 @@ PressAction = (
 )
 ActionT = TypeVar("ActionT", bound=PressAction)
 ResultT = TypeVar("ResultT")
-
-
-def press_translator(update: Update, context: VigilContext) -> Translator:
-    """Answers follow the pressing verifier's client language."""
-    assert update.callback_query is not None
-    services = context.services
-    return services.catalogs(
-        match_language(update.callback_query.from_user.language_code) or services.network.card_language
-    )
 
 
 async def on_press(
@@ -50,17 +42,17 @@ async def on_press(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    tr = press_translator(update, context)
+    tr = client_translator(update, context, desk=True)
     action = cb.decode_as(query.data, kind)
     if action is None or query.message is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
     press = Press(
         report_id=action.report_id,
-        chat_id=query.message.chat.id,
         user_id=query.from_user.id,
-        display_name=query.from_user.first_name,
-        update_id=update.update_id,
+        first_name=query.from_user.first_name,
+        request_id=telegram_update(update.update_id),
+        chat_id=query.message.chat.id,
     )
     result = await act(action, press)
     if isinstance(result, Refused):
@@ -82,7 +74,7 @@ def refusal_text(tr: Translator, refused: Refused) -> str:
             return _already(tr, refused)
         case Refusal.CLOSED:
             return tr.gettext("{ref} is already closed.", ref=ref)
-        case Refusal.DESK:
+        case Refusal.RULE:
             return _desk_refusal(tr, refused)
         case Refusal.UNKNOWN_REPORT | Refusal.DUPLICATE:
             return tr.gettext("This report no longer exists.")
@@ -133,6 +125,12 @@ def _desk_refusal(tr: Translator, refused: Refused) -> str:
                 "A rumor check can be posted only within {n} hour of the report being closed.",
                 "A rumor check can be posted only within {n} hours of the report being closed.",
                 int(reason.window.total_seconds() // 3600),
+            )
+        case ReasonDoesNotFit():
+            return tr.gettext(
+                "That reason does not fit what {ref} holds, so no vote was cast. Pick one of the reasons now "
+                "offered under the card.",
+                ref=refused.public_ref,
             )
         case AddedReporterCannotVote():
             return tr.gettext("You sent a report that was added to this one, so you cannot verify it.")

@@ -10,7 +10,7 @@ from bot.context import VigilContext
 from bot.ports import Button
 from bot.rendering.privacy import forget_question, forgotten, privacy_text
 from bot.telegram_gateway import to_markup
-from handlers.general import resident_translator
+from handlers.language import resident_translator
 
 
 async def on_privacy(update: Update, context: VigilContext) -> None:

@@ -27,8 +27,9 @@ from bot.photos import ImageRejection
 from bot.rendering.corroboration import added_receipt
 from bot.rendering.notices import limit_notice, receipt
 from bot.services.images import MediaRefused, PhotoRefused
+from bot.services.requests import telegram_update
 from bot.services.residents import DuplicateSubmit
-from handlers.general import resident_translator
+from handlers.language import resident_translator
 from handlers.panel import schedule_panel, show_panel, take_buttons_off, update_panel_in_place
 
 # Telegram will not let bots download more than this.
@@ -37,12 +38,14 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 ALBUM_SETTLE_SECONDS = 1.0
 
 
-async def _open_draft(update: Update, context: VigilContext) -> tuple[Translator, Draft]:
+async def _open_draft(
+    update: Update, context: VigilContext, message: Message | None = None
+) -> tuple[Translator, Draft]:
     """The resident's stored draft (a new one if none, or if it was abandoned long ago)."""
     user = update.effective_user
     assert user is not None  # private-chat handlers only
     tr = await resident_translator(update, context)
-    message = update.effective_message
+    message = message or update.effective_message
     opened_by = message.message_id if message is not None else None
     return tr, await context.services.residents.draft(user.id, opened_by_message=opened_by)
 
@@ -50,7 +53,8 @@ async def _open_draft(update: Update, context: VigilContext) -> tuple[Translator
 async def on_report_command(update: Update, context: VigilContext) -> None:
     _, draft = await _open_draft(update, context)
     # Stored even while empty, so the panel's buttons find it.
-    draft = await context.services.residents.keep(update.effective_user.id, draft, update_id=update.update_id)  # type: ignore[union-attr]
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    draft = await context.services.residents.keep(user_id, draft, request_id=telegram_update(update.update_id))
     await show_panel(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
 
 
@@ -60,26 +64,32 @@ async def open_report_in(update: Update, context: VigilContext, neighborhood_key
     _, draft = await _open_draft(update, context)
     if context.services.network.neighborhood(neighborhood_key) is not None:
         draft.choose_neighborhood(neighborhood_key)
-    draft = await context.services.residents.keep(update.effective_user.id, draft, update_id=update.update_id)  # type: ignore[union-attr]
+    user_id = update.effective_user.id  # type: ignore[union-attr]
+    draft = await context.services.residents.keep(user_id, draft, request_id=telegram_update(update.update_id))
     await show_panel(context, update.effective_chat.id, draft)  # type: ignore[union-attr]
 
 
-async def on_text(update: Update, context: VigilContext) -> None:
-    message: Message = update.effective_message  # type: ignore[assignment]
-    tr, draft = await _open_draft(update, context)
+async def on_text(update: Update, context: VigilContext, message: Message | None = None) -> None:
+    """Words for the report: the update's message, or (`message`) one the resident sent earlier and
+    has just said is part of a report (handlers/desk.py: a question from the verifiers was waiting)."""
+    message = message or update.effective_message
+    assert message is not None
+    tr, draft = await _open_draft(update, context, message)
     try:
         draft.add_text(message.text or "")
     except DescriptionTooLong as too_long:
         await message.reply_html(_too_long(tr, too_long))
         return
-    draft = await context.services.residents.keep(message.chat_id, draft, update_id=update.update_id)
+    draft = await context.services.residents.keep(message.chat_id, draft, request_id=telegram_update(update.update_id))
     await show_panel(context, message.chat_id, draft)
 
 
-async def on_image(update: Update, context: VigilContext) -> None:
-    """A photo, or an image sent as a file (which would otherwise keep its metadata)."""
-    message: Message = update.effective_message  # type: ignore[assignment]
-    tr, draft = await _open_draft(update, context)
+async def on_image(update: Update, context: VigilContext, message: Message | None = None) -> None:
+    """A photo, or an image sent as a file (which would otherwise keep its metadata); `message` as in
+    :func:`on_text`."""
+    message = message or update.effective_message
+    assert message is not None
+    tr, draft = await _open_draft(update, context, message)
     if message.photo:
         file_id, size = message.photo[-1].file_id, message.photo[-1].file_size
     elif message.document is not None:
@@ -108,7 +118,7 @@ async def on_image(update: Update, context: VigilContext) -> None:
                     too_long = error
             # Stored before anything is said to the resident: from then on the update is done.
             draft = await context.services.residents.keep(
-                message.chat_id, draft, update_id=update.update_id, new_media=clean.data
+                message.chat_id, draft, request_id=telegram_update(update.update_id), new_media=clean.data
             )
     if refusal is not None:
         await message.reply_html(refusal)
@@ -171,7 +181,9 @@ async def _add_media(update: Update, context: VigilContext, kind: MediaKind, fil
                 except DescriptionTooLong as error:
                     too_long = error
             # Stored before anything is said to the resident: from then on the update is done.
-            draft = await residents.keep(message.chat_id, draft, update_id=update.update_id, new_media=data)
+            draft = await residents.keep(
+                message.chat_id, draft, request_id=telegram_update(update.update_id), new_media=data
+            )
             if kind is MediaKind.VOICE:
                 first_voice = await residents.first_voice_note(message.chat_id)
     if refusal is not None:
@@ -211,7 +223,9 @@ async def on_location(update: Update, context: VigilContext) -> None:
         )
     else:
         draft.choose_neighborhood(neighborhood.key)
-        draft = await context.services.residents.keep(message.chat_id, draft, update_id=update.update_id)
+        draft = await context.services.residents.keep(
+            message.chat_id, draft, request_id=telegram_update(update.update_id)
+        )
         await message.reply_html(
             tr.gettext(
                 "Based on your location this is <b>{place}</b>. Your exact location is not saved.",
@@ -263,7 +277,7 @@ async def on_form_button(update: Update, context: VigilContext) -> None:
         case cb.FormStep.SUBMIT:
             await _submit(update, context, tr, draft)
             return
-    draft = await context.services.residents.keep(user.id, draft, update_id=update.update_id)
+    draft = await context.services.residents.keep(user.id, draft, request_id=telegram_update(update.update_id))
     await query.answer()
     await update_panel_in_place(context, chat_id, query.message.message_id, draft)
 
@@ -277,7 +291,7 @@ async def _submit(update: Update, context: VigilContext, tr: Translator, draft: 
             user_id=update.effective_user.id,
             chat_id=query.message.chat.id,
             language=tr.language,
-            update_id=update.update_id,
+            request_id=telegram_update(update.update_id),
         )
     except NeighborhoodMissing:
         await query.answer(tr.gettext("Choose where this is happening first."), show_alert=True)

@@ -11,9 +11,10 @@ from bot.context import VigilContext
 from bot.i18n import Html
 from bot.rendering.rights import rights_card
 from bot.rendering.subscriptions import subscribe_prompt, subscription_summary, unknown_place, unsubscribed
+from bot.services.requests import telegram_update
 from bot.services.subscriptions import UnknownNeighborhood
 from bot.telegram_gateway import is_not_modified, to_markup
-from handlers.general import resident_translator
+from handlers.language import resident_translator
 
 
 async def on_subscribe_command(update: Update, context: VigilContext) -> None:
@@ -63,7 +64,7 @@ async def on_subscribe_button(update: Update, context: VigilContext) -> None:
         return
     try:
         view = await services.subscriptions.toggle(
-            chat_id, action.neighborhood_key, tr.language, update_id=update.update_id
+            chat_id, action.neighborhood_key, tr.language, request_id=telegram_update(update.update_id)
         )
     except UnknownNeighborhood:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)

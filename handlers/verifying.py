@@ -13,7 +13,8 @@ from bot.rendering.labels import local_time
 from bot.services.presses import Press, Refused
 from bot.services.rumors import RumorChecked
 from bot.services.verification import MuteOutcome, MuteResult, ReasonsOffered, VoteOutcome, VoteResult
-from handlers.presses import on_press, press_translator
+from handlers.language import client_translator
+from handlers.presses import on_press
 
 
 async def on_vote_button(update: Update, context: VigilContext) -> None:
@@ -65,7 +66,7 @@ async def on_rumor_check_button(update: Update, context: VigilContext) -> None:
 async def on_mute_button(update: Update, context: VigilContext) -> None:
     query = update.callback_query
     assert query is not None
-    tr = press_translator(update, context)
+    tr = client_translator(update, context, desk=True)
     action = cb.decode_as(query.data, cb.Mute)
     if action is None or query.message is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
@@ -94,6 +95,12 @@ def _mute_answer(tr: Translator, result: MuteResult, context: VigilContext) -> s
 
 def _answer(tr: Translator, result: VoteResult | ReasonsOffered) -> str:
     if isinstance(result, ReasonsOffered):
+        if result.already_offered:
+            return tr.gettext(
+                "The reasons for {ref} are already in the message under the card: pick one there, that casts "
+                "your vote.",
+                ref=result.public_ref,
+            )
         return tr.gettext("Why is it a false alarm? Pick a reason below the card: that casts your vote.")
     match result.outcome:
         case VoteOutcome.COUNTED:

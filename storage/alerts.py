@@ -24,19 +24,20 @@ class AlertQueries:
     _db: Connection
     _sql: Dialect
 
-    # --- updates handled once --------------------------------------------------------------
+    # --- requests handled once --------------------------------------------------------------
 
-    async def claim_update(self, update_id: int, at: datetime) -> bool:
-        """Record a Telegram update as handled. False if it already was (Telegram redelivered it)."""
+    async def claim_request(self, request_id: str, at: datetime) -> bool:
+        """Record a request (a Telegram update, a web-desk request) as handled. False if it already
+        was: its surface delivered it again."""
         cursor = await self._db.execute(
-            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (update_id, to_text(at)),
+            "INSERT INTO handled_requests (request_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (request_id, to_text(at)),
         )
         return cursor.rowcount == 1
 
-    async def forget_updates_before(self, moment: datetime) -> int:
+    async def forget_requests_before(self, moment: datetime) -> int:
         """Telegram keeps undelivered updates for 24 hours; older ids can never come back."""
-        cursor = await self._db.execute("DELETE FROM processed_updates WHERE processed_at < ?", (to_text(moment),))
+        cursor = await self._db.execute("DELETE FROM handled_requests WHERE handled_at < ?", (to_text(moment),))
         return cursor.rowcount
 
     # --- deadlines ---------------------------------------------------------------------------

@@ -58,6 +58,32 @@ class DeskQueries:
             row = await cursor.fetchone()
         return _question(row) if row else None
 
+    async def unanswered_questions_to(self, reporter_pseudonym: str, *, limit: int = 3) -> list[Question]:
+        """The newest questions that reached this reporter and have no answer yet."""
+        async with self._db.execute(
+            f"{_QUESTION} JOIN reports r ON r.id = q.report_id WHERE r.reporter_pseudonym = ?"
+            " AND q.message_id IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)"
+            " ORDER BY q.id DESC LIMIT ?",
+            (reporter_pseudonym, limit),
+        ) as cursor:
+            return [_question(row) for row in await cursor.fetchall()]
+
+    async def tapped_answer(self, question_id: int) -> str | None:
+        """The quick answer the reporter tapped (its code): one per question (the schema says so too)."""
+        async with self._db.execute(
+            "SELECT text FROM desk_answers WHERE question_id = ? AND kind = 'button' ORDER BY id LIMIT 1",
+            (question_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row["text"]) if row else None
+
+    async def question_message_id(self, question_id: int) -> int | None:
+        """The question's message in the reporter's chat, once Telegram confirmed it."""
+        async with self._db.execute("SELECT message_id FROM desk_questions WHERE id = ?", (question_id,)) as cursor:
+            row = await cursor.fetchone()
+        return int(row["message_id"]) if row and row["message_id"] is not None else None
+
     async def add_answer(self, question: Question, kind: AnswerKind, text: str, at: datetime) -> int:
         cursor = await self._db.execute(
             "INSERT INTO desk_answers (question_id, report_id, kind, text, answered_at) VALUES (?, ?, ?, ?, ?)"

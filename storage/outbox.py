@@ -123,7 +123,8 @@ class OutboxQueries:
     async def forget_notice_chat(self, outbox_id: int) -> None:
         """A reporter's chat id is kept only until their notice (or a question to them) is done with."""
         await self._db.execute(
-            "UPDATE outbox SET chat_id = NULL WHERE id = ? AND kind IN ('reporter_notice', 'reporter_question')",
+            "UPDATE outbox SET chat_id = NULL WHERE id = ?"
+            " AND kind IN ('reporter_notice', 'reporter_question', 'question_answered')",
             (outbox_id,),
         )
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.rejection import Rejection, RejectionCounts, RejectionReason, RumorSupport
+from bot.domain.draft import MediaKind
+from bot.domain.rejection import (
+    DUPLICATE_WINDOW,
+    Rejection,
+    RejectionCounts,
+    RejectionReason,
+    ReportHolds,
+    RumorSupport,
+)
+from bot.domain.reports import Report
 from storage.codec import from_text, required_moment, to_text
 from storage.dialect import Connection, Dialect
 
@@ -15,6 +24,27 @@ from storage.dialect import Connection, Dialect
 class RejectionQueries:
     _db: Connection
     _sql: Dialect
+
+    async def report_holds(self, report: Report) -> ReportHolds:
+        """What the report holds that a false alarm's reasons depend on: its photos and videos as the
+        card shows them, and how many other reports (not attached to it) came within
+        DUPLICATE_WINDOW of it."""
+        async with self._db.execute(
+            "SELECT COUNT(*) AS n FROM reports WHERE id != ? AND (attached_to IS NULL OR attached_to != ?)"
+            " AND created_at BETWEEN ? AND ?",
+            (
+                report.id,
+                report.id,
+                to_text(report.created_at - DUPLICATE_WINDOW),
+                to_text(report.created_at + DUPLICATE_WINDOW),
+            ),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return ReportHolds(
+            photos=report.count_of(MediaKind.PHOTO),
+            videos=report.count_of(MediaKind.VIDEO),
+            reports_around=int(row["n"]) if row else 0,
+        )
 
     async def record_rejection(self, report_id: int, reason: RejectionReason | None, at: datetime) -> None:
         await self._db.execute(

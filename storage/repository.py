@@ -28,6 +28,7 @@ from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
 from storage.reporters import ReporterQueries
 from storage.retention import RetentionQueries
+from storage.secret_key import SecretKeyQueries
 from storage.subscribers import SubscriberQueries
 
 _REF_ATTEMPTS = 20
@@ -52,6 +53,7 @@ class Repository(
     RejectionQueries,
     ReporterQueries,
     RetentionQueries,
+    SecretKeyQueries,
     SubscriberQueries,
 ):
     def __init__(self, connection: Connection, dialect: Dialect) -> None:

@@ -131,7 +131,8 @@ class RetentionQueries(OverviewQueries):
             (pseudonym,),
         )
         await self._db.execute(
-            "DELETE FROM outbox WHERE kind IN ('reporter_question', 'desk_answer', 'desk_answer_photo')"
+            "DELETE FROM outbox"
+            " WHERE kind IN ('reporter_question', 'question_answered', 'desk_answer', 'desk_answer_photo')"
             " AND report_id IN (SELECT id FROM reports WHERE reporter_pseudonym = ?)",
             (pseudonym,),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import callback_data as cb
 from bot.app import build_application
 from bot.context import BotData, ResidentSession, VigilContext
 from bot.network import parse_network
@@ -37,23 +38,26 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         "rights",
     } <= commands
     patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
-    assert patterns == [
-        r"^v1:vote:",
-        r"^v1:no:",
-        r"^v1:rumor:",
-        r"^v1:form:",
-        r"^v1:lang:",
-        r"^v1:mute:",
-        r"^v1:forget:",
-        r"^v1:alert:",
-        r"^v1:ask:",
-        r"^v1:ans:",
-        r"^v1:claim:",
-        r"^v1:detach:",
-        r"^v1:text:",
-        r"^v1:sub:",
-        r"^v1:rights$",
+    families = [
+        cb.Vote,
+        cb.FalseAlarm,
+        cb.RumorCheck,
+        cb.Form,
+        cb.ChooseLanguage,
+        cb.Mute,
+        cb.Forget,
+        cb.OnAlert,
+        cb.Ask,
+        cb.Answer,
+        cb.Which,
+        cb.GoCheck,
+        cb.Detach,
+        cb.EditText,
+        cb.Subscribe,
+        cb.Rights,
     ]
+    assert set(families) == set(cb.FAMILIES)  # every button family has its handler
+    assert patterns == [cb.pattern(family) for family in families]
     assert application.job_queue is not None  # deadlines are armed on the JobQueue
     assert application.context_types.context is VigilContext
     assert isinstance(application.bot_data, BotData)

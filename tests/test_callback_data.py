@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -207,3 +209,35 @@ def test_a_confirmation_carries_the_version_of_the_text_its_card_showed():
     for refused in ("v1:vote:f:7:t2", "v1:vote:c:7:t0", "v1:vote:c:7:t", "v1:vote:c:7:2"):
         with pytest.raises(cb.InvalidCallbackData):
             cb.decode(refused)
+
+
+ONE_OF_EACH_FAMILY = [
+    cb.Vote(1, VoteKind.CONFIRM, text_version=2),
+    cb.GoCheck(1, 15),
+    cb.Form(cb.FormStep.SUBMIT),
+    cb.ChooseLanguage("es"),
+    cb.Mute(1, True),
+    cb.Forget(True),
+    cb.OnAlert(1, AlertAction.RETRACT),
+    cb.Ask(1),
+    cb.Answer(1, "yes"),
+    cb.Subscribe("clovis"),
+    cb.Rights(),
+    cb.FalseAlarm(1),
+    cb.RumorCheck(1),
+    cb.Detach(1),
+    cb.EditText(1, TextChangeKind.INCLUDE_WORDS),
+    cb.Which(1, answers_it=True),
+]
+
+
+def test_every_payload_is_routed_to_its_own_family_and_no_other():
+    assert {type(action) for action in ONE_OF_EACH_FAMILY} == set(cb.FAMILIES)
+    for action in ONE_OF_EACH_FAMILY:
+        data = cb.encode(action)
+        assert [kind for kind in cb.FAMILIES if re.match(cb.pattern(kind), data)] == [type(action)]
+
+
+@given(st.integers(min_value=1, max_value=10**17), st.booleans())
+def test_which_round_trips(question_id: int, answers_it: bool):
+    assert cb.decode(cb.encode(cb.Which(question_id, answers_it))) == cb.Which(question_id, answers_it)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, Voter
 from bot.domain.corroboration import (
     AddedReporterCannotVote,
     NotAttached,
@@ -20,13 +21,7 @@ from bot.domain.corroboration import (
 )
 from bot.domain.desk import open_for_the_desk
 from bot.domain.lifecycle import AlertStatus
-from bot.domain.verification import (
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    Voter,
-)
+from bot.domain.verification import ReportClosed, ReportStatus
 
 NOW = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 CLOVIS, VADO = "clovis", "vado"

@@ -8,23 +8,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, Voter
 from bot.domain.desk import (
     CLAIM_MINUTES,
+    QUESTION_PENDING_FOR,
     Claim,
     EmptyQuestion,
+    Question,
     QuestionKind,
     QuestionLimitReached,
     QuestionTooLong,
     UnknownEta,
     check_question,
     claims_to_remind,
+    is_pending,
     is_quick_answer,
     make_claim,
     next_claim_reminder,
     open_for_the_desk,
 )
 from bot.domain.lifecycle import AlertStatus
-from bot.domain.verification import NotAVerifier, ReportClosed, ReporterCannotVote, ReportStatus, Voter
+from bot.domain.verification import ReportClosed, ReportStatus
 
 NOW = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 ANA = Voter("ana", is_verifier=True)
@@ -134,3 +138,20 @@ def test_each_claim_is_reminded_once_when_its_eta_comes(specs, elapsed):
     following = next_claim_reminder(claims)
     unreminded = [c.until for c in claims if not c.reminded]
     assert following == (min(unreminded) if unreminded else None)
+
+
+@given(
+    answers=st.integers(min_value=0, max_value=3),
+    open_for_desk=st.booleans(),
+    delivered=st.booleans(),
+    age_minutes=st.integers(min_value=0, max_value=600),
+)
+def test_a_question_is_pending_only_while_delivered_unanswered_open_and_recent(
+    answers: int, open_for_desk: bool, delivered: bool, age_minutes: int
+) -> None:
+    asked = datetime(2026, 12, 5, 7, 0, tzinfo=UTC)
+    question = Question(1, 1, QuestionKind.OWN, "Which street?", "Luis", asked, answers)
+    now = asked + timedelta(minutes=age_minutes)
+    pending = is_pending(question, open_for_desk=open_for_desk, delivered=delivered, now=now)
+    recent = timedelta(minutes=age_minutes) < QUESTION_PENDING_FOR
+    assert pending == (answers == 0 and open_for_desk and delivered and recent)

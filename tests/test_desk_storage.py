@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.domain.delivery import MessageKind, Outgoing
 from bot.domain.desk import AnswerKind, QuestionKind
 from bot.domain.verification import ReportStatus
+from storage.dialect import INTEGRITY_ERRORS
 from tests.test_retention_storage import DAY, add, purge_at
 from tests.test_storage import NOW
 
@@ -58,3 +61,40 @@ async def test_questions_and_answers_go_with_the_report_when_it_is_purged(databa
         for table in ("desk_questions", "desk_answers", "outbox_media"):
             async with repo._db.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
                 assert (await cursor.fetchone())[0] == 0, table
+
+
+async def test_unanswered_questions_are_those_delivered_to_this_reporter_without_an_answer(database):
+    async with database.unit_of_work() as repo:
+        report = await add(repo, pseudonym="pseudo-tom")
+        await ask_and_answer(repo, report)  # answered: not waiting
+        waiting = await repo.add_question(report.id, QuestionKind.STILL_THERE, "", "Luis", NOW)
+        outbox_id = await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_QUESTION, 777, "Still?"), NOW)
+        await repo.question_sent_as(waiting, outbox_id)
+        await repo.add_question(report.id, QuestionKind.PHOTO, "", "Luis", NOW)  # not delivered yet
+        assert await repo.unanswered_questions_to("pseudo-tom") == []  # the waiting one has not arrived
+        await repo.question_delivered(outbox_id, 43)
+        assert [q.id for q in await repo.unanswered_questions_to("pseudo-tom")] == [waiting]
+        assert await repo.unanswered_questions_to("pseudo-rosa") == []
+
+
+async def test_a_question_keeps_one_tapped_answer_and_any_number_in_words(database):
+    """Issue 23: the schema refuses a second quick answer, so the card's count cannot grow by a tap."""
+    async with database.unit_of_work() as repo:
+        report = await add(repo)
+        question_id = await repo.add_question(report.id, QuestionKind.HOW_MANY, "", "Luis", NOW)
+        question = await repo.question(question_id)
+        assert await repo.tapped_answer(question_id) is None
+        await repo.add_answer(question, AnswerKind.BUTTON, "some", NOW)
+    # (a unit of its own: on PostgreSQL a refused statement ends its transaction)
+    with pytest.raises(INTEGRITY_ERRORS):
+        async with database.unit_of_work() as repo:
+            await repo.add_answer(question, AnswerKind.BUTTON, "many", NOW)
+    async with database.unit_of_work() as repo:
+        await repo.add_answer(question, AnswerKind.WORDS, "Two more cars just arrived", NOW)
+        assert await repo.tapped_answer(question_id) == "some"
+        assert (await repo.question(question_id)).answers == 2
+        assert await repo.question_message_id(question_id) is None  # not delivered yet
+        outbox_id = await repo.enqueue(report.id, Outgoing(MessageKind.REPORTER_QUESTION, 777, "How many?"), NOW)
+        await repo.question_sent_as(question_id, outbox_id)
+        await repo.question_delivered(outbox_id, 41)
+        assert await repo.question_message_id(question_id) == 41

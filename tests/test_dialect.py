@@ -70,8 +70,8 @@ async def test_a_unit_of_work_on_postgresql_holds_the_write_lock_until_it_commit
     first, second = await Database.open(url), await Database.open(url)
     try:
         async with first.unit_of_work() as repo:
-            assert await repo.claim_update(1, NOW)
-            waiting = asyncio.create_task(_claim(second, 1))
+            assert await repo.claim_request("telegram:1", NOW)
+            waiting = asyncio.create_task(_claim(second, "telegram:1"))
             while not await _someone_waits_for_the_write_lock(url):
                 await asyncio.sleep(0.01)
             assert not waiting.done()
@@ -81,9 +81,9 @@ async def test_a_unit_of_work_on_postgresql_holds_the_write_lock_until_it_commit
         await second.close()
 
 
-async def _claim(database: Database, update_id: int) -> bool:
+async def _claim(database: Database, request_id: str) -> bool:
     async with database.unit_of_work() as repo:
-        return await repo.claim_update(update_id, NOW)
+        return await repo.claim_request(request_id, NOW)
 
 
 async def _someone_waits_for_the_write_lock(url: str) -> bool:

@@ -34,6 +34,8 @@ class Clock:
 class ScriptedPort:
     """Each chat answers from its script (an exception to raise, or None to deliver) then delivers."""
 
+    reports_departure = False  # it sends at once: "sending" is recorded before each request
+
     def __init__(self) -> None:
         self.script: dict[int, list[Exception | None]] = {}
         self.delivered: list[tuple[str, int, str, int | None]] = []  # (what, chat, text, target)

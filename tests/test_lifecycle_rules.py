@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.lifecycle import (
     AlertAction,
     AlertBallot,
@@ -27,17 +28,7 @@ from bot.domain.lifecycle import (
     still_needed,
     transition_alert,
 )
-from bot.domain.verification import (
-    MIN_QUORUM,
-    Ballot,
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    VerificationError,
-    VoteKind,
-    Voter,
-)
+from bot.domain.verification import MIN_QUORUM, Ballot, ReportClosed, ReportStatus, VoteKind
 
 REPORTER = "pseudonym-of-reporter"
 NOON = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
@@ -281,7 +272,7 @@ def replay(events, quorum):
         voter = Voter(REPORTER if user_id == 1 else p(user_id), is_verifier)
         try:
             decision = press(status, ballots, voter, action, quorum)
-        except VerificationError:
+        except RuleRefusal:
             continue
         ballots.append(decision.ballot)
         status = decision.status

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.indicators import Indicator
 from bot.domain.public_text import (
     MAX_NOTE_UNITS,
@@ -25,18 +26,7 @@ from bot.domain.public_text import (
     confirmed_version,
 )
 from bot.domain.reports import Report
-from bot.domain.verification import (
-    AlreadyVoted,
-    Ballot,
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    VerificationError,
-    VoteKind,
-    Voter,
-    cast_vote,
-)
+from bot.domain.verification import AlreadyVoted, Ballot, ReportClosed, ReportStatus, VoteKind, cast_vote
 
 REPORTER = "pseudonym-of-reporter"
 WORDS = "They are at my door right now, 412 Oak St"
@@ -249,7 +239,7 @@ def test_no_sequence_of_edits_and_votes_publishes_words_fewer_than_quorum_verifi
                 desk.vote(step[1], step[2])
             else:
                 desk.edit(step[1], step[2], step[3])
-        except VerificationError:
+        except RuleRefusal:
             continue  # refused: nothing was written
         assert desk.text.version >= 1
     if desk.published is None:
@@ -266,7 +256,7 @@ def test_quorum_distinct_confirmations_of_the_current_version_publish_it(quorum,
     for kind in edits_first:
         try:
             desk.edit(verifier(1), kind, "Main St")
-        except VerificationError:
+        except RuleRefusal:
             pass
     for n in range(1, quorum + 1):
         desk.vote(verifier(n), VoteKind.CONFIRM)

@@ -9,18 +9,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.rejection import (
     RUMOR_CHECK_WINDOW,
     AlreadySupported,
     NotRejected,
+    ReasonDoesNotFit,
     RejectionReason,
+    ReportHolds,
     RumorCheckPosted,
     RumorCheckTooLate,
+    check_reason,
     decide_rumor_check,
     decided_reason,
+    finding,
+    reason_fits,
+    reasons_that_fit,
 )
 from bot.domain.reporters import TrackRecord
-from bot.domain.verification import NotAVerifier, ReporterCannotVote, ReportStatus, VerificationError, Voter
+from bot.domain.verification import ReportStatus
 
 NOW = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 REPORTER = "pseudonym-of-reporter"
@@ -154,7 +161,7 @@ def test_a_rumor_check_is_posted_once_and_only_with_a_quorum_of_distinct_members
         voter = Voter(REPORTER if who == 0 else f"pseudonym-{who}", is_verifier=member)
         try:
             decision = press(voter, supporters, quorum=quorum, posted=posted_after is not None)
-        except VerificationError:
+        except RuleRefusal:
             continue
         supporters = sorted(decision.supporters)
         if decision.post:
@@ -166,3 +173,59 @@ def test_a_rumor_check_is_posted_once_and_only_with_a_quorum_of_distinct_members
         assert posted_after == quorum
     else:
         assert len(supporters) < quorum
+
+
+# --- which reasons fit the report (issue 23) -----------------------------------------------------
+
+holds_st = st.builds(
+    ReportHolds,
+    photos=st.integers(0, 10),
+    videos=st.integers(0, 10),
+    reports_around=st.integers(0, 5),
+)
+WORDS_ONLY = ReportHolds()
+
+
+def test_a_report_in_words_only_is_never_offered_an_old_photo_nor_a_duplicate_of_nothing():
+    assert reasons_that_fit(WORDS_ONLY) == (R.NOT_ENFORCEMENT, R.WRONG_PLACE, R.UNVERIFIED, R.OTHER)
+    with pytest.raises(ReasonDoesNotFit):
+        check_reason(R.OLD_PHOTO, WORDS_ONLY)
+    with pytest.raises(ReasonDoesNotFit):
+        check_reason(R.DUPLICATE, WORDS_ONLY)
+
+
+def test_a_video_can_be_old_too_and_another_report_around_makes_a_duplicate_possible():
+    assert R.OLD_PHOTO in reasons_that_fit(ReportHolds(videos=1))
+    assert R.DUPLICATE in reasons_that_fit(ReportHolds(reports_around=1))
+
+
+@given(holds_st)
+def test_what_is_offered_is_exactly_what_the_service_accepts(holds):
+    offered = reasons_that_fit(holds)
+    assert list(offered) == [r for r in RejectionReason if r in offered]  # the usual order
+    for reason in RejectionReason:
+        if reason in offered:
+            check_reason(reason, holds)
+        else:
+            with pytest.raises(ReasonDoesNotFit):
+                check_reason(reason, holds)
+
+
+@given(holds_st)
+def test_an_old_photo_is_offered_exactly_when_the_report_holds_a_photo_or_a_video(holds):
+    assert (R.OLD_PHOTO in reasons_that_fit(holds)) == (holds.photos + holds.videos > 0)
+    assert (R.DUPLICATE in reasons_that_fit(holds)) == (holds.reports_around > 0)
+    assert {R.NOT_ENFORCEMENT, R.WRONG_PLACE, R.UNVERIFIED, R.OTHER} <= set(reasons_that_fit(holds))
+
+
+@given(st.sampled_from([*RejectionReason, None]), holds_st, st.booleans())
+def test_a_finding_never_speaks_of_a_photo_the_report_does_not_hold(reason, holds, attached):
+    found = finding(reason, holds, attached=attached)
+    if reason is None or reason is R.OTHER or (reason is not None and not reason_fits(reason, holds)):
+        assert found is None  # the plain "could not be confirmed"
+        return
+    assert found is not None and found.reason is reason
+    if reason is R.OLD_PHOTO and not attached:
+        assert (found.photos, found.videos) == (holds.photos, holds.videos) and found.photos + found.videos > 0
+    if reason is R.OLD_PHOTO and attached:
+        assert found.of_joined  # the photo was the joined report's, not theirs

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.delivery import DeliveryStatus, MessageKind, Outgoing, Progress
-from bot.domain.rejection import RejectionReason, RumorSupport
+from bot.domain.rejection import DUPLICATE_WINDOW, RejectionReason, ReportHolds, RumorSupport
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind
 from storage.dialect import INTEGRITY_ERRORS
@@ -133,3 +133,16 @@ async def test_forgetme_folds_the_withdrawn_rejections_into_the_anonymous_counts
         async with repo._db.execute("SELECT COUNT(*) FROM rejections") as cursor:
             assert (await cursor.fetchone())[0] == 0
         assert (await repo.rejection_counts(since=NOW - DAY)).by_reason == {R.WRONG_PLACE: 1}
+
+
+async def test_what_a_report_holds_counts_other_reports_within_a_day_but_not_those_attached_to_it(database):
+    """Issue 23: "a duplicate" fits only a report with another one around it."""
+    async with database.unit_of_work() as repo:
+        report = await add(repo, description="words only")
+        assert await repo.report_holds(report) == ReportHolds()  # no photo, no video, nothing around it
+        attached = await add(repo, pseudonym="pseudo-rosa", created_at=NOW + timedelta(minutes=10))
+        await repo.attach_report(attached.id, report.id)
+        await add(repo, pseudonym="pseudo-old", created_at=NOW - DUPLICATE_WINDOW - timedelta(minutes=1))
+        assert (await repo.report_holds(report)).reports_around == 0
+        await add(repo, pseudonym="pseudo-later", neighborhood_key="vado", created_at=NOW + timedelta(hours=23))
+        assert (await repo.report_holds(report)).reports_around == 1

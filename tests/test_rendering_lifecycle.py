@@ -93,7 +93,8 @@ WINTER, SUMMER = datetime(2026, 1, 15, 21, 5, tzinfo=UTC), datetime(2026, 7, 15,
 @pytest.mark.parametrize(("moment", "shown"), [(WINTER, "14:05 MST"), (SUMMER, "14:05 MDT")])
 def test_times_show_the_zone_abbreviation_in_every_language(language, moment, shown):
     tr = CATALOGS(language)
-    assert local_time(tr, moment, ZoneInfo("America/Denver")).endswith(shown)
+    # The hour and zone come first, then the day: "14:05 MST on Thursday, January 15" (issue 23).
+    assert local_time(tr, moment, ZoneInfo("America/Denver")).startswith(f"{shown} ")
     assert local_clock(tr, moment, ZoneInfo("America/Denver")) == shown
 
 

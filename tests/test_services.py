@@ -43,6 +43,8 @@ NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
 class FakePort:
     """Records what would be sent; refuses chats listed in `refuse`."""
 
+    reports_departure = False  # it sends at once: "sending" is recorded before each request
+
     def __init__(self, members: set[int]) -> None:
         self.members = members
         self.sent: list[tuple[int, str, Keyboard | None]] = []
@@ -153,7 +155,7 @@ async def stored(database: Database, receipt: Receipt) -> Report:
 
 async def vote(world, user_id: int, kind=VoteKind.CONFIRM, report_id=1, chat_id=VERIFIER_GROUP):
     _, verification, _, _, dispatcher = world
-    result = await verification.vote(Press(report_id, chat_id, user_id, f"V{user_id}"), kind)
+    result = await verification.vote(Press(report_id, user_id, f"V{user_id}", chat_id=chat_id), kind)
     await dispatcher.drain()  # the application runs the dispatcher as a background task
     return result
 

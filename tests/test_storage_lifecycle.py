@@ -32,28 +32,28 @@ async def new_report(db: Database) -> int:
     return report.id
 
 
-async def test_an_update_is_claimed_once(database):
+async def test_a_request_is_claimed_once(database):
     async with database.unit_of_work() as repo:
-        assert await repo.claim_update(1001, NOW)
-        assert not await repo.claim_update(1001, NOW)
-        assert await repo.claim_update(1002, NOW)
+        assert await repo.claim_request("telegram:1001", NOW)
+        assert not await repo.claim_request("telegram:1001", NOW)
+        assert await repo.claim_request("telegram:1002", NOW)
 
 
 async def test_a_claim_rolled_back_with_its_effects_can_be_claimed_again(database):
     with pytest.raises(RuntimeError):
         async with database.unit_of_work() as repo:
-            await repo.claim_update(77, NOW)
+            await repo.claim_request("telegram:77", NOW)
             raise RuntimeError("crash before the effects committed")
     async with database.unit_of_work() as repo:
-        assert await repo.claim_update(77, NOW)
+        assert await repo.claim_request("telegram:77", NOW)
 
 
-async def test_old_update_ids_are_forgotten(database):
+async def test_old_request_ids_are_forgotten(database):
     async with database.unit_of_work() as repo:
-        await repo.claim_update(1, NOW - timedelta(days=3))
-        await repo.claim_update(2, NOW)
-        assert await repo.forget_updates_before(NOW - timedelta(days=2)) == 1
-        assert await repo.claim_update(1, NOW)
+        await repo.claim_request("telegram:1", NOW - timedelta(days=3))
+        await repo.claim_request("telegram:2", NOW)
+        assert await repo.forget_requests_before(NOW - timedelta(days=2)) == 1
+        assert await repo.claim_request("telegram:1", NOW)
 
 
 async def test_deadlines_are_rows_that_can_be_moved_and_cleared(database):

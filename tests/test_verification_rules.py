@@ -6,18 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.acting import NotAVerifier, ReporterCannotVote, RuleRefusal, Voter
 from bot.domain.verification import (
     MIN_QUORUM,
     AlreadyVoted,
     Ballot,
     IllegalTransition,
-    NotAVerifier,
     ReportClosed,
-    ReporterCannotVote,
     ReportStatus,
-    VerificationError,
     VoteKind,
-    Voter,
     cast_vote,
     outcome_of,
     transition,
@@ -141,7 +138,7 @@ def replay(events, quorum, reporter_id=1):
         voter = Voter(REPORTER if user_id == reporter_id else p(user_id), is_verifier)
         try:
             decision = vote(status, ballots, voter, kind, quorum)
-        except VerificationError:
+        except RuleRefusal:
             continue
         ballots.append(decision.ballot)
         status = decision.status

@@ -12,16 +12,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.desk import DeskRefusal, open_for_the_desk
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
+from bot.domain.desk import open_for_the_desk
 from bot.domain.lifecycle import AlertStatus
-from bot.domain.verification import (
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    Voter,
-    transition,
-)
+from bot.domain.verification import ReportClosed, ReportStatus, transition
 
 
 @dataclass(frozen=True)
@@ -59,22 +53,19 @@ def residents_reporting(reporter_pseudonyms: Sequence[str]) -> int:
     return len(set(reporter_pseudonyms))
 
 
-class AddedReporterCannotVote(DeskRefusal):
+class AddedReporterCannotVote(RuleRefusal):
     """The voter sent a report that was attached to this one: they are one of its reporters."""
 
 
 def check_not_a_reporter(voter: Voter, own_reporter: str, added_reporters: Collection[str]) -> None:
     """Nobody who sent the report, or a report attached to it, acts on it as a verifier.
     Raises NotAVerifier for someone outside the group, ReporterCannotVote or AddedReporterCannotVote."""
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == own_reporter:
-        raise ReporterCannotVote()
+    check_may_act(voter, own_reporter)
     if voter.pseudonym in added_reporters:
         raise AddedReporterCannotVote()
 
 
-class NotAttached(DeskRefusal):
+class NotAttached(RuleRefusal):
     """The report is not (or no longer) attached to another one: there is nothing to detach."""
 
 

@@ -56,11 +56,15 @@ class MessageKind(StrEnum):
     DESK_PROMPT = "desk_prompt"  # "ask the reporter": quick questions, or reply with your own
     NOTE_PROMPT = "note_prompt"  # "write the public note": a verifier replies to it with the note
     REPORTER_QUESTION = "reporter_question"  # a verifiers' question, to the reporter's private chat
+    # That question edited once the reporter tapped a quick answer: it shows the answer, without buttons.
+    QUESTION_ANSWERED = "question_answered"
     DESK_ANSWER = "desk_answer"  # the reporter's answer, in the group as a reply to the card
     DESK_ANSWER_PHOTO = "desk_answer_photo"  # a cleaned photo the reporter answered with (outbox_media)
     # A rejected report's reasons (False alarm asks why), under its card; and the rumor check, the
     # public "not confirmed" that two verifiers post to the neighborhood's channels.
     REASON_PICKER = "reason_picker"
+    # The reasons message edited instead of posted again, when what it offers changed (issue 23).
+    REASON_PICKER_EDIT = "reason_picker_edit"
     CHANNEL_RUMOR_CHECK = "channel_rumor_check"
     SUBSCRIBER_ALERT = "subscriber_alert"  # a published alert, by direct message to a subscriber
     SUBSCRIBER_UPDATE = "subscriber_update"  # still active, all clear, retracted, expired: to a subscriber
@@ -75,6 +79,8 @@ class MessageKind(StrEnum):
             MessageKind.CARD_DETACHED,
             MessageKind.PHOTO_DELETE,
             MessageKind.PHOTO_PLACEHOLDER,
+            MessageKind.REASON_PICKER_EDIT,
+            MessageKind.QUESTION_ANSWERED,
         )
 
     @property
@@ -89,7 +95,7 @@ class MessageKind(StrEnum):
     @property
     def is_to_reporter(self) -> bool:
         """Sent to a reporter's private chat, whose id is forgotten once the message is done with."""
-        return self in (MessageKind.REPORTER_NOTICE, MessageKind.REPORTER_QUESTION)
+        return self in (MessageKind.REPORTER_NOTICE, MessageKind.REPORTER_QUESTION, MessageKind.QUESTION_ANSWERED)
 
     @property
     def is_to_subscriber(self) -> bool:
@@ -319,6 +325,7 @@ DESK_RANK: dict[MessageKind, int] = {
     MessageKind.GROUP_NOTICE: 2,
     MessageKind.DESK_PROMPT: 1,  # a verifier is waiting for it, like a card edit
     MessageKind.NOTE_PROMPT: 1,
+    MessageKind.REASON_PICKER_EDIT: 1,  # a verifier is waiting for it, like a card edit
     MessageKind.DESK_ANSWER: 1,
     MessageKind.DESK_ANSWER_PHOTO: 1,
 }

@@ -11,54 +11,37 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
 from bot.domain.lifecycle import AlertStatus
-from bot.domain.verification import (
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    VerificationError,
-    Voter,
-)
+from bot.domain.verification import ReportClosed, ReportStatus
 
 MAX_QUESTION_CHARS = 300  # a verifier's own question; a resident reads it on a phone
 MAX_ANSWER_CHARS = 800  # the same limit as a report's words
 
 
-class DeskRefusal(VerificationError):
-    """A desk action the rules refuse (beyond who may act and whether the report is open)."""
-
-
-class QuestionLimitReached(DeskRefusal):
+class QuestionLimitReached(RuleRefusal):
     def __init__(self, limit: int) -> None:
         super().__init__(f"at most {limit} questions per report")
         self.limit = limit
 
 
-class QuestionTooLong(DeskRefusal):
+class QuestionTooLong(RuleRefusal):
     def __init__(self, limit: int) -> None:
         super().__init__(f"a question has at most {limit} characters")
         self.limit = limit
 
 
-class EmptyQuestion(DeskRefusal):
+class EmptyQuestion(RuleRefusal):
     pass
 
 
-class UnknownEta(DeskRefusal):
+class UnknownEta(RuleRefusal):
     pass
 
 
 def open_for_the_desk(status: ReportStatus, alert: AlertStatus | None) -> bool:
     """A report the desk still works on: waiting for verification, or published with a live alert."""
     return status.is_open or (status is ReportStatus.PUBLISHED and alert is not None and alert.is_active)
-
-
-def _check_verifier(voter: Voter, reporter_pseudonym: str) -> None:
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()  # the reporter cannot question, claim or check their own report
 
 
 # --- asking the reporter ----------------------------------------------------------------------
@@ -97,8 +80,8 @@ def check_question(
     text: str = "",
 ) -> str:
     """Whether this verifier may ask the reporter this now. Returns the question's own words
-    (stripped) for a written question, "" for a quick one. Raises a VerificationError otherwise."""
-    _check_verifier(voter, reporter_pseudonym)
+    (stripped) for a written question, "" for a quick one. Raises a RuleRefusal otherwise."""
+    check_may_act(voter, reporter_pseudonym)
     if not open_for_the_desk(status, alert):
         raise ReportClosed(status)
     if asked_before >= limit:
@@ -147,7 +130,7 @@ def make_claim(
 ) -> Claim:
     """A verifier says they are on their way. Only while the report waits for verification; the
     same verifier pressing again replaces their claim (a new ETA)."""
-    _check_verifier(voter, reporter_pseudonym)
+    check_may_act(voter, reporter_pseudonym)
     if not status.is_open:
         raise ReportClosed(status)
     if minutes not in CLAIM_MINUTES:
@@ -185,5 +168,17 @@ class Question:
     answers: int = 0
 
 
-class ReporterUnreachable(DeskRefusal):
+class ReporterUnreachable(RuleRefusal):
     """Vigil no longer keeps a way to reach the reporter (they erased their data, or it was purged)."""
+
+
+# --- a question still waiting for its answer ------------------------------------------------
+
+# How long a question waits for its answer before a plain message is no longer offered as one.
+QUESTION_PENDING_FOR = timedelta(hours=2)
+
+
+def is_pending(question: Question, *, open_for_desk: bool, delivered: bool, now: datetime) -> bool:
+    """Whether a plain message from the reporter may be their answer: the question reached them,
+    has no answer yet, its report is still open for the desk, and it was asked recently."""
+    return delivered and open_for_desk and question.answers == 0 and now - question.asked_at < QUESTION_PENDING_FOR

@@ -19,18 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.domain.verification import (
-    Ballot,
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    VerificationError,
-    Voter,
-    tally,
-    transition,
-    validate_quorum,
-)
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
+from bot.domain.verification import Ballot, ReportClosed, ReportStatus, tally, transition, validate_quorum
 
 if TYPE_CHECKING:  # public_text's refusals come from the desk, which imports this module
     from bot.domain.public_text import PublicText
@@ -153,13 +143,13 @@ class AlertBallot:
     action: AlertAction
 
 
-class AlertClosed(VerificationError):
+class AlertClosed(RuleRefusal):
     def __init__(self, status: AlertStatus) -> None:
         super().__init__(f"alert is {status}")
         self.status = status
 
 
-class AlreadyAsked(VerificationError):
+class AlreadyAsked(RuleRefusal):
     """A verifier asks to end an alert once, on one side, like a vote to publish."""
 
     def __init__(self, previous: AlertAction) -> None:
@@ -167,7 +157,7 @@ class AlreadyAsked(VerificationError):
         self.previous = previous
 
 
-class IllegalAlertTransition(VerificationError):
+class IllegalAlertTransition(RuleRefusal):
     def __init__(self, current: AlertStatus, target: AlertStatus) -> None:
         super().__init__(f"cannot go from {current} to {target}")
         self.current = current
@@ -219,7 +209,7 @@ def decide_alert_action(
     timeouts: Timeouts,
     announced_at: datetime | None = None,
 ) -> AlertDecision:
-    """Decide one press on a published alert. Raises a :class:`VerificationError` when it must not count.
+    """Decide one press on a published alert. Raises a :class:`RuleRefusal` when it must not count.
 
     The same people who may publish may end: members of the verifier group, never the reporter.
     Ending takes the quorum of distinct verifiers on the same side, like publishing did, so one
@@ -227,10 +217,7 @@ def decide_alert_action(
     alert; it notifies the channels only outside the quiet window after ``announced_at``, the last
     time they were told.
     """
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()
+    check_may_act(voter, reporter_pseudonym)
     if not status.is_active:
         raise AlertClosed(status)
     ballot = AlertBallot(voter.pseudonym, action)

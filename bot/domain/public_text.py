@@ -18,18 +18,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain.desk import DeskRefusal
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
 from bot.domain.indicators import Indicator
 from bot.domain.reports import Report
-from bot.domain.verification import (
-    Ballot,
-    NotAVerifier,
-    ReportClosed,
-    ReporterCannotVote,
-    ReportStatus,
-    VoteKind,
-    Voter,
-)
+from bot.domain.verification import Ballot, ReportClosed, ReportStatus, VoteKind
 from bot.text_length import utf16_length
 
 # A note is read on a phone, once per post, after every language's section. With the resident's
@@ -82,26 +74,26 @@ class TextChange:
     note: str = ""  # for SET_NOTE: the verifier's words
 
 
-class TextUnchanged(DeskRefusal):
+class TextUnchanged(RuleRefusal):
     """The change would leave the text as it is (a stale button, or the same note again)."""
 
 
-class NoWordsToInclude(DeskRefusal):
+class NoWordsToInclude(RuleRefusal):
     """The resident wrote nothing."""
 
 
-class EmptyNote(DeskRefusal):
+class EmptyNote(RuleRefusal):
     pass
 
 
-class NoteTooLong(DeskRefusal):
+class NoteTooLong(RuleRefusal):
     def __init__(self, limit: int, attempted: int) -> None:
         super().__init__(f"a note has at most {limit} UTF-16 units, got {attempted}")
         self.limit = limit
         self.attempted = attempted
 
 
-class TextChangedSinceShown(DeskRefusal):
+class TextChangedSinceShown(RuleRefusal):
     """A confirmation pressed on a card that showed an earlier version of the text."""
 
     def __init__(self, shown: int, current: int) -> None:
@@ -119,10 +111,7 @@ class Changed:
 def check_editor(*, status: ReportStatus, reporter_pseudonym: str, voter: Voter) -> None:
     """Who may change the public text, or ask to: a verifier, not the reporter, while the report
     waits for verification. Once published, the alert keeps the text its quorum confirmed."""
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()
+    check_may_act(voter, reporter_pseudonym)
     if not status.is_open:
         raise ReportClosed(status)
 

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.desk import DeskRefusal
-from bot.domain.verification import NotAVerifier, ReporterCannotVote, ReportStatus, Voter, validate_quorum
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
+from bot.domain.verification import ReportStatus, validate_quorum
+
+# How close in time another report must be for this one to be called a duplicate of it.
+DUPLICATE_WINDOW = timedelta(hours=24)
 
 
 class RejectionReason(StrEnum):
@@ -32,6 +35,72 @@ class RejectionReason(StrEnum):
     UNVERIFIED = "unverified"  # could not be verified
     DUPLICATE = "duplicate"  # another report already covers it
     OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ReportHolds:
+    """What a report holds, as far as a false alarm's reasons depend on it."""
+
+    photos: int = 0
+    videos: int = 0
+    # Other reports, not attached to this one, sent within DUPLICATE_WINDOW of it: what it may duplicate.
+    reports_around: int = 0
+
+
+def reason_fits(reason: RejectionReason, holds: ReportHolds) -> bool:
+    """Whether a verifier may give this reason for this report, so that the reporter's notice is true.
+
+    An old or recycled photo needs a photo or a video in the report; a duplicate needs another
+    report around the same time. The others fit every report: each report is a sighting of agents
+    (not enforcement), at a place the resident chose (wrong place), and any report may go unverified.
+    """
+    match reason:
+        case RejectionReason.OLD_PHOTO:
+            return holds.photos + holds.videos > 0
+        case RejectionReason.DUPLICATE:
+            return holds.reports_around > 0
+        case _:
+            return True
+
+
+def reasons_that_fit(holds: ReportHolds) -> tuple[RejectionReason, ...]:
+    """The reasons offered under the card, in their usual order."""
+    return tuple(reason for reason in RejectionReason if reason_fits(reason, holds))
+
+
+class ReasonDoesNotFit(RuleRefusal):
+    """A reason that is not true of the report (a stale or forged button): no vote is cast."""
+
+    def __init__(self, reason: RejectionReason) -> None:
+        super().__init__(f"{reason} does not fit this report")
+        self.reason = reason
+
+
+def check_reason(reason: RejectionReason, holds: ReportHolds) -> None:
+    if not reason_fits(reason, holds):
+        raise ReasonDoesNotFit(reason)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a resident is told the verifiers found, worded so it is true of their own report."""
+
+    reason: RejectionReason
+    photos: int = 0  # an old photo: how many photos and videos the report holds
+    videos: int = 0
+    # The resident's report was attached to the one the verifiers judged: the old photo was that one's.
+    of_joined: bool = False
+
+
+def finding(reason: RejectionReason | None, holds: ReportHolds, *, attached: bool = False) -> Finding | None:
+    """What to tell about a rejected report. `holds`: what the judged report holds (for an attached
+    report, the report it was added to). None: the plain "could not be confirmed", for no reason,
+    "other", or a reason that does not fit (a vote cast before reasons were checked)."""
+    if reason is None or reason is RejectionReason.OTHER or not reason_fits(reason, holds):
+        return None
+    if reason is RejectionReason.OLD_PHOTO:
+        return Finding(reason, of_joined=True) if attached else Finding(reason, holds.photos, holds.videos)
+    return Finding(reason)
 
 
 def decided_reason(reasons: Sequence[RejectionReason | None]) -> RejectionReason | None:
@@ -54,7 +123,7 @@ def decided_reason(reasons: Sequence[RejectionReason | None]) -> RejectionReason
 RUMOR_CHECK_WINDOW = timedelta(hours=24)
 
 
-class RumorCheckRefused(DeskRefusal):
+class RumorCheckRefused(RuleRefusal):
     """A rumor-check press the rules refuse (beyond who may press)."""
 
 
@@ -98,11 +167,8 @@ def decide_rumor_check(
     quorum: int,
     now: datetime,
 ) -> RumorCheckDecision:
-    """Decide one 📣 press. Raises a :class:`VerificationError` when it must not count."""
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()
+    """Decide one 📣 press. Raises a :class:`RuleRefusal` when it must not count."""
+    check_may_act(voter, reporter_pseudonym)
     if status is not ReportStatus.REJECTED:
         raise NotRejected(status)
     if posted:

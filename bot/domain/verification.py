@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.acting import RuleRefusal, Voter, check_may_act
+
 # Two people must agree before anything reaches the public. Configuration may raise it, never lower it.
 MIN_QUORUM = 2
 
@@ -57,40 +59,19 @@ class Ballot:
         return self.kind is VoteKind.FALSE_ALARM or self.text_version == text_version
 
 
-@dataclass(frozen=True)
-class Voter:
-    """Someone who pressed a button, known by the same keyed pseudonym as a reporter would be:
-    the rules compare pseudonyms (one vote each, never on one's own report), never Telegram ids."""
-
-    pseudonym: str
-    is_verifier: bool
-
-
-class VerificationError(Exception):
-    """A vote that the rules refuse. Nothing is written."""
-
-
-class NotAVerifier(VerificationError):
-    pass
-
-
-class ReporterCannotVote(VerificationError):
-    pass
-
-
-class AlreadyVoted(VerificationError):
+class AlreadyVoted(RuleRefusal):
     def __init__(self, previous: VoteKind) -> None:
         super().__init__(f"already voted {previous}")
         self.previous = previous
 
 
-class ReportClosed(VerificationError):
+class ReportClosed(RuleRefusal):
     def __init__(self, status: ReportStatus) -> None:
         super().__init__(f"report is {status}")
         self.status = status
 
 
-class IllegalTransition(VerificationError):
+class IllegalTransition(RuleRefusal):
     def __init__(self, current: ReportStatus, target: ReportStatus) -> None:
         super().__init__(f"cannot go from {current} to {target}")
         self.current = current
@@ -158,14 +139,11 @@ def cast_vote(
     quorum: int,
     text_version: int = 1,
 ) -> VoteDecision:
-    """Decide one vote. Raises a :class:`VerificationError` when the vote must not count.
+    """Decide one vote. Raises a :class:`RuleRefusal` when the vote must not count.
 
     A confirmation approves `text_version`, the public text as the card shows it now. A verifier
     whose confirmation was for an earlier version (the text changed since) votes again."""
-    if not voter.is_verifier:
-        raise NotAVerifier()
-    if voter.pseudonym == reporter_pseudonym:
-        raise ReporterCannotVote()
+    check_may_act(voter, reporter_pseudonym)
     if not status.is_open:
         raise ReportClosed(status)
     mine = [b for b in ballots if b.verifier == voter.pseudonym]

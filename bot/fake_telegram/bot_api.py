@@ -6,6 +6,7 @@ import asyncio
 import io
 import math
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,56 +46,63 @@ class InjectedDelay:
 
 
 @dataclass
-class LeakyBucket:
-    """`capacity` messages at once, refilled at `rate` a second: the model python-telegram-bot's own
-    AIORateLimiter (and Vigil's PriorityRateLimiter) follow for Telegram's limits."""
+class SlidingLimit:
+    """At most `limit` messages in any `period` seconds, counted over every sliding window (as
+    Telegram counts), not per fixed second: the arrival moments of the messages it let through."""
 
-    rate: float
-    capacity: float
-    level: float = 0.0
-    updated: float | None = None
+    limit: int
+    period: float
+    moments: deque[float] = field(default_factory=deque)
 
-    def take(self, now: float) -> float:
-        """Take one message; 0 if it is allowed, else the seconds to wait (nothing is taken)."""
-        if self.updated is not None:
-            self.level = max(0.0, self.level - (now - self.updated) * self.rate)
-        self.updated = now
-        if self.level + 1 <= self.capacity + 1e-9:
-            self.level += 1
+    def wait(self, now: float) -> float:
+        """0 if one more message fits now, else the seconds until it would."""
+        while self.moments and self.moments[0] <= now - self.period:
+            self.moments.popleft()
+        if len(self.moments) < self.limit:
             return 0.0
-        return (self.level + 1 - self.capacity) / self.rate
+        return self.moments[len(self.moments) - self.limit] + self.period - now
+
+    def take(self, now: float) -> None:
+        self.moments.append(now)
 
 
 @dataclass
 class FloodLimits:
-    """Telegram's flood limits, enforced only when a test or benchmark asks (FakeTelegram(flood_limits=True)):
-    about 30 messages a second in all, 20 a minute into one group or channel. Past them, 429."""
+    """Telegram's flood limits, enforced only when a test or benchmark asks (FakeTelegram(flood_limits=True)),
+    each over any sliding window: `per_second` messages in all; `per_minute_per_group` into one group
+    or channel; into one private chat about one a second, as at most `private_burst` in any second
+    and `private_per_minute` in any minute. Past any of them, 429 with the wait it needs."""
 
     per_second: float = 30.0
     per_minute_per_group: float = 20.0
+    private_burst: int = 6
+    private_per_minute: int = 60
     refusals: int = 0
-    _overall: LeakyBucket | None = None
-    _groups: dict[int, LeakyBucket] = field(default_factory=dict)
+    _overall: SlidingLimit | None = None
+    _chats: dict[int, tuple[SlidingLimit, ...]] = field(default_factory=dict)
+
+    def _limits_of(self, chat_id: int | None) -> tuple[SlidingLimit, ...]:
+        if self._overall is None:
+            self._overall = SlidingLimit(int(self.per_second), 1.0)
+        if chat_id is None:
+            return (self._overall,)
+        if chat_id not in self._chats:
+            self._chats[chat_id] = (
+                (SlidingLimit(int(self.per_minute_per_group), 60.0),)
+                if chat_id < 0
+                else (SlidingLimit(self.private_burst, 1.0), SlidingLimit(self.private_per_minute, 60.0))
+            )
+        return (self._overall, *self._chats[chat_id])
 
     def check(self, chat_id: int | None, now: float) -> None:
-        if self._overall is None:
-            self._overall = LeakyBucket(self.per_second, self.per_second)
-        wait = 0.0
-        group = None
-        if chat_id is not None and chat_id < 0:
-            group = self._groups.setdefault(
-                chat_id, LeakyBucket(self.per_minute_per_group / 60, self.per_minute_per_group)
-            )
-            group_copy = LeakyBucket(group.rate, group.capacity, group.level, group.updated)
-            wait = group_copy.take(now)
-        if not wait:
-            wait = self._overall.take(now)
-            if not wait and group is not None:
-                group.take(now)
+        limits = self._limits_of(chat_id)
+        wait = max(limit.wait(now) for limit in limits)
         if wait:
             self.refusals += 1
             seconds = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        for limit in limits:
+            limit.take(now)
 
 
 # Requests that post or change a message: what Telegram's flood limits count.
@@ -103,7 +111,13 @@ MESSAGE_METHODS = frozenset(
     for name in (
         "sendMessage",
         "sendPhoto",
+        "sendVideo",
+        "sendVoice",
+        "sendAudio",
+        "sendDocument",
+        "sendAnimation",
         "sendMediaGroup",
+        "editMessageMedia",
         "editMessageText",
         "editMessageCaption",
         "editMessageReplyMarkup",

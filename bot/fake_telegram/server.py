@@ -65,6 +65,9 @@ class FakeTelegram:
         self._site_port: int | None = None
         self._in_flight = 0
         self._last_activity = 0.0
+        # The client may also say it is busy without a request on the wire (waiting for its turn in
+        # its own rate limiter, or out a retry_after): settled() waits for that too.
+        self._client_busy: list[Callable[[], bool]] = []
         self._before_hooks: list[CallHook] = []
         self._after_hooks: list[CallHook] = []
 
@@ -269,11 +272,14 @@ class FakeTelegram:
         answer only after `seconds`, past the client's read timeout."""
         self.api.delays.append(InjectedDelay(method, chat_id, seconds, times))
 
-    def enforce_flood_limits(self, *, per_second: float = 30.0, per_minute_per_group: float = 20.0) -> None:
-        """Answer 429 (with retry_after) past Telegram's flood limits: `per_second` messages in all, as a
-        leaky bucket that holds as many, and `per_minute_per_group` into one group or channel. Off by
+    def enforce_flood_limits(
+        self, *, per_second: float = 30.0, per_minute_per_group: float = 20.0, private_burst: int = 6
+    ) -> None:
+        """Answer 429 (with retry_after) past Telegram's flood limits, counted over any sliding window:
+        `per_second` messages in all, `per_minute_per_group` into one group or channel, and about one
+        a second into a private chat (`private_burst` in any second, 60 in any minute). Off by
         default, because most tests turn the bot's own pacing off to run fast."""
-        self.api.flood = FloodLimits(per_second, per_minute_per_group)
+        self.api.flood = FloodLimits(per_second, per_minute_per_group, private_burst)
 
     @property
     def flood_refusals(self) -> int:
@@ -348,7 +354,14 @@ class FakeTelegram:
         return self._from_user(user_id, chat_id, fields, reply_to)
 
     def user_sends_document(
-        self, user_id: int, content: bytes, *, file_name: str, mime_type: str, chat_id: int | None = None
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        file_name: str,
+        mime_type: str,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
     ) -> dict[str, Any]:
         extension = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
         stored = self.world.store_file(content, "documents", extension)
@@ -359,7 +372,7 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": len(content),
         }
-        return self._from_user(user_id, chat_id, {"document": document})
+        return self._from_user(user_id, chat_id, {"document": document}, reply_to)
 
     def user_sends_location(
         self, user_id: int, latitude: float, longitude: float, *, chat_id: int | None = None
@@ -603,11 +616,18 @@ class FakeTelegram:
         `timeout` seconds; for observers such as the sandbox page, which then look again."""
         await self.world.wait_for_change(timeout)
 
+    def watch_client(self, busy: Callable[[], bool]) -> Callable[[], None]:
+        """Count the client as busy while `busy()` says so (a request held back before it is made).
+        Returns the function that stops watching."""
+        self._client_busy.append(busy)
+        return lambda: self._client_busy.remove(busy)
+
     async def settled(self, quiet: float = 0.1, timeout: float = 5.0) -> None:
-        """Wait until the bot has made no request for `quiet` seconds (its reaction is complete)."""
+        """Wait until the bot has made no request for `quiet` seconds and holds none back (its
+        reaction is complete)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._in_flight or loop.time() - self._last_activity < quiet:
+        while self._in_flight or any(busy() for busy in self._client_busy) or loop.time() - self._last_activity < quiet:
             if loop.time() > deadline:
                 raise AssertionError(f"the bot was still busy after {timeout}s")
             await asyncio.sleep(quiet / 4)

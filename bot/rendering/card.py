@@ -83,7 +83,11 @@ def render_card(
     if report.status is ReportStatus.EXPIRED:
         minutes = int(network.timeouts.report_expiry.total_seconds() // 60)
         lines.append(
-            tr.gettext("Could not be confirmed within {minutes} minutes; nothing was published.", minutes=minutes)
+            tr.ngettext(
+                "Could not be confirmed within {n} minute; nothing was published.",
+                "Could not be confirmed within {n} minutes; nothing was published.",
+                minutes,
+            )
         )
     if alert is not None:
         lines.extend(_alert_lines(tr, alert, network))
@@ -353,14 +357,12 @@ def _reporter_lines(tr: Translator, reporter: ReporterStanding, network: Network
     if record.is_empty:
         line = tr.gettext("👤 Reporter {tag} · no earlier reports on record", tag=reporter.tag)
     else:
-        line = tr.gettext(
-            "👤 Reporter {tag} · earlier: {confirmed} confirmed, {false_alarms} false alarm(s), "
-            "{unconfirmed} not confirmed in time",
-            tag=reporter.tag,
-            confirmed=record.confirmed,
-            false_alarms=record.false_alarms,
-            unconfirmed=record.unconfirmed,
-        )
+        counts = [
+            tr.ngettext("{n} confirmed", "{n} confirmed", record.confirmed),
+            tr.ngettext("{n} false alarm", "{n} false alarms", record.false_alarms),
+            tr.ngettext("{n} not confirmed in time", "{n} not confirmed in time", record.unconfirmed),
+        ]
+        line = tr.gettext("👤 Reporter {tag} · earlier: {counts}", tag=reporter.tag, counts=Html(", ".join(counts)))
     lines: list[str] = [line]
     if record.false_alarm_reasons:
         reasons = rejected.reason_counts(tr, record.false_alarm_reasons)

@@ -11,7 +11,7 @@ from bot.domain.delivery import Buttons
 from bot.domain.desk import CLAIM_MINUTES, QUICK_ANSWERS, QUICK_QUESTIONS, Claim, Question, QuestionKind
 from bot.domain.reports import RecordedVote
 from bot.i18n import N_, Html, Translator, escape
-from bot.ports import Button
+from bot.ports import Button, Keyboard
 from bot.rendering.labels import local_clock, quote
 
 QUESTION_LABELS: dict[QuestionKind, str] = {
@@ -64,12 +64,19 @@ def prompt_buttons(tr: Translator, report_id: int) -> Buttons:
     return tuple(((tr.gettext(QUESTION_LABELS[kind]), cb.encode(cb.Ask(report_id, kind))),) for kind in QUICK_QUESTIONS)
 
 
-def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool) -> Html:
-    how = (
-        tr.gettext("Tap an answer below, or reply to this message with words or a photo.")
-        if has_buttons
-        else tr.gettext("Reply to this message with words or a photo.")
-    )
+def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool, chosen: str | None = None) -> Html:
+    """The question in the reporter's chat; `chosen`: the quick answer they tapped (the question is then
+    edited to show it, without buttons)."""
+    if chosen is not None:
+        how = tr.gettext(
+            "✅ You answered: <b>{answer}</b>. The verifiers have it. To add something, reply to this message "
+            "with words or a photo.",
+            answer=chosen,
+        )
+    elif has_buttons:
+        how = tr.gettext("Tap an answer below, or reply to this message with words or a photo.")
+    else:
+        how = tr.gettext("Reply to this message with words or a photo.")
     return Html(
         tr.gettext("❓ <b>The network's verifiers have a question about your report {ref}:</b>", ref=ref)
         + f"\n\n{question}\n\n"
@@ -81,6 +88,21 @@ def to_reporter(tr: Translator, ref: str, question: Html, *, has_buttons: bool) 
 def answer_buttons(tr: Translator, question_id: int, kind: QuestionKind) -> Buttons:
     return tuple(
         ((answer_label(tr, kind, code), cb.encode(cb.Answer(question_id, code))),) for code in QUICK_ANSWERS[kind]
+    )
+
+
+def which_is_it(tr: Translator, ref: str) -> Html:
+    """Asked under a plain message while a question from the verifiers waits for its answer."""
+    return tr.gettext(
+        "The verifiers are waiting for your answer to their question about {ref}. Is this message your answer?",
+        ref=ref,
+    )
+
+
+def which_buttons(tr: Translator, question_id: int) -> Keyboard:
+    return (
+        (Button(tr.gettext("💬 Yes, it answers the verifiers' question"), cb.encode(cb.Which(question_id, True))),),
+        (Button(tr.gettext("📝 No, it is a new report"), cb.encode(cb.Which(question_id, False))),),
     )
 
 

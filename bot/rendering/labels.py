@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 
 from bot.domain.indicators import Indicator
 from bot.i18n import N_, Html, Translator, escape
@@ -30,8 +30,16 @@ def bullet_list(items: list[str]) -> str:
 
 
 def local_time(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:
-    """A time residents read at a glance: weekday, day, month, hour and the local zone."""
-    return f"{format_datetime(moment, 'EEE d MMM, HH:mm', tzinfo=zone, locale=tr.language)} {zone_label(moment, zone)}"
+    """A moment that fits into a sentence ("confirmed at {time}", "until {time}"): the hour and the
+    local zone, then the day, "14:53 MST on Tuesday, December 1" ("14:53 MST del martes 1 de
+    diciembre"). Babel names the weekday and orders day and month as the language does."""
+    day = moment.astimezone(zone)
+    return tr.gettext(
+        "{clock} on {weekday}, {date}",
+        clock=local_clock(tr, moment, zone),
+        weekday=format_date(day.date(), "EEEE", locale=tr.language),
+        date=format_skeleton("MMMMd", day, locale=tr.language),
+    )
 
 
 def local_clock(tr: Translator, moment: datetime, zone: ZoneInfo) -> str:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.lifecycle import AlertStatus, StillNeeded
 from bot.domain.limits import AlreadyReportedHere, IntakeFull, TooManyReports
-from bot.domain.rejection import RejectionReason
+from bot.domain.rejection import Finding, RejectionReason
 from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus
 from bot.i18n import Html, Translator
@@ -25,11 +25,12 @@ def receipt(tr: Translator, public_ref: str) -> Html:
     )
 
 
-def outcome(tr: Translator, report: Report, *, reason: RejectionReason | None = None) -> Html | None:
-    """How the report was decided. A false alarm says what the verifiers found (`reason`), kindly:
-    the resident did the right thing by reporting, whatever it turned out to be."""
-    if report.status is ReportStatus.REJECTED and reason is not None and reason is not RejectionReason.OTHER:
-        return _rejected_because(tr, report.public_ref, reason)
+def outcome(tr: Translator, report: Report, *, found: Finding | None = None) -> Html | None:
+    """How the report was decided. A false alarm says what the verifiers found (`found`, worded for
+    this report by bot.domain.rejection.finding), kindly: the resident did the right thing by
+    reporting, whatever it turned out to be."""
+    if report.status is ReportStatus.REJECTED and found is not None:
+        return _rejected_because(tr, report.public_ref, found)
     match report.status:
         case ReportStatus.PUBLISHED:
             return tr.gettext(
@@ -54,49 +55,81 @@ def outcome(tr: Translator, report: Report, *, reason: RejectionReason | None = 
             return None
 
 
-def _rejected_because(tr: Translator, ref: str, reason: RejectionReason) -> Html:
+def _rejected_because(tr: Translator, ref: str, found: Finding) -> Html:
     thanks = tr.gettext("Thank you for reporting: checking first keeps alerts trustworthy.")
-    match reason:
+    match found.reason:
         case RejectionReason.NOT_ENFORCEMENT:
-            found = tr.gettext(
-                "The verifiers checked your report <b>{ref}</b>: the agents there did not seem to be carrying "
-                "out an operation (for example, they were going about ordinary business near their office), "
-                "so it was not published.",
+            said = tr.gettext(
+                # True of every sighting, agents at lunch or local police taken for ICE alike.
+                "The verifiers checked your report <b>{ref}</b>: what was seen there did not seem to be an "
+                "immigration enforcement operation (for example, agents going about ordinary business near their "
+                "office, or local police), so it was not published.",
                 ref=ref,
             )
-            after = tr.gettext("If you see them stopping or detaining people, send a new report right away.")
+            after = tr.gettext("If you see agents stopping or detaining people, send a new report right away.")
         case RejectionReason.OLD_PHOTO:
-            found = tr.gettext(
-                "The verifiers checked your report <b>{ref}</b>: the photo seems to be an older one that is "
-                "going around, so they could not confirm it is happening now, and it was not published.",
-                ref=ref,
-            )
+            said = _old_pictures(tr, ref, found)
             after = tr.gettext(
                 "Photos shared by others are often old. If you see something yourself, a photo you take "
                 "from a safe distance helps the verifiers most."
             )
         case RejectionReason.WRONG_PLACE:
-            found = tr.gettext(
+            said = tr.gettext(
                 "The verifiers checked your report <b>{ref}</b>: what they found points to a different place "
                 "than the one in the report, so it was not published.",
                 ref=ref,
             )
             after = tr.gettext("If it is happening near you, send a new report and choose the place where you are.")
         case RejectionReason.DUPLICATE:
-            found = tr.gettext(
-                "The verifiers checked your report <b>{ref}</b>: it is about something they were already "
-                "checking from another report, so it was not published on its own.",
+            said = tr.gettext(
+                # Another report came within a day of it (bot.domain.rejection.reason_fits), before or after.
+                "The verifiers checked your report <b>{ref}</b>: it is about the same thing as another report "
+                "they checked, so it was not published on its own.",
                 ref=ref,
             )
             after = tr.gettext("Every report helps them check. If you see something new, send another report.")
         case _:
-            found = tr.gettext(
+            said = tr.gettext(
                 "The verifiers checked your report <b>{ref}</b> but could not confirm it, so it was not published. "
                 "That does not mean you were wrong.",
                 ref=ref,
             )
             after = tr.gettext("If it is still going on or you see something new, send another report.")
-    return Html(f"{found}\n{thanks} {after}")
+    return Html(f"{said}\n{thanks} {after}")
+
+
+def _old_pictures(tr: Translator, ref: str, found: Finding) -> Html:
+    """Only what the report holds: its photos, its videos, or the report it was added to."""
+    if found.of_joined:
+        return tr.gettext(
+            "The verifiers checked your report <b>{ref}</b> together with the report from the same area it was "
+            "added to: a photo or video sent with that report seems to be an older one that is going around, so "
+            "they could not confirm it is happening now, and nothing was published.",
+            ref=ref,
+        )
+    if found.videos and found.photos:
+        return tr.gettext(
+            "The verifiers checked your report <b>{ref}</b>: the photos and videos seem to be older ones that are "
+            "going around, so they could not confirm it is happening now, and it was not published.",
+            ref=ref,
+        )
+    if found.videos:
+        return tr.ngettext(
+            "The verifiers checked your report <b>{ref}</b>: the video seems to be an older one that is going "
+            "around, so they could not confirm it is happening now, and it was not published.",
+            "The verifiers checked your report <b>{ref}</b>: the videos seem to be older ones that are going "
+            "around, so they could not confirm it is happening now, and it was not published.",
+            found.videos,
+            ref=ref,
+        )
+    return tr.ngettext(
+        "The verifiers checked your report <b>{ref}</b>: the photo seems to be an older one that is "
+        "going around, so they could not confirm it is happening now, and it was not published.",
+        "The verifiers checked your report <b>{ref}</b>: the photos seem to be older ones that are "
+        "going around, so they could not confirm it is happening now, and it was not published.",
+        found.photos,
+        ref=ref,
+    )
 
 
 def limit_notice(tr: Translator, refusal: AlreadyReportedHere | TooManyReports, network: Network) -> Html:

@@ -17,19 +17,20 @@ def privacy_text(tr: Translator, network: Network) -> Html:
         "so location (GPS), time and device data are gone before anyone sees them. "
         "A shared location only suggests the place and is not kept.\n"
         "• <b>How to reach you:</b> your chat is kept only while your report is open, to tell you the outcome, "
-        "and erased at the latest {grace} minutes after it closes.\n"
-        "• <b>For how long:</b> {days} days after a report closes, its words, photos and votes are deleted; "
+        "and erased at the latest {grace} after it closes.\n"
+        "• <b>For how long:</b> {days} after a report closes, its words, photos and votes are deleted; "
         "only anonymous daily counts remain. How many of your reports were confirmed is kept "
-        "{record_days} days after your last report.\n"
+        "{record_days} after your last report.\n"
         "• <b>If you subscribe</b> to alerts by direct message: only your chat, your neighborhoods and your "
         "language, nothing else, for as long as you stay subscribed. /unsubscribe deletes them at once.\n\n"
         "<b>Who sees what:</b> verifiers see the report, a code like #K4QZ and how many of that code's "
         "earlier reports were confirmed, never who you are. Public alerts say what was seen, where and when, "
         "nothing about who reported it.\n\n"
         "/forgetme erases everything linked to you now, your subscription included.",
-        grace=retention.contact_grace_minutes,
-        days=retention.closed_report_days,
-        record_days=retention.reporter_record_days,
+        # Counted with their plural forms ("1 day", "1 día"): a network may set any of them to 1.
+        grace=tr.ngettext("{n} minute", "{n} minutes", retention.contact_grace_minutes),
+        days=tr.ngettext("{n} day", "{n} days", retention.closed_report_days),
+        record_days=tr.ngettext("{n} day", "{n} days", retention.reporter_record_days),
     )
 
 

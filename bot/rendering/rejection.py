@@ -51,9 +51,10 @@ def picker(tr: Translator, ref: str, attached: int = 0) -> Html:
     return Html(f"{text}\n\n{warning}")
 
 
-def picker_buttons(tr: Translator, report_id: int) -> Buttons:
+def picker_buttons(tr: Translator, report_id: int, reasons: Sequence[RejectionReason]) -> Buttons:
+    """One button per reason that fits the report (bot.domain.rejection.reasons_that_fit)."""
     return tuple(
-        ((tr.gettext(label), cb.encode(cb.FalseAlarm(report_id, reason))),) for reason, label in REASON_LABELS.items()
+        ((tr.gettext(REASON_LABELS[reason]), cb.encode(cb.FalseAlarm(report_id, reason))),) for reason in reasons
     )
 
 

@@ -48,11 +48,12 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
     lines.append(tr.gettext("📬 Subscribers (alerts by direct message): {n}", n=status.subscribers))
     for fan_out in status.fan_outs:
         lines.append(
-            tr.gettext(
-                "   {ref}: sent to {sent} of {total} subscribers, {waiting} still waiting",
+            tr.ngettext(
+                "   {ref}: sent to {sent} of {n} subscriber, {waiting} still waiting",
+                "   {ref}: sent to {sent} of {n} subscribers, {waiting} still waiting",
+                fan_out.total,
                 ref=fan_out.public_ref,
                 sent=fan_out.sent,
-                total=fan_out.total,
                 waiting=fan_out.waiting,
             )
         )

@@ -41,8 +41,8 @@ def populate(fake: FakeTelegram, network: Network) -> Cast:
     the verifier group and one channel per channel of the network, the bot an administrator of each."""
     organizer = network.admin_user_ids[0] if network.admin_user_ids else 100000001
     residents = (
-        Person(200000001, "Tom", "resident, English", "en"),
-        Person(200000002, "Rosa", "resident, Spanish", "es-MX"),
+        Person(200000001, "Tom", "resident", "en"),
+        Person(200000002, "Rosa", "resident", "es-MX"),
     )
     verifiers = (
         Person(organizer, "Ana", "verifier and organizer", "es"),

@@ -8,8 +8,9 @@ or a verifier sends a message, a photo or a file, presses an inline button; time
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
 import json
-import logging
 import mimetypes
 import secrets
 import tempfile
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from babel import Locale, UnknownLocaleError
+from PIL import Image, ImageDraw
 
 from bot.app import build_application
 from bot.context import VigilApplication
@@ -30,14 +33,15 @@ from bot.runner import running
 from bot.sandbox.cast import BOT_ID, Cast, Person, populate, sample_network, sample_photo
 from bot.settings import Settings
 
-log = logging.getLogger(__name__)
-
 HOST = "127.0.0.1"
 HEARTBEAT_SECONDS = 15.0
 # An observer may look just before a change and then wait: it looks again at least this often.
 LOOK_AGAIN_SECONDS = 0.5
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 TIME_STEPS_MINUTES = (10, 60)
+# How much of a replied-to message the page quotes above the reply (Telegram shows one line).
+QUOTE_CHARACTERS = 80
+ELLIPSIS = "…"
 
 
 class SandboxClock:
@@ -61,7 +65,10 @@ async def serve(
     stop: asyncio.Event,
     any_port_if_busy: bool = False,
 ) -> None:
-    """Run the sandbox until `stop` is set; `announce` gets the page's address once all is ready."""
+    """Run the sandbox until `stop` is set; `announce` gets the page's address once all is ready.
+
+    A busy `port` is an :class:`OSError` (the caller says so in one sentence), unless
+    `any_port_if_busy`: then any free port is taken, and the address announced shows which."""
     network = sample_network()
     clock = SandboxClock()
     with tempfile.TemporaryDirectory(prefix="vigil-sandbox-") as scratch:
@@ -74,7 +81,7 @@ async def serve(
                 TELEGRAM_TIMEOUT_SECONDS=10,
                 VIGIL_DATABASE=database or Path(scratch) / "vigil.sqlite3",
                 VIGIL_NETWORK_FILE=Path(scratch) / "network.toml",  # not read: the network is given
-                VIGIL_SECRET_KEY=secrets.token_urlsafe(48),
+                VIGIL_SECRET_KEY=_sandbox_key(database),
                 _env_file=None,
             )
             page = SandboxPage(fake, network, cast, clock)
@@ -85,6 +92,19 @@ async def serve(
                     announce(address)
                     await stop.wait()
                     page.closing.set()
+
+
+def _sandbox_key(database: Path | None) -> str:
+    """A fresh key for a fresh database; a kept one (--database) keeps its key beside it, because
+    Vigil refuses to start a database with another key than the one it was made with."""
+    if database is None:
+        return secrets.token_urlsafe(48)
+    key_file = database.with_name(database.name + ".key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return key_file.read_text(encoding="utf-8").strip()
 
 
 class SandboxPage:
@@ -104,6 +124,7 @@ class SandboxPage:
     async def listening(self, port: int, *, any_port_if_busy: bool = False) -> AsyncIterator[str]:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 64 * 1024, middlewares=[_same_origin_only])
         app.router.add_get("/", self._index)
+        app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_get("/static/{name}", self._static_file)
         app.router.add_get("/api/state", self._state)
         app.router.add_get("/api/events", self._events)
@@ -129,6 +150,9 @@ class SandboxPage:
             content_type="text/html",
             charset="utf-8",
         )
+
+    async def _favicon(self, request: web.Request) -> web.Response:
+        return web.Response(body=_favicon(), content_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
     async def _static_file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -177,18 +201,25 @@ class SandboxPage:
         text = str(body.get("text", "")).strip()
         if not text:
             return _refuse("Type something first.")
-        self.fake.user_sends_text(person.id, text, chat_id=chat_id)
+        refusal = self._may_post(person, chat_id)
+        if refusal:
+            return _refuse(refusal)
+        reply_to = self._reply_target(body.get("reply_to"), chat_id)
+        self.fake.user_sends_text(person.id, text, chat_id=chat_id, reply_to=reply_to)
         return web.json_response({"ok": True})
 
     async def _send_sample_photo(self, request: web.Request) -> web.Response:
-        person, _ = self._who_where(await _json(request), residents_only=True)
-        self.fake.user_sends_photo(person.id, self._photo)
+        body = await _json(request)
+        person, chat_id = self._who_where(body, residents_only=True)
+        reply_to = self._reply_target(body.get("reply_to"), chat_id)
+        self.fake.user_sends_photo(person.id, self._photo, reply_to=reply_to)
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
         """A file from disk, sent as a photo (Telegram's default for images) or as a file."""
         form = await request.post()
-        person, _ = self._who_where({"user_id": form.get("user_id")}, residents_only=True)
+        person, chat_id = self._who_where({"user_id": form.get("user_id")}, residents_only=True)
+        reply_to = self._reply_target(form.get("reply_to") or None, chat_id)
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
             return _refuse("Choose a file first.")
@@ -196,12 +227,12 @@ class SandboxPage:
         name = upload.filename or "file"
         if form.get("as_photo") == "true":
             try:
-                self.fake.user_sends_photo(person.id, content)
+                self.fake.user_sends_photo(person.id, content, reply_to=reply_to)
             except ApiError:
                 return _refuse("Telegram takes only images as photos: untick “as a photo” to send this as a file.")
         else:
             mime_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-            self.fake.user_sends_document(person.id, content, file_name=name, mime_type=mime_type)
+            self.fake.user_sends_document(person.id, content, file_name=name, mime_type=mime_type, reply_to=reply_to)
         return web.json_response({"ok": True})
 
     async def _press(self, request: web.Request) -> web.Response:
@@ -228,6 +259,26 @@ class SandboxPage:
             self.application.bot_data.services.alarm.wake()
         self.fake.world.changed()  # the page shows the new time
         return web.json_response({"ok": True, "clock": self._clock_view()})
+
+    def _may_post(self, person: Person, chat_id: int) -> str | None:
+        """Telegram lets only a group's members write in it: Mallory may press a copied button, not post."""
+        if chat_id == person.id:
+            return None
+        group = self.fake.world.chat(chat_id)
+        if group is not None and self.fake.world.member_status(group, person.id) in {"left", "kicked"}:
+            return f"{person.name} is not a member of the verifier group: Telegram lets only members post there."
+        return None
+
+    def _reply_target(self, value: object, chat_id: int) -> int | None:
+        """The message a reply answers: one of the same chat, as in Telegram."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not str(value).isdigit():
+            raise web.HTTPBadRequest(text="reply_to is not a message id")
+        message_id = int(str(value))
+        if self.fake.world.message(chat_id, message_id) is None:
+            raise web.HTTPBadRequest(text="there is no such message to reply to in that chat")
+        return message_id
 
     def _who_where(self, body: dict[str, Any], *, residents_only: bool = False) -> tuple[Person, int]:
         """The person acting (only the sample people) and the chat: their own, or the verifier group."""
@@ -307,15 +358,51 @@ def _message_view(message: dict[str, Any], *, from_bot: bool) -> dict[str, Any]:
         view["text"] = "📍 a shared location"
     replied = message.get("reply_to_message")
     if replied:
-        first_line = (replied.get("text") or replied.get("caption") or "").split("\n", 1)[0]
-        if not first_line:
-            first_line = "📷 photo" if replied.get("photo") else "a message"
-        view["reply_to"] = {"id": replied["message_id"], "text": first_line[:80]}
+        quoted = replied.get("text") or replied.get("caption") or ""
+        if not quoted:
+            quoted = "📷 photo" if replied.get("photo") else "a message"
+        view["reply_to"] = {"id": replied["message_id"], "text": quote(quoted)}
+    if not from_bot and message.get("from", {}).get("language_code"):
+        view["author_language"] = message["from"]["language_code"]
     return view
 
 
+def quote(text: str, limit: int = QUOTE_CHARACTERS) -> str:
+    """The first line of `text`, at most `limit` characters; ending in "…" wherever it was cut."""
+    first_line, more = text.split("\n", 1)[0].rstrip(), "\n" in text.strip()
+    if len(first_line) > limit:
+        return first_line[: limit - 1].rstrip() + ELLIPSIS
+    return first_line + ELLIPSIS if more else first_line
+
+
 def _person(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "name": person.name, "role": person.role}
+    return {
+        "id": person.id,
+        "name": person.name,
+        "role": person.role,
+        "language": person.language_code,
+        "language_name": language_name(person.language_code),
+    }
+
+
+def language_name(code: str) -> str:
+    """The language of a person's Telegram app, in words ("Spanish (Mexico)"), as the page shows it."""
+    try:
+        return str(Locale.parse(code, sep="-").get_display_name("en"))
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+@functools.cache
+def _favicon() -> bytes:
+    """The tab's icon, drawn (no image file to ship): a white check mark on the page's blue."""
+    image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 31, 31), radius=7, fill=(31, 59, 87, 255))
+    draw.line((8, 17, 14, 23, 24, 9), fill=(255, 255, 255, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "ICO", sizes=[(32, 32), (16, 16)])
+    return out.getvalue()
 
 
 def _image_type(content: bytes) -> str:
@@ -348,7 +435,6 @@ async def _bind(runner: web.AppRunner, port: int, any_port_if_busy: bool) -> web
     except OSError:
         if not any_port_if_busy or port == 0:
             raise
-        log.warning("Port %s is busy; the sandbox takes any free port", port)
         site = web.TCPSite(runner, HOST, 0)
         await site.start()
     return site

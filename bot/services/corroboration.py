@@ -47,8 +47,6 @@ class Detached:
     public_ref: str
     joined_ref: str
 
-    counted = True
-
 
 async def attach(
     repo: Repository, report: Report, joined_id: int, media: list[MediaKind], group: int, now: datetime

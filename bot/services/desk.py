@@ -22,6 +22,7 @@ from bot.domain.desk import (
     QuestionKind,
     ReporterUnreachable,
     check_question,
+    is_pending,
     is_quick_answer,
     make_claim,
     next_claim_reminder,
@@ -35,6 +36,7 @@ from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
 from bot.services.presses import Press, Pressed, Presses, Refused
 from bot.services.public_text import PublicTextService, TextChanged
+from bot.services.requests import RequestId
 from storage.outbox import PROMPTS
 from storage.repository import ReportNotFound, Repository
 
@@ -47,22 +49,16 @@ class Asked:
     asked: int  # questions on this report so far, this one included
     limit: int
 
-    counted = True
-
 
 @dataclass(frozen=True)
 class Prompted:
     public_ref: str
-
-    counted = True
 
 
 @dataclass(frozen=True)
 class Claimed:
     public_ref: str
     until: datetime
-
-    counted = True
 
 
 class AnswerOutcome(StrEnum):
@@ -71,12 +67,25 @@ class AnswerOutcome(StrEnum):
     NOT_YOURS = "not_yours"  # a stale or someone else's button
     TOO_LONG = "too_long"
     DUPLICATE = "duplicate"  # Telegram redelivered an update that was already handled
+    # A second tap on the same question (its buttons were still on screen): the first answer stands.
+    ALREADY_ANSWERED = "already_answered"
 
 
 @dataclass(frozen=True)
 class Answered:
     outcome: AnswerOutcome
     public_ref: str | None = None
+    # ALREADY_ANSWERED: the question and the quick answer that counted, for the resident's toast.
+    kind: QuestionKind | None = None
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    """A question from the verifiers still waiting for this reporter's answer."""
+
+    question: Question
+    public_ref: str
 
 
 class DeskService:
@@ -104,10 +113,10 @@ class DeskService:
         *,
         chat_id: int,
         user_id: int,
-        display_name: str,
+        first_name: str,
         replied_to: int,
         words: str,
-        update_id: int | None,
+        request_id: RequestId | None,
     ) -> Asked | TextChanged | Refused | None:
         """A verifier replied to one of the bot's prompts: to "ask the reporter" with their own
         question, or to "write the public note" with the note. None when the message they replied to
@@ -118,7 +127,7 @@ class DeskService:
             prompt = await repo.sent_message_of(chat_id, PROMPTS, replied_to)
         if prompt is None or prompt.report_id is None:
             return None
-        press = Press(prompt.report_id, chat_id, user_id, display_name, update_id)
+        press = Press(prompt.report_id, user_id, first_name, request_id, chat_id=chat_id)
         if prompt.message.kind is MessageKind.NOTE_PROMPT:
             return await self._public_text.write_note(press, words)
         return await self.ask(press, QuestionKind.OWN, words)
@@ -161,7 +170,7 @@ class DeskService:
         chat_id = await repo.reporter_chat_id(report.id)
         if chat_id is None:
             raise ReporterUnreachable()
-        question_id = await repo.add_question(report.id, kind, words, pressed.press.display_name, now)
+        question_id = await repo.add_question(report.id, kind, words, pressed.press.first_name, now)
         tr = self._catalogs(report.reporter_language)
         buttons = text.answer_buttons(tr, question_id, kind)
         message = text.to_reporter(
@@ -188,7 +197,7 @@ class DeskService:
             status=report.status,
             reporter_pseudonym=report.reporter_pseudonym,
             voter=pressed.voter,
-            name=pressed.press.display_name,
+            name=pressed.press.first_name,
             minutes=minutes,
             now=now,
         )
@@ -201,41 +210,94 @@ class DeskService:
 
     # --- the reporter answers ----------------------------------------------------------------
 
-    async def answer_with_button(self, *, user_id: int, question_id: int, code: str, update_id: int | None) -> Answered:
+    async def answer_with_button(
+        self, *, user_id: int, question_id: int, code: str, request_id: RequestId | None
+    ) -> Answered:
         pseudonym = self._deps.pseudonyms.of_user(user_id)
         now = self._deps.clock()
         async with self._deps.database.unit_of_work() as repo:
-            if update_id is not None and not await repo.claim_update(update_id, now):
+            if request_id is not None and not await repo.claim_request(request_id, now):
                 return Answered(AnswerOutcome.DUPLICATE)
             question = await repo.question(question_id)
             report = await _reporters_report(repo, question, pseudonym)
             if question is None or report is None or not is_quick_answer(question.kind, code):
                 return Answered(AnswerOutcome.NOT_YOURS)
+            # One tap counts: a second one (a button still on screen) changes nothing, so the card's
+            # count and the group's answers stay true.
+            tapped = await repo.tapped_answer(question.id)
+            if tapped is not None:
+                return Answered(AnswerOutcome.ALREADY_ANSWERED, report.public_ref, question.kind, tapped)
             if not await _open(repo, report):
                 return Answered(AnswerOutcome.CLOSED, report.public_ref)
             await repo.add_answer(question, AnswerKind.BUTTON, code, now)
             tr = self._catalogs(self._network.card_language)
             shown = Html(f"<b>{text.answer_label(tr, question.kind, code)}</b>")
             await self._show_answer(repo, report, question, shown, now)
+            await self._keep_the_tap(repo, report, question, code, now)
         self._deps.after_commit()
         return Answered(AnswerOutcome.PASSED_ON, report.public_ref)
+
+    async def _keep_the_tap(
+        self, repo: Repository, report: Report, question: Question, code: str, now: datetime
+    ) -> None:
+        """The question in the reporter's chat shows what they answered, and loses its buttons: their
+        chat keeps the record, and nothing invites a second tap. Edited through the outbox."""
+        chat_id = await repo.reporter_chat_id(report.id)
+        message_id = await repo.question_message_id(question.id)
+        if chat_id is None or message_id is None:
+            return
+        tr = self._catalogs(report.reporter_language)
+        edited = text.to_reporter(
+            tr,
+            report.public_ref,
+            text.question_text(tr, question.kind, question.text),
+            has_buttons=False,
+            chosen=text.answer_label(tr, question.kind, code),
+        )
+        await repo.enqueue(
+            report.id,
+            Outgoing(MessageKind.QUESTION_ANSWERED, chat_id, edited, edit=MessageRef(message_id=message_id)),
+            now,
+        )
 
     async def question_replied_to(self, *, user_id: int, message_id: int) -> Question | None:
         """The question a resident's reply answers, if the message they replied to is one."""
         async with self._deps.database.unit_of_work() as repo:
             return await repo.question_replied_to(self._deps.pseudonyms.of_user(user_id), message_id)
 
-    async def answer_in_words(self, *, user_id: int, question: Question, words: str, update_id: int | None) -> Answered:
+    async def pending_question(self, *, user_id: int) -> PendingQuestion | None:
+        """The newest question a plain message from this resident may be answering (bot.domain.desk.is_pending)."""
+        pseudonym = self._deps.pseudonyms.of_user(user_id)
+        now = self._deps.clock()
+        async with self._deps.database.unit_of_work() as repo:
+            for question in await repo.unanswered_questions_to(pseudonym):
+                report = await _reporters_report(repo, question, pseudonym)
+                if report is None:
+                    continue
+                if is_pending(question, open_for_desk=await _open(repo, report), delivered=True, now=now):
+                    return PendingQuestion(question, report.public_ref)
+        return None
+
+    async def question_of(self, *, user_id: int, question_id: int) -> Question | None:
+        """A question to this resident (None for anyone else's, or one that is gone)."""
+        pseudonym = self._deps.pseudonyms.of_user(user_id)
+        async with self._deps.database.unit_of_work() as repo:
+            question = await repo.question(question_id)
+            return question if await _reporters_report(repo, question, pseudonym) is not None else None
+
+    async def answer_in_words(
+        self, *, user_id: int, question: Question, words: str, request_id: RequestId | None
+    ) -> Answered:
         if len(words) > MAX_ANSWER_CHARS:
             return Answered(AnswerOutcome.TOO_LONG)
-        return await self._answer(user_id, question, AnswerKind.WORDS, words, None, update_id)
+        return await self._answer(user_id, question, AnswerKind.WORDS, words, None, request_id)
 
     async def answer_with_photo(
-        self, *, user_id: int, question: Question, file_id: str, update_id: int | None
+        self, *, user_id: int, question: Question, file_id: str, request_id: RequestId | None
     ) -> Answered:
         """Raises PhotoRefused (nothing stored) when the image cannot be cleaned."""
         clean = await self._images.clean(file_id)  # before the transaction: cleaning takes a while
-        return await self._answer(user_id, question, AnswerKind.PHOTO, "", clean.data, update_id)
+        return await self._answer(user_id, question, AnswerKind.PHOTO, "", clean.data, request_id)
 
     async def _answer(
         self,
@@ -244,12 +306,12 @@ class DeskService:
         kind: AnswerKind,
         words: str,
         photo: bytes | None,
-        update_id: int | None,
+        request_id: RequestId | None,
     ) -> Answered:
         pseudonym = self._deps.pseudonyms.of_user(user_id)
         now = self._deps.clock()
         async with self._deps.database.unit_of_work() as repo:
-            if update_id is not None and not await repo.claim_update(update_id, now):
+            if request_id is not None and not await repo.claim_request(request_id, now):
                 return Answered(AnswerOutcome.DUPLICATE)
             question = await repo.question(asked.id)
             report = await _reporters_report(repo, question, pseudonym)

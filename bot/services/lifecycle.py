@@ -54,8 +54,6 @@ class AlertResult:
     active_until: datetime | None = None
     announced_at: datetime | None = None  # for EXTENDED_QUIETLY: when the channels were last told
 
-    counted = True
-
 
 class LifecycleService:
     def __init__(self, deps: ServiceDeps) -> None:
@@ -70,17 +68,7 @@ class LifecycleService:
 
     # --- presses on a published alert ------------------------------------------------------
 
-    async def act(
-        self,
-        *,
-        report_id: int,
-        chat_id: int,
-        user_id: int,
-        display_name: str,
-        action: AlertAction,
-        update_id: int | None = None,
-    ) -> AlertResult | Refused:
-        press = Press(report_id, chat_id, user_id, display_name, update_id)
+    async def act(self, press: Press, action: AlertAction) -> AlertResult | Refused:
         return await self._presses.handle(press, lambda pressed: self._decide(pressed, action))
 
     async def _decide(self, pressed: Pressed, action: AlertAction) -> AlertResult:
@@ -102,9 +90,7 @@ class LifecycleService:
         )
         await repo.add_alert_vote(
             report_id,
-            RecordedAlertVote(
-                pressed.voter.pseudonym, pressed.press.display_name, action, now, notified=decision.notify
-            ),
+            RecordedAlertVote(pressed.voter.pseudonym, pressed.press.first_name, action, now, notified=decision.notify),
         )
         if decision.active_until is not None:
             await repo.mark_still_active(report_id, now)

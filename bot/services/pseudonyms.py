@@ -16,3 +16,8 @@ class Pseudonyms:
 
     def of_user(self, user_id: int) -> str:
         return hmac.new(self._key, f"telegram-user:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+    def key_check(self) -> str:
+        """A fingerprint of the key (an HMAC of a fixed text, never a user id), stored to notice a
+        changed key: it says whether two keys are the same, and nothing about either."""
+        return hmac.new(self._key, b"vigil:secret-key-check:v1", hashlib.sha256).hexdigest()

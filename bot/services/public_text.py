@@ -28,14 +28,10 @@ class TextChanged:
     change: TextChangeKind
     cleared: tuple[str, ...]  # first names of the verifiers whose confirmations no longer count
 
-    counted = True
-
 
 @dataclass(frozen=True)
 class NotePrompted:
     public_ref: str
-
-    counted = True
 
 
 class PublicTextService:
@@ -82,7 +78,7 @@ class PublicTextService:
             ballots=[v.as_ballot() for v in votes],
             change=change,
         )
-        await repo.save_public_text(report.id, changed.text, pressed.press.display_name, now)
+        await repo.save_public_text(report.id, changed.text, pressed.press.first_name, now)
         await repo.enqueue_card_refresh(report.id, now)
         log.info("the public text of %s is now version %s", report.public_ref, changed.text.version)
         names = tuple(v.verifier_name for v in votes if v.verifier in changed.cleared)

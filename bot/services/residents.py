@@ -22,6 +22,7 @@ from bot.services.cards import queue_card
 from bot.services.corroboration import Joined
 from bot.services.deps import ServiceDeps
 from bot.services.images import ImageCleaner
+from bot.services.requests import RequestId
 from storage.repository import ReportNotFound, Repository
 
 INTAKE_BUCKET = "intake"
@@ -80,7 +81,7 @@ class ResidentService:
         return draft
 
     async def keep(
-        self, user_id: int, draft: Draft, *, update_id: int | None = None, new_media: bytes | None = None
+        self, user_id: int, draft: Draft, *, request_id: RequestId | None = None, new_media: bytes | None = None
     ) -> Draft:
         """Store the draft as the update left it (`new_media`: the cleaned bytes of the photo, video
         or voice note it just added). Telegram may deliver an update again after a crash: then
@@ -88,7 +89,7 @@ class ResidentService:
         pseudonym = self._pseudonyms.of_user(user_id)
         now = self._clock()
         async with self._database.unit_of_work() as repo:
-            if update_id is not None and not await repo.claim_update(update_id, now):
+            if request_id is not None and not await repo.claim_request(request_id, now):
                 return await repo.draft(pseudonym) or draft
             await repo.save_draft(pseudonym, draft, now, new_media=new_media)
         return draft
@@ -159,14 +160,14 @@ class ResidentService:
             return await repo.note_given(self._pseudonyms.of_user(user_id), VOICE_NOTICE)
 
     async def submit(
-        self, draft: Draft, *, user_id: int, chat_id: int, language: Language, update_id: int | None = None
+        self, draft: Draft, *, user_id: int, chat_id: int, language: Language, request_id: RequestId | None = None
     ) -> Receipt:
         """Take the limits' tokens, store the report and queue its card for the verifiers.
 
         Raises AlreadyReportedHere, TooManyReports or IntakeFull without storing anything, and then
         the draft is left intact. The card (and its album) go through the outbox, written in the same
         transaction as the report: the resident's receipt never waits on the verifier group's pace,
-        and a crash neither loses nor doubles a card. `update_id` is the Send press: a press Telegram
+        and a crash neither loses nor doubles a card. `request_id` is the Send press: a press Telegram
         delivers again after a crash finds the report already made (DuplicateSubmit).
         """
         neighborhood_key = draft.check_ready()
@@ -174,7 +175,7 @@ class ResidentService:
         now = self._clock()
         personal_key = f"reporter:{pseudonym}"
         async with self._database.unit_of_work() as repo:
-            if update_id is not None and not await repo.claim_update(update_id, now):
+            if request_id is not None and not await repo.claim_request(request_id, now):
                 raise DuplicateSubmit()
             waiting = await repo.open_report_in(pseudonym, neighborhood_key)
             if waiting is not None:

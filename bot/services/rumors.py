@@ -27,8 +27,6 @@ class RumorChecked:
     quorum: int
     posted: bool  # this press reached the quorum: the posts are on their way
 
-    counted = True
-
 
 class RumorCheckService:
     def __init__(self, deps: ServiceDeps) -> None:
@@ -55,7 +53,7 @@ class RumorCheckService:
         if rejection is None:
             # Rejected before reasons were recorded (migration 0014): its record starts now.
             await repo.record_rejection(report.id, None, report.closed_at or now)
-        await repo.add_rumor_support(report.id, RumorSupport(pressed.voter.pseudonym, pressed.press.display_name, now))
+        await repo.add_rumor_support(report.id, RumorSupport(pressed.voter.pseudonym, pressed.press.first_name, now))
         if decision.post:
             await repo.rumor_check_posted(report.id, now)
             posts = await announcements.post_rumor_check(

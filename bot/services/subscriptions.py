@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.domain.subscriptions import SubscriberView
 from bot.languages import Language
 from bot.network import Network
+from bot.services.requests import RequestId
 from storage.database import Database
 from storage.subscribers import Subscription
 
@@ -34,13 +35,13 @@ class SubscriptionService:
         return self._view(found)
 
     async def toggle(
-        self, chat_id: int, neighborhood_key: str, language: Language, *, update_id: int | None = None
+        self, chat_id: int, neighborhood_key: str, language: Language, *, request_id: RequestId | None = None
     ) -> SubscriberView:
         """Subscribe to the neighborhood, or unsubscribe from it if already subscribed."""
         self._check(neighborhood_key)
         async with self._database.unit_of_work() as repo:
             found = await repo.subscription(chat_id)
-            if update_id is not None and not await repo.claim_update(update_id, self._clock()):
+            if request_id is not None and not await repo.claim_request(request_id, self._clock()):
                 return self._view(found)  # already applied before a crash
             if found is not None and neighborhood_key in found.neighborhoods:
                 await repo.unsubscribe_from(chat_id, neighborhood_key)

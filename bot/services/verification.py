@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.delivery import MessageKind, MessageRef, Outgoing
+from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing
 from bot.domain.lifecycle import DeadlineKind, alert_expiry
 from bot.domain.public_text import check_seen
-from bot.domain.rejection import RejectionReason, decided_reason
+from bot.domain.rejection import RejectionReason, ReportHolds, check_reason, decided_reason, finding, reasons_that_fit
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind, cast_vote
 from bot.rendering import rejection as rejection_text
@@ -25,7 +25,7 @@ from bot.rendering.notices import outcome
 from bot.services import announcements
 from bot.services.deps import ServiceDeps
 from bot.services.presses import Press, Pressed, Presses, Refused
-from storage.repository import ReportNotFound
+from storage.repository import ReportNotFound, Repository
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,13 @@ class VoteResult:
     public_ref: str
     report_id: int
 
-    counted = True
-
 
 @dataclass(frozen=True)
 class ReasonsOffered:
     """👎 False alarm was pressed: the reasons are under the card; picking one casts the vote."""
 
     public_ref: str
-
-    counted = True
+    already_offered: bool = False  # the reasons were already under the card: that message is reused
 
 
 class MuteOutcome(StrEnum):
@@ -92,9 +89,10 @@ class VerificationService:
         )
 
     async def offer_reasons(self, press: Press) -> ReasonsOffered | Refused:
-        """👎 False alarm on a card: the reasons, as buttons in a message under the card (the card's own
-        buttons are shared by every verifier, so they cannot hold one person's choice). Offered only
-        to someone whose vote would count, so nobody else fills the group with them."""
+        """👎 False alarm on a card: the reasons that fit the report, as buttons in a message under the
+        card (the card's own buttons are shared by every verifier, so they cannot hold one person's
+        choice). One such message per report: a later press reuses it. Offered only to someone whose
+        vote would count, so nobody else fills the group with them."""
         return await self._presses.handle(press, self._offer_reasons)
 
     async def _offer_reasons(self, pressed: Pressed) -> ReasonsOffered:
@@ -109,16 +107,25 @@ class VerificationService:
             text_version=(await repo.public_text(report)).text.version,
         )
         tr = self._catalogs(self._network.card_language)
-        card = MessageRef(message_id=report.card_message_id) if report.card_message_id is not None else None
-        picker = Outgoing(
-            MessageKind.REASON_PICKER,
-            self._network.verifier_group_id,
-            rejection_text.picker(tr, report.public_ref, len(await repo.attached_report_ids(report.id))),
-            reply_to=card,
-            buttons=rejection_text.picker_buttons(tr, report.id),
-        )
-        await repo.enqueue(report.id, picker, pressed.now)
-        return ReasonsOffered(report.public_ref)
+        text = rejection_text.picker(tr, report.public_ref, len(await repo.attached_report_ids(report.id)))
+        buttons = rejection_text.picker_buttons(tr, report.id, reasons_that_fit(await repo.report_holds(report)))
+        group = self._network.verifier_group_id
+        shown = await _picker_shown(repo, report.id)
+        if shown is None:
+            card = MessageRef(message_id=report.card_message_id) if report.card_message_id is not None else None
+            picker = Outgoing(MessageKind.REASON_PICKER, group, text, reply_to=card, buttons=buttons)
+            await repo.enqueue(report.id, picker, pressed.now)
+            return ReasonsOffered(report.public_ref)
+        # One picker per report, whoever presses and however often: every message in the group
+        # spends its budget of 20 a minute. It is edited only if what it should say has changed
+        # (a report attached since, say).
+        picker_id, showing = shown
+        if (showing.text, showing.buttons) != (text, buttons):
+            edit = Outgoing(
+                MessageKind.REASON_PICKER_EDIT, group, text, edit=MessageRef(outbox_id=picker_id), buttons=buttons
+            )
+            await repo.enqueue(report.id, edit, pressed.now)
+        return ReasonsOffered(report.public_ref, already_offered=True)
 
     async def _decide_vote(
         self,
@@ -144,9 +151,13 @@ class VerificationService:
         )
         if kind is VoteKind.CONFIRM:
             check_seen(shown=shown_version or 1, current=public_text.version)
+        # What the report holds decides which reasons are true of it; only a false alarm needs it.
+        holds = await repo.report_holds(report) if kind is VoteKind.FALSE_ALARM else ReportHolds()
+        if reason is not None and kind is VoteKind.FALSE_ALARM:
+            check_reason(reason, holds)  # a stale or forged button: a reason untrue of this report
         vote = RecordedVote(
             pressed.voter.pseudonym,
-            pressed.press.display_name,
+            pressed.press.first_name,
             kind,
             now,
             in_person=in_person and kind is VoteKind.CONFIRM,
@@ -169,7 +180,7 @@ class VerificationService:
                 if decided is not None:
                     await repo.note_false_alarm_reason(report.reporter_pseudonym, decided)
             # A false alarm's notice says what the verifiers found, kindly and in the resident's language.
-            notice = outcome(self._catalogs(report.reporter_language), closed, reason=decided)
+            notice = outcome(self._catalogs(report.reporter_language), closed, found=finding(decided, holds))
             if decision.status is ReportStatus.PUBLISHED:
                 await repo.start_alert(report_id, now)
                 await repo.set_deadline(report_id, DeadlineKind.EXPIRE_ALERT, alert_expiry(now, self._network.timeouts))
@@ -202,7 +213,9 @@ class VerificationService:
                 repo,
                 closed,
                 lambda added: outcome(
-                    self._catalogs(added.reporter_language), replace(added, status=decision.status), reason=decided
+                    self._catalogs(added.reporter_language),
+                    replace(added, status=decision.status),
+                    found=finding(decided, holds, attached=True),  # worded for their report, not this one
                 ),
                 now,
                 last=decision.status is not ReportStatus.PUBLISHED,
@@ -230,3 +243,19 @@ class VerificationService:
             return MuteResult(MuteOutcome.UNKNOWN_REPORT)
         self._deps.after_commit()
         return MuteResult(MuteOutcome.MUTED, until) if mute else MuteResult(MuteOutcome.UNMUTED)
+
+
+async def _picker_shown(repo: Repository, report_id: int) -> tuple[int, Outgoing] | None:
+    """The report's reasons message that is (or is about to be) under its card, as last edited: its
+    outbox row, and what it shows. None when there is none, or Telegram refused or never confirmed it."""
+    live = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+    pickers = [m for m in await repo.report_messages(report_id, MessageKind.REASON_PICKER) if m.progress.status in live]
+    if not pickers:
+        return None
+    picker = pickers[-1]
+    edits = [
+        m.message
+        for m in await repo.report_messages(report_id, MessageKind.REASON_PICKER_EDIT)
+        if m.message.edit is not None and m.message.edit.outbox_id == picker.id
+    ]
+    return picker.id, edits[-1] if edits else picker.message

@@ -78,6 +78,28 @@ async def vigil(
     return Outcome(process.returncode, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
 
 
+async def run_until_polling(
+    fake: FakeTelegram, *args: str, cwd: Path, env: Mapping[str, str], since: int = 0
+) -> Outcome:
+    """`python -m bot ARGS` until the bot polls the fake Telegram (more than `since` getUpdates
+    calls so far), then SIGTERM, as a service manager stops it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=dict(env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await fake.wait_until(lambda: len(fake.calls("getUpdates")) > since, timeout=30, what="the bot polling")
+    process.terminate()
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return Outcome(process.returncode, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+
+
 def settings_for(fake: FakeTelegram | None, workdir: Path, **more: str) -> dict[str, str]:
     """The environment a volunteer would set, pointed at the fake Telegram."""
     settings = dict(

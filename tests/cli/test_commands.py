@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sys
+import errno
 from importlib.metadata import version
 from pathlib import Path
 
+from bot.cli import DEFAULT_SANDBOX_PORT
 from bot.fake_telegram import FakeTelegram
-from tests.cli.conftest import environment, settings_for, vigil
+from tests.cli.conftest import environment, run_until_polling, settings_for, vigil
 from tests.sample_network import CLOVIS_ES_CHANNEL, VERIFIER_GROUP
 from tests.sandbox.conftest import start_sandbox
 
@@ -76,38 +77,15 @@ async def test_check_reports_a_bad_network_file_without_asking_telegram(workdir:
 
 
 async def test_run_starts_the_bot_and_stops_cleanly_on_sigterm(workdir: Path, fake: FakeTelegram):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=workdir,
-        env=environment(**settings_for(fake, workdir)),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
-    process.terminate()
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, stderr.decode()
+    result = await run_until_polling(fake, "run", cwd=workdir, env=environment(**settings_for(fake, workdir)))
+    assert result.code == 0, result.stderr
     assert (workdir / "vigil.sqlite3").exists()
 
 
 async def test_with_a_token_configured_plain_vigil_runs_the_bot(workdir: Path, fake: FakeTelegram):
     (workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings_for(fake, workdir).items()))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=workdir,
-        env=environment(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    await fake.wait_until(lambda: bool(fake.calls("getUpdates")), timeout=30, what="the bot polling")
-    process.terminate()
-    await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0
+    result = await run_until_polling(fake, cwd=workdir, env=environment())
+    assert result.code == 0, result.stderr
 
 
 def test_with_no_token_plain_vigil_starts_the_sandbox_and_prints_one_line(tmp_path: Path):
@@ -127,3 +105,25 @@ def test_vigil_sandbox_starts_the_sandbox_even_with_a_token_configured(tmp_path:
         assert sandbox.first_line.startswith("Vigil sandbox: http://127.0.0.1:")
     finally:
         assert sandbox.stop() == 0
+
+
+async def test_sandbox_on_a_busy_port_that_was_asked_for_is_one_sentence_never_another_port(tmp_path: Path):
+    # The default port itself, asked for by name: only an unasked default may give way to another port.
+    port = DEFAULT_SANDBOX_PORT
+    try:
+        holder: asyncio.Server | None = await asyncio.start_server(lambda r, w: None, "127.0.0.1", port)
+    except OSError as error:  # another program (another test run) holds it already: busy all the same
+        assert error.errno == errno.EADDRINUSE
+        holder = None
+    try:
+        result = await vigil("sandbox", "--port", str(port), cwd=tmp_path, env=environment())
+    finally:
+        if holder is not None:
+            holder.close()
+            await holder.wait_closed()
+    assert result.code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"The sandbox could not listen on 127.0.0.1:{port} (another program is using that port); "
+        "try another --port, or --port 0 for any free one."
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from tests.cli.conftest import environment, no_dns, settings_for, vigil
+from tests.cli.conftest import ROOT, environment, no_dns, settings_for, vigil
 
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
 WRONG_TOKEN = "123456:WRONG-token-that-botfather-never-gave"
@@ -178,3 +178,32 @@ class _silent_server:
             writer.close()
         self._server.close()
         await self._server.wait_closed()
+
+
+async def test_plain_vigil_with_the_example_env_file_says_what_is_wrong_and_that_the_sandbox_still_works(
+    workdir: Path,
+):
+    (workdir / ".env").write_text((ROOT / ".env.example").read_text())
+    result = await vigil(cwd=workdir, env=environment())
+    assert result.code == 2, result.output
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert "TELEGRAM_BOT_TOKEN: is still the example value from .env.example" in result.stderr
+    assert "VIGIL_SECRET_KEY: is still the example value from .env.example" in result.stderr
+    assert result.stderr.strip().endswith(
+        "`vigil sandbox` still works: it tries Vigil in the browser with no settings and no Telegram."
+    )
+
+
+async def test_run_with_no_env_file_names_each_missing_setting_as_the_readme_promises(workdir: Path):
+    result = await vigil("run", cwd=workdir, env=environment())
+    assert result.code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [
+        "Vigil did not start.",
+        "The settings are not valid:",
+        "  - TELEGRAM_BOT_TOKEN: is missing",
+        "  - VIGIL_SECRET_KEY: is missing",
+        f"Vigil read the environment and found no .env file (it looked for {workdir / '.env'}; --env-file names "
+        "one). See .env.example for every setting.",
+    ]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "says why in a short message that names each missing or wrong setting" in readme

@@ -312,7 +312,11 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
             # No press was lost: every press made in the verifier group was handled (its update id
             # is stored with its effects), so Vigil confirmed none to Telegram before storing it.
             with read_only(bot.database) as db:
-                handled = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
+                handled = {
+                    int(row[0].removeprefix("telegram:"))
+                    for row in db.execute("SELECT request_id FROM handled_requests")
+                    if row[0].startswith("telegram:")
+                }
             made = [
                 uid
                 for uid, u in fake.world.update_history.items()
@@ -323,11 +327,15 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
 
             # 4. Telegram offers every press the bot handled once more (as it would after a crash
             #    before the bot confirmed them): the restarted bot must change nothing at all.
-            #    (A press lost in a kill before it was handled is not in processed_updates; handling
+            #    (A press lost in a kill before it was handled is not in handled_requests; handling
             #    it for the first time would be right, so it is not offered again here.)
             before = state_snapshot(fake, bot.database)
             with read_only(bot.database) as db:
-                handled = {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
+                handled = {
+                    int(row[0].removeprefix("telegram:"))
+                    for row in db.execute("SELECT request_id FROM handled_requests")
+                    if row[0].startswith("telegram:")
+                }
             presses = [
                 uid
                 for uid, u in fake.world.update_history.items()

@@ -17,6 +17,7 @@ from bot.app import build_application
 from bot.context import Services, VigilApplication
 from bot.fake_telegram import FakeTelegram
 from bot.network import Network, parse_network
+from bot.rate_limits import PriorityRateLimiter
 from bot.runner import running
 from bot.settings import Settings
 from tests.sample_network import (
@@ -142,8 +143,15 @@ async def running_vigil(
     application = build_application(
         settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
     )
-    async with running(application, poll_timeout=1):
-        yield Vigil(fake, application, network, settings)
+    limiter = application.bot.rate_limiter
+    # settled() must also wait for a reply held back in Vigil's own rate limiter, not yet on the wire.
+    unwatch = fake.watch_client(lambda: limiter.holding > 0) if isinstance(limiter, PriorityRateLimiter) else None
+    try:
+        async with running(application, poll_timeout=1):
+            yield Vigil(fake, application, network, settings)
+    finally:
+        if unwatch is not None:
+            unwatch()
 
 
 def jpeg_bytes(

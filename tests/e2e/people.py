@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.fake_telegram import FakeTelegram
@@ -90,15 +91,15 @@ class Verifier:
         return await self.fake.wait_for_callback_answer(query)
 
     async def reasons_for(self, card: dict) -> dict:
-        """Press 👎 False alarm: the reasons arrive under the card, as a reply to it."""
-        before = last_id(self.fake, self.chat_id)
+        """Press 👎 False alarm: the reasons are under the card, as a reply to it (one such message
+        per report: a later press reuses it)."""
         answer = await self.presses(card, "👎")
         assert not answer["show_alert"], answer["text"]  # answered in the presser's language
+        await self.fake.settled()  # the message may be edited to offer what fits now
         return await self.fake.wait_for_bot_message(
             self.chat_id,
             lambda m: (
-                m["message_id"] > before
-                and "a false alarm?" in text_of(m)
+                "a false alarm?" in text_of(m)
                 and (m.get("reply_to_message") or {}).get("message_id") == card["message_id"]
             ),
         )
@@ -111,6 +112,20 @@ class Verifier:
 def _datas(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def report_in_words(fake: FakeTelegram, resident_id: int, text: str, place: str) -> str:
+    """A resident reports in words only (no photo): words, the place, Send. Returns the reference."""
+    resident = Resident(fake, resident_id)
+    await resident.sends_text(text, expect=text[:20])
+    await resident.taps(place)
+    panel_id = resident.panel()["message_id"]
+    await resident.taps("✅")
+    reference = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
+    await fake.wait_until(lambda: reference.search(text_of(resident.current(panel_id))) is not None, what="receipt")
+    found = reference.search(text_of(resident.current(panel_id)))
+    assert found is not None
+    return found.group(0)
 
 
 def card_in_group(fake: FakeTelegram, ref: str) -> dict:

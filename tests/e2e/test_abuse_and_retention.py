@@ -126,7 +126,7 @@ async def test_track_record_follows_the_reporter_pseudonym(vigil, fake):
     assert "no earlier reports on record" in text_of(published)  # its own outcome is not "earlier"
     second = await report_from_tom(fake, place="Vado", text="Bus at the church")
     card = await wait_card(fake, second, "needs")
-    assert "earlier: 1 confirmed, 0 false alarm(s), 0 not confirmed in time" in text_of(card)
+    assert "earlier: 1 confirmed, 0 false alarms, 0 not confirmed in time" in text_of(card)
     tag = text_of(card).split("Reporter ")[1][:5]
     assert tag.startswith("#") and tag in text_of(published)
 

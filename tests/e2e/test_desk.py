@@ -23,11 +23,12 @@ from tests.e2e.harness import (
     TOM,
     VERIFIER_GROUP,
     TravelClock,
+    button_data,
     buttons_of,
     jpeg_bytes,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
 from tests.e2e.test_core_flow import report_from_tom, wait_card
 from tests.e2e.test_setup_and_edges import gps_exif
 
@@ -77,6 +78,52 @@ async def test_a_quick_question_reaches_the_reporter_anonymously_and_a_tapped_an
     assert "forward_origin" not in shown and "forward_from" not in shown
     card = await wait_card(fake, ref, "answered: 1")
     assert "Luis: How many agents do you see? — 1 answer" in text_of(card)
+
+
+async def test_a_quick_answer_counts_once_and_the_question_then_shows_it_without_buttons(vigil, fake):
+    """Issue 23, item 2: Tom taps "3 to 5", then "6 or more" on the same question (a stale button)."""
+    ref = await report_from_tom(fake, text=SUVS)
+    luis = Verifier(fake, LUIS)
+    await luis.presses(await prompt_for(fake, luis, ref), "How many agents")
+    question = await question_to(fake, TOM, ref)
+
+    # Both taps leave Tom's phone before the bot has handled the first: the second is a stale button.
+    first = fake.user_presses_button(TOM, TOM, question["message_id"], button_data(question, "3 to 5"))
+    second = fake.user_presses_button(TOM, TOM, question["message_id"], button_data(question, "6 or more"))
+    assert "passed on to the verifiers" in (await fake.wait_for_callback_answer(first))["text"]
+    refused = await fake.wait_for_callback_answer(second)
+    assert refused["show_alert"] and "You already answered this question: 3 to 5." in refused["text"]
+    await fake.settled()
+    await vigil.outbox_idle()
+
+    answers = from_bot_in(fake, VERIFIER_GROUP, f"The reporter of {ref} answered")
+    assert len(answers) == 1, [text_of(m) for m in answers]  # the group gets one answer
+    assert "3 to 5" in text_of(answers[0]) and "6 or more" not in text_of(answers[0])
+    card = await wait_card(fake, ref, "answered: 1")
+    assert "Luis: How many agents do you see? — 1 answer" in text_of(card)
+    # His chat keeps what he answered, and nothing invites another tap.
+    shown = Resident(fake, TOM).current(question["message_id"])
+    assert "How many agents do you see?" in text_of(shown)
+    assert "You answered: 3 to 5" in text_of(shown) and "Tap an answer below" not in text_of(shown)
+    assert buttons_of(shown) == []
+
+    # A reply in words still adds to it: that is a second answer, and the card counts it.
+    fake.user_sends_text(TOM, "Two more cars just arrived", reply_to=question["message_id"])
+    await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: "Two more cars just arrived" in text_of(m))
+    await wait_card(fake, ref, "— 2 answers")
+
+
+async def test_a_spanish_resident_sees_the_answer_they_tapped_in_spanish(vigil, fake):
+    ref = await report_in_words(fake, ROSA, "Cinco camionetas sin placas frente a la iglesia en Vado", "Vado")
+    luis = Verifier(fake, LUIS)
+    await luis.presses(await prompt_for(fake, luis, ref), "Are they still there")
+    question = await question_to(fake, ROSA, ref)
+    rosa = Resident(fake, ROSA)
+    await rosa.taps("Sí, siguen ahí", question)
+    await fake.settled()
+    await vigil.outbox_idle()
+    shown = rosa.current(question["message_id"])
+    assert "Usted respondió: Sí, siguen ahí" in text_of(shown) and buttons_of(shown) == []
 
 
 async def test_a_verifiers_own_question_in_spanish_answered_in_words_and_with_a_cleaned_photo(vigil, fake):
@@ -243,5 +290,5 @@ async def test_refusals_a_stranger_cannot_claim_nor_confirm_in_person_and_a_clos
         ("🔇 Mute reporter (admins)", "v1:mute:m:1"),
     ]
     # a client may still show the old buttons
-    late = await vigil.services.desk.go_check(Press(1, VERIFIER_GROUP, LUIS, "Luis"), 15)
+    late = await vigil.services.desk.go_check(Press(1, LUIS, "Luis", chat_id=VERIFIER_GROUP), 15)
     assert late.outcome == "closed"

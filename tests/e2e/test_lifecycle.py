@@ -135,9 +135,7 @@ async def test_all_clear_needs_two_distinct_verifiers_then_edits_each_post_in_pl
     assert ref in text_of(notice)
     # a closed alert takes no more presses (a client may still show the old buttons)
     assert (
-        await vigil.services.lifecycle.act(
-            report_id=1, chat_id=VERIFIER_GROUP, user_id=MARTA, display_name="Marta", action=AlertAction.STILL_ACTIVE
-        )
+        await vigil.services.lifecycle.act(Press(1, MARTA, "Marta", chat_id=VERIFIER_GROUP), AlertAction.STILL_ACTIVE)
     ).outcome == "closed"
 
 
@@ -214,7 +212,7 @@ async def test_an_unconfirmed_report_gets_one_reminder_then_expires_and_the_repo
         assert ref in text_of(notice)
         # votes after expiry change nothing, and nothing was ever posted
         assert (
-            await vigil.services.verification.vote(Press(1, VERIFIER_GROUP, LUIS, "Luis"), VoteKind.CONFIRM)
+            await vigil.services.verification.vote(Press(1, LUIS, "Luis", chat_id=VERIFIER_GROUP), VoteKind.CONFIRM)
         ).outcome == "closed"
         await vigil.outbox_idle()
         assert fake.bot_messages(CLOVIS_EN_CHANNEL) == [] and fake.bot_messages(CLOVIS_ES_CHANNEL) == []

@@ -26,9 +26,10 @@ from tests.e2e.harness import (
     VERIFIER_GROUP,
     TravelClock,
     buttons_of,
+    jpeg_bytes,
     running_vigil,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
 from tests.e2e.test_core_flow import _send, report_from_tom, wait_card
 
 TACO = "Saw two ICE guys at the taco place next to the dairy on the Clovis highway!!"
@@ -40,6 +41,9 @@ REASONS = [
     "A duplicate of another report",
     "Other",
 ]
+OLD_PHOTO, DUPLICATE = REASONS[1], REASONS[4]
+# A report with a photo and no other report around it: it can be an old photo, not a duplicate.
+REASONS_FOR_A_LONE_PHOTO = [r for r in REASONS if r != DUPLICATE]
 
 
 def pickers(fake) -> list[dict]:
@@ -83,7 +87,7 @@ async def test_false_alarm_offers_the_reasons_under_the_card_and_the_vote_counts
     picker = await luis.reasons_for(card_in_group(fake, ref))
     assert f"Why is {ref} a false alarm?" in text_of(picker)
     assert "attached" not in text_of(picker)  # nobody else's report closes with this one
-    assert [label for label, _ in buttons_of(picker)] == REASONS
+    assert [label for label, _ in buttons_of(picker)] == REASONS_FOR_A_LONE_PHOTO
     await vigil.outbox_idle()
     assert "False alarm: 0/2" in text_of(card_in_group(fake, ref))  # offering reasons is not a vote
 
@@ -122,7 +126,9 @@ async def test_a_spanish_reporter_is_told_in_spanish_what_the_verifiers_found_an
     vigil, fake
 ):
     rosa = Resident(fake, ROSA)
-    await rosa.sends_text("Dicen en Facebook que hay migra en la iglesia de Vado, miren la foto", expect="Dónde")
+    await rosa.sends_photo(
+        jpeg_bytes(), caption="Dicen en Facebook que hay migra en la iglesia de Vado, miren la foto", expect="Dónde"
+    )
     await rosa.taps("Vado")
     ref = await _send(rosa)
     await Verifier(fake, ANA).calls_false_alarm(await wait_card(fake, ref, "needs"), "Not enforcement")
@@ -146,7 +152,7 @@ async def test_the_track_record_on_a_later_card_counts_false_alarms_by_reason(vi
     await rejected_report_from_tom(fake, "Not enforcement")
     later = await report_from_tom(fake, place="Vado", text="Buses at the church in Vado")
     card = await wait_card(fake, later, "needs verification")
-    assert "2 false alarm(s)" in text_of(card)
+    assert "2 false alarms" in text_of(card)
     assert "👎 Earlier false alarms: 1 not enforcement, 1 old photo" in text_of(card)
     assert "Tom" not in text_of(card)
 
@@ -285,6 +291,83 @@ async def test_a_resident_whose_report_was_attached_hears_what_the_verifiers_fou
     await wait_card(fake, ref, "2 residents report this")
     await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
     await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
-    told = await fake.wait_for_bot_message(ROSA, lambda m: "no parecían estar realizando un operativo" in text_of(m))
+    told = await fake.wait_for_bot_message(ROSA, lambda m: "no parecía ser un operativo de inmigración" in text_of(m))
     assert rosas_ref in text_of(told) and ref not in text_of(told)
-    await fake.wait_for_bot_message(TOM, lambda m: "did not seem to be carrying out an operation" in text_of(m))
+    found = "did not seem to be an immigration enforcement operation"
+    await fake.wait_for_bot_message(TOM, lambda m: found in text_of(m))
+
+
+# --- issue 23: reasons that fit the report, and one reasons message per report ----------------------
+
+
+def pickers_for(fake, ref: str) -> list[dict]:
+    return [m for m in pickers(fake) if ref in text_of(m)]
+
+
+async def test_a_report_in_words_only_is_offered_no_photo_reason_and_a_forged_one_casts_no_vote(vigil, fake):
+    ref = await report_in_words(fake, TOM, TACO, "Clovis")  # R-S9Q5 of the issue: words only, no photo
+    card = await wait_card(fake, ref, "needs verification")
+    picker = await Verifier(fake, LUIS).reasons_for(card)
+    assert [label for label, _ in buttons_of(picker)] == [REASONS[0], REASONS[2], REASONS[3], REASONS[5]]
+
+    # An "old photo" button all the same (a picker drawn before this rule, or forged): refused, no vote.
+    forged = cb.encode(cb.FalseAlarm(report_id_of(card), RejectionReason.OLD_PHOTO))
+    refused = await press_stale(fake, ANA, picker, forged)  # Ana's Telegram is in Spanish
+    assert refused["show_alert"] and f"Ese motivo no corresponde a lo que contiene {ref}" in refused["text"]
+    await vigil.outbox_idle()
+    assert "False alarm: 0/2" in text_of(card_in_group(fake, ref))
+
+    await Verifier(fake, ANA).presses(picker, "Could not be verified")
+    await Verifier(fake, LUIS).presses(picker, "Could not be verified")
+    notice = await fake.wait_for_bot_message(TOM, lambda m: "could not confirm it" in text_of(m))
+    assert ref in text_of(notice) and "photo" not in text_of(notice)
+
+
+async def test_an_old_photo_is_told_as_such_to_its_reporter_and_as_the_other_reports_to_a_resident_who_joined(
+    vigil, fake
+):
+    ref = await report_from_tom(fake, text=TACO)  # with a photo
+    await wait_card(fake, ref, "needs verification")
+    rosas_ref = await report_in_words(fake, ROSA, "Dicen que hay migra en la lechería de Clovis", "Clovis")
+    await wait_card(fake, ref, "2 residents report this")
+    await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), OLD_PHOTO)
+    await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), OLD_PHOTO)
+    told_tom = await fake.wait_for_bot_message(TOM, lambda m: "the photo seems to be an older one" in text_of(m))
+    assert ref in text_of(told_tom)
+    told_rosa = await fake.wait_for_bot_message(ROSA, lambda m: "revisaron su reporte" in text_of(m))
+    assert rosas_ref in text_of(told_rosa) and "la foto parece" not in text_of(told_rosa)  # she sent no photo
+    assert "junto con el reporte de la misma zona al que se agregó" in text_of(told_rosa)
+
+
+async def test_each_false_alarm_press_reuses_the_one_reasons_message_under_the_card(vigil, fake):
+    """Issue 23, item 3: two presses by two verifiers, and by the same one, make one message."""
+    ref = await report_from_tom(fake, text=TACO)
+    card = await wait_card(fake, ref, "needs verification")
+    luis, marta = Verifier(fake, LUIS), Verifier(fake, MARTA)
+    first = await luis.presses(card, "👎")
+    assert "Pick a reason below the card" in first["text"]
+    again = await luis.presses(card, "👎")  # the same verifier, before or after it arrived
+    other = await marta.presses(card, "👎")  # another verifier
+    for answer in (again, other):
+        assert not answer["show_alert"] and f"The reasons for {ref} are already in the message" in answer["text"]
+    await fake.settled()
+    await vigil.outbox_idle()
+    (picker,) = pickers_for(fake, ref)
+    assert picker["reply_to_message"]["message_id"] == card["message_id"]
+    assert [label for label, _ in buttons_of(picker)] == REASONS_FOR_A_LONE_PHOTO
+
+    # What it should say changed (Rosa's report was attached since, and closes with it): the same
+    # message is edited to warn, still no second one.
+    await report_in_words(fake, ROSA, "Dicen que hay migra en la lechería de Clovis", "Clovis")
+    await wait_card(fake, ref, "2 residents report this")
+    await marta.presses(card_in_group(fake, ref), "👎")
+    await fake.settled()
+    await vigil.outbox_idle()
+    (edited,) = pickers_for(fake, ref)
+    assert edited["message_id"] == picker["message_id"] and "1 other resident's report is attached" in text_of(edited)
+
+    # And it still casts each verifier's vote.
+    await luis.presses(edited, "Not enforcement")
+    await marta.presses(edited, "Not enforcement")
+    await wait_card(fake, ref, "closed as a false alarm")
+    assert len(pickers_for(fake, ref)) == 1

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.sandbox.server import serve
+from bot.sandbox.server import quote, serve
 from tests.sandbox.conftest import ROOT
 
 TOM, ROSA = 200000001, 200000002
@@ -111,11 +111,16 @@ async def test_the_page_and_its_people_are_served_on_loopback(page: Page, tmp_pa
         async with page.session.get(page.address + "static/" + name) as response:
             assert response.status == 200
     state = await page.state()
-    assert [(r["name"], r["role"]) for r in state["residents"]] == [
-        ("Tom", "resident, English"),
-        ("Rosa", "resident, Spanish"),
+    assert [(r["name"], r["role"], r["language_name"]) for r in state["residents"]] == [
+        ("Tom", "resident", "English"),
+        ("Rosa", "resident", "Spanish (Mexico)"),
     ]
-    assert [a["name"] for a in state["actors"]] == ["Ana", "Luis", "Marta", "Mallory"]
+    assert [(a["name"], a["language_name"]) for a in state["actors"]] == [
+        ("Ana", "Spanish"),
+        ("Luis", "English"),
+        ("Marta", "Spanish"),
+        ("Mallory", "English"),
+    ]
     assert "not in the verifier group" in state["actors"][-1]["role"]
     assert {c["id"]: c["languages"] for c in state["channels"]} == {
         -1002000000004: ["en", "es"],
@@ -205,3 +210,68 @@ async def test_only_the_sandboxs_own_page_and_people_may_act(page: Page):
     await page.post("api/send", {"user_id": TOM, "text": "hi"}, status=403, Origin="http://evil.example")
     await page.post("api/send", {"user_id": 42, "text": "hi"}, status=400)
     await page.post("api/send", {"user_id": TOM, "chat_id": -1002000000002, "text": "hi"}, status=400)
+
+
+async def test_a_busy_port_is_refused_unless_any_port_will_do(tmp_path: Path):
+    busy = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = busy.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(OSError):
+            await serve(port=port, database=None, announce=lambda address: None, stop=asyncio.Event())
+        stop = asyncio.Event()
+        announced: list[str] = []
+
+        def announce(address: str) -> None:
+            announced.append(address)
+            stop.set()
+
+        await asyncio.wait_for(serve(port=port, database=None, announce=announce, stop=stop, any_port_if_busy=True), 30)
+        assert len(announced) == 1 and not announced[0].endswith(f":{port}/")
+    finally:
+        busy.close()
+        await busy.wait_closed()
+
+
+async def test_replies_reach_the_bot_and_only_members_post_in_the_group(page: Page):
+    await page.post("api/send", {"user_id": TOM, "text": "/help"})
+    state = await page.wait_for(lambda s: len(s["chats"][str(TOM)]) == 2, "the answer to /help")
+    answer = state["chats"][str(TOM)][1]
+    await page.post("api/send", {"user_id": TOM, "text": "about this", "reply_to": answer["id"]})
+    state = await page.wait_for(lambda s: len(s["chats"][str(TOM)]) >= 3, "the reply")
+    reply = state["chats"][str(TOM)][2]
+    assert reply["reply_to"]["id"] == answer["id"]
+    assert reply["reply_to"]["text"].endswith("…")  # /help's answer is several lines: the quote says it was cut
+    await page.post("api/photo", {"user_id": TOM, "reply_to": 999_999}, status=400)
+    await page.post("api/send", {"user_id": TOM, "text": "x", "reply_to": "first"}, status=400)
+
+    refused = await page.post("api/send", {"user_id": MALLORY, "chat_id": VERIFIER_GROUP, "text": "hi"}, status=400)
+    assert "Mallory is not a member of the verifier group" in refused["error"]
+    await page.post("api/send", {"user_id": LUIS, "chat_id": VERIFIER_GROUP, "text": "hi all"})
+    state = await page.wait_for(lambda s: s["group"]["messages"], "Luis's message")
+    assert [(m["author"], m["author_language"]) for m in state["group"]["messages"]] == [("Luis", "en")]
+
+
+def test_a_quote_is_the_first_line_and_ends_with_an_ellipsis_where_cut():
+    assert quote("short") == "short"
+    assert quote("first line\nsecond") == "first line…"
+    assert quote("x" * 100) == "x" * 79 + "…"
+    assert len(quote("y" * 100)) == 80
+
+
+async def test_the_tab_has_an_icon(page: Page):
+    async with page.session.get(page.address + "favicon.ico") as response:
+        assert response.status == 200 and response.content_type == "image/x-icon"
+        assert (await response.read())[:4] == b"\x00\x00\x01\x00"  # the ICO header
+
+
+async def test_a_kept_database_starts_again_with_the_key_kept_beside_it(tmp_path: Path):
+    database = tmp_path / "sandbox.sqlite3"
+    for _ in range(2):  # Vigil refuses a database made with another key: the sandbox keeps its key
+        started = asyncio.Event()
+
+        def announce(address: str, started: asyncio.Event = started) -> None:
+            started.set()  # and so stop at once
+
+        await asyncio.wait_for(serve(port=0, database=database, announce=announce, stop=started), 30)
+    key_file = tmp_path / "sandbox.sqlite3.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
