@@ -27,6 +27,7 @@ from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
+from bot.services.lease import LeaseKeeper, default_instance_name
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
 from bot.services.pseudonyms import Pseudonyms
@@ -46,6 +47,7 @@ from bot.web.surfaces import web_surfaces
 from handlers import register
 from handlers.maintenance import schedule_maintenance
 from storage.database import Database
+from storage.dialect import POSTGRESQL
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,16 @@ def build_application(
 
     async def start_services(application: VigilApplication) -> None:
         database = await Database.open(settings.database)
+        lease: LeaseKeeper | None = None
         try:
+            if database.dialect is POSTGRESQL:
+                # Two Vigils may share this database: wait here, as the standby, until this one holds
+                # the lease; from then on every commit and every request is fenced by it.
+                lease = LeaseKeeper(database, settings.instance or default_instance_name())
+                await lease.acquire()
+                lease.start_renewing()
+                if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
+                    application.bot.rate_limiter.guard_with(lease.check_before_sending)
             telegram = TelegramGateway(application.bot)
             access = await check_network_access(telegram, network)
             for failure in access.failures:
@@ -141,6 +152,7 @@ def build_application(
                 feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
                 if network.feed.enabled
                 else None,
+                lease=lease,
             )
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
@@ -157,6 +169,8 @@ def build_application(
             await dispatcher.start()
             alarm.wake()
         except BaseException:
+            if lease is not None:
+                await lease.stop()
             await database.close()
             raise
 
@@ -178,6 +192,8 @@ def build_application(
             await services.dispatcher.stop()
             services.images.close()
             await services.telegram.close()
+            if services.lease is not None:
+                await services.lease.stop()
             await services.database.close()
 
     # cast: the builder's types do not carry the context type on into its JobQueue.

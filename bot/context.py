@@ -16,6 +16,7 @@ from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.images import ImageCleaner
+from bot.services.lease import LeaseKeeper
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
 from bot.services.public_text import PublicTextService
@@ -53,6 +54,7 @@ class Services:
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
+    lease: LeaseKeeper | None = None  # on PostgreSQL: this instance's hold on the active role
 
 
 class BotData:

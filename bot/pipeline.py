@@ -184,8 +184,12 @@ class Poller:
         *,
         poll_timeout: int,
         allowed_updates: Sequence[str] | None = None,
+        guard: Callable[[], None] = lambda: None,
     ) -> None:
+        """`guard` runs before every getUpdates and raises to stop it (the lease, bot/services/lease.py):
+        a getUpdates confirms what came before it."""
         self._bot = bot
+        self._guard = guard
         self._pending = pending
         self._enqueue = enqueue
         self._poll_timeout = poll_timeout
@@ -194,6 +198,7 @@ class Poller:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        self._guard()
         await self._bot.delete_webhook(drop_pending_updates=False)
         self._task = asyncio.create_task(self._loop(), name="vigil-poller")
 
@@ -213,6 +218,7 @@ class Poller:
         offset = self._pending.offset
         if offset is None or self._pending.busy:
             return
+        self._guard()
         try:
             await self._bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=self._allowed_updates)
         except TelegramError as error:
@@ -248,6 +254,7 @@ class Poller:
         # While updates are being handled, Telegram answers at once anyway (it offers them again),
         # so a long poll only makes sense when nothing is open.
         timeout = 0 if self._pending.busy else self._poll_timeout
+        self._guard()
         updates = await self._bot.get_updates(
             offset=self._pending.offset,
             limit=BATCH_LIMIT,

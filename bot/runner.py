@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Update
@@ -40,6 +40,7 @@ async def running(
             application.update_queue.put,
             poll_timeout=poll_timeout,
             allowed_updates=Update.ALL_TYPES,
+            guard=_lease_guard(application),
         )
         await application.start()
         await poller.start()
@@ -55,6 +56,13 @@ async def running(
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
+
+
+def _lease_guard(application: VigilApplication) -> Callable[[], None]:
+    services = application.bot_data.installed()
+    if services is None or services.lease is None:
+        return lambda: None
+    return services.lease.check_before_sending
 
 
 def run(application: VigilApplication) -> None:

@@ -104,6 +104,9 @@ class KeySettings(BaseSettings):
     # (through a reverse proxy that holds the certificate), used in buttons and links.
     web_listen: str | None = Field(default=None, alias="VIGIL_WEB_LISTEN")
     web_url: str | None = Field(default=None, alias="VIGIL_WEB_URL")
+    # On PostgreSQL, this instance's name in the lease and in /status ("Running two instances" in the
+    # README); unset: the host name and process id.
+    instance: str | None = Field(default=None, alias="VIGIL_INSTANCE")
 
     @field_validator("database", mode="before")
     @classmethod

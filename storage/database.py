@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -81,6 +81,12 @@ class Database:
         self._shared: Connection = connection
         self.dialect = dialect
         self._lock = PriorityLock()
+        self._fence: Callable[[Repository], Awaitable[None]] | None = None
+
+    def fence_with(self, check: Callable[[Repository], Awaitable[None]]) -> None:
+        """From now on every unit of work first runs `check` in its own transaction (the lease's
+        fencing: bot/services/lease.py), which raises to refuse it."""
+        self._fence = check
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -121,14 +127,18 @@ class Database:
             await self._connection.close()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[Repository]:
-        """Everything inside commits together or not at all."""
+    async def unit_of_work(self, *, unfenced: bool = False) -> AsyncIterator[Repository]:
+        """Everything inside commits together or not at all. `unfenced`: only the lease's own
+        bookkeeping, which must run whoever holds the lease."""
         update_scope.check_may_commit()
         async with self._lock.held(later=update_scope.from_a_resident()):
             for statement in self.dialect.begin():
                 await self._shared.execute(statement)
             try:
-                yield Repository(self._shared, self.dialect)
+                repository = Repository(self._shared, self.dialect)
+                if self._fence is not None and not unfenced:
+                    await self._fence(repository)
+                yield repository
             except BaseException:
                 await self._shared.execute("ROLLBACK")
                 raise

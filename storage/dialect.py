@@ -27,6 +27,8 @@ from psycopg.rows import RowMaker
 # by COMMIT or ROLLBACK, so it holds behind a transaction-mode connection pooler too.
 WRITE_LOCK_KEY = 0x5649_4749  # "VIGI"
 
+IDLE_IN_TRANSACTION_MS = 8_000
+
 Params = Sequence[Any] | Mapping[str, Any]
 
 
@@ -268,6 +270,10 @@ class PostgresConnection:
     @classmethod
     async def connect(cls, url: str) -> PostgresConnection:
         connection = await psycopg.AsyncConnection.connect(url, autocommit=True, row_factory=_row_factory)
+        # A Vigil paused inside a transaction (a stopped process, a frozen VM) would hold the write
+        # lock, and with it the standby's takeover, for ever: the server ends such a session instead.
+        # (A unit of work holds no transaction open while it waits on Telegram.)
+        await connection.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
         return cls(connection)
 
     def execute(self, sql: str, parameters: Params | None = None, /) -> _PostgresResult:
@@ -290,6 +296,9 @@ class PostgresConnection:
     async def close(self) -> None:
         await self.raw.close()
 
+
+# What a failed database operation raises, on either engine.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, psycopg.Error)
 
 # What a broken constraint raises, on either engine (the schema, not the code, refuses a second vote).
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, psycopg.IntegrityError)

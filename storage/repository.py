@@ -23,6 +23,7 @@ from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
 from storage.exports import ExportQueries
 from storage.feed import FeedQueries
+from storage.lease import LeaseQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
@@ -48,6 +49,7 @@ class Repository(
     EvidenceQueries,
     ExportQueries,
     FeedQueries,
+    LeaseQueries,
     OutboxQueries,
     PublicTextQueries,
     RejectionQueries,

@@ -128,6 +128,9 @@ async def test_indicator_checklist_toggles_on_the_same_message(vigil, fake):
 async def _send(resident: Resident) -> str:
     panel_id = resident.panel()["message_id"]
     await resident.taps("✅")
+    # the receipt replaces the panel right after the button's answer (as in report_from_tom)
+    fake = resident.fake
+    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
     return ref_in(text_of(resident.current(panel_id)))
 
 
