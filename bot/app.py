@@ -44,6 +44,8 @@ from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
+from bot.web.webhook import PATH as WEBHOOK_PATH
+from bot.web.webhook import WebhookSurface, WebhookTarget, secret_token
 from handlers import register
 from handlers.maintenance import schedule_maintenance
 from storage.database import Database
@@ -157,8 +159,22 @@ def build_application(
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
+            surfaces = web_surfaces(services, settings)
+            if settings.webhook:
+                if web_listen is None or settings.web_url is None:
+                    raise ConfigurationError(
+                        "Webhook mode needs VIGIL_WEB_LISTEN (where Vigil's web server listens) and VIGIL_WEB_URL "
+                        "(the https:// address Telegram reaches it at)."
+                    )
+                secret = secret_token(settings.secret_key.get_secret_value())
+                processor = application.update_processor
+                assert isinstance(processor, ChatOrderedProcessor)  # build_application's own, below
+                surfaces.append(
+                    WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
+                )
+                services = replace(services, webhook=WebhookTarget(settings.web_url + WEBHOOK_PATH, secret))
             if web_listen is not None:
-                web_server = WebServer(web_listen, web_surfaces(services, settings))
+                web_server = WebServer(web_listen, surfaces)
                 await web_server.start()
                 services = replace(services, web=web_server)
             application.bot_data.install(services)

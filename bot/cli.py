@@ -181,8 +181,14 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
 
 @cli.command(short_help="Run the bot.")
 @common_options
+@click.option(
+    "--webhook",
+    is_flag=True,
+    default=False,
+    help="Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of Vigil polling for them.",
+)
 @click.pass_context
-def run(context: click.Context, /, **given: Any) -> None:
+def run(context: click.Context, /, webhook: bool = False, **given: Any) -> None:
     """Run the bot (what `vigil` does when a token is configured)."""
     from bot.app import build_application
     from bot.network import load_network
@@ -192,6 +198,8 @@ def run(context: click.Context, /, **given: Any) -> None:
     env = options.env()
     with configuration_problems("Vigil did not start.\n"):
         settings = load_settings(env, **options.overrides())
+        if webhook:
+            settings = settings.model_copy(update={"webhook": True})
         _secure_output(settings, options)
         network = load_network(settings.network_file)
         log.info("Settings: %s Network file: %s", env.describe(), settings.network_file)

@@ -28,6 +28,7 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.telegram_gateway import TelegramGateway
 from bot.web.server import WebServer
+from bot.web.webhook import WebhookTarget
 from storage.database import Database
 
 
@@ -55,6 +56,7 @@ class Services:
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
     lease: LeaseKeeper | None = None  # on PostgreSQL: this instance's hold on the active role
+    webhook: WebhookTarget | None = None  # `vigil run --webhook`: what the runner gives setWebhook
 
 
 class BotData:

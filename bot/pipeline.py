@@ -74,6 +74,23 @@ class PendingUpdates:
         self._open: set[int] = set()
         self._highest: int | None = None
         self._idle = asyncio.Event()
+        # A webhook's requests wait here for their update: True once its effects are committed,
+        # False when its handling failed (Telegram must then deliver it again).
+        self._waiters: dict[int, asyncio.Future[bool]] = {}
+        self._failed: set[int] = set()
+
+    def handled(self, update_id: int) -> tuple[asyncio.Future[bool], bool]:
+        """The future of an update pushed by a webhook, and whether it is new (not already being
+        handled for an earlier delivery of the same update)."""
+        waiting = self._waiters.get(update_id)
+        if waiting is not None and not waiting.done():
+            return waiting, False
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiters[update_id] = waiting
+        return waiting, True
+
+    def fail(self, update_id: int) -> None:
+        self._failed.add(update_id)
 
     def receive(self, update_ids: Sequence[int]) -> list[int]:
         """The ids among these that are new (not already being handled, nor finished)."""
@@ -87,6 +104,11 @@ class PendingUpdates:
         return fresh
 
     def finish(self, update_id: int) -> None:
+        waiting = self._waiters.pop(update_id, None)
+        failed = update_id in self._failed
+        self._failed.discard(update_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(not failed)
         self._open.discard(update_id)
         if not self._open:
             self._idle.set()
@@ -140,11 +162,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await coroutine
             return
         private = update.effective_chat is not None and update.effective_chat.type == "private"
-        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish, from_resident=private))
+        ticket = UpdateTicket(update.update_id, self._pending.finish, from_resident=private)
+        scope = update_scope.begin(ticket)
         try:
             await coroutine
         finally:
             update_scope.end(scope)
+            if ticket.failed and not ticket.released:
+                self._pending.fail(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = ordering_keys(update)

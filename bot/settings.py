@@ -107,6 +107,9 @@ class KeySettings(BaseSettings):
     # On PostgreSQL, this instance's name in the lease and in /status ("Running two instances" in the
     # README); unset: the host name and process id.
     instance: str | None = Field(default=None, alias="VIGIL_INSTANCE")
+    # `vigil run --webhook`: Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of
+    # Vigil polling for them (bot/web/webhook.py); needs VIGIL_WEB_LISTEN and VIGIL_WEB_URL.
+    webhook: bool = Field(default=False, alias="VIGIL_WEBHOOK")
 
     @field_validator("database", mode="before")
     @classmethod

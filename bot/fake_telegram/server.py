@@ -86,6 +86,8 @@ class FakeTelegram:
     async def stop(self) -> None:
         self.api.stopping = True
         self.world.changed()
+        if self.api.webhook is not None:
+            await self.api.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

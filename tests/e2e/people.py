@@ -134,3 +134,15 @@ def card_in_group(fake: FakeTelegram, ref: str) -> dict:
         if ref in text_of(message) and message.get("text"):
             return message
     raise AssertionError(f"no card for {ref} in the verifier group")
+
+
+async def card_saying(fake: FakeTelegram, ref: str, contains: str) -> dict:
+    """Wait until the report's card in the verifier group says `contains`; returns the card."""
+
+    def says() -> bool:
+        return any(
+            ref in text_of(m) and m.get("text") and contains in text_of(m) for m in fake.bot_messages(VERIFIER_GROUP)
+        )
+
+    await fake.wait_until(says, what=f"the card of {ref} saying {contains!r}")
+    return card_in_group(fake, ref)
