@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
@@ -14,18 +15,24 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
 from bot.alarm import DeadlineAlarm
 from bot.context import BotData, ResidentSession, Services, VigilApplication, VigilContext
 from bot.domain.deep_links import DeepLinks
+from bot.domain.delivery import QueuedMessage
+from bot.drills.library import load_library
 from bot.errors import ConfigurationError
 from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
 from bot.network import Network
+from bot.operations import Operations
 from bot.pipeline import ChatOrderedProcessor, PendingUpdates
 from bot.rate_limits import PriorityRateLimiter
+from bot.rendering.drills import banner
 from bot.services.cards import CardRenderer
 from bot.services.corroboration import CorroborationService
 from bot.services.deps import ServiceDeps
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
+from bot.services.drill_scope import DrillScope
+from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
 from bot.services.lease import LeaseKeeper, default_instance_name
 from bot.services.lifecycle import LifecycleService
@@ -42,12 +49,15 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
+from bot.vitals import Vitals
+from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
 from bot.web.webhook import PATH as WEBHOOK_PATH
 from bot.web.webhook import WebhookSurface, WebhookTarget, secret_token
 from handlers import register
 from handlers.maintenance import schedule_maintenance
+from storage.backup import DatabaseInUse, InstanceLock
 from storage.database import Database
 from storage.dialect import POSTGRESQL
 
@@ -68,9 +78,28 @@ def build_application(
     """`rate_limiter` defaults to Telegram's published limits (30 messages a second, 20 a minute per group)."""
     catalogs = Catalogs.load()
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
+    library = load_library(network.drill_scenarios)  # a bad scenario file stops start-up in plain words
+    vitals = Vitals()  # this Application's health and metrics (bot/operations.py)
+    # One Vigil per database: `vigil restore` and `vigil migrate` refuse while this is held.
+    # (A PostgreSQL server is shared on purpose: there the lease decides who is active, bot/services/lease.py.)
+    database_file = settings.database if isinstance(settings.database, Path) else None
+    instance = InstanceLock(database_file) if database_file is not None and str(database_file) != ":memory:" else None
 
     async def start_services(application: VigilApplication) -> None:
-        database = await Database.open(settings.database)
+        if instance is not None:
+            try:
+                instance.acquire()
+            except DatabaseInUse as error:
+                raise ConfigurationError(
+                    f"Vigil cannot use {settings.database}: {error}. Stop the other Vigil first."
+                ) from None
+        try:
+            database = await Database.open(settings.database)
+        except BaseException:
+            if instance is not None:
+                instance.release()
+            raise
+        metrics_web: WebServer | None = None
         lease: LeaseKeeper | None = None
         try:
             if database.dialect is POSTGRESQL:
@@ -98,11 +127,23 @@ def build_application(
                 keyed_verifiers = await repo.key_legacy_verifiers(pseudonyms.of_user)
             if keyed_verifiers:
                 await database.checkpoint()  # the ids must not linger in the write-ahead log
+            drill_service: list[DrillService] = []  # created below; the dispatcher hands it questions
+
+            async def simulate(message: QueuedMessage) -> None:
+                await drill_service[0].simulate(message)
+
             dispatcher = Dispatcher(
                 database=database,
                 telegram=telegram,
                 cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
                 clock=clock,
+                drill_scope=DrillScope(
+                    inside=frozenset({network.verifier_group_id}),
+                    drill_channel=network.drill_channel,
+                    banner=banner(catalogs(network.card_language)),
+                    simulate=simulate,
+                ),
+                vitals=vitals,
             )
             wakers: list[Callable[[], None]] = [dispatcher.wake]
 
@@ -129,13 +170,23 @@ def build_application(
             public_text = PublicTextService(deps)
             if application.job_queue is None:
                 raise ConfigurationError("Vigil needs python-telegram-bot's job-queue extra (pip install .)")
-            alarm = DeadlineAlarm(application.job_queue, lifecycle.fire_due_deadlines, clock)
+            residents = ResidentService(deps, images=images)
+            desk = DeskService(deps, images=images, public_text=public_text)
+            drills = DrillService(deps, residents=residents, desk=desk, library=library)
+            drill_service.append(drills)
+
+            async def fire_due() -> datetime | None:
+                """The deadlines, then the drill's simulated residents; the earlier next time wins."""
+                times = [await lifecycle.fire_due_deadlines(), await drills.fire_due()]
+                return min((t for t in times if t is not None), default=None)
+
+            alarm = DeadlineAlarm(application.job_queue, fire_due, clock)
             wakers.append(alarm.wake)
             services = Services(
                 network=network,
                 catalogs=catalogs,
                 database=database,
-                residents=ResidentService(deps, images=images),
+                residents=residents,
                 images=images,
                 telegram=telegram,
                 verification=VerificationService(deps),
@@ -144,18 +195,38 @@ def build_application(
                 status=StatusService(database=database, network=network, clock=clock),
                 dispatcher=dispatcher,
                 alarm=alarm,
-                desk=DeskService(deps, images=images, public_text=public_text),
+                desk=desk,
                 public_text=public_text,
                 rumors=RumorCheckService(deps),
                 corroboration=CorroborationService(deps),
                 overview=OverviewService(deps),
                 subscriptions=SubscriptionService(database=database, network=network, clock=clock),
                 links=links,
+                drills=drills,
                 feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
                 if network.feed.enabled
                 else None,
                 lease=lease,
+                operations=Operations(
+                    vitals=vitals,
+                    database=database,
+                    network=network,
+                    clock=clock,
+                    poll_limit_seconds=settings.health_poll_seconds,
+                    outbox_limit_seconds=settings.health_outbox_seconds,
+                    polling=not settings.webhook,
+                    active_instance=f"{lease.name} (lease {lease.epoch})" if lease is not None else None,
+                ),
             )
+            metrics_listen = settings.metrics_listen_address
+            if metrics_listen is not None:
+                metrics_web = WebServer(
+                    metrics_listen,
+                    [OperationsSurface(services.operations, metrics=True)],
+                    setting="VIGIL_METRICS_LISTEN",
+                )
+                await metrics_web.start()
+                services = replace(services, metrics_web=metrics_web)
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
@@ -187,7 +258,11 @@ def build_application(
         except BaseException:
             if lease is not None:
                 await lease.stop()
+            if metrics_web is not None:
+                await metrics_web.stop()
             await database.close()
+            if instance is not None:
+                instance.release()
             raise
 
     async def stop_sending(application: VigilApplication) -> None:
@@ -206,11 +281,15 @@ def build_application(
                 await services.web.stop()
             services.alarm.stop()
             await services.dispatcher.stop()
+            if services.metrics_web is not None:
+                await services.metrics_web.stop()
             services.images.close()
             await services.telegram.close()
             if services.lease is not None:
                 await services.lease.stop()
             await services.database.close()
+        if instance is not None:
+            instance.release()
 
     # cast: the builder's types do not carry the context type on into its JobQueue.
     application = cast(
@@ -232,7 +311,7 @@ def build_application(
         .rate_limiter(rate_limiter or PriorityRateLimiter())
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
-        .concurrent_updates(ChatOrderedProcessor(PendingUpdates()))
+        .concurrent_updates(ChatOrderedProcessor(PendingUpdates(), vitals=vitals))
         .updater(None)
         .post_init(start_services)
         .post_stop(stop_sending)

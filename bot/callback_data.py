@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
+from bot.domain.drills import LanguageMix, Pace
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import TextChangeKind
@@ -177,8 +178,34 @@ class EditText:
     change: TextChangeKind
 
 
+class DrillStep(StrEnum):
+    SET = "set"  # the menu with this state (a scenario ticked, the pace or languages picked)
+    GO = "go"  # start the drill
+    SURE = "sure"  # start it although real reports are open
+    CANCEL = "no"  # do not start it
+
+
+@dataclass(frozen=True)
+class DrillMenu:
+    """The /drill menu's whole state travels in its buttons: the ticked scenarios (bit i is the
+    library's scenario i), the pace, the language mix and whether to show the verifiers' tags."""
+
+    step: DrillStep
+    scenarios: int
+    pace: Pace
+    mix: LanguageMix
+    tags: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.scenarios < 1 << DRILL_SCENARIO_BITS:
+            raise InvalidCallbackData("scenario choice out of range")
+
+
+DRILL_SCENARIO_BITS = 20
+
 Action = (
-    Detach
+    DrillMenu
+    | Detach
     | Vote
     | Form
     | ChooseLanguage
@@ -216,6 +243,7 @@ FAMILIES: dict[type[Action], str] = {
     Detach: "detach",
     EditText: "text",
     Which: "which",
+    DrillMenu: "drill",
 }
 
 
@@ -247,6 +275,10 @@ _PATTERNS = {
     "rumor": re.compile(r"^v1:rumor:(?P<report>[1-9][0-9]{0,17})$"),
     "detach": re.compile(r"^v1:detach:(?P<report>[1-9][0-9]{0,17})$"),
     "which": re.compile(r"^v1:which:(?P<choice>[an]):(?P<question>[1-9][0-9]{0,17})$"),
+    "drill": re.compile(
+        r"^v1:drill:(?P<step>set|go|sure|no):(?P<mask>0|[1-9a-f][0-9a-f]{0,4}):(?P<pace>one|surge)"
+        r":(?P<mix>en|es|mix):(?P<tags>[01])$"
+    ),
     "text": re.compile(r"^v1:text:(?P<change>words|nowords|note|nonote):(?P<report>[1-9][0-9]{0,17})$"),
 }
 
@@ -286,6 +318,8 @@ def encode(action: Action) -> str:
             data = f"{_prefix(Which)}:{'a' if answers_it else 'n'}:{question_id}"
         case EditText(report_id, change):
             data = f"{_prefix(EditText)}:{change}:{report_id}"
+        case DrillMenu(step, scenarios, pace, mix, tags):
+            data = f"{_prefix(DrillMenu)}:{step}:{scenarios:x}:{pace}:{mix}:{int(tags)}"
     if len(data.encode()) > MAX_BYTES:
         raise InvalidCallbackData(f"{data!r} is longer than {MAX_BYTES} bytes")
     return data
@@ -357,6 +391,12 @@ def decode(data: str | None) -> Action:
         return Detach(int(match["report"]))
     if match := _PATTERNS["which"].match(data):
         return Which(int(match["question"]), match["choice"] == "a")
+    if match := _PATTERNS["drill"].match(data):
+        mask = int(match["mask"], 16)
+        if mask < 1 << DRILL_SCENARIO_BITS:
+            return DrillMenu(
+                DrillStep(match["step"]), mask, Pace(match["pace"]), LanguageMix(match["mix"]), match["tags"] == "1"
+            )
     if match := _PATTERNS["text"].match(data):
         return EditText(int(match["report"]), TextChangeKind(match["change"]))
     raise InvalidCallbackData(data)

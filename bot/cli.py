@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -27,10 +28,12 @@ from telegram.error import TelegramError
 from bot.errors import ConfigurationError, TelegramUnavailable
 from bot.logging_setup import configure_logging, install_excepthook, token_secrets
 from bot.settings import (
+    DatabaseSettings,
     EnvFile,
     FlyerSettings,
     KeySettings,
     NetworkFileSettings,
+    Settings,
     TelegramSettings,
     find_env_file,
     load_settings,
@@ -484,6 +487,130 @@ def export(
     except OSError as error:
         raise Stop(f"Could not write {out}: {error.strerror or error}.") from None
     click.echo(f"Wrote {', '.join(map(str, written))} ({len(figures.days)} rows, {first:%Y-%m-%d} to {last:%Y-%m-%d}).")
+
+
+def file_command(short_help: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command of the group that takes one FILE and the common options (backup, restore)."""
+
+    def decorate(function: Callable[..., None]) -> click.Command:
+        with_options = common_options(click.pass_context(function))
+        return cli.command(short_help=short_help)(
+            click.argument("file", type=click.Path(path_type=Path, dir_okay=False))(with_options)
+        )
+
+    return decorate
+
+
+def _database_file(database: Path | str, command: str) -> Path:
+    """The SQLite file these commands work on; a PostgreSQL server has its own tools for them."""
+    if isinstance(database, Path):
+        return database
+    raise Stop(
+        f"vigil {command} works on an SQLite file. VIGIL_DATABASE names a PostgreSQL server: use pg_dump "
+        "and pg_restore for copies; Vigil applies its migrations itself when it starts."
+    )
+
+
+@file_command("Copy the database while Vigil runs.")
+def backup(context: click.Context, /, file: Path, **given: Any) -> None:
+    """Copy the database to FILE, consistently, while the bot goes on running (SQLite's online backup).
+
+    The copy holds reports and pseudonyms but not VIGIL_SECRET_KEY: keep the key somewhere else.
+    """
+    from storage.backup import backup as take_backup
+
+    settings = _database_settings(context, given)
+    try:
+        done = take_backup(_database_file(settings.database, "backup"), file)
+    except (OSError, sqlite3.Error) as error:
+        raise Stop(f"Vigil could not back up {settings.database} to {file}: {error}.") from None
+    click.echo(f"Backed up {settings.database} to {done.path} ({done.pages} pages in {done.seconds:.2f} s).")
+
+
+@file_command("Put a backup in place of the database (Vigil stopped).")
+def restore(context: click.Context, /, file: Path, **given: Any) -> None:
+    """Check FILE (SQLite's integrity check, migrations this Vigil knows, the secret key it was made
+    with) and put it in place of the database; the database it replaces is kept beside it.
+
+    Refused while Vigil runs on the database: stop it first.
+    """
+    from bot.services.pseudonyms import Pseudonyms
+    from storage.backup import DatabaseInUse, RestoreRefused
+    from storage.backup import restore as put_back
+
+    settings = _settings_for_storage(context, given)
+    try:
+        check, kept = put_back(
+            file,
+            _database_file(settings.database, "restore"),
+            Pseudonyms(settings.secret_key.get_secret_value()).key_check(),
+        )
+    except RestoreRefused as refusal:
+        raise Stop(f"Nothing was restored: {refusal}") from None
+    except DatabaseInUse as error:
+        raise Stop(f"Nothing was restored: {error}. Stop Vigil first, then restore.") from None
+    except (OSError, sqlite3.Error) as error:
+        raise Stop(f"Nothing was restored: {error}.") from None
+    click.echo(
+        f"Restored {file} to {settings.database}: integrity ok, the same secret key, "
+        f"{check.reports} reports, schema {check.highest:04d}."
+    )
+    if kept is not None:
+        click.echo(f"The database it replaced is kept as {kept}; delete it once Vigil runs well.")
+    click.echo("Start Vigil: it applies any newer migrations itself.")
+
+
+@cli.command(short_help="Apply new migrations, or list them with --check.")
+@click.option("--check", is_flag=True, help="Only list the migrations the database has not had; apply nothing.")
+@common_options
+@click.pass_context
+def migrate(context: click.Context, /, check: bool, **given: Any) -> None:
+    """Bring the database's schema up to date (start-up does it too, after a backup).
+
+    With --check, list the pending migrations and exit 1 if there are any, 0 if none.
+    """
+    from storage.backup import DatabaseInUse, InstanceLock, pending_migrations
+    from storage.database import Database
+
+    settings = _database_settings(context, given)
+    database_file = _database_file(settings.database, "migrate")
+    pending = pending_migrations(database_file)
+    if check:
+        if not pending:
+            click.echo(f"{settings.database} is up to date: no pending migration.")
+            return
+        click.echo(f"{settings.database} has {len(pending)} pending migration(s):")
+        for migration in pending:
+            click.echo(f"  {migration.name}")
+        context.exit(EXIT_CHECK_FAILED)
+    if not pending:
+        click.echo(f"{settings.database} is up to date: no pending migration.")
+        return
+
+    async def apply() -> None:
+        database = await Database.open(settings.database)  # backs up, then migrates
+        await database.close()
+
+    try:
+        with InstanceLock(database_file).held():
+            asyncio.run(apply())
+    except DatabaseInUse as error:
+        raise Stop(f"No migration was applied: {error}. Stop Vigil first (or just restart it).") from None
+    click.echo(f"Applied {len(pending)} migration(s) to {settings.database}: {', '.join(m.name for m in pending)}.")
+
+
+def _database_settings(context: click.Context, given: dict[str, Any]) -> DatabaseSettings:
+    options = _options(context, **given)
+    with configuration_problems("Vigil cannot find the database.\n"):
+        return load_settings(options.env(), kind=DatabaseSettings)
+
+
+def _settings_for_storage(context: click.Context, given: dict[str, Any]) -> Settings:
+    options = _options(context, **given)
+    with configuration_problems("Vigil cannot use the database.\n"):
+        settings = load_settings(options.env(), kind=Settings, **options.overrides())
+    _secure_output(settings, options, level=logging.WARNING)
+    return settings
 
 
 async def _bot_username(settings: TelegramSettings) -> str:

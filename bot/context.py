@@ -12,9 +12,11 @@ from bot.feed.service import FeedService
 from bot.i18n import Catalogs
 from bot.languages import Language
 from bot.network import Network
+from bot.operations import Operations
 from bot.services.corroboration import CorroborationService
 from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
+from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
 from bot.services.lease import LeaseKeeper
 from bot.services.lifecycle import LifecycleService
@@ -52,11 +54,14 @@ class Services:
     corroboration: CorroborationService
     overview: OverviewService  # /queue and /stats
     subscriptions: SubscriptionService
+    drills: DrillService  # /drill: practice on made-up reports (issue 19)
     links: DeepLinks  # the bot's own t.me links, from its username as Telegram gave it at start-up
+    operations: Operations  # /healthz and /metrics
     web: WebServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
     lease: LeaseKeeper | None = None  # on PostgreSQL: this instance's hold on the active role
     webhook: WebhookTarget | None = None  # `vigil run --webhook`: what the runner gives setWebhook
+    metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
 
 
 class BotData:

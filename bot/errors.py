@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 
 class ConfigurationError(Exception):
     """Start-up cannot continue; the message says what to fix."""
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validated_toml(text: str, model: type[ModelT], *, source: str) -> ModelT:
+    """A TOML file written by organizers (the network file, a drill scenario file) as `model`, or
+    ConfigurationError naming each problem's field as written in `source`."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"The {source} is not valid TOML: {error}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigurationError(f"The {source} has problems:\n{describe_validation_error(error)}") from None
 
 
 class TelegramUnavailable(Exception):

@@ -6,18 +6,17 @@ in the file (``neighborhoods[2].channels[0].languages``).
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.domain.evidence import Area, KnownPlace, Point
 from bot.domain.lifecycle import Timeouts
 from bot.domain.verification import MIN_QUORUM
-from bot.errors import ConfigurationError, describe_validation_error
+from bot.errors import ConfigurationError, validated_toml
 from bot.languages import Language
 
 # Keys travel inside callback data (64 bytes at most), so they are short ASCII slugs.
@@ -204,12 +203,27 @@ class Network(_Strict):
     timeouts_section: TimeoutsSection = Field(default_factory=TimeoutsSection, alias="timeouts")
     # The know-your-rights card (/rights, the button under alerts), replaced per language; plain text.
     rights: dict[Language, Annotated[str, StringConstraints(min_length=20, max_length=3000)]] = {}
+    # Drills (/drill): a channel that only volunteers follow, where a drill's posts go instead of
+    # the neighborhoods' channels (without one they are shown on the card), and an organizers' own
+    # scenario file (TOML, like bot/drills/scenarios/builtin.toml) added to the built-in ones.
+    drill_channel: int | None = None
+    drill_scenarios: Path | None = None
+    # /metrics counts reports per neighborhood only if the organizers opt in: in a small neighborhood
+    # a count that moves by one at a known moment can single out the resident who reported.
+    metrics_by_neighborhood: bool = False
 
     @field_validator("verifier_group_id")
     @classmethod
     def _is_group_id(cls, value: int) -> int:
         if value >= 0:
             raise ValueError("a group's chat id is negative (supergroups start with -100)")
+        return value
+
+    @field_validator("drill_channel")
+    @classmethod
+    def _drill_channel_is_a_chat(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a channel's chat id is negative (it starts with -100)")
         return value
 
     @field_validator("timezone")
@@ -235,6 +249,8 @@ class Network(_Strict):
                 raise ValueError(
                     f"neighborhood '{neighborhood.key}' needs a name in every language: missing {', '.join(missing)}"
                 )
+        if self.drill_channel is not None and self.drill_channel in self.channel_ids():
+            raise ValueError("drill_channel must not be a neighborhood's channel: drills never reach the public")
         return self
 
     def languages_used(self) -> list[Language]:
@@ -295,14 +311,7 @@ class Network(_Strict):
 
 
 def parse_network(text: str, *, source: str = "network file") -> Network:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError(f"The {source} is not valid TOML: {error}") from None
-    try:
-        return Network.model_validate(data)
-    except ValidationError as error:
-        raise ConfigurationError(f"The {source} has problems:\n{describe_validation_error(error)}") from None
+    return validated_toml(text, Network, source=source)
 
 
 def load_network(path: Path) -> Network:

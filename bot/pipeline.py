@@ -37,6 +37,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot import update_scope
 from bot.update_scope import UpdateTicket
+from bot.vitals import Vitals
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +139,14 @@ class PendingUpdates:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Concurrent across chats, in order within a chat and a user; tells `pending` when each is done."""
 
-    def __init__(self, pending: PendingUpdates, *, max_running: int = MAX_RUNNING_UPDATES) -> None:
+    def __init__(
+        self, pending: PendingUpdates, *, max_running: int = MAX_RUNNING_UPDATES, vitals: Vitals | None = None
+    ) -> None:
         # PTB's own semaphore counts every update from its arrival, including those that only wait
         # for an earlier one of their chat; the real bound is `_running`, taken after that wait.
         super().__init__(max_concurrent_updates=10_000)
         self._pending = pending
+        self._vitals = vitals or Vitals()  # health and metrics (bot/operations.py)
         self._running = asyncio.Semaphore(max_running)
         self._tails: dict[OrderingKey, asyncio.Event] = {}
 
@@ -155,6 +159,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     @property
     def pending(self) -> PendingUpdates:
         return self._pending
+
+    @property
+    def vitals(self) -> Vitals:
+        return self._vitals
 
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Runs in the task that handles the update (wait_for makes one), which the ticket names."""
@@ -196,6 +204,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     del self._tails[key]
             if isinstance(update, Update):
                 self._pending.finish(update.update_id)
+                self._vitals.handled()
 
 
 class Poller:
@@ -210,11 +219,13 @@ class Poller:
         poll_timeout: int,
         allowed_updates: Sequence[str] | None = None,
         guard: Callable[[], None] = lambda: None,
+        vitals: Vitals | None = None,
     ) -> None:
         """`guard` runs before every getUpdates and raises to stop it (the lease, bot/services/lease.py):
         a getUpdates confirms what came before it."""
         self._bot = bot
         self._guard = guard
+        self._vitals = vitals or Vitals()
         self._pending = pending
         self._enqueue = enqueue
         self._poll_timeout = poll_timeout
@@ -258,6 +269,7 @@ class Poller:
             except InvalidToken:
                 raise
             except RetryAfter as error:
+                self._vitals.rate_limited(error.retry_after, source="polling")
                 await asyncio.sleep(_seconds(error.retry_after))
                 continue
             except (Conflict, NetworkError, TelegramError) as error:
@@ -286,6 +298,7 @@ class Poller:
             timeout=timeout,
             allowed_updates=self._allowed_updates,
         )
+        self._vitals.polled(updates)  # the loop is alive (/healthz)
         fresh = set(self._pending.receive([u.update_id for u in updates]))
         for update in updates:
             if update.update_id in fresh:

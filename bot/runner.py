@@ -47,6 +47,7 @@ async def running(
             poll_timeout=poll_timeout,
             allowed_updates=Update.ALL_TYPES,
             guard=_lease_guard(application),
+            vitals=processor.vitals,
         )
         await application.start()
         await poller.start()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,16 +89,56 @@ class FlyerSettings(TelegramSettings, NetworkFileSettings):
     """`vigil flyer`: the network file, and the token to ask Telegram for the bot's username."""
 
 
-class KeySettings(BaseSettings):
-    """The database and the key of its pseudonyms: all that `vigil rotate-key` needs."""
+class DatabaseSettings(BaseSettings):
+    """Where the database is: all `vigil backup` and `vigil migrate` need (no secret at all, so a
+    backup job can run without the token or the key)."""
 
     model_config = _SETTINGS_CONFIG
 
     # A file path keeps the embedded SQLite; a postgresql:// URL selects a PostgreSQL server (storage/dialect.py).
     database: Path | str = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        # A URL is kept as text: as a Path, "postgresql://…" would lose a slash.
+        if isinstance(value, str) and not is_postgresql_url(value):
+            return Path(value)
+        return value
+
+
+class KeySettings(DatabaseSettings):
+    """The database and the key of its pseudonyms: all that `vigil rotate-key` needs."""
+
     # Keys the reporter pseudonyms (HMAC). It must never be stored in the database, or a seized
     # database file alone would let anyone re-link pseudonyms to Telegram accounts.
     secret_key: SecretStr = Field(alias="VIGIL_SECRET_KEY")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_hard_to_guess(cls, value: SecretStr) -> SecretStr:
+        # The messages never quote the key: they may end up in a shared log or a help request.
+        secret = value.get_secret_value()
+        if secret in EXAMPLE_SECRETS:
+            raise ValueError(f"is still the example value from .env.example; make a key with: {MAKE_A_SECRET}")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"needs at least {MIN_SECRET_LENGTH} random characters (it has {len(secret)}); "
+                f"make a key with: {MAKE_A_SECRET}"
+            )
+        if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
+            raise ValueError(
+                "is too easy to guess (repeated or sequential characters, or too few different ones); "
+                f"make a key with: {MAKE_A_SECRET}"
+            )
+        return value
+
+
+class WebSettings(BaseSettings):
+    """Vigil's web server, and health and metrics on an address of their own."""
+
+    model_config = _SETTINGS_CONFIG
+
     # Vigil's web server (the web desk, the feed, health): where it listens, as host:port; unset
     # means no web server at all. VIGIL_WEB_URL is the public https:// address people reach it at
     # (through a reverse proxy that holds the certificate), used in buttons and links.
@@ -110,16 +150,16 @@ class KeySettings(BaseSettings):
     # `vigil run --webhook`: Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of
     # Vigil polling for them (bot/web/webhook.py); needs VIGIL_WEB_LISTEN and VIGIL_WEB_URL.
     webhook: bool = Field(default=False, alias="VIGIL_WEBHOOK")
+    # /metrics and /healthz on an internal address of their own (never the public web server: the
+    # figures tell anyone how busy the desk is in the middle of a raid).
+    metrics_listen: str | None = Field(default=None, alias="VIGIL_METRICS_LISTEN")
+    # /healthz answers 503 once Telegram has not answered a getUpdates for this long (a healthy long
+    # poll answers at least every 10 s), or once a message other than a subscriber's has waited in
+    # the outbox this long (a subscriber's: ten times as long, a fan-out to thousands takes minutes).
+    health_poll_seconds: float = Field(default=25.0, gt=0, le=3600, alias="VIGIL_HEALTH_POLL_SECONDS")
+    health_outbox_seconds: float = Field(default=120.0, gt=0, le=86400, alias="VIGIL_HEALTH_OUTBOX_SECONDS")
 
-    @field_validator("database", mode="before")
-    @classmethod
-    def _path_or_url(cls, value: object) -> object:
-        # A URL is kept as text: as a Path, "postgresql://…" would lose a slash.
-        if isinstance(value, str) and not is_postgresql_url(value):
-            return Path(value)
-        return value
-
-    @field_validator("web_listen")
+    @field_validator("web_listen", "metrics_listen")
     @classmethod
     def _is_host_and_port(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -144,27 +184,12 @@ class KeySettings(BaseSettings):
     def web_listen_address(self) -> ListenAddress | None:
         return ListenAddress.parse(self.web_listen) if self.web_listen else None
 
-    @field_validator("secret_key")
-    @classmethod
-    def _secret_is_hard_to_guess(cls, value: SecretStr) -> SecretStr:
-        # The messages never quote the key: they may end up in a shared log or a help request.
-        secret = value.get_secret_value()
-        if secret in EXAMPLE_SECRETS:
-            raise ValueError(f"is still the example value from .env.example; make a key with: {MAKE_A_SECRET}")
-        if len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(
-                f"needs at least {MIN_SECRET_LENGTH} random characters (it has {len(secret)}); "
-                f"make a key with: {MAKE_A_SECRET}"
-            )
-        if estimated_entropy_bits(secret) < MIN_SECRET_BITS:
-            raise ValueError(
-                "is too easy to guess (repeated or sequential characters, or too few different ones); "
-                f"make a key with: {MAKE_A_SECRET}"
-            )
-        return value
+    @property
+    def metrics_listen_address(self) -> ListenAddress | None:
+        return ListenAddress.parse(self.metrics_listen) if self.metrics_listen else None
 
 
-class Settings(KeySettings, NetworkFileSettings, TelegramSettings):
+class Settings(KeySettings, WebSettings, NetworkFileSettings, TelegramSettings):
     """Everything `vigil run` needs (the bases in this order keep Telegram's settings first in messages)."""
 
 
@@ -203,6 +228,9 @@ _ENVIRONMENT_NAMES = {
     "telegram_timeout_seconds": "TELEGRAM_TIMEOUT_SECONDS",
     "web_listen": "VIGIL_WEB_LISTEN",
     "web_url": "VIGIL_WEB_URL",
+    "metrics_listen": "VIGIL_METRICS_LISTEN",
+    "health_poll_seconds": "VIGIL_HEALTH_POLL_SECONDS",
+    "health_outbox_seconds": "VIGIL_HEALTH_OUTBOX_SECONDS",
 }
 
 
@@ -247,7 +275,33 @@ def find_env_file(
 
 def token_is_configured(env_file: EnvFile) -> bool:
     """Whether a bot token is set at all (the environment wins over the file, as in Settings)."""
-    return bool(os.environ.get("TELEGRAM_BOT_TOKEN") or env_file.values().get("TELEGRAM_BOT_TOKEN"))
+    values = env_file.values()
+    return any(os.environ.get(name) or values.get(name) for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_TOKEN_FILE"))
+
+
+# Secrets that may be handed over in a file instead (Docker secrets, systemd credentials): NAME_FILE
+# holds the path of a file whose content is NAME. The image and the unit then hold no secret at all.
+SECRETS_IN_FILES = ("TELEGRAM_BOT_TOKEN", "VIGIL_SECRET_KEY")
+
+
+def secrets_from_files(source: EnvFile, given: Iterable[str] = ()) -> dict[str, str]:
+    """The secrets named by NAME_FILE (in the environment or the .env file), read from their files."""
+    values = source.values()
+    found: dict[str, str] = {}
+    for name in SECRETS_IN_FILES:
+        setting = f"{name}_FILE"
+        where = os.environ.get(setting) or values.get(setting)
+        if not where or name in given:
+            continue
+        if os.environ.get(name) or values.get(name):
+            raise ConfigurationError(f"Both {name} and {setting} are set; keep only one of them.")
+        try:
+            found[name] = Path(where).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigurationError(
+                f"{setting} names {where}, which Vigil cannot read ({error.strerror or error})."
+            ) from None
+    return found
 
 
 SettingsType = TypeVar("SettingsType", bound=BaseSettings)
@@ -270,6 +324,8 @@ def load_settings(
             (env_file,) if env_file is not None else (),
         )
     )
+    if issubclass(kind, TelegramSettings):
+        overrides = {**secrets_from_files(source, overrides), **overrides}
     try:
         return kind(_env_file=source.path, **overrides)
     except ValidationError as error:

@@ -9,6 +9,7 @@ from handlers import (
     admin,
     corroborating,
     desk,
+    drills,
     general,
     lifecycle,
     other_messages,
@@ -40,6 +41,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Any chat: the handler itself allows organizers only, in private or in the verifier group.
     application.add_handler(CommandHandler("status", admin.on_status))
     application.add_handler(CommandHandler("stats", overview.on_stats))
+    application.add_handler(CommandHandler("drill", drills.on_drill_command))
     # The verifier group's own command; the handler answers anyone else that it is for the group.
     application.add_handler(CommandHandler("queue", overview.on_queue))
     # A reply to a question from the verifiers is an answer, not part of a report; the desk handler
@@ -109,5 +111,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(desk.on_text_button, pattern=cb.pattern(cb.EditText)))
     application.add_handler(CallbackQueryHandler(subscribing.on_subscribe_button, pattern=cb.pattern(cb.Subscribe)))
     application.add_handler(CallbackQueryHandler(subscribing.on_rights_button, pattern=cb.pattern(cb.Rights)))
+    application.add_handler(CallbackQueryHandler(drills.on_drill_button, pattern=cb.pattern(cb.DrillMenu)))
     application.add_handler(CallbackQueryHandler(general.on_unknown_button))
     application.add_error_handler(on_error)

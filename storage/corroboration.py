@@ -14,34 +14,25 @@ from bot.domain.corroboration import OpenReport
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, to_text
-from storage.dialect import Connection, Dialect
+from storage.dialect import Connection, Dialect, Row
 
 
 class CorroborationQueries:
     _db: Connection
     _sql: Dialect
 
-    async def open_reports_in(self, neighborhood_key: str) -> list[OpenReport]:
-        """Reports of the neighborhood a new one might join: pending, or published with a live alert."""
+    async def open_reports_in(self, neighborhood_key: str, *, drill: bool = False) -> list[OpenReport]:
+        """Reports of the neighborhood a new one might join: pending, or published with a live alert.
+        A drill's reports and real ones never join each other (`drill` picks which)."""
         async with self._db.execute(
             "SELECT r.id, r.neighborhood_key, r.status, r.created_at, r.attached_to, a.status AS alert"
             " FROM reports r LEFT JOIN alerts a ON a.report_id = r.id"
-            " WHERE r.neighborhood_key = ? AND r.attached_to IS NULL"
+            " WHERE r.neighborhood_key = ? AND r.attached_to IS NULL AND r.is_drill = ?"
             " AND (r.status = 'pending' OR (r.status = 'published' AND a.status = 'active'))",
-            (neighborhood_key,),
+            (neighborhood_key, int(drill)),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            OpenReport(
-                report_id=int(row["id"]),
-                neighborhood_key=row["neighborhood_key"],
-                status=ReportStatus(row["status"]),
-                alert=AlertStatus(row["alert"]) if row["alert"] is not None else None,
-                created_at=cast(datetime, from_text(row["created_at"])),
-                attached_to=row["attached_to"],
-            )
-            for row in rows
-        ]
+        return [open_report(row) for row in rows]
 
     async def attach_report(self, report_id: int, joined_id: int) -> None:
         """The report is corroboration for `joined_id`: no card, no deadlines, not closed before it."""
@@ -102,3 +93,16 @@ class CorroborationQueries:
         ) as cursor:
             row = await cursor.fetchone()
         return int(row["id"]) if row else None
+
+
+def open_report(row: Row) -> OpenReport:
+    """A row with a report's id, neighborhood_key, status, created_at and attached_to, and its
+    alert's status as `alert`."""
+    return OpenReport(
+        report_id=int(row["id"]),
+        neighborhood_key=row["neighborhood_key"],
+        status=ReportStatus(row["status"]),
+        alert=AlertStatus(row["alert"]) if row["alert"] is not None else None,
+        created_at=cast(datetime, from_text(row["created_at"])),
+        attached_to=row["attached_to"],
+    )

@@ -15,6 +15,7 @@ the alert) must not queue behind them. Within each class, first come, first serv
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,11 +25,18 @@ from pathlib import Path
 import aiosqlite
 
 from bot import update_scope
+from storage.backup import backup_before_upgrade
 from storage.dialect import POSTGRESQL, SQLITE, Connection, Dialect, PostgresConnection, is_postgresql_url
 from storage.migrations import apply_migrations, apply_postgresql_migrations
 from storage.repository import Repository
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+# A TRUNCATE checkpoint waits for readers of an older snapshot (`vigil backup` copying the database,
+# in a process of its own) while it holds the lock every update needs. It waits this long at most,
+# then leaves the rest of the log for the next checkpoint.
+CHECKPOINT_WAIT_MS = 20
 
 
 class PriorityLock:
@@ -95,6 +103,10 @@ class Database:
             return await cls._open_postgresql(str(path))
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Upgrades apply migrations at start-up, after a copy of the database as it was.
+            kept = await asyncio.to_thread(backup_before_upgrade, Path(path))
+            if kept is not None:
+                log.info("Before applying new migrations, Vigil copied the database to %s", kept.path)
         # isolation_level=None: the sqlite3 module must not open transactions on its own;
         # unit_of_work states every transaction explicitly.
         connection = await aiosqlite.connect(str(path), isolation_level=None)
@@ -148,9 +160,14 @@ class Database:
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it, so deleted rows do not linger there.
         (PostgreSQL's own VACUUM and checkpoints do this on a server.)"""
-        if isinstance(self._connection, aiosqlite.Connection):
-            async with self._lock.held():
+        if not isinstance(self._connection, aiosqlite.Connection):
+            return
+        async with self._lock.held():
+            await self._connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
                 await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     async def integrity_check(self) -> str:
         """SQLite's integrity check ("ok"); on PostgreSQL, that the server answers."""

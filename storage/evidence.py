@@ -68,12 +68,15 @@ class EvidenceQueries:
         ) as cursor:
             return [(int(r["position"]), int(r["fingerprint"])) for r in await cursor.fetchall()]
 
-    async def fingerprints_since(self, since: datetime, *, excluding: int) -> list[tuple[int, datetime, int]]:
-        """(report id, report created at, fingerprint) of the photos of other reports made since `since`."""
+    async def fingerprints_since(
+        self, since: datetime, *, excluding: int, drill: bool = False
+    ) -> list[tuple[int, datetime, int]]:
+        """(report id, report created at, fingerprint) of the photos of other reports made since `since`;
+        a drill's photos are only compared with other drills' (`drill`), real ones with real ones."""
         async with self._db.execute(
             "SELECT r.id, r.created_at, e.fingerprint FROM reports r JOIN photo_evidence e ON e.report_id = r.id"
-            " WHERE r.created_at >= ? AND r.id != ? AND e.fingerprint IS NOT NULL",
-            (to_text(since), excluding),
+            " WHERE r.created_at >= ? AND r.id != ? AND e.fingerprint IS NOT NULL AND r.is_drill = ?",
+            (to_text(since), excluding, int(drill)),
         ) as cursor:
             return [
                 (int(r["id"]), required_moment(r["created_at"]), int(r["fingerprint"])) for r in await cursor.fetchall()

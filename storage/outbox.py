@@ -26,6 +26,8 @@ from storage.dialect import Connection, Dialect, Row, new_id
 _OPEN = "('pending', 'sending')"
 _TO_SUBSCRIBERS = ", ".join(f"'{kind}'" for kind in MessageKind if kind.is_to_subscriber)  # fixed names
 _SETTLED = "('sent', 'failed', 'unknown', 'skipped')"
+# A row with whether it is a drill's (its report's is_drill), for the dispatcher's guard and order.
+_WITH_DRILL = "outbox.*, COALESCE(r.is_drill, 0) AS drill FROM outbox LEFT JOIN reports r ON r.id = outbox.report_id"
 # Messages that later messages point at by outbox id (MessageRef(outbox_id=...)) when they are
 # created, possibly long after this one was sent: a channel post is replied to ("Still active") and
 # edited (ENDED, RETRACTED, EXPIRED) for as long as its report lives. A new kind of message that
@@ -73,7 +75,8 @@ class OutboxQueries:
         (SubscriberQueries.subscriber_heads)."""
         chats: dict[int, list[QueuedMessage]] = {}
         async with self._db.execute(
-            f"SELECT * FROM outbox WHERE status IN {_OPEN} AND kind NOT IN ({_TO_SUBSCRIBERS}) ORDER BY id"
+            f"SELECT {_WITH_DRILL} WHERE outbox.status IN {_OPEN}"
+            f" AND outbox.kind NOT IN ({_TO_SUBSCRIBERS}) ORDER BY outbox.id"
         ) as cursor:
             for row in await cursor.fetchall():
                 message = _queued(row)
@@ -81,7 +84,7 @@ class OutboxQueries:
         return chats
 
     async def queued(self, outbox_id: int) -> QueuedMessage | None:
-        async with self._db.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
+        async with self._db.execute(f"SELECT {_WITH_DRILL} WHERE outbox.id = ?", (outbox_id,)) as cursor:
             row = await cursor.fetchone()
         return _queued(row) if row else None
 
@@ -297,4 +300,5 @@ def _queued(row: Row) -> QueuedMessage:
         telegram_message_id=row["telegram_message_id"],
         last_error=row["last_error"],
         created_at=required_moment(row["created_at"]),
+        drill="drill" in row.keys() and bool(row["drill"]),
     )

@@ -30,7 +30,7 @@ SELECT r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_me
      AND NOT EXISTS (SELECT 1 FROM desk_answers a WHERE a.question_id = q.id)) AS unanswered,
   -- as on the card: each resident once, its reporter and those of the reports attached to it
   (SELECT COUNT(DISTINCT o.reporter_pseudonym) FROM reports o WHERE o.id = r.id OR o.attached_to = r.id) AS residents
-FROM reports r WHERE r.status = 'pending' ORDER BY r.created_at, r.id LIMIT :limit
+FROM reports r WHERE r.status = 'pending' ORDER BY r.is_drill, r.created_at, r.id LIMIT :limit
 """
 
 _LIVE_ALERTS = """
@@ -104,7 +104,8 @@ class OverviewQueries:
         """Reports sent since `since` by status: those on record, and those the purge folded."""
         counts: dict[str, int] = {}
         async with self._db.execute(
-            "SELECT status, COUNT(*) AS n FROM reports WHERE created_at >= ? GROUP BY status", (to_text(since),)
+            "SELECT status, COUNT(*) AS n FROM reports WHERE created_at >= ? AND is_drill = 0 GROUP BY status",
+            (to_text(since),),
         ) as cursor:
             for row in await cursor.fetchall():
                 counts[row["status"]] = counts.get(row["status"], 0) + int(row["n"])
@@ -119,7 +120,7 @@ class OverviewQueries:
         """From Send to the channel post, for reports sent since `since` that were published."""
         async with self._db.execute(
             "SELECT r.created_at, a.published_at FROM reports r JOIN alerts a ON a.report_id = r.id"
-            " WHERE r.created_at >= ?",
+            " WHERE r.created_at >= ? AND r.is_drill = 0",
             (to_text(since),),
         ) as cursor:
             seconds = [_seconds(row["created_at"], row["published_at"]) for row in await cursor.fetchall()]
@@ -131,7 +132,7 @@ class OverviewQueries:
         """Votes cast since `since`, newest first (so a verifier's latest first name comes first)."""
         async with self._db.execute(
             "SELECT v.verifier_pseudonym, v.verifier_name, v.cast_at, r.created_at FROM votes v"
-            " JOIN reports r ON r.id = v.report_id WHERE v.cast_at >= ? ORDER BY v.cast_at DESC",
+            " JOIN reports r ON r.id = v.report_id WHERE v.cast_at >= ? AND r.is_drill = 0 ORDER BY v.cast_at DESC",
             (to_text(since),),
         ) as cursor:
             votes = [

@@ -102,7 +102,7 @@ class RejectionQueries:
         rumor_checks = 0
         async with self._db.execute(
             "SELECT j.reason, COUNT(*) AS n, COUNT(j.rumor_check_posted_at) AS rumors FROM rejections j"
-            " JOIN reports r ON r.id = j.report_id WHERE r.created_at >= ? GROUP BY j.reason",
+            " JOIN reports r ON r.id = j.report_id WHERE r.created_at >= ? AND r.is_drill = 0 GROUP BY j.reason",
             (to_text(since),),
         ) as cursor:
             for row in await cursor.fetchall():

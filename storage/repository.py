@@ -24,6 +24,7 @@ from storage.evidence import EvidenceQueries
 from storage.exports import ExportQueries
 from storage.feed import FeedQueries
 from storage.lease import LeaseQueries
+from storage.operations import OperationsQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
 from storage.rejections import RejectionQueries
@@ -50,11 +51,12 @@ class Repository(
     ExportQueries,
     FeedQueries,
     LeaseQueries,
+    OperationsQueries,
     OutboxQueries,
     PublicTextQueries,
     RejectionQueries,
     ReporterQueries,
-    RetentionQueries,
+    RetentionQueries,  # with DrillQueries (the purge forgets drills first)
     SecretKeyQueries,
     SubscriberQueries,
 ):
@@ -70,7 +72,7 @@ class Repository(
             # would end a PostgreSQL transaction), and any other constraint still raises.
             cursor = await self._db.execute(
                 "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators,"
-                " description, reporter_language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " description, reporter_language, created_at, is_drill) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (public_ref) DO NOTHING RETURNING id",
                 (
                     make_ref(),
@@ -80,6 +82,7 @@ class Repository(
                     new.description,
                     new.reporter_language,
                     to_text(new.created_at),
+                    int(new.is_drill),
                 ),
             )
             inserted = await cursor.fetchone()
@@ -123,6 +126,7 @@ class Repository(
             photo_file_ids=photos,
             media_kinds=kinds,
             attached_to=row["attached_to"],
+            is_drill=bool(row["is_drill"]),
         )
 
     async def attach_card(self, report_id: int, chat_id: int, message_id: int, photo_file_ids: list[str]) -> None:
@@ -177,7 +181,9 @@ class Repository(
         )
 
     async def count_by_status(self) -> dict[ReportStatus, int]:
-        async with self._db.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status") as cursor:
+        async with self._db.execute(
+            "SELECT status, COUNT(*) AS n FROM reports WHERE is_drill = 0 GROUP BY status"
+        ) as cursor:
             rows = await cursor.fetchall()
         return {ReportStatus(row["status"]): int(row["n"]) for row in rows}
 

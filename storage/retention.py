@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from storage.codec import to_text
 from storage.dialect import Connection, Dialect
+from storage.drills import DrillQueries
 from storage.overview import OverviewQueries
 
 _FOLD_INTO_STATISTICS = """
@@ -59,7 +60,7 @@ class WithdrawnCard:
     attached_ids: tuple[int, ...] = ()
 
 
-class RetentionQueries(OverviewQueries):
+class RetentionQueries(DrillQueries, OverviewQueries):
     _db: Connection
     _sql: Dialect
 
@@ -72,6 +73,9 @@ class RetentionQueries(OverviewQueries):
             "UPDATE reports SET closed_at = ? WHERE status = 'merged' AND attached_to IS NULL AND closed_at IS NULL",
             (to_text(now),),
         )
+        # A drill's reports go at the retention limit whatever their state, before anything is
+        # folded into the counts: a drill counts nowhere (issue 19).
+        await self.forget_drill_reports(created_before=closed_before)
         # Closed, and if it became an alert, that alert has ended too (it may still need the reporter).
         closed = (
             "closed_at IS NOT NULL AND closed_at < :cutoff AND NOT EXISTS (SELECT 1 FROM alerts"

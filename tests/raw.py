@@ -19,3 +19,21 @@ async def columns(database: Database, table: str) -> set[str]:
     found = await rows(database, f"SELECT * FROM {table} LIMIT 1")
     assert found, f"{table} is empty"
     return set(found[0].keys())
+
+
+async def tables_with_a_column_like(database: Database, fragment: str) -> set[str]:
+    """The tables that have a column whose name contains `fragment` (the schema, read on either engine)."""
+    if database.dialect.name == "postgresql":
+        found = await rows(
+            database,
+            "SELECT DISTINCT table_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND column_name LIKE ?",
+            (f"%{fragment}%",),
+        )
+        return {str(row[0]) for row in found}
+    tables = await rows(database, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    keyed = set()
+    for (name,) in tables:
+        if any(fragment in column[1] for column in await rows(database, f"PRAGMA table_info({name})")):
+            keyed.add(str(name))
+    return keyed

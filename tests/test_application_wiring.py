@@ -36,6 +36,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         "subscribe",
         "unsubscribe",
         "rights",
+        "drill",
     } <= commands
     patterns = [h.pattern.pattern for h in handlers if isinstance(h, CallbackQueryHandler) and h.pattern]
     families = [
@@ -55,6 +56,7 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
         cb.EditText,
         cb.Subscribe,
         cb.Rights,
+        cb.DrillMenu,
     ]
     assert set(families) == set(cb.FAMILIES)  # every button family has its handler
     assert patterns == [cb.pattern(family) for family in families]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot import callback_data as cb
 from bot.domain.desk import QUICK_ANSWERS, QuestionKind
+from bot.domain.drills import LanguageMix, Pace
 from bot.domain.indicators import Indicator
 from bot.domain.lifecycle import AlertAction
 from bot.domain.public_text import TextChangeKind
@@ -228,6 +229,7 @@ ONE_OF_EACH_FAMILY = [
     cb.Detach(1),
     cb.EditText(1, TextChangeKind.INCLUDE_WORDS),
     cb.Which(1, answers_it=True),
+    cb.DrillMenu(cb.DrillStep.GO, 0b101, Pace.SURGE, LanguageMix.MIX, False),
 ]
 
 

@@ -125,9 +125,13 @@ class Priority(IntEnum):
     # then goes at once instead of behind a fan-out, and the fan-out loses only that trickle's
     # share of the budget. Aging still serves each of them within 3 levels' head start.
     SUBSCRIBER = 4
+    # A drill's messages (issue 19): practice never takes a real report's share of the budget.
+    DRILL = 5
 
 
-def priority_of(kind: MessageKind) -> Priority:
+def priority_of(kind: MessageKind, *, drill: bool = False) -> Priority:
+    if drill:
+        return Priority.DRILL
     if kind.is_channel:
         return Priority.ALERT
     if kind.is_to_subscriber:
@@ -309,11 +313,13 @@ class QueuedMessage:
     telegram_message_id: int | None
     last_error: str | None
     created_at: datetime
+    drill: bool = False  # a drill's message (its report is a drill's): after every real one, kept inside
 
 
 # Within the verifier group, which waiting message goes first: new cards (so the desk sees every
 # report), then edits of cards (coalesced: one pending edit per card carries the newest state),
-# then reminders. Elsewhere, and within a rank, the order they were queued in.
+# then reminders. Elsewhere, and within a rank, the order they were queued in. A drill's messages
+# come after all of those (issue 19).
 DESK_RANK: dict[MessageKind, int] = {
     MessageKind.CARD_ALBUM: 0,
     MessageKind.CARD: 0,
@@ -346,11 +352,11 @@ def next_in_chat(waiting: list[QueuedMessage], now: datetime) -> QueuedMessage |
         refs = (row.message.reply_to, row.message.edit)
         return any(ref is not None and ref.outbox_id in open_ids for ref in refs)
 
-    def turn(row: QueuedMessage) -> tuple[int, int]:
+    def turn(row: QueuedMessage) -> tuple[bool, int, int]:
         rank = DESK_RANK.get(row.message.kind, 0)
         if now - row.created_at >= RANK_AGING:
             rank = 0
-        return rank, row.id
+        return row.drill, rank, row.id  # a drill's messages after every real one, however long they waited
 
     candidates = [row for row in waiting if not blocked(row)]
     if not candidates:

@@ -30,6 +30,7 @@ class NewReport:
     description: str
     reporter_language: Language
     created_at: datetime
+    is_drill: bool = False  # a simulated resident's report in a drill (bot.domain.drills)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Report:
     # The report this one was attached to as corroboration (status MERGED): it has no card of its
     # own, only a reply to that report's card (card_message_id is that reply).
     attached_to: int | None = None
+    # A drill's report (issue 19): the same desk, but its messages stay inside and it counts nowhere.
+    is_drill: bool = False
 
     def count_of(self, kind: MediaKind) -> int:
         return sum(k is kind for k in self.media_kinds)

@@ -24,7 +24,7 @@ from bot.i18n import Html, Translator, escape
 from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button, Keyboard
-from bot.rendering import desk
+from bot.rendering import desk, drills
 from bot.rendering import public_text as public
 from bot.rendering import rejection as rejected
 from bot.rendering.evidence import evidence_lines, known_place_lines
@@ -314,6 +314,8 @@ def _post_lines(tr: Translator, report: Report, posts: list[ChannelPost], networ
         return []
     neighborhood = network.neighborhood(report.neighborhood_key)
     languages_of = {c.chat_id: c.languages for c in (neighborhood.channels if neighborhood else ())}
+    if report.is_drill:
+        return drills.drill_post_lines(tr, posts, languages_of, network.drill_channel)
     lines: list[str] = []
     for post in posts:
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(post.channel_id, ()))

@@ -15,6 +15,7 @@ from bot.i18n import N_, Html, Translator, escape
 from bot.languages import LANGUAGE_NAMES
 from bot.network import Network
 from bot.ports import Button
+from bot.rendering import drills
 from bot.rendering.labels import local_time
 from bot.rendering.links import message_link
 
@@ -141,7 +142,10 @@ def card_lines(
     for post in posts:
         chat_id = post.message.chat_id
         label = " · ".join(LANGUAGE_NAMES[lang] for lang in languages_of.get(chat_id, ()))
-        if post.progress.status is DeliveryStatus.SENT and post.telegram_message_id is not None:
+        if report.is_drill and post.progress.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED):
+            sent = post.telegram_message_id if post.progress.status is DeliveryStatus.SENT else None
+            lines.append("  • " + drills.drill_post_line(tr, label, sent, network.drill_channel))
+        elif post.progress.status is DeliveryStatus.SENT and post.telegram_message_id is not None:
             link = message_link(chat_id, post.telegram_message_id)
             lines.append(tr.gettext('  • <a href="{link}">{channel}</a>', link=link, channel=label))
         elif post.progress.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):

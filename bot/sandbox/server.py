@@ -27,10 +27,12 @@ from PIL import Image, ImageDraw
 
 from bot.app import build_application
 from bot.context import VigilApplication
+from bot.domain.drills import LanguageMix, Pace
 from bot.fake_telegram import ApiError, FakeTelegram
 from bot.network import Network
 from bot.runner import running
 from bot.sandbox.cast import BOT_ID, Cast, Person, populate, sample_network, sample_photo
+from bot.services.drills import DrillChoice, Started
 from bot.settings import Settings
 
 HOST = "127.0.0.1"
@@ -134,6 +136,7 @@ class SandboxPage:
         app.router.add_post("/api/upload", self._upload)
         app.router.add_post("/api/press", self._press)
         app.router.add_post("/api/time", self._advance_time)
+        app.router.add_post("/api/drill", self._start_drill)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         try:
@@ -279,6 +282,21 @@ class SandboxPage:
         if self.fake.world.message(chat_id, message_id) is None:
             raise web.HTTPBadRequest(text="there is no such message to reply to in that chat")
         return message_id
+
+    async def _start_drill(self, request: web.Request) -> web.Response:
+        """ "Start a drill": every built-in scenario, one at a time, both languages, as the organizer
+        would start it from /drill in the group; where a new verifier learns the desk."""
+        if self.application is None:
+            return _refuse("The bot is still starting.")
+        drills = self.application.bot_data.services.drills
+        choice = DrillChoice(tuple(s.key for s in drills.library), Pace.ONE_AT_A_TIME, LanguageMix.MIX)
+        organizer = self.network.admin_user_ids[0]
+        started = await drills.start(
+            choice, user_id=organizer, chat_id=self.network.verifier_group_id, private=False, confirmed=True
+        )
+        if not isinstance(started, Started):
+            return _refuse("A drill is already running: send /drill stop in the group to end it.")
+        return web.json_response({"ok": True})
 
     def _who_where(self, body: dict[str, Any], *, residents_only: bool = False) -> tuple[Person, int]:
         """The person acting (only the sample people) and the chat: their own, or the verifier group."""

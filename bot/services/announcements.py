@@ -190,7 +190,10 @@ async def _to_subscribers(
     texts: Mapping[Language, tuple[Html, Keyboard | None]],
 ) -> int:
     """One message to each subscriber of the report's neighborhood; an update replies to their copy
-    of the alert. Returns how many were queued."""
+    of the alert. Returns how many were queued. A drill reaches no subscriber (the dispatcher would
+    hold its messages back anyway; none are written)."""
+    if report.is_drill:
+        return 0
     messages = {language: Outgoing(kind, 0, text, keyboard=keyboard) for language, (text, keyboard) in texts.items()}
     return await repo.enqueue_for_subscribers(
         report.id,

@@ -213,7 +213,19 @@ class DeskService:
     async def answer_with_button(
         self, *, user_id: int, question_id: int, code: str, request_id: RequestId | None
     ) -> Answered:
-        pseudonym = self._deps.pseudonyms.of_user(user_id)
+        return await self._answer_button(self._deps.pseudonyms.of_user(user_id), question_id, code, request_id)
+
+    async def answer_as_simulated(self, pseudonym: str, question_id: int, *, code: str | None, words: str) -> Answered:
+        """A drill's simulated resident answers (bot.services.drills), by the same path as a person:
+        a quick answer's `code`, else `words`."""
+        question = Question(question_id, 0, QuestionKind.OWN, "", "", self._deps.clock())
+        if code is not None:
+            return await self._answer_button(pseudonym, question_id, code, None)
+        return await self._answer(pseudonym, question, AnswerKind.WORDS, words, None, None)
+
+    async def _answer_button(
+        self, pseudonym: str, question_id: int, code: str, request_id: RequestId | None
+    ) -> Answered:
         now = self._deps.clock()
         async with self._deps.database.unit_of_work() as repo:
             if request_id is not None and not await repo.claim_request(request_id, now):
@@ -290,25 +302,28 @@ class DeskService:
     ) -> Answered:
         if len(words) > MAX_ANSWER_CHARS:
             return Answered(AnswerOutcome.TOO_LONG)
-        return await self._answer(user_id, question, AnswerKind.WORDS, words, None, request_id)
+        return await self._answer(
+            self._deps.pseudonyms.of_user(user_id), question, AnswerKind.WORDS, words, None, request_id
+        )
 
     async def answer_with_photo(
         self, *, user_id: int, question: Question, file_id: str, request_id: RequestId | None
     ) -> Answered:
         """Raises PhotoRefused (nothing stored) when the image cannot be cleaned."""
         clean = await self._images.clean(file_id)  # before the transaction: cleaning takes a while
-        return await self._answer(user_id, question, AnswerKind.PHOTO, "", clean.data, request_id)
+        return await self._answer(
+            self._deps.pseudonyms.of_user(user_id), question, AnswerKind.PHOTO, "", clean.data, request_id
+        )
 
     async def _answer(
         self,
-        user_id: int,
+        pseudonym: str,
         asked: Question,
         kind: AnswerKind,
         words: str,
         photo: bytes | None,
         request_id: RequestId | None,
     ) -> Answered:
-        pseudonym = self._deps.pseudonyms.of_user(user_id)
         now = self._deps.clock()
         async with self._deps.database.unit_of_work() as repo:
             if request_id is not None and not await repo.claim_request(request_id, now):

@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from bot.domain.delivery import QueuedMessage, next_in_chat, priority_of
 from bot.ports import TelegramPort
 from bot.services.cards import CardRenderer
+from bot.services.drill_scope import DrillScope
 from bot.services.sending import Sender
+from bot.vitals import Vitals
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,14 @@ class Dispatcher:
         telegram: TelegramPort,
         cards: CardRenderer,
         clock: Callable[[], datetime] = utc_now,
+        drill_scope: DrillScope | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
-        self._sender = Sender(database=database, telegram=telegram, cards=cards, clock=clock)
+        self._sender = Sender(
+            database=database, telegram=telegram, cards=cards, clock=clock, drill_scope=drill_scope, vitals=vitals
+        )
         self._wakeup = asyncio.Event()
         self._busy: set[int] = set()  # chats with a request on its way
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -141,7 +147,10 @@ class Dispatcher:
             subscribers_later = await repo.next_subscriber_attempt(now)
         heads = [next_in_chat(rows, now) for chat, rows in chats.items() if chat not in self._busy]
         ready = [h for h in heads if h is not None]
-        due = sorted((h for h in ready if h.next_attempt_at <= now), key=lambda h: (priority_of(h.message.kind), h.id))
+        due = sorted(
+            (h for h in ready if h.next_attempt_at <= now),
+            key=lambda h: (priority_of(h.message.kind, drill=h.drill), h.id),
+        )
         later = [h.next_attempt_at for h in ready if h.next_attempt_at > now]
         if subscribers_later is not None:
             later.append(subscribers_later)

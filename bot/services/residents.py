@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from bot.domain.corroboration import report_to_join
 from bot.domain.delivery import MessageKind, MessageRef, Outgoing
-from bot.domain.draft import Draft, MediaKind
+from bot.domain.draft import Draft, DraftPhoto, MediaKind
+from bot.domain.drills import simulated_pseudonym
 from bot.domain.evidence import EarlierPhoto, PhotoEvidence, find_recycled, known_place_at, place_hint, taken_hint
 from bot.domain.lifecycle import deadlines_for_new_report
 from bot.domain.limits import AlreadyReportedHere, BucketRule, IntakeFull, TooManyReports, take
@@ -48,6 +50,23 @@ class Receipt:
     public_ref: str
     report_id: int | None  # None when the report was dropped because its reporter is muted
     joined: Joined | None = None  # attached to an open report of the same place as corroboration
+
+
+@dataclass(frozen=True)
+class SimulatedResident:
+    """A drill's resident: no Telegram account, only a place in the drill's plan."""
+
+    drill_id: int
+    position: int
+
+    @property
+    def pseudonym(self) -> str:
+        return simulated_pseudonym(self.drill_id, self.position)
+
+
+def _up_to(draft: Draft, position: int) -> Draft:
+    """The draft as it was when its photo at `position` was added (save_draft stores the last one)."""
+    return replace(draft, media=draft.media[: position + 1])
 
 
 class ResidentService:
@@ -170,33 +189,56 @@ class ResidentService:
         and a crash neither loses nor doubles a card. `request_id` is the Send press: a press Telegram
         delivers again after a crash finds the report already made (DuplicateSubmit).
         """
+        return await self._submit(
+            draft, self._pseudonyms.of_user(user_id), chat_id=chat_id, language=language, request_id=request_id
+        )
+
+    async def submit_simulated(
+        self, draft: Draft, photos: Sequence[CleanPhoto], *, resident: SimulatedResident, language: Language
+    ) -> Receipt:
+        """A drill's simulated resident sends their report through the same path as a real one: the
+        same card, deadlines, corroboration and desk, marked as a drill's. It has no Telegram chat
+        (the dispatcher hands its messages to the simulation), takes nothing from the intake limits,
+        joins only its own scenario's report, and its photos are compared only with drills' photos."""
+        for photo in photos:
+            draft.add_photo(DraftPhoto(photo.width, photo.height, photo.evidence))
+        return await self._submit(
+            draft, resident.pseudonym, chat_id=0, language=language, drill=resident, photos=[p.data for p in photos]
+        )
+
+    async def _submit(
+        self,
+        draft: Draft,
+        pseudonym: str,
+        *,
+        chat_id: int,
+        language: Language,
+        request_id: RequestId | None = None,
+        drill: SimulatedResident | None = None,
+        photos: Sequence[bytes] = (),
+    ) -> Receipt:
         neighborhood_key = draft.check_ready()
-        pseudonym = self._pseudonyms.of_user(user_id)
         now = self._clock()
         personal_key = f"reporter:{pseudonym}"
         async with self._database.unit_of_work() as repo:
             if request_id is not None and not await repo.claim_request(request_id, now):
                 raise DuplicateSubmit()
-            waiting = await repo.open_report_in(pseudonym, neighborhood_key)
-            if waiting is not None:
-                raise AlreadyReportedHere(waiting)
-            personal = take(BucketRule(self._network.limits.reports_per_hour), await repo.bucket(personal_key), now)
-            if not personal.allowed:
-                assert personal.retry_at is not None
-                raise TooManyReports(personal.retry_at)
-            await repo.save_bucket(personal_key, personal.state)
-            muted_until = await repo.muted_until(pseudonym)
-            if muted_until is not None and muted_until > now:
-                # Indistinguishable from a real receipt, so a muted flooder learns nothing.
-                await repo.delete_draft(pseudonym)
-                return Receipt(new_public_ref(), None)
-            intake = take(BucketRule(self._network.limits.intake_per_hour), await repo.bucket(INTAKE_BUCKET), now)
-            if not intake.allowed:
-                assert intake.retry_at is not None
-                raise IntakeFull(intake.retry_at)  # rolls back the personal token too
-            await repo.save_bucket(INTAKE_BUCKET, intake.state)
-            # Asked before this report exists, so it cannot find itself.
-            joined_id = report_to_join(neighborhood_key, await repo.open_reports_in(neighborhood_key))
+            if drill is None:
+                muted = await self._take_limits(repo, pseudonym, neighborhood_key, personal_key, now)
+                if muted:
+                    # Indistinguishable from a real receipt, so a muted flooder learns nothing.
+                    await repo.delete_draft(pseudonym)
+                    return Receipt(new_public_ref(), None)
+                # Asked before this report exists, so it cannot find itself.
+                joined_id = report_to_join(neighborhood_key, await repo.open_reports_in(neighborhood_key))
+            else:
+                if not await repo.claim_drill_position(drill.drill_id, drill.position):
+                    raise DuplicateSubmit()  # sent already (the drill's alarm rang twice)
+                for position, data in enumerate(photos):
+                    await repo.save_draft(pseudonym, _up_to(draft, position), now, new_media=data)
+                joined_id = report_to_join(
+                    neighborhood_key, await repo.drill_reports_to_join(drill.drill_id, drill.position)
+                )
             report = await repo.add_report(
                 NewReport(
                     reporter_pseudonym=pseudonym,
@@ -206,12 +248,15 @@ class ResidentService:
                     description=draft.description,
                     reporter_language=language,
                     created_at=now,
+                    is_drill=drill is not None,
                 ),
                 new_public_ref,
             )
+            if drill is not None:
+                await repo.drill_report_sent(drill.drill_id, drill.position, report.id)
             await repo.note_report_sent(pseudonym, now)
             media = await repo.move_draft_media_to_report(pseudonym, report.id)
-            await self._flag_recycled_photos(repo, report.id, now)
+            await self._flag_recycled_photos(repo, report.id, now, drill=drill is not None)
             await repo.delete_draft(pseudonym)
             group = self._network.verifier_group_id
             joined = None
@@ -228,13 +273,37 @@ class ResidentService:
         self._after_commit()
         return Receipt(report.public_ref, report.id, joined)
 
-    async def _flag_recycled_photos(self, repo: Repository, report_id: int, now: datetime) -> None:
-        """Each photo already sent with another report of the retention window is marked with it."""
+    async def _take_limits(
+        self, repo: Repository, pseudonym: str, neighborhood_key: str, personal_key: str, now: datetime
+    ) -> bool:
+        """Take a real resident's tokens (raising AlreadyReportedHere, TooManyReports or IntakeFull);
+        True when the resident is muted (their report is then silently dropped)."""
+        waiting = await repo.open_report_in(pseudonym, neighborhood_key)
+        if waiting is not None:
+            raise AlreadyReportedHere(waiting)
+        personal = take(BucketRule(self._network.limits.reports_per_hour), await repo.bucket(personal_key), now)
+        if not personal.allowed:
+            assert personal.retry_at is not None
+            raise TooManyReports(personal.retry_at)
+        await repo.save_bucket(personal_key, personal.state)
+        muted_until = await repo.muted_until(pseudonym)
+        if muted_until is not None and muted_until > now:
+            return True
+        intake = take(BucketRule(self._network.limits.intake_per_hour), await repo.bucket(INTAKE_BUCKET), now)
+        if not intake.allowed:
+            assert intake.retry_at is not None
+            raise IntakeFull(intake.retry_at)  # rolls back the personal token too
+        await repo.save_bucket(INTAKE_BUCKET, intake.state)
+        return False
+
+    async def _flag_recycled_photos(self, repo: Repository, report_id: int, now: datetime, *, drill: bool) -> None:
+        """Each photo already sent with another report of the retention window is marked with it (a
+        drill's photos only with drills', a real report's only with real ones)."""
         since = now - timedelta(days=self._network.retention.closed_report_days)
         mine = await repo.report_fingerprints(report_id)
         if not mine:
             return
-        earlier = [EarlierPhoto(*row) for row in await repo.fingerprints_since(since, excluding=report_id)]
+        earlier = [EarlierPhoto(*row) for row in await repo.fingerprints_since(since, excluding=report_id, drill=drill)]
         for position, fingerprint in mine:
             match = find_recycled(fingerprint, earlier, report_id)
             if match is not None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import departure
+from bot.domain import drills
 from bot.domain.delivery import (
     DeliveryStatus,
     MessageKind,
@@ -38,6 +39,8 @@ from bot.domain.reports import ChannelPost, ReportMedia
 from bot.ports import Button, DeliveryError, DeliveryUncertain, Keyboard, RateLimited, TelegramPort, TemporaryFailure
 from bot.rendering.card import withdrawn_photo
 from bot.services.cards import CardRenderer
+from bot.services.drill_scope import SIMULATED, WITHHELD, DrillScope
+from bot.vitals import Vitals
 from storage.database import Database
 from storage.repository import ReportNotFound, Repository
 
@@ -75,9 +78,18 @@ class Sender:
     """Sends one outbox message and records what happened, each step in its own unit of work."""
 
     def __init__(
-        self, *, database: Database, telegram: TelegramPort, cards: CardRenderer, clock: Callable[[], datetime]
+        self,
+        *,
+        database: Database,
+        telegram: TelegramPort,
+        cards: CardRenderer,
+        clock: Callable[[], datetime],
+        drill_scope: DrillScope | None = None,
+        vitals: Vitals | None = None,
     ) -> None:
         self._database = database
+        self._vitals = vitals or Vitals()  # 429s for /metrics
+        self._drill_scope = drill_scope
         self._telegram = telegram
         self._cards = cards
         self._clock = clock
@@ -98,18 +110,21 @@ class Sender:
                 )
 
     async def deliver(self, head: QueuedMessage) -> None:
+        if await self._deliver(head) and self._drill_scope is not None:
+            await self._drill_scope.simulate(head)
+
+    async def _deliver(self, head: QueuedMessage) -> bool:
+        """Send one message; True when it went to a drill's simulated resident instead."""
         now = self._clock()
         async with self._database.unit_of_work() as repo:
             row = await repo.queued(head.id)
             if row is None or row.progress.status is not DeliveryStatus.PENDING:
-                return
+                return False
             request = await self._prepare(repo, row)
+            if row.drill and not isinstance(request, str):
+                request = self._keep_inside(row, request)
             if isinstance(request, str):
-                skipped = Progress(DeliveryStatus.SKIPPED, row.progress.attempts, row.progress.uncertain_attempts)
-                await repo.save_progress(row.id, skipped, now)
-                await self._follow_up(repo, row, skipped, None, now)
-                log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), request)
-                return
+                return await self._settle_unsent(repo, row, request, now)
             sending = begin_attempt(row.progress)
             # A card (rendered just now from stored state) is marked in this same transaction, as it
             # always was: a pending card edit means one not rendered yet, which enqueue_card_refresh
@@ -140,11 +155,47 @@ class Sender:
         if row.message.kind.is_to_reporter and progress.status.is_final:
             # The write-ahead log still holds the page with the reporter's chat id until a checkpoint.
             await self._database.checkpoint()
+        return False
+
+    async def _settle_unsent(self, repo: Repository, row: QueuedMessage, reason: str, now: datetime) -> bool:
+        """A message not sent to Telegram: no longer needed (skipped, with `reason`), held back from a
+        drill (skipped; a post is recorded so the card says "would have been posted"), or for a
+        drill's simulated resident (settled as sent; True, so it is handed to the simulation)."""
+        simulated = reason == SIMULATED
+        status = DeliveryStatus.SENT if simulated else DeliveryStatus.SKIPPED
+        settled = Progress(status, row.progress.attempts, row.progress.uncertain_attempts)
+        await repo.save_progress(row.id, settled, now)
+        if simulated:
+            await self._follow_up(repo, row, settled, _Result(Outcome.DELIVERED), now)
+            return True
+        held = _Result(Outcome.REFUSED, error=WITHHELD) if reason == WITHHELD else None
+        await self._follow_up(repo, row, settled, held, now)
+        log.info("%s %s skipped: %s", row.message.kind, await _describe(repo, row), reason)
+        return False
+
+    def _keep_inside(self, row: QueuedMessage, request: _Request) -> _Request | str:
+        """A drill's message: the one place it is routed (bot.domain.drills.route). Marked with the
+        drill banner, to the verifier group or the drill channel; to the simulated resident; or
+        held back. Without a scope (a dispatcher built without one), everything is held back."""
+        scope = self._drill_scope
+        if scope is None:
+            return WITHHELD
+        taken = drills.route(row.message.kind, request.chat_id, inside=scope.inside, drill_channel=scope.drill_channel)
+        if taken is drills.Route.SIMULATE:
+            return SIMULATED
+        chat = drills.destination(taken, request.chat_id, scope.drill_channel)
+        if chat is None:
+            return WITHHELD
+        if request.delete:
+            return replace(request, chat_id=chat)
+        if request.media:
+            return replace(request, chat_id=chat, caption=scope.mark(request.caption))
+        return replace(request, chat_id=chat, text=scope.mark(request.text))
 
     async def _prepare(self, repo: Repository, row: QueuedMessage) -> _Request | str:
         """The request to make, or why the message is no longer needed."""
         message = row.message
-        priority = priority_of(message.kind)
+        priority = priority_of(message.kind, drill=row.drill)
         if message.kind is MessageKind.CARD_EDIT:
             view = await self._cards.current(repo, row.report_id) if row.report_id is not None else None
             if view is None:
@@ -216,6 +267,7 @@ class Sender:
             )
             return _Result(Outcome.DELIVERED, message_id)
         except RateLimited as error:
+            self._vitals.rate_limited(error.retry_after, source="outbox")
             return _Result(Outcome.RATE_LIMITED, error=error.reason, retry_after=error.retry_after)
         except TemporaryFailure as error:
             return _Result(Outcome.NOT_DELIVERED, error=error.reason)

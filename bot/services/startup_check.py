@@ -26,5 +26,7 @@ class AccessReport:
 
 async def check_network_access(telegram: TelegramPort, network: Network) -> AccessReport:
     group = await telegram.check_access(network.verifier_group_id, channel=False)
-    channels = [await telegram.check_access(chat_id, channel=True) for chat_id in network.channel_ids()]
+    # The drill channel too: a drill's posts go there (issue 19), so it must work like the others.
+    drill = [network.drill_channel] if network.drill_channel is not None else []
+    channels = [await telegram.check_access(chat_id, channel=True) for chat_id in [*network.channel_ids(), *drill]]
     return AccessReport(group, channels)

@@ -48,8 +48,11 @@ async def _security_headers(request: web.Request, handler: Handler) -> web.Strea
 
 
 class WebServer:
-    def __init__(self, listen: ListenAddress, surfaces: Sequence[WebSurface]) -> None:
+    def __init__(
+        self, listen: ListenAddress, surfaces: Sequence[WebSurface], *, setting: str = "VIGIL_WEB_LISTEN"
+    ) -> None:
         self._listen = listen
+        self._setting = setting  # named when the address cannot be used
         self.app = web.Application(middlewares=[_security_headers])
         for surface in surfaces:
             self.app.add_routes(list(surface.routes()))
@@ -73,7 +76,7 @@ class WebServer:
             await runner.cleanup()
             reason = "the port is already in use" if error.errno == errno.EADDRINUSE else error.strerror
             raise ConfigurationError(
-                f"Vigil's web server cannot listen on {self._listen} (VIGIL_WEB_LISTEN): {reason}."
+                f"Vigil's web server cannot listen on {self._listen} ({self._setting}): {reason}."
             ) from None
         self._runner = runner
         self._port = int(runner.addresses[0][1]) if runner.addresses else self._listen.port

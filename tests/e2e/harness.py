@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,19 +58,18 @@ def build_world(fake: FakeTelegram) -> None:
 
 
 def make_settings(fake: FakeTelegram, tmp_path: Path, *, telegram_timeout: float = 10.0, **more: object) -> Settings:
-    """`more`: further settings by environment name, e.g. VIGIL_WEB_LISTEN="127.0.0.1:0", or
-    VIGIL_DATABASE=a postgresql:// URL (an SQLite file in tmp_path unless given)."""
-    more.setdefault("VIGIL_DATABASE", tmp_path / "vigil.sqlite3")
-    return Settings(
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_BASE_URL=fake.base_url,
-        TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-        VIGIL_NETWORK_FILE=tmp_path / "network.toml",
-        VIGIL_SECRET_KEY=SECRET,
-        TELEGRAM_TIMEOUT_SECONDS=telegram_timeout,
-        _env_file=None,
-        **more,
-    )
+    """`more`: further settings by environment name, e.g. VIGIL_WEB_LISTEN="127.0.0.1:0" (they win
+    over the defaults here, VIGIL_DATABASE and VIGIL_SECRET_KEY included)."""
+    settings: dict[str, object] = {
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "TELEGRAM_BASE_FILE_URL": fake.base_file_url,
+        "VIGIL_DATABASE": tmp_path / "vigil.sqlite3",
+        "VIGIL_NETWORK_FILE": tmp_path / "network.toml",
+        "VIGIL_SECRET_KEY": SECRET,
+        "TELEGRAM_TIMEOUT_SECONDS": telegram_timeout,
+    }
+    return Settings(_env_file=None, **{**settings, **more})
 
 
 class TravelClock:
@@ -103,6 +103,13 @@ class Vigil:
         if self.services.web is None:
             raise AssertionError("Vigil was started without VIGIL_WEB_LISTEN")
         return f"http://127.0.0.1:{self.services.web.port}"
+
+    @property
+    def metrics_base(self) -> str:
+        """http://127.0.0.1:PORT of /metrics and /healthz (started with VIGIL_METRICS_LISTEN)."""
+        if self.services.metrics_web is None:
+            raise AssertionError("Vigil was started without VIGIL_METRICS_LISTEN")
+        return f"http://127.0.0.1:{self.services.metrics_web.port}"
 
     def alarm_rings(self) -> None:
         """What the JobQueue does when the wall clock reaches a deadline; a time-travel test
@@ -152,6 +159,15 @@ async def running_vigil(
     finally:
         if unwatch is not None:
             unwatch()
+
+
+@contextmanager
+def busy_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that something else already listens on, for as long as the block runs."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield int(busy.getsockname()[1])
 
 
 def jpeg_bytes(

@@ -52,11 +52,13 @@ class Resident:
                 return message
         raise AssertionError("the resident has no draft panel")
 
-    async def taps(self, label_or_data: str, message: dict | None = None) -> dict:
+    async def taps(self, label_or_data: str, message: dict | None = None, *, settle: bool = True) -> dict:
         """Press a button on the panel (or the given message); returns the callback answer.
 
         On the panel, like a person, it waits until the button is shown: the panel's edit after the
-        previous press may still be on its way (it waits its turn for Telegram's budget)."""
+        previous press may still be on its way (it waits its turn for Telegram's budget). Then it
+        waits for the whole bot to settle, unless `settle` is false (in a crowd the bot is never
+        idle: each resident waits only for what they see)."""
         if message is None:
             await self.fake.wait_until(
                 lambda: self._panel_shows(label_or_data), what=f"the panel to show {label_or_data!r}"
@@ -65,7 +67,8 @@ class Resident:
         data = button_data(message, label_or_data)
         query = self.fake.user_presses_button(self.user_id, self.chat_id, message["message_id"], data)
         answer = await self.fake.wait_for_callback_answer(query)
-        await self.fake.settled()  # the panel edit may follow the answer
+        if settle:
+            await self.fake.settled()  # the panel edit may follow the answer
         return answer
 
     def _panel_shows(self, label_or_data: str) -> bool:
@@ -77,6 +80,24 @@ class Resident:
 
     def current(self, message_id: int) -> dict:
         return next(m for m in self.fake.messages(self.chat_id) if m["message_id"] == message_id)
+
+
+async def quick_report(resident: Resident, place: str, words: str, *, in_a_crowd: bool = False) -> dict:
+    """A report in words only: the words, the place, Send. Returns the receipt (the panel it replaced).
+
+    `in_a_crowd`: others write at the same moment, so the bot is never idle; the resident waits for
+    their own receipt instead of for the whole bot to settle."""
+    await resident.sends_text(words, expect="Where")
+    await resident.taps(place, settle=not in_a_crowd)
+    panel = resident.panel()
+    await resident.taps("✅", settle=not in_a_crowd)
+    if in_a_crowd:
+        await resident.fake.wait_until(
+            lambda: resident.current(panel["message_id"]).get("text") != panel.get("text"),
+            timeout=60,
+            what="the receipt",
+        )
+    return resident.current(panel["message_id"])
 
 
 @dataclass

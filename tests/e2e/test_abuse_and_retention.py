@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.network import parse_network
 from tests.e2e.harness import ANA, LUIS, ROSA, TOM, VERIFIER_GROUP, buttons_of, jpeg_bytes, network_toml, running_vigil
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
 from tests.e2e.test_core_flow import ref_in, report_from_tom, wait_card
 
 
@@ -24,14 +24,6 @@ def with_limits(**limits: int) -> str:
     text = network_toml()
     head, _, rest = text.partition("[[neighborhoods]]")
     return f"{head}[limits]\n{lines}\n\n[[neighborhoods]]{rest}"
-
-
-async def quick_report(resident: Resident, place: str, words: str) -> dict:
-    await resident.sends_text(words, expect="Where")
-    await resident.taps(place)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    return resident.current(panel_id)
 
 
 async def test_one_open_report_per_place_and_the_draft_is_kept(vigil, fake):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import aiohttp
 import pytest
 
 from bot.errors import ConfigurationError
 from bot.settings import Settings
-from tests.e2e.harness import make_settings, running_vigil
+from tests.e2e.harness import busy_port, make_settings, running_vigil
 
 
 async def test_no_web_server_without_vigil_web_listen(vigil):
@@ -26,10 +24,7 @@ async def test_web_server_answers_with_a_strict_content_security_policy(fake, tm
 
 
 async def test_a_busy_port_stops_start_up_with_one_sentence(fake, tmp_path):
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         with pytest.raises(ConfigurationError, match=f"cannot listen on 127.0.0.1:{port} .*already in use"):
             async with running_vigil(fake, tmp_path, VIGIL_WEB_LISTEN=f"127.0.0.1:{port}"):
                 pass

@@ -275,3 +275,14 @@ async def test_a_kept_database_starts_again_with_the_key_kept_beside_it(tmp_path
         await asyncio.wait_for(serve(port=0, database=database, announce=announce, stop=started), 30)
     key_file = tmp_path / "sandbox.sqlite3.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+async def test_start_a_drill_is_one_click_and_reaches_no_channel(page: Page):
+    assert (await page.post("api/drill", {}))["ok"]
+    state = await page.wait_for(
+        lambda s: any(m["text"].startswith("🧪 DRILL / SIMULACRO") and m["buttons"] for m in s["group"]["messages"]),
+        "the first drill card",
+    )
+    assert all(c["messages"] == [] for c in state["channels"])
+    again = await page.post("api/drill", {}, status=400)
+    assert not again["ok"] and "already running" in again["error"]

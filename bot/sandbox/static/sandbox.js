@@ -397,6 +397,7 @@ $("resident-file").addEventListener("change", async (event) => {
   event.target.value = "";
   await post("/api/upload", form, "resident");
 });
+$("start-drill").addEventListener("click", () => post("/api/drill", {}, "group"));
 for (const button of document.querySelectorAll("button.time")) {
   button.addEventListener("click", () => post("/api/time", { minutes: Number(button.dataset.minutes) }));
 }

@@ -1,0 +1,7 @@
+-- Issue 21: /healthz proves the database takes writes by writing this one row (the moment it last
+-- asked). (Which secret key a database was written with is migration 0040's secret_key_check, which
+-- start-up, `vigil restore` and `vigil rotate-key` all read.)
+CREATE TABLE health_probe (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    probed TEXT    NOT NULL
+);
