@@ -308,7 +308,7 @@ def build_application(
         # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for
         # half a minute (a crash then would leave it in doubt). A handler's own answer is retried
         # there, after retry_after or a back-off: the one way out for what a resident must see.
-        .rate_limiter(rate_limiter or PriorityRateLimiter())
+        .rate_limiter(rate_limiter or PriorityRateLimiter(group_per_minute=settings.group_messages_per_minute))
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
         .concurrent_updates(ChatOrderedProcessor(PendingUpdates(), vitals=vitals))

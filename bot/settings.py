@@ -150,6 +150,10 @@ class WebSettings(BaseSettings):
     # `vigil run --webhook`: Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of
     # Vigil polling for them (bot/web/webhook.py); needs VIGIL_WEB_LISTEN and VIGIL_WEB_URL.
     webhook: bool = Field(default=False, alias="VIGIL_WEBHOOK")
+    # Telegram allows a bot 20 messages a minute in a group. Only a drill against the fake Bot API
+    # (tests/crash/test_failover.py) raises it, so that 30 cards do not take minutes; never change it
+    # against Telegram, which would answer with 429s.
+    group_messages_per_minute: float = Field(default=20.0, gt=0, alias="VIGIL_GROUP_MESSAGES_PER_MINUTE")
     # /metrics and /healthz on an internal address of their own (never the public web server: the
     # figures tell anyone how busy the desk is in the middle of a raid).
     metrics_listen: str | None = Field(default=None, alias="VIGIL_METRICS_LISTEN")

@@ -11,6 +11,7 @@ import asyncio
 import copy
 import io
 import json
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
@@ -69,6 +70,8 @@ class FakeTelegram:
         # its own rate limiter, or out a retry_after): settled() waits for that too.
         self._client_busy: list[Callable[[], bool]] = []
         self._before_hooks: list[CallHook] = []
+        # (source, method, wall-clock time) of every request as it arrived; source "" unless via_url
+        self.request_sources: list[tuple[str, str, float]] = []
         self._after_hooks: list[CallHook] = []
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -76,6 +79,9 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        # The same API under /via/<name>/: a test that runs two bots on one token (an active instance
+        # and its standby) tells their requests apart (`request_sources`); Telegram itself cannot.
+        app.router.add_route("*", "/via/{source}/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -111,6 +117,10 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://{self._host}:{self.port}/bot"
 
+    def via_url(self, source: str) -> str:
+        """A base URL whose requests are recorded as coming from `source` (request_sources)."""
+        return f"http://{self._host}:{self.port}/via/{source}/bot"
+
     @property
     def base_file_url(self) -> str:
         return f"http://{self._host}:{self.port}/file/bot"
@@ -124,6 +134,7 @@ class FakeTelegram:
         if not polling:
             self._in_flight += 1
         method = request.match_info["method"]
+        self.request_sources.append((request.match_info.get("source", ""), method, time.time()))
         try:
             params = await _read_params(request)
             for hook in self._before_hooks:
