@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MODULES = ["surge", "fanout", "feed", "drill", "backup"]
+MODULES = ["surge", "fanout", "feed", "drill", "backup", "postgresql"]
 
 
 async def main(names: list[str]) -> None:

@@ -12,7 +12,7 @@ import os
 import random
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -221,3 +221,17 @@ def read_only(database: Path) -> Iterator[sqlite3.Connection]:
         yield connection
     finally:
         connection.close()
+
+
+def presses_in_group(fake: FakeTelegram, group: int) -> list[int]:
+    """The update ids of every button press made in `group`, as Telegram offered them."""
+    return [
+        uid
+        for uid, u in fake.world.update_history.items()
+        if u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == group
+    ]
+
+
+def telegram_update_ids(request_ids: Iterable[str]) -> set[int]:
+    """The Telegram update ids among handled request ids ("telegram:<id>"; web requests are not)."""
+    return {int(r.removeprefix("telegram:")) for r in request_ids if r.startswith("telegram:")}

@@ -34,7 +34,7 @@ import pytest
 from bot.domain.delivery import MAX_SENDS, MessageKind
 from bot.fake_telegram import FakeTelegram
 from bot.services.lease import LOST_EXIT_CODE
-from tests.crash.harness import BotProcess, DrillPlaces
+from tests.crash.harness import BotProcess, DrillPlaces, presses_in_group, telegram_update_ids
 from tests.e2e.harness import build_world
 from tests.e2e.people import text_of
 from tests.sample_network import ANA, LUIS, TOKEN, VERIFIER_GROUP, network_toml
@@ -236,15 +236,8 @@ def check_promises(fake: FakeTelegram, stories: list[Story], url: str, paused: l
         ]
         assert late == [], f"{seed} {name} sent {late} after losing the lease"
     with psycopg.connect(url) as db:
-        handled = {
-            int(r[0].removeprefix("telegram:"))
-            for r in db.execute("SELECT request_id FROM handled_requests WHERE request_id LIKE 'telegram:%%'")
-        }
-        presses = [
-            uid
-            for uid, u in fake.world.update_history.items()
-            if u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == VERIFIER_GROUP
-        ]
+        handled = telegram_update_ids(r[0] for r in db.execute("SELECT request_id FROM handled_requests"))
+        presses = presses_in_group(fake, VERIFIER_GROUP)
         lost = [uid for uid in presses if uid not in handled]
         assert lost == [], f"{seed} {len(lost)} of {len(presses)} presses were lost"
         copies = 0
