@@ -133,7 +133,8 @@ class PostgresDialect:
     def begin(self) -> Sequence[str]:
         # READ COMMITTED after the lock: every statement sees everything committed before the lock
         # was granted, as under SQLite's single writer; no serialization failures to retry.
-        return ("BEGIN ISOLATION LEVEL READ COMMITTED", f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        # One round trip: both statements in one simple query.
+        return (f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})",)
 
     def json_array_of(self, expression: str) -> str:
         return f"COALESCE(json_agg({expression}), '[]'::json)::text"
