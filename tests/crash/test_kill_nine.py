@@ -256,11 +256,19 @@ async def test_kill_nine_many_times_loses_nothing_and_doubles_nothing(tmp_path):
                     await send_report(fake, story)
 
             await asyncio.gather(*(one_resident(own) for own in by_resident.values()))
-            with read_only(bot.database) as db:
-                rows = {
-                    r["public_ref"]: (r["id"], r["card_message_id"])
-                    for r in db.execute("SELECT id, public_ref, card_message_id FROM reports")
-                }
+
+            def cards() -> dict[str, tuple[int, int | None]]:
+                with read_only(bot.database) as db:
+                    return {
+                        r["public_ref"]: (r["id"], r["card_message_id"])
+                        for r in db.execute("SELECT id, public_ref, card_message_id FROM reports")
+                    }
+
+            # A receipt does not wait for the card: the cards follow at the group's 20 a minute.
+            await fake.wait_until(
+                lambda: all(card_id is not None for _, card_id in cards().values()), timeout=120, what="every card"
+            )
+            rows = cards()
             for story in stories:
                 story.report_id, story.card_id = rows[story.ref]
             bot.kill_now()
