@@ -240,10 +240,10 @@ def build_application(
                 secret = secret_token(settings.secret_key.get_secret_value())
                 processor = application.update_processor
                 assert isinstance(processor, ChatOrderedProcessor)  # build_application's own, below
-                surfaces.append(
-                    WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
-                )
-                services = replace(services, webhook=WebhookTarget(settings.web_url + WEBHOOK_PATH, secret))
+                surface = WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
+                surfaces.append(surface)
+                target = WebhookTarget(settings.web_url + WEBHOOK_PATH, secret, surface)
+                services = replace(services, webhook=target)
             if web_listen is not None:
                 web_server = WebServer(web_listen, surfaces)
                 await web_server.start()

@@ -78,6 +78,7 @@ async def _pushed(application: VigilApplication, target: WebhookTarget) -> Async
         yield
     finally:
         # The webhook stays set: a restart (or the standby, which sets its own) continues from it.
+        target.surface.stop_accepting()
         await application.stop()  # waits until every pushed update was handled
         if application.post_stop is not None:
             await application.post_stop(application)

@@ -102,14 +102,15 @@ async def apply_migrations(connection: aiosqlite.Connection) -> int:
 async def apply_postgresql_migrations(connection: PostgresConnection) -> list[int]:
     """The PostgreSQL twin of apply_migrations: each migration and its bookkeeping in one
     transaction, under the write lock, so two Vigils starting at once migrate only once."""
-    await connection.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
-    )
     migrations = bundled_migrations(POSTGRESQL.name)
     for migration in migrations:
         for statement in POSTGRESQL.begin():
             await connection.execute(statement)
         try:
+            # Under the lock too: two servers' CREATE ... IF NOT EXISTS at the same instant can clash.
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+            )
             async with connection.execute("SELECT version FROM schema_migrations") as cursor:
                 applied = {int(row[0]) for row in await cursor.fetchall()}
             unknown = applied - {m.version for m in migrations}

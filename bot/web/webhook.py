@@ -40,10 +40,12 @@ def secret_token(secret_key: str) -> str:
 
 @dataclass(frozen=True)
 class WebhookTarget:
-    """What setWebhook is told: where Telegram pushes updates, and the token it sends with each."""
+    """What setWebhook is told: where Telegram pushes updates, and the token it sends with each;
+    and the surface that receives them."""
 
     url: str
     secret_token: str
+    surface: WebhookSurface
 
 
 class WebhookSurface:
@@ -56,6 +58,12 @@ class WebhookSurface:
         self._pending = pending
         self._enqueue = enqueue
         self._secret = secret
+        self._accepting = True
+
+    def stop_accepting(self) -> None:
+        """Vigil is stopping: updates pushed from now on are refused at once (Telegram tries again
+        later, at this instance or the standby) instead of waiting for a pipeline that has stopped."""
+        self._accepting = False
 
     def routes(self) -> Iterable[web.AbstractRouteDef]:
         return [web.post(PATH, self._receive)]
@@ -63,6 +71,8 @@ class WebhookSurface:
     async def _receive(self, request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self._secret):
             raise web.HTTPUnauthorized()
+        if not self._accepting:
+            raise web.HTTPServiceUnavailable()
         try:
             update = Update.de_json(await request.json(), self._bot)
         except (JSONDecodeError, TypeError, KeyError, ValueError):
