@@ -7,6 +7,7 @@ python -m benchmarks postgresql
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -67,7 +68,10 @@ def _seconds(figure: Figure) -> float:
 
 
 async def run() -> list[Figure]:
-    server = postgresql.start_server(durable=True)
+    # VIGIL_BENCH_SYNCHRONOUS_COMMIT=off: COMMIT waits for no disk flush, SQLite's own setting here
+    # (WAL with synchronous=NORMAL); on (the default): every COMMIT is flushed, PostgreSQL's default.
+    synchronous = os.environ.get("VIGIL_BENCH_SYNCHRONOUS_COMMIT", "on") != "off"
+    server = postgresql.start_server(durable=True, synchronous_commit=synchronous)
     if server is None:
         return [Figure("PostgreSQL", "not measured", postgresql.MISSING)]
     try:

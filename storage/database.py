@@ -26,17 +26,19 @@ import aiosqlite
 
 from bot import update_scope
 from storage.backup import backup_before_upgrade
-from storage.dialect import POSTGRESQL, SQLITE, Connection, Dialect, PostgresConnection, is_postgresql_url
+from storage.dialect import (
+    BUSY_TIMEOUT_MS,
+    POSTGRESQL,
+    SQLITE,
+    Connection,
+    Dialect,
+    PostgresConnection,
+    is_postgresql_url,
+)
 from storage.migrations import apply_migrations, apply_postgresql_migrations
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 10_000
-# A TRUNCATE checkpoint waits for readers of an older snapshot (`vigil backup` copying the database,
-# in a process of its own) while it holds the lock every update needs. It waits this long at most,
-# then leaves the rest of the log for the next checkpoint.
-CHECKPOINT_WAIT_MS = 20
 
 
 class PriorityLock:
@@ -159,20 +161,13 @@ class Database:
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database file and empty it, so deleted rows do not linger there.
-        (PostgreSQL's own VACUUM and checkpoints do this on a server.)"""
-        if not isinstance(self._connection, aiosqlite.Connection):
-            return
+        (Nothing to do on PostgreSQL: see Dialect.checkpoint.)"""
         async with self._lock.held():
-            await self._connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
-            try:
-                await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self.dialect.checkpoint(self._shared)
 
     async def integrity_check(self) -> str:
         """SQLite's integrity check ("ok"); on PostgreSQL, that the server answers."""
-        query = "PRAGMA integrity_check" if isinstance(self._connection, aiosqlite.Connection) else "SELECT 'ok'"
         async with self._lock.held():
-            async with self._shared.execute(query) as cursor:
+            async with self._shared.execute(self.dialect.integrity_check) as cursor:
                 row = await cursor.fetchone()
         return str(row[0]) if row else "no answer"

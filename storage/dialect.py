@@ -28,6 +28,8 @@ from psycopg.rows import RowMaker
 WRITE_LOCK_KEY = 0x5649_4749  # "VIGI"
 
 IDLE_IN_TRANSACTION_MS = 8_000
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another connection's write lock
+CHECKPOINT_WAIT_MS = 20
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -69,6 +71,11 @@ class Connection(Protocol):
 
 class Dialect(Protocol):
     name: str
+    integrity_check: str  # a query whose one value is "ok" when the database is sound
+
+    async def checkpoint(self, connection: Connection) -> None:
+        """Make deleted rows leave the files now (Database.checkpoint)."""
+        ...
 
     def begin(self) -> Sequence[str]:
         """The statements that open a unit of work holding the write lock."""
@@ -101,6 +108,17 @@ class Dialect(Protocol):
 
 class SqliteDialect:
     name = "sqlite"
+    integrity_check = "PRAGMA integrity_check"
+
+    async def checkpoint(self, connection: Connection) -> None:
+        # A TRUNCATE checkpoint waits for readers of an older snapshot (`vigil backup` copying the
+        # database, in a process of its own) while it holds the lock every update needs: it waits
+        # CHECKPOINT_WAIT_MS at most, then leaves the rest of the log for the next checkpoint.
+        await connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        try:
+            await connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def begin(self) -> Sequence[str]:
         return ("BEGIN IMMEDIATE",)
@@ -129,6 +147,10 @@ class SqliteDialect:
 
 class PostgresDialect:
     name = "postgresql"
+    integrity_check = "SELECT 'ok'"  # the server keeps its own files sound; that it answers is the check
+
+    async def checkpoint(self, connection: Connection) -> None:
+        """Nothing: deleted rows leave a server's files at its next VACUUM, which autovacuum runs."""
 
     def begin(self) -> Sequence[str]:
         # READ COMMITTED after the lock: every statement sees everything committed before the lock

@@ -66,6 +66,7 @@ class LocalPostgres:
     bindir: Path
     root: Path
     durable: bool = False  # fsync on (benchmarks); tests trade durability for speed
+    synchronous_commit: bool = True  # with durable: False waits for no flush at COMMIT (SQLite's NORMAL)
 
     @property
     def data(self) -> Path:
@@ -98,6 +99,8 @@ class LocalPostgres:
         settings = f"-k {self.socket_dir} -c listen_addresses='' -c max_connections=100"
         if not self.durable:
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        elif not self.synchronous_commit:
+            settings += " -c synchronous_commit=off"
         subprocess.run(
             self._as_owner(
                 str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", settings, "-l",
@@ -139,11 +142,12 @@ class PostgresDatabases:
         return self.server.create_database(f"vigil_{next(self._names)}", template=TEMPLATE)
 
 
-def start_server(*, durable: bool = False) -> LocalPostgres | None:
+def start_server(*, durable: bool = False, synchronous_commit: bool = True) -> LocalPostgres | None:
     bindir = server_binaries()
     if bindir is None:
         return None
-    server = LocalPostgres(bindir, Path(tempfile.mkdtemp(prefix="vigil-pg-")), durable=durable)
+    root = Path(tempfile.mkdtemp(prefix="vigil-pg-"))
+    server = LocalPostgres(bindir, root, durable=durable, synchronous_commit=synchronous_commit)
     server.start()
     return server
 
