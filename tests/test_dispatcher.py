@@ -17,18 +17,11 @@ from bot.ports import DeliveryError, DeliveryUncertain, RateLimited, TemporaryFa
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
 from storage.database import Database
+from tests.clocks import SettableClock
 from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, TOM, VERIFIER_GROUP, network_toml
 from tests.test_storage import clovis_report
 
 START = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class ScriptedPort:
@@ -71,7 +64,7 @@ async def setup(tmp_path):
         await repo.attach_card(report.id, VERIFIER_GROUP, 42, [])
         await repo.set_status(report.id, ReportStatus.PUBLISHED, START)  # its posts are what is sent here
         await repo.start_alert(report.id, START)
-    port, clock = ScriptedPort(), Clock()
+    port, clock = ScriptedPort(), SettableClock(START)
     network = parse_network(network_toml())
     dispatcher = Dispatcher(
         database=database,
@@ -282,7 +275,7 @@ async def test_thousands_of_subscribers_never_become_thousands_of_requests_at_on
     dispatcher = Dispatcher(
         database=database,
         telegram=port,
-        clock=Clock(),
+        clock=SettableClock(START),
         cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()), clock=lambda: START),
     )
     await subscribe_many(database, 500)

@@ -12,19 +12,9 @@ import pytest
 from bot.domain.lease import DURATION, MARGIN, LeaseLost
 from bot.services.lease import LeaseKeeper
 from storage.database import Database
+from tests.clocks import SettableClock
 
 T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @pytest.fixture
@@ -35,13 +25,13 @@ async def two_instances(database_target):
     await second.close()
 
 
-def keeper(database: Database, name: str, clock: Clock, lost: list[str]) -> LeaseKeeper:
+def keeper(database: Database, name: str, clock: SettableClock, lost: list[str]) -> LeaseKeeper:
     return LeaseKeeper(database, name, clock=clock, on_lost=lambda: lost.append(name), renew_every=timedelta(0))
 
 
 async def test_the_standby_takes_over_only_after_the_lease_ran_out_and_the_ex_leader_is_fenced(two_instances):
     first_db, second_db = two_instances
-    clock, lost = Clock(), []
+    clock, lost = SettableClock(T0), []
     active, standby = keeper(first_db, "east", clock, lost), keeper(second_db, "west", clock, lost)
     lease = await active.acquire()
     assert lease.epoch == 1
@@ -74,7 +64,7 @@ async def test_the_standby_takes_over_only_after_the_lease_ran_out_and_the_ex_le
 
 async def test_the_holder_stops_sending_a_margin_before_its_own_lease_runs_out(two_instances):
     database, _ = two_instances
-    clock, lost = Clock(), []
+    clock, lost = SettableClock(T0), []
     active = keeper(database, "east", clock, lost)
     await active.acquire()
     clock.advance(DURATION - MARGIN - timedelta(milliseconds=10))
@@ -90,7 +80,7 @@ async def test_the_holder_stops_sending_a_margin_before_its_own_lease_runs_out(t
 
 async def test_status_names_the_active_instance_and_the_standby(two_instances):
     first_db, second_db = two_instances
-    clock, lost = Clock(), []
+    clock, lost = SettableClock(T0), []
     await keeper(first_db, "east", clock, lost).acquire()
     assert await keeper(second_db, "west", clock, lost).try_acquire() is None
     async with first_db.unit_of_work() as repo:

@@ -70,8 +70,9 @@ class FakeTelegram:
         # its own rate limiter, or out a retry_after): settled() waits for that too.
         self._client_busy: list[Callable[[], bool]] = []
         self._before_hooks: list[CallHook] = []
-        # (source, method, wall-clock time) of every request as it arrived; source "" unless via_url
-        self.request_sources: list[tuple[str, str, float]] = []
+        # (source, method, wall-clock time it arrived, its chat_id or None) of every request; source ""
+        # unless it came through via_url
+        self.request_sources: list[tuple[str, str, float, int | str | None]] = []
         self._after_hooks: list[CallHook] = []
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -134,9 +135,11 @@ class FakeTelegram:
         if not polling:
             self._in_flight += 1
         method = request.match_info["method"]
-        self.request_sources.append((request.match_info.get("source", ""), method, time.time()))
+        arrived = time.time()
         try:
             params = await _read_params(request)
+            chat = params.as_dict().get("chat_id")
+            self.request_sources.append((request.match_info.get("source", ""), method, arrived, chat))
             for hook in self._before_hooks:
                 await hook(method, params.as_dict())
             result = await self.api.call(method, params)
