@@ -235,6 +235,9 @@ _ENVIRONMENT_NAMES = {
     "metrics_listen": "VIGIL_METRICS_LISTEN",
     "health_poll_seconds": "VIGIL_HEALTH_POLL_SECONDS",
     "health_outbox_seconds": "VIGIL_HEALTH_OUTBOX_SECONDS",
+    "instance": "VIGIL_INSTANCE",
+    "webhook": "VIGIL_WEBHOOK",
+    "group_messages_per_minute": "VIGIL_GROUP_MESSAGES_PER_MINUTE",
 }
 
 

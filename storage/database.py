@@ -23,8 +23,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+import psycopg
 
 from bot import update_scope
+from bot.errors import ConfigurationError
 from storage.backup import backup_before_upgrade
 from storage.dialect import (
     BUSY_TIMEOUT_MS,
@@ -128,7 +130,14 @@ class Database:
 
     @classmethod
     async def _open_postgresql(cls, url: str) -> Database:
-        connection = await PostgresConnection.connect(url)
+        try:
+            connection = await PostgresConnection.connect(url)
+        except psycopg.OperationalError as error:
+            # psycopg's message names the host and what failed, never the password.
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            raise ConfigurationError(
+                f"Vigil cannot reach the PostgreSQL server named in VIGIL_DATABASE: {reason}"
+            ) from None
         try:
             await apply_postgresql_migrations(connection)
         except BaseException:

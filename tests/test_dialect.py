@@ -94,3 +94,10 @@ async def _someone_waits_for_the_write_lock(url: str) -> bool:
         )
         row = await cursor.fetchone()
         return bool(row and row[0])
+
+
+async def test_an_unreachable_server_stops_start_up_with_one_sentence(tmp_path):
+    from bot.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="cannot reach the PostgreSQL server named in VIGIL_DATABASE"):
+        await Database.open(f"postgresql://vigil@/vigil?host={tmp_path}&connect_timeout=2")
