@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MODULES = ["surge", "fanout", "feed", "drill", "backup", "postgresql"]
+MODULES = ["surge", "storm", "fanout", "feed", "drill", "backup", "web_desk", "postgresql"]
 
 
 async def main(names: list[str]) -> None:

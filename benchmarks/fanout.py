@@ -24,7 +24,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.e2e.harness import build_world, running_vigil  # noqa: E402
 from tests.e2e.people import Verifier, card_in_group, text_of  # noqa: E402
-from tests.e2e.test_core_flow import report_from_tom, wait_card  # noqa: E402
+from tests.e2e.steps import report_from_tom, wait_card  # noqa: E402
 from tests.sample_network import ADMIN, ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, ROSA, TOKEN  # noqa: E402
 
 SUBSCRIBERS = 5_000

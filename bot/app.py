@@ -47,9 +47,13 @@ from bot.services.startup_check import check_network_access
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.services.web_desk import WebDeskService
 from bot.settings import Settings
 from bot.telegram_gateway import TelegramGateway
 from bot.vitals import Vitals
+from bot.web.desk.changes import Changes
+from bot.web.desk.links import DeskLinks
+from bot.web.desk.membership import Membership
 from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
@@ -132,10 +136,16 @@ def build_application(
             async def simulate(message: QueuedMessage) -> None:
                 await drill_service[0].simulate(message)
 
+            desk_links = (
+                DeskLinks(settings.web_url, application.bot.username, settings.web_app_name)
+                if settings.web_url
+                else None
+            )
+            card_desk_link = desk_links.report if desk_links and desk_links.app_name else None
             dispatcher = Dispatcher(
                 database=database,
                 telegram=telegram,
-                cards=CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                cards=CardRenderer(catalogs=catalogs, network=network, clock=clock, desk_link=card_desk_link),
                 clock=clock,
                 drill_scope=DrillScope(
                     inside=frozenset({network.verifier_group_id}),
@@ -145,7 +155,8 @@ def build_application(
                 ),
                 vitals=vitals,
             )
-            wakers: list[Callable[[], None]] = [dispatcher.wake]
+            changes = Changes()  # open web desks read the queue again after every commit
+            wakers: list[Callable[[], None]] = [dispatcher.wake, changes.notify]
 
             def after_commit() -> None:
                 """A service committed messages or deadlines: the dispatcher and the alarm look now."""
@@ -217,6 +228,8 @@ def build_application(
                     polling=not settings.webhook,
                     active_instance=f"{lease.name} (lease {lease.epoch})" if lease is not None else None,
                 ),
+                changes=changes,
+                desk_links=desk_links,
             )
             metrics_listen = settings.metrics_listen_address
             if metrics_listen is not None:
@@ -230,6 +243,13 @@ def build_application(
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
+            if web_listen is not None:
+                web_desk = WebDeskService(
+                    deps,
+                    CardRenderer(catalogs=catalogs, network=network, clock=clock),
+                    Membership(telegram, network.verifier_group_id),
+                )
+                services = replace(services, web_desk=web_desk)
             surfaces = web_surfaces(services, settings)
             if settings.webhook:
                 if web_listen is None or settings.web_url is None:
@@ -270,6 +290,7 @@ def build_application(
         services = application.bot_data.installed()
         if services is not None:
             if services.web is not None:
+                services.changes.close()  # the open desks' live queues end, so the server can stop
                 await services.web.stop()  # no new action from the web while the last messages leave
             services.alarm.stop()
             await services.dispatcher.stop()

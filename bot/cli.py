@@ -218,6 +218,7 @@ def check(context: click.Context, /, **given: Any) -> None:
     """Check the settings, the network file and the bot's access to every chat; start nothing."""
     from bot.network import load_network
     from bot.setup_check import check_setup
+    from bot.web.desk.check import check_web
 
     options = _options(context, **given)
     env = options.env()
@@ -232,6 +233,7 @@ def check(context: click.Context, /, **given: Any) -> None:
     )
     with telegram_problems(settings):
         ok = asyncio.run(check_setup(settings, network, click.echo))
+    ok = asyncio.run(check_web(settings, click.echo)) and ok
     if not ok:
         context.exit(EXIT_CHECK_FAILED)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -28,7 +28,10 @@ from bot.services.rumors import RumorCheckService
 from bot.services.status import StatusService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.verification import VerificationService
+from bot.services.web_desk import WebDeskService
 from bot.telegram_gateway import TelegramGateway
+from bot.web.desk.changes import Changes
+from bot.web.desk.links import DeskLinks
 from bot.web.server import WebServer
 from bot.web.webhook import WebhookTarget
 from storage.database import Database
@@ -62,6 +65,9 @@ class Services:
     lease: LeaseKeeper | None = None  # on PostgreSQL: this instance's hold on the active role
     webhook: WebhookTarget | None = None  # `vigil run --webhook`: what the runner gives setWebhook
     metrics_web: WebServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
+    changes: Changes = field(default_factory=Changes)  # tells open web desks that something was committed
+    web_desk: WebDeskService | None = None  # what the web desk reads, when VIGIL_WEB_LISTEN is set
+    desk_links: DeskLinks | None = None  # how Telegram opens the web desk, when VIGIL_WEB_URL is set
 
 
 class BotData:

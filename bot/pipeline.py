@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import BaseUpdateProcessor
+from telegram.warnings import PTBUserWarning
 
 from bot import update_scope
 from bot.update_scope import UpdateTicket
@@ -291,19 +293,58 @@ class Poller:
         # While updates are being handled, Telegram answers at once anyway (it offers them again),
         # so a long poll only makes sense when nothing is open.
         timeout = 0 if self._pending.busy else self._poll_timeout
+        updates: Sequence[Update]
+        skipped: list[int] = []
         self._guard()
-        updates = await self._bot.get_updates(
-            offset=self._pending.offset,
-            limit=BATCH_LIMIT,
-            timeout=timeout,
-            allowed_updates=self._allowed_updates,
-        )
+        try:
+            updates = await self._bot.get_updates(
+                offset=self._pending.offset,
+                limit=BATCH_LIMIT,
+                timeout=timeout,
+                allowed_updates=self._allowed_updates,
+            )
+        except (TypeError, ValueError, KeyError, AttributeError):
+            # An update this version of python-telegram-bot cannot read (Telegram added a required
+            # field, say) fails the whole batch, every time: without this the bot would stop
+            # receiving anything. Read the batch update by update and skip only what cannot be read.
+            updates, skipped = await self._readable_updates()
         self._vitals.polled(updates)  # the loop is alive (/healthz)
-        fresh = set(self._pending.receive([u.update_id for u in updates]))
+        fresh = set(self._pending.receive(sorted([u.update_id for u in updates] + skipped)))
+        for update_id in skipped:
+            if update_id in fresh:
+                self._pending.finish(update_id)  # nothing to handle: the offset may pass it
         for update in updates:
             if update.update_id in fresh:
                 await self._enqueue(update)
         return bool(fresh)
+
+    async def _readable_updates(self) -> tuple[list[Update], list[int]]:
+        """The batch parsed update by update: those python-telegram-bot can read, and the ids of
+        those it cannot."""
+        with warnings.catch_warnings():
+            # python-telegram-bot would have us call get_updates, which is what cannot parse them.
+            warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
+            raw = await self._bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": self._pending.offset,
+                    "limit": BATCH_LIMIT,
+                    "timeout": 0,
+                    "allowed_updates": self._allowed_updates,
+                },
+            )
+        readable: list[Update] = []
+        skipped: list[int] = []
+        for data in raw if isinstance(raw, list) else []:
+            try:
+                readable.append(Update.de_json(data, self._bot))
+            except (TypeError, ValueError, KeyError, AttributeError):
+                update_id = data.get("update_id") if isinstance(data, dict) else None
+                if isinstance(update_id, int):
+                    skipped.append(update_id)
+                # Not its content: it may hold a resident's words.
+                log.error("update %s could not be read by python-telegram-bot and was skipped", update_id)
+        return readable, skipped
 
 
 def _seconds(value: object) -> float:

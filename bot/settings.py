@@ -162,6 +162,15 @@ class WebSettings(BaseSettings):
     # the outbox this long (a subscriber's: ten times as long, a fan-out to thousands takes minutes).
     health_poll_seconds: float = Field(default=25.0, gt=0, le=3600, alias="VIGIL_HEALTH_POLL_SECONDS")
     health_outbox_seconds: float = Field(default=120.0, gt=0, le=86400, alias="VIGIL_HEALTH_OUTBOX_SECONDS")
+    # The web desk's Mini App short name at @BotFather (/newapp): cards in the group get a button that
+    # opens the desk there (t.me/<bot>/<name>); without it, the desk opens from a private chat (/desk).
+    web_app_name: str | None = Field(default=None, alias="VIGIL_WEB_APP_NAME", pattern=r"^[A-Za-z0-9_]{3,30}$")
+
+    # An optional map tile server for the web desk's map (https, with {z}, {x} and {y}); without it the
+    # map is drawn from the network file's centers and radii alone, loading nothing from outside.
+    web_map_tiles: str | None = Field(
+        default=None, alias="VIGIL_WEB_MAP_TILES", pattern=r"^https://[^/\s]+/\S*\{z\}\S*\{x\}\S*\{y\}\S*$"
+    )
 
     @field_validator("web_listen", "metrics_listen")
     @classmethod
@@ -238,6 +247,8 @@ _ENVIRONMENT_NAMES = {
     "instance": "VIGIL_INSTANCE",
     "webhook": "VIGIL_WEBHOOK",
     "group_messages_per_minute": "VIGIL_GROUP_MESSAGES_PER_MINUTE",
+    "web_app_name": "VIGIL_WEB_APP_NAME",
+    "web_map_tiles": "VIGIL_WEB_MAP_TILES",
 }
 
 

@@ -18,6 +18,7 @@ from handlers import (
     reporting,
     subscribing,
     verifying,
+    web_desk,
 )
 from handlers.errors import on_error
 
@@ -44,6 +45,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("drill", drills.on_drill_command))
     # The verifier group's own command; the handler answers anyone else that it is for the group.
     application.add_handler(CommandHandler("queue", overview.on_queue))
+    # The web desk: a web_app button in a verifier's private chat, the direct link in the group.
+    application.add_handler(CommandHandler("desk", web_desk.on_desk))
     # A reply to a question from the verifiers is an answer, not part of a report; the desk handler
     # hands any other reply to the reporting handlers below. Before them, for the same reason.
     application.add_handler(

@@ -9,6 +9,7 @@ from bot.context import VigilContext
 from bot.domain.stats import NotAllowed
 from bot.rendering.overview import refusal, render_queue, render_stats
 from handlers.language import client_translator
+from handlers.web_desk import queue_button
 
 
 async def on_queue(update: Update, context: VigilContext) -> None:
@@ -22,7 +23,12 @@ async def on_queue(update: Update, context: VigilContext) -> None:
         await message.reply_html(refusal(tr, queue))
         return
     text = render_queue(tr, queue, services.network)
-    await message.reply_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        disable_web_page_preview=True,
+        reply_markup=queue_button(context, tr.gettext("🖥 Open the web desk")),
+    )
 
 
 async def on_stats(update: Update, context: VigilContext) -> None:

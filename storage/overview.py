@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from bot.domain.indicators import Indicator, parse_indicators
 from bot.domain.stats import KEPT_DAYS, LiveAlert, Queue, QueueEntry, VoteTime, verifier_tag
 from storage.codec import required_moment, to_text
 from storage.dialect import Connection, Dialect, Row
 
 _PENDING = """
-SELECT r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_message_id,
+SELECT r.id, r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_message_id, r.indicators,
   (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'confirm'
      -- as on the card: only confirmations of the public text's current version count (migration 0015)
      AND v.text_version = COALESCE((SELECT p.version FROM public_texts p WHERE p.report_id = r.id), 1)) AS confirms,
@@ -34,7 +35,7 @@ FROM reports r WHERE r.status = 'pending' ORDER BY r.is_drill, r.created_at, r.i
 """
 
 _LIVE_ALERTS = """
-SELECT r.public_ref, r.neighborhood_key, a.published_at, r.card_chat_id, r.card_message_id
+SELECT r.id, r.public_ref, r.neighborhood_key, a.published_at, r.card_chat_id, r.card_message_id
 FROM alerts a JOIN reports r ON r.id = a.report_id WHERE a.status = 'active' ORDER BY a.published_at, r.id
 """
 
@@ -85,6 +86,8 @@ class OverviewQueries:
                     unanswered=int(row["unanswered"]),
                     residents=int(row["residents"]),
                     card=_card(row),
+                    report_id=int(row["id"]),
+                    urgent=Indicator.DETENTIONS in parse_indicators(json.loads(row["indicators"])),
                 )
                 for row in await cursor.fetchall()
             ]
@@ -93,7 +96,13 @@ class OverviewQueries:
         total = int(row["n"]) if row else 0
         async with self._db.execute(_LIVE_ALERTS) as cursor:
             alerts = [
-                LiveAlert(row["public_ref"], row["neighborhood_key"], required_moment(row["published_at"]), _card(row))
+                LiveAlert(
+                    row["public_ref"],
+                    row["neighborhood_key"],
+                    required_moment(row["published_at"]),
+                    _card(row),
+                    report_id=int(row["id"]),
+                )
                 for row in await cursor.fetchall()
             ]
         return Queue(tuple(pending), max(0, total - len(pending)), tuple(alerts), now)

@@ -20,7 +20,7 @@ from bot.i18n import Catalogs
 from bot.network import Network
 from bot.services import announcements
 from storage.database import Database
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 VERIFIERS = (("verifier-ana", "Ana"), ("verifier-luis", "Luis"))
 

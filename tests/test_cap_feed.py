@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 
@@ -28,7 +29,7 @@ from bot.services import announcements
 from storage.database import Database
 from tests.history import close_alert, publish_alert
 from tests.sample_network import network_toml
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 NOW = datetime(2026, 12, 1, 21, 5, tzinfo=UTC)  # 14:05 in Clovis (America/Denver, MST)
 FEED = """
@@ -100,9 +101,9 @@ async def test_every_message_kind_the_bot_records_is_valid_against_the_oasis_sch
         for message in await messages_of(database, report):
             cap.schema().assertValid(message)
             kinds.add((*field(message, "cap:msgType"), *field(message, "cap:info/cap:responseType")))
-    async with database.unit_of_work() as repo:  # a drill's message (the drills feature passes exercise=True)
-        drill = await repo.report(report.id)
-        exercise = await record_event(repo, drill, network, catalogs, NOW, FeedEvent.STILL_ACTIVE, exercise=True)
+    async with database.unit_of_work() as repo:  # a drill's alert (bot/drills): an exercise, never Actual
+        drill = replace(await repo.report(report.id), is_drill=True)
+        exercise = await record_event(repo, drill, network, catalogs, NOW, FeedEvent.STILL_ACTIVE)
     assert exercise is not None
     drill_message = etree.fromstring(exercise.xml)
     cap.schema().assertValid(drill_message)
@@ -244,7 +245,7 @@ async def test_feedparser_reads_the_feed_newest_first_with_a_link_to_each_cap_me
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.feed.title == "Verified alerts: New Mexico Rapid Response"
     assert [e.title for e in parsed.entries] == [
-        "✅ ENDED — all clear since Tue 1 Dec, 15:05 MST. The alert below is no longer active.",
+        "✅ ENDED — all clear since 15:05 MST on Tuesday, December 1. The alert below is no longer active.",
         "🚨 Confirmed alert: Clovis",
     ]
     (alert,) = [e for e in parsed.entries if e.title.startswith("🚨")]

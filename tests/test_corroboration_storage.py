@@ -8,8 +8,7 @@ from datetime import timedelta
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
-from tests.test_retention_storage import DAY, purge_at
-from tests.test_storage import NOW, clovis_report
+from tests.samples import DAY, NOW, clovis_report, purge_at
 
 
 async def add(repo, pseudonym: str, **overrides):

@@ -10,8 +10,7 @@ from bot.domain.delivery import MessageKind, Outgoing
 from bot.domain.desk import AnswerKind, QuestionKind
 from bot.domain.verification import ReportStatus
 from storage.dialect import INTEGRITY_ERRORS
-from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW
+from tests.samples import DAY, NOW, add, purge_at
 
 
 async def ask_and_answer(repo, report, words="6, with ICE vests"):

@@ -17,43 +17,20 @@ from bot.ports import DeliveryError, DeliveryUncertain, RateLimited, TemporaryFa
 from bot.services.cards import CardRenderer
 from bot.services.dispatcher import Dispatcher
 from storage.database import Database
-from tests.clocks import SettableClock
+from tests import samples
+from tests.fake_port import FakePort
 from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, TOM, VERIFIER_GROUP, network_toml
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 START = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
 
 
-class ScriptedPort:
-    """Each chat answers from its script (an exception to raise, or None to deliver) then delivers."""
-
-    reports_departure = False  # it sends at once: "sending" is recorded before each request
-
+class Clock:
     def __init__(self) -> None:
-        self.script: dict[int, list[Exception | None]] = {}
-        self.delivered: list[tuple[str, int, str, int | None]] = []  # (what, chat, text, target)
-        self.gates: dict[int, asyncio.Event] = {}
-        self.next_id = 100
+        self.now = START
 
-    async def _answer(self, chat_id: int) -> None:
-        if chat_id in self.gates:
-            await self.gates[chat_id].wait()
-        queue = self.script.get(chat_id, [])
-        if queue and (problem := queue.pop(0)) is not None:
-            raise problem
-
-    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
-        await self._answer(chat_id)
-        self.next_id += 1
-        self.delivered.append(("send", chat_id, html, reply_to))
-        return self.next_id
-
-    async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
-        await self._answer(chat_id)
-        self.delivered.append(("edit", chat_id, html, message_id))
-
-    def to(self, chat_id: int) -> list[tuple[str, str, int | None]]:
-        return [(what, text, target) for what, chat, text, target in self.delivered if chat == chat_id]
+    def __call__(self) -> datetime:
+        return self.now
 
 
 @pytest.fixture
@@ -64,7 +41,7 @@ async def setup(tmp_path):
         await repo.attach_card(report.id, VERIFIER_GROUP, 42, [])
         await repo.set_status(report.id, ReportStatus.PUBLISHED, START)  # its posts are what is sent here
         await repo.start_alert(report.id, START)
-    port, clock = ScriptedPort(), SettableClock(START)
+    port, clock = FakePort(), Clock()
     network = parse_network(network_toml())
     dispatcher = Dispatcher(
         database=database,
@@ -78,13 +55,10 @@ async def setup(tmp_path):
 
 
 async def enqueue(database: Database, report_id: int, message: Outgoing) -> int:
-    async with database.unit_of_work() as repo:
-        return await repo.enqueue(report_id, message, START)
+    return await samples.enqueue(database, report_id, message, START)
 
 
-async def row(database: Database, outbox_id: int):
-    async with database.unit_of_work() as repo:
-        return await repo.queued(outbox_id)
+row = samples.outbox_row
 
 
 def post(chat: int, text: str = "alert") -> Outgoing:
@@ -237,7 +211,7 @@ async def test_an_unconfirmed_card_edit_is_simply_repeated(setup):
 # --- direct messages to subscribers (issue 12) ---------------------------------------------------
 
 
-class CountingPort(ScriptedPort):
+class CountingPort(FakePort):
     """Holds every subscriber's request until released, and counts how many are on their way at once."""
 
     def __init__(self) -> None:
@@ -275,7 +249,7 @@ async def test_thousands_of_subscribers_never_become_thousands_of_requests_at_on
     dispatcher = Dispatcher(
         database=database,
         telegram=port,
-        clock=SettableClock(START),
+        clock=Clock(),
         cards=CardRenderer(catalogs=Catalogs.load(), network=parse_network(network_toml()), clock=lambda: START),
     )
     await subscribe_many(database, 500)
@@ -330,7 +304,7 @@ async def _until(predicate) -> None:
         await asyncio.sleep(0.01)
 
 
-class QueueingPort(ScriptedPort):
+class QueueingPort(FakePort):
     """Like the gateway behind the rate limiter: a request waits for its turn, then leaves."""
 
     reports_departure = True

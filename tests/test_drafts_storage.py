@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.domain.draft import Draft, DraftPhoto, MediaKind
 from bot.domain.indicators import Indicator
 from bot.domain.reports import new_public_ref
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 
 def a_draft() -> Draft:

@@ -17,11 +17,19 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.drill_scope import DrillScope
 from bot.services.startup_check import check_network_access
 from storage.database import Database
+from tests import samples
+from tests.fake_port import FakePort
 from tests.sample_network import CLOVIS_EN_CHANNEL, TOM, VERIFIER_GROUP, network_toml
-from tests.test_dispatcher import ScriptedPort, enqueue, row
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
+from tests.samples import outbox_row as row
 
 START = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
+
+
+async def enqueue(database: Database, report_id: int, message: Outgoing) -> int:
+    return await samples.enqueue(database, report_id, message, START)
+
+
 DRILL_CHANNEL = -1009000000001
 BANNER = "🧪 DRILL / SIMULACRO — no action needed"
 
@@ -33,7 +41,7 @@ async def drill_setup(tmp_path, scope: DrillScope | None):  # type: ignore[no-un
         await repo.attach_card(report.id, VERIFIER_GROUP, 42, [])
         await repo.set_status(report.id, ReportStatus.PUBLISHED, START)
         await repo.start_alert(report.id, START)
-    port = ScriptedPort()
+    port = FakePort()
     network = parse_network(network_toml())
     dispatcher = Dispatcher(
         database=database,

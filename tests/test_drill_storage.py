@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from bot.domain.drills import LanguageMix, Pace, plan
 from bot.domain.verification import ReportStatus
-from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW
+from tests.samples import DAY, NOW, add, purge_at
 
 
 async def test_a_drill_report_counts_nowhere_and_matches_no_real_report(database):

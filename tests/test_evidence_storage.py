@@ -11,8 +11,7 @@ from bot.domain.draft import Draft, DraftMedia, DraftPhoto, MediaKind
 from bot.domain.evidence import PhotoEvidence, PlaceHint, RecycledFrom, Span, TakenHint, TakenKind, TimeUnit
 from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
-from tests.test_retention_storage import DAY, purge_at
-from tests.test_storage import NOW, clovis_report
+from tests.samples import DAY, NOW, clovis_report, purge_at
 
 FINGERPRINT = -0x1234_5678_9ABC_DEF0  # stored signed, as SQLite's INTEGER wants
 EVIDENCE = PhotoEvidence(

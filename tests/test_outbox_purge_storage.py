@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, Progress
 from bot.domain.reports import new_public_ref
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 CHANNEL, GROUP = -1002000000002, -1001000000001
 DAY = timedelta(days=1)

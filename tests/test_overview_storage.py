@@ -10,19 +10,9 @@ from bot.domain.lifecycle import AlertStatus
 from bot.domain.reports import RecordedVote, new_public_ref
 from bot.domain.stats import verifier_tag
 from bot.domain.verification import ReportStatus, VoteKind
-from tests.test_storage import NOW, clovis_report
+from tests.samples import DAY, NOW, clovis_report, purge_at
 
 MINUTE = timedelta(minutes=1)
-DAY = timedelta(days=1)
-
-
-def purge_at(repo, now):
-    return repo.purge(
-        closed_before=now - 7 * DAY,
-        contacts_closed_before=now - timedelta(hours=1),
-        records_idle_since=now - 90 * DAY,
-        now=now,
-    )
 
 
 async def published(repo, *, sent, after, votes=()):

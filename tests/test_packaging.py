@@ -116,6 +116,14 @@ def test_wheel_carries_the_sandbox_page_and_its_sample_network(wheel):
     for name in ("index.html", "sandbox.js", "sandbox.css"):
         assert f"bot/sandbox/static/{name}" in names
     assert "bot/sandbox/sample_network.toml" in names
+    assert "bot/sandbox/static/desk-pane.js" in names
+
+
+def test_wheel_carries_the_web_desk_page(wheel):
+    """The web desk's page is served from the installed package, like the sandbox's."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("index.html", "desk.js", "desk.css", "icon.svg"):
+        assert f"bot/web/static/desk/{name}" in names
 
 
 def test_a_plain_install_has_what_the_sandbox_and_the_command_line_need():

@@ -21,7 +21,7 @@ from bot.rendering.card import render_card
 from bot.rendering.labels import local_time
 from bot.rendering.privacy import privacy_text
 from tests.sample_network import network_toml
-from tests.test_translations import catalog
+from tests.samples import catalog
 
 CATALOGS = Catalogs.load()
 NETWORK = parse_network(network_toml())

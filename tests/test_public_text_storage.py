@@ -16,8 +16,7 @@ from bot.network import parse_network
 from bot.services.cards import CardRenderer
 from bot.text_length import utf16_length
 from tests.sample_network import network_toml
-from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW
+from tests.samples import DAY, NOW, add, purge_at
 
 
 async def test_a_report_has_the_default_text_until_a_verifier_changes_it(database):

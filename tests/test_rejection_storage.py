@@ -11,8 +11,7 @@ from bot.domain.rejection import DUPLICATE_WINDOW, RejectionReason, ReportHolds,
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind
 from storage.dialect import INTEGRITY_ERRORS
-from tests.test_retention_storage import DAY, add, purge_at
-from tests.test_storage import NOW
+from tests.samples import DAY, NOW, add, purge_at
 
 R = RejectionReason
 

@@ -4,27 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.reports import new_public_ref
 from bot.domain.verification import ReportStatus
-from tests.test_storage import NOW, clovis_report
-
-DAY = timedelta(days=1)
-
-
-async def add(repo, status: ReportStatus | None = None, *, pseudonym="pseudo-K4", closed_at=NOW, **overrides):
-    report = await repo.add_report(clovis_report(reporter_pseudonym=pseudonym, **overrides), new_public_ref)
-    if status is not None:
-        await repo.set_status(report.id, status, closed_at)
-    return report
-
-
-def purge_at(repo, now):
-    return repo.purge(
-        closed_before=now - 7 * DAY,
-        contacts_closed_before=now - timedelta(hours=1),
-        records_idle_since=now - 90 * DAY,
-        now=now,
-    )
+from tests.samples import DAY, NOW, add, purge_at
 
 
 async def test_purge_folds_old_closed_reports_into_anonymous_counts(database):

@@ -19,7 +19,7 @@ from bot.services.secret_key import KeyAlreadyInUse, KeyRotated, check_secret_ke
 from storage.database import Database
 from storage.secret_key import PER_PERSON
 from tests import raw
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 OLD = Pseudonyms("the-old-key-9f3Kq2Lm8Zt4Vx7Bn1Cw6Hy5Rj0Pd")
 NEW = Pseudonyms("the-new-key-X2cV8nM4qL7wE1rT9yU3iO6pA5sD0f")

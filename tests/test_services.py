@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,11 +10,10 @@ from PIL import Image
 
 from bot.domain.draft import DraftPhoto
 from bot.domain.indicators import Indicator
-from bot.domain.reports import Report, ReportMedia
+from bot.domain.reports import Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs
 from bot.network import parse_network
-from bot.ports import ChatAccess, DeliveryError, Keyboard, TemporaryFailure
 from bot.services.cards import CardRenderer
 from bot.services.deps import ServiceDeps
 from bot.services.dispatcher import Dispatcher
@@ -24,6 +22,7 @@ from bot.services.pseudonyms import Pseudonyms
 from bot.services.residents import Receipt, ResidentService
 from bot.services.verification import VerificationService, VoteOutcome
 from storage.database import Database
+from tests.fake_port import FakePort
 from tests.sample_network import (
     ANA,
     CLOVIS_EN_CHANNEL,
@@ -38,54 +37,6 @@ from tests.sample_network import (
 )
 
 NOW = datetime(2026, 11, 22, 21, 5, tzinfo=UTC)
-
-
-class FakePort:
-    """Records what would be sent; refuses chats listed in `refuse`."""
-
-    reports_departure = False  # it sends at once: "sending" is recorded before each request
-
-    def __init__(self, members: set[int]) -> None:
-        self.members = members
-        self.sent: list[tuple[int, str, Keyboard | None]] = []
-        self.edits: dict[tuple[int, int], tuple[str, Keyboard | None]] = {}
-        self.photos: list[bytes] = []
-        self.files: dict[str, bytes] = {}
-        self.refuse: set[int] = set()
-        self.down: set[int] = set()  # chats that answer with a 5xx for now
-        self.replies: dict[int, int | None] = {}  # message id -> the message it replied to
-
-    async def download(self, file_id: str, destination, *, max_bytes: int) -> None:
-        destination.write_bytes(self.files[file_id])
-
-    async def send_text(self, chat_id, html, keyboard=None, *, reply_to=None, priority=None) -> int:
-        if chat_id in self.down:
-            raise TemporaryFailure(chat_id, "Internal Server Error")
-        if chat_id in self.refuse:
-            raise DeliveryError(chat_id, "Forbidden: bot is not a member of the channel chat")
-        self.sent.append((chat_id, html, keyboard))
-        self.replies[len(self.sent)] = reply_to
-        return len(self.sent)
-
-    async def send_media(
-        self, chat_id: int, items: Sequence[ReportMedia], *, caption=None, reply_to=None, priority=None
-    ) -> tuple[list[int], list[str]]:
-        if chat_id in self.down:
-            raise TemporaryFailure(chat_id, "Internal Server Error")
-        self.photos.extend(item.data for item in items)
-        return [100 + i for i in range(len(items))], [f"clean-{i}" for i in range(len(items))]
-
-    async def edit_text(self, chat_id, message_id, html, keyboard=None, *, priority=None) -> None:
-        self.edits[(chat_id, message_id)] = (html, keyboard)
-
-    async def is_member(self, chat_id: int, user_id: int) -> bool:
-        return chat_id == VERIFIER_GROUP and user_id in self.members
-
-    async def check_access(self, chat_id: int, *, channel: bool) -> ChatAccess:
-        return ChatAccess(chat_id, None, None)
-
-    def texts_to(self, chat_id: int) -> list[str]:
-        return [html for chat, html, _ in self.sent if chat == chat_id]
 
 
 class Clock:

@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.domain.indicators import Indicator
-from bot.domain.reports import ChannelPost, NewReport, RecordedVote, new_public_ref
+from bot.domain.reports import ChannelPost, RecordedVote, new_public_ref
 from bot.domain.verification import ReportStatus, VoteKind
 from storage.database import Database
 from storage.dialect import INTEGRITY_ERRORS
 from storage.migrations import bundled_migrations
-
-NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
-
-
-def clovis_report(**overrides) -> NewReport:
-    values = dict(
-        reporter_pseudonym="pseudo-K4",
-        reporter_chat_id=5551001,
-        neighborhood_key="clovis",
-        indicators=(Indicator.VEHICLES, Indicator.APPROACHING_HOUSE, Indicator.AGENCY_MARKINGS),
-        description="Five unmarked SUVs parked every which way outside the dairy on the Clovis highway.",
-        reporter_language="en",
-        created_at=NOW,
-    )
-    values.update(overrides)
-    return NewReport(**values)
+from tests.samples import NOW, clovis_report
 
 
 async def test_migrations_bring_a_new_file_to_the_latest_version(tmp_path):

@@ -19,7 +19,7 @@ from bot.domain.lifecycle import AlertAction, AlertStatus, DeadlineKind, Recorde
 from bot.domain.reports import new_public_ref
 from storage.database import Database
 from storage.dialect import INTEGRITY_ERRORS
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 CHANNEL_EN, CHANNEL_ES, GROUP = -1002000000002, -1002000000003, -1001000000001

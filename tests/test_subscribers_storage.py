@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.domain.delivery import DeliveryStatus, MessageKind, Outgoing, Progress
 from bot.domain.reports import new_public_ref
 from tests import raw
-from tests.test_storage import clovis_report
+from tests.samples import clovis_report
 
 NOW = datetime(2026, 11, 29, 14, 5, tzinfo=UTC)
 ROSA, TOM, PILAR = 5001, 5002, 5003

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from bot.i18n import Catalogs, catalog_path
+from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
+from tests import samples
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -30,9 +29,7 @@ def messages_in_code() -> set[str | tuple[str, str]]:
     return found
 
 
-def catalog(language: str):
-    with files("bot").joinpath(catalog_path(language)).open("rb") as po_file:
-        return read_po(po_file, locale=language)
+catalog = samples.catalog
 
 
 def as_pairs(msgid, msgstr):

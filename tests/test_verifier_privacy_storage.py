@@ -18,7 +18,7 @@ from bot.services.pseudonyms import Pseudonyms
 from storage.database import Database
 from storage.migrations import bundled_migrations
 from tests.sample_network import SECRET
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 VERIFIER_ID = 6111222444  # recognisable, and stored by SQLite as a 6-byte integer
 OTHER_ID = 6111222555

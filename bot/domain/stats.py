@@ -106,6 +106,8 @@ class QueueEntry:
     unanswered: int  # questions to the reporter with no answer yet
     card: tuple[int, int] | None = None
     residents: int = 1  # distinct residents reporting it: its reporter and those of reports attached to it
+    report_id: int = 0  # for the web desk's link to the report's page
+    urgent: bool = False  # people are being detained (the web desk marks it)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class LiveAlert:
     neighborhood_key: str
     published_at: datetime
     card: tuple[int, int] | None = None
+    report_id: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
@@ -169,6 +169,7 @@ class BotApi:
                 "getChat",
                 "getChatMember",
                 "setMyCommands",
+                "setChatMenuButton",
                 "getMyCommands",
                 "deleteMyCommands",
                 "sendChatAction",
@@ -349,7 +350,7 @@ class BotApi:
     def _post(
         self, chat: Chat, fields: dict[str, Any], params: Params, reply_to: dict[str, Any] | None
     ) -> StoredMessage:
-        markup = inline_keyboard(params)
+        markup = inline_keyboard(params, private=chat.type == "private")
         if markup is not None:
             fields["reply_markup"] = markup
         if reply_to is not None:
@@ -545,25 +546,27 @@ class BotApi:
         return new
 
     async def _edit_message_text(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "text" not in stored.data:
             raise bad_request("there is no text in the message to edit")
         text, entities = message_text(params, editing=True)
         entities = self._with_mentioned_users(entities)
-        return self._apply_edit(stored, {"text": text, "entities": entities}, inline_keyboard(params))
+        markup = inline_keyboard(params, private=chat.type == "private")
+        return self._apply_edit(stored, {"text": text, "entities": entities}, markup)
 
     async def _edit_message_caption(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "text" in stored.data:
             raise bad_request("there is no caption in the message to edit")
         caption, entities = caption_text(params)
         entities = self._with_mentioned_users(entities)
-        return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, inline_keyboard(params))
+        markup = inline_keyboard(params, private=chat.type == "private")
+        return self._apply_edit(stored, {"caption": caption, "caption_entities": entities}, markup)
 
     async def _edit_message_media(self, params: Params) -> dict[str, Any]:
         """Replace a photo or a video by a photo; text messages have no media, and Telegram lets a voice
         note become only another voice note (which the fake does not implement)."""
-        _, stored = self._message_to_edit(params)
+        chat, stored = self._message_to_edit(params)
         if "photo" not in stored.data and "video" not in stored.data:
             raise bad_request("there is no media in the message to edit" if "text" in stored.data else "MEDIA_INVALID")
         media = params.json("media")
@@ -574,11 +577,11 @@ class BotApi:
         caption_entities = self._with_mentioned_users(caption_entities)
         photo = self._photo_sizes(params, "media", reference=str(media.get("media", "")))
         changes = {"photo": photo, "video": None, "caption": caption, "caption_entities": caption_entities}
-        return self._apply_edit(stored, changes, inline_keyboard(params))
+        return self._apply_edit(stored, changes, inline_keyboard(params, private=chat.type == "private"))
 
     async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
-        _, stored = self._message_to_edit(params)
-        return self._apply_edit(stored, {}, inline_keyboard(params))
+        chat, stored = self._message_to_edit(params)
+        return self._apply_edit(stored, {}, inline_keyboard(params, private=chat.type == "private"))
 
     async def _delete_message(self, params: Params) -> bool:
         chat = self._resolve_chat(params.chat_reference())
@@ -699,6 +702,27 @@ class BotApi:
             if part in scope:
                 key += f":{scope[part]}"  # e.g. "chat:-100123" or "chat_member:-100123:42"
         return key, params.string("language_code") or ""
+
+    async def _set_chat_menu_button(self, params: Params) -> bool:
+        """The menu button of one private chat (or, without chat_id, every private chat's default).
+        A web_app button opens a Mini App, over https only, as on an inline keyboard."""
+        chat_id = params.integer("chat_id")
+        if chat_id is not None:
+            chat = self._resolve_chat(params.chat_reference())
+            if chat.type != "private":
+                raise bad_request("chat_id must be a private chat")
+        button = params.json("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
+            raise bad_request("can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            web_app = button.get("web_app")
+            url = web_app.get("url") if isinstance(web_app, dict) else None
+            if not str(button.get("text", "")).strip():
+                raise bad_request("menu button text must be non-empty")
+            if not isinstance(url, str) or urlparse(url).scheme != "https" or not urlparse(url).netloc:
+                raise bad_request(f"menu button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+        self.world.menu_buttons[chat_id or 0] = button
+        return True
 
     async def _set_my_commands(self, params: Params) -> bool:
         commands = params.json("commands")

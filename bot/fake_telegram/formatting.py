@@ -74,8 +74,9 @@ def caption_text(params: Params, field: str = "caption") -> tuple[str, list[dict
     return text, entities
 
 
-def inline_keyboard(params: Params) -> dict[str, Any] | None:
-    """The inline keyboard a message will carry, or None (other keyboards never show on messages)."""
+def inline_keyboard(params: Params, *, private: bool) -> dict[str, Any] | None:
+    """The inline keyboard a message will carry, or None (other keyboards never show on messages).
+    `private`: the chat is a private chat with the bot, the only place a ``web_app`` button may go."""
     markup = params.json("reply_markup")
     if markup is None:
         return None
@@ -92,13 +93,13 @@ def inline_keyboard(params: Params) -> dict[str, Any] | None:
     for row in rows:
         clean_row = []
         for button in row:
-            clean_row.append(_checked_button(button))
+            clean_row.append(_checked_button(button, private=private))
         if clean_row:
             clean_rows.append(clean_row)
     return {"inline_keyboard": clean_rows} if clean_rows else None
 
 
-def _checked_button(button: Any) -> dict[str, Any]:
+def _checked_button(button: Any, *, private: bool) -> dict[str, Any]:
     if not isinstance(button, dict):
         raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     text = button.get("text")
@@ -115,6 +116,15 @@ def _checked_button(button: Any) -> dict[str, Any]:
         parsed = urlparse(str(button["url"]))
         if parsed.scheme not in ("http", "https", "tg") or (parsed.scheme != "tg" and not parsed.netloc):
             raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in button:
+        # Telegram opens a Mini App from an inline button only in a private chat with the bot, and only
+        # over https (in a group: a direct Mini App link t.me/<bot>/<app> on a URL button instead).
+        if not private:
+            raise bad_request("BUTTON_TYPE_INVALID")
+        web_app = button["web_app"]
+        url = web_app.get("url") if isinstance(web_app, dict) else None
+        if not isinstance(url, str) or urlparse(url).scheme != "https" or not urlparse(url).netloc:
+            raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
     return {key: value for key, value in button.items()}
 
 

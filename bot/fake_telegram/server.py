@@ -13,12 +13,14 @@ import io
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 from PIL import Image
 
+from bot.domain.web_auth import init_data_for
 from bot.fake_telegram import errors
 from bot.fake_telegram.bot_api import BotApi, FloodLimits, InjectedDelay, InjectedFailure, photo_sizes
 from bot.fake_telegram.errors import ApiError
@@ -69,6 +71,9 @@ class FakeTelegram:
         # The client may also say it is busy without a request on the wire (waiting for its turn in
         # its own rate limiter, or out a retry_after): settled() waits for that too.
         self._client_busy: list[Callable[[], bool]] = []
+        # Every request answered with an error (method, code, description): a bot that Telegram
+        # refuses something is one that would fail in production too.
+        self.refused_calls: list[tuple[str, int, str]] = []
         self._before_hooks: list[CallHook] = []
         # (source, method, wall-clock time it arrived, its chat_id or None) of every request; source ""
         # unless it came through via_url
@@ -149,6 +154,7 @@ class FakeTelegram:
             if delay:
                 await asyncio.sleep(delay)
         except ApiError as error:
+            self.refused_calls.append((method, error.error_code, error.description))
             return _reply(error.to_json(), error.error_code)
         except AbortRequest:
             return _reply({"ok": False, "error_code": 500, "description": "Internal Server Error: aborted"}, 500)
@@ -179,6 +185,19 @@ class FakeTelegram:
         language_code: str | None = None,
     ) -> None:
         self.world.users[user_id] = User(user_id, first_name, last_name, username, language_code)
+
+    def mini_app_init_data(self, user_id: int, *, start_param: str = "", age: timedelta = timedelta(0)) -> str:
+        """The signed launch data a Telegram client passes when `user_id` opens the bot's Mini App
+        (``tgWebAppData``), signed with this bot's token as Telegram does; `age` makes it older."""
+        user = self.world.users[user_id]
+        return init_data_for(
+            user_id,
+            user.first_name,
+            self.token,
+            at=datetime.now(UTC) - age,
+            language_code=user.language_code or "en",
+            start_param=start_param,
+        )
 
     def add_group(
         self,
@@ -549,6 +568,53 @@ class FakeTelegram:
         stored.data.pop("entities" if field == "text" else "caption_entities", None)
         self.world.push_update("edited_message", stored.data)
         return copy.deepcopy(stored.data)
+
+    def user_sends_message(
+        self, user_id: int, fields: dict[str, Any], *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """A message with any content (a test's own, e.g. generated): stored, and delivered as an update."""
+        return self._from_user(user_id, chat_id, fields, reply_to)
+
+    def channel_posts(self, chat_id: int, fields: dict[str, Any], *, edited: bool = False) -> dict[str, Any]:
+        """Someone posts in a channel the bot is in (a `channel_post` update), or edits that post."""
+        chat = self._group(chat_id)
+        stored = self.world.add_message(chat, None, fields, from_bot=False)
+        if edited:
+            stored.data = {**stored.data, "edit_date": self.world.now()}
+        self.world.push_update("edited_channel_post" if edited else "channel_post", stored.data)
+        return copy.deepcopy(stored.data)
+
+    def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """An update that refers to no stored message (an inline query, a poll's new state, a member
+        change, a reaction...), as Telegram would deliver it. A callback query's id is registered so
+        that it can be answered."""
+        if kind == "callback_query":
+            self.world.callback_answers[payload["id"]] = asyncio.get_running_loop().create_future()
+        return copy.deepcopy(self.world.push_update(kind, payload))
+
+    def tampered_client_presses(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
+        """A modified client sends callback data no button of the message carries (at most 64 bytes,
+        as Telegram allows); returns the callback query id."""
+        stored = self.world.message(chat_id, message_id)
+        if stored is None:
+            raise AssertionError(f"no message {message_id} in chat {chat_id}")
+        if len(callback_data.encode()) > 64:
+            raise AssertionError("Telegram carries at most 64 bytes of callback data")
+        query_id = self.world.new_query_id()
+        self.push_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self.world.users[user_id].to_json(),
+                "message": stored.data,
+                "chat_instance": str(abs(chat_id) * 7919 % 10**12),
+                "data": callback_data,
+            },
+        )
+        return query_id
+
+    def unanswered_callback_queries(self) -> list[str]:
+        return [query_id for query_id, answer in self.world.callback_answers.items() if not answer.done()]
 
     def user_presses_button(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
         """Press an inline button that the message really shows; returns the callback query id."""

@@ -96,6 +96,7 @@ class World:
         self.updates: list[dict[str, Any]] = []
         self.update_history: dict[int, dict[str, Any]] = {}  # every update ever offered, by id
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # chat id (0: every private chat's default) -> button
         self.callback_answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)

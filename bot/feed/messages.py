@@ -91,10 +91,9 @@ async def record_event(
     event: FeedEvent,
     *,
     last_active_at: datetime | None = None,
-    exercise: bool = False,
 ) -> StoredCapMessage | None:
     """Record the CAP message of `event` for a published report's alert (nothing while the network's
-    feed is off). `exercise`: a drill, whose messages say `status=Exercise`."""
+    feed is off). A drill's alert says `status=Exercise`, so no consumer can take it for a real one."""
     if not network.feed.enabled or network.feed.sender is None:
         return None
     alert = await repo.alert(report.id)
@@ -132,7 +131,7 @@ async def record_event(
         msg_type=_MSG_TYPES[event],
         infos=infos,
         zone=network.zone,
-        status=cap.Status.EXERCISE if exercise else cap.Status.ACTUAL,
+        status=cap.Status.EXERCISE if report.is_drill else cap.Status.ACTUAL,
         references=tuple(earlier),
         incidents=alert_key,
     )

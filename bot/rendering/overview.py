@@ -37,6 +37,15 @@ def render_queue(tr: Translator, queue: Queue, network: Network) -> Html:
     return Html("\n".join(lines))
 
 
+def queue_entry_html(tr: Translator, entry: QueueEntry, network: Network, now: datetime) -> Html:
+    """One open report as /queue lists it (the web desk shows the same lines)."""
+    return Html("\n".join(_entry_lines(tr, entry, network, now)))
+
+
+def live_alert_html(tr: Translator, alert: LiveAlert, network: Network, now: datetime) -> Html:
+    return Html(_alert_line(tr, alert, network, now))
+
+
 def _ref(public_ref: str, card: tuple[int, int] | None) -> str:
     link = message_link(*card) if card else None
     if link is None:

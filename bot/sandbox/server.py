@@ -32,6 +32,7 @@ from bot.fake_telegram import ApiError, FakeTelegram
 from bot.network import Network
 from bot.runner import running
 from bot.sandbox.cast import BOT_ID, Cast, Person, populate, sample_network, sample_photo
+from bot.sandbox.desk import SandboxDesk
 from bot.services.drills import DrillChoice, Started
 from bot.settings import Settings
 
@@ -84,6 +85,7 @@ async def serve(
                 VIGIL_DATABASE=database or Path(scratch) / "vigil.sqlite3",
                 VIGIL_NETWORK_FILE=Path(scratch) / "network.toml",  # not read: the network is given
                 VIGIL_SECRET_KEY=_sandbox_key(database),
+                VIGIL_WEB_LISTEN=f"{HOST}:0",  # the web desk, framed beside the group pane (bot/sandbox/desk.py)
                 _env_file=None,
             )
             page = SandboxPage(fake, network, cast, clock)
@@ -137,6 +139,7 @@ class SandboxPage:
         app.router.add_post("/api/press", self._press)
         app.router.add_post("/api/time", self._advance_time)
         app.router.add_post("/api/drill", self._start_drill)
+        SandboxDesk(self.fake, self._web_port, lambda: {p.id for p in self.cast.actors}).add_routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         try:
@@ -146,6 +149,10 @@ class SandboxPage:
         finally:
             self.closing.set()
             await runner.cleanup()
+
+    def _web_port(self) -> int | None:
+        services = self.application.bot_data.installed() if self.application is not None else None
+        return services.web.port if services is not None and services.web is not None else None
 
     async def _index(self, request: web.Request) -> web.Response:
         return web.Response(
@@ -159,7 +166,7 @@ class SandboxPage:
 
     async def _static_file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        if name not in {"sandbox.js", "sandbox.css"}:
+        if name not in {"sandbox.js", "sandbox.css", "desk-pane.js"}:
             raise web.HTTPNotFound()
         content_type = "text/javascript" if name.endswith(".js") else "text/css"
         return web.Response(

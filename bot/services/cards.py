@@ -15,8 +15,9 @@ from bot.domain.reporters import ReporterStanding
 from bot.domain.reports import RecordedVote, Report
 from bot.domain.verification import ReportStatus, VoteKind
 from bot.i18n import Catalogs, Html, Translator
+from bot.languages import Language
 from bot.network import Network
-from bot.ports import Keyboard
+from bot.ports import Button, Keyboard
 from bot.rendering.alert import render_alert
 from bot.rendering.card import render_attached_reply, render_card
 from bot.services.standing import standing_of
@@ -33,10 +34,19 @@ class CardView:
 
 
 class CardRenderer:
-    def __init__(self, *, catalogs: Catalogs, network: Network, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        catalogs: Catalogs,
+        network: Network,
+        clock: Callable[[], datetime],
+        desk_link: Callable[[int], str] | None = None,
+    ) -> None:
         self._catalogs = catalogs
         self._network = network
         self._clock = clock
+        # The web desk's link for a report (bot.web.desk.links), when there is a web desk: a button on the card.
+        self._desk_link = desk_link
 
     async def new(self, repo: Repository, report_id: int) -> CardView | None:
         """A new report's card, before it has a message; None when the report is gone."""
@@ -45,7 +55,7 @@ class CardRenderer:
         except ReportNotFound:
             return None
         text, keyboard = await self._render(repo, report)
-        return CardView(self._network.verifier_group_id, None, text, keyboard)
+        return CardView(self._network.verifier_group_id, None, text, self._with_desk_button(report, keyboard))
 
     async def current(self, repo: Repository, report_id: int) -> CardView | None:
         """None when there is no card to edit (the report is gone, or its card never arrived)."""
@@ -56,12 +66,32 @@ class CardRenderer:
         if report.card_chat_id is None or report.card_message_id is None:
             return None
         text, keyboard = await self._render(repo, report)
-        return CardView(report.card_chat_id, report.card_message_id, text, keyboard)
+        return CardView(report.card_chat_id, report.card_message_id, text, self._with_desk_button(report, keyboard))
 
-    async def _render(self, repo: Repository, report: Report) -> tuple[Html, Keyboard | None]:
+    def _with_desk_button(self, report: Report, keyboard: Keyboard | None) -> Keyboard | None:
+        if self._desk_link is None or (report.attached_to is not None and report.status is ReportStatus.MERGED):
+            return keyboard
+        tr = self._catalogs(self._network.card_language)
+        button = Button(tr.gettext("🖥 Open on the web desk"), url=self._desk_link(report.id))
+        return (*(keyboard or ()), (button,))
+
+    async def in_language(
+        self, repo: Repository, report_id: int, language: Language
+    ) -> tuple[Report, Html, Keyboard | None] | None:
+        """The card as the group's shows it, in another language (the web desk's, its reader's)."""
+        try:
+            report = await repo.report(report_id)
+        except ReportNotFound:
+            return None
+        return (report, *await self._render(repo, report, language))
+
+    async def _render(
+        self, repo: Repository, report: Report, language: Language | None = None
+    ) -> tuple[Html, Keyboard | None]:
         """The card from everything stored about the report (for a new one, most of it is empty)."""
         standing = await standing_of(repo, report, self._clock())
-        tr = self._catalogs(self._network.card_language)
+        card_language = language or self._network.card_language
+        tr = self._catalogs(card_language)
         if report.attached_to is not None and report.status is ReportStatus.MERGED:
             # Attached as corroboration: its "card" is a reply to the card of the report it joined.
             joined = await repo.report(report.attached_to)
@@ -76,7 +106,6 @@ class CardRenderer:
                 evidence=await repo.photo_evidence(report.id),
             )
         current = await repo.public_text(report)
-        card_language = self._network.card_language
         votes = await repo.votes(report.id)
         # The preview says "confirmed in person" when the post would: a current-version confirmation.
         seen = any(v.in_person for v in votes if v.kind is VoteKind.CONFIRM and v.text_version == current.text.version)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from tests.e2e.harness import build_world
 from tests.sample_network import SECRET, TOKEN, network_toml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,10 +125,3 @@ def workdir(tmp_path: Path) -> Path:
     """A directory with the sample network file and no .env."""
     (tmp_path / "network.toml").write_text(network_toml())
     return tmp_path
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN, bot_username="vigil_test_bot") as server:
-        build_world(server)
-        yield server

@@ -10,7 +10,7 @@ from bot.domain.verification import ReportStatus
 from bot.fake_telegram import FakeTelegram
 from storage.database import Database
 from tests.cli.conftest import environment, run_until_polling, settings_for, vigil
-from tests.test_storage import NOW, clovis_report
+from tests.samples import NOW, clovis_report
 
 NEW_KEY = "Zq8rT2vW6yB1nM5kP9sD3fG7hJ0lX4cV-newkey"
 

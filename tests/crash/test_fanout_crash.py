@@ -21,7 +21,7 @@ from storage.database import Database
 from tests.crash.harness import BotProcess, read_only
 from tests.e2e.harness import build_world
 from tests.e2e.people import Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.steps import report_from_tom, wait_card
 from tests.sample_network import ANA, LUIS, TOKEN, network_toml
 
 SUBSCRIBERS = 240

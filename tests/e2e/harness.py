@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from telegram.ext import BaseRateLimiter
 from bot.app import build_application
 from bot.context import Services, VigilApplication
 from bot.fake_telegram import FakeTelegram
+from bot.logging_setup import configure_logging
 from bot.network import Network, parse_network
 from bot.rate_limits import PriorityRateLimiter
 from bot.runner import running
@@ -195,3 +197,24 @@ def button_data(message: dict, startswith: str) -> str:
         if text.startswith(startswith) or data.startswith(startswith):
             return data
     raise AssertionError(f"no button starting with {startswith!r} in {buttons_of(message)}")
+
+
+@contextmanager
+def production_log(*, secrets: Iterable[str] = ()) -> Iterator[io.StringIO]:
+    """What Vigil writes to its log (bot.logging_setup, DEBUG for its own loggers), into a buffer;
+    the logging configuration is as it was afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    saved_levels = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)}
+    buffer = io.StringIO()
+    configure_logging(secrets=secrets, stream=buffer, level=logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.network import parse_network
 from tests.e2e.harness import ANA, LUIS, ROSA, TOM, VERIFIER_GROUP, buttons_of, jpeg_bytes, network_toml, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, quick_report, text_of
-from tests.e2e.test_core_flow import ref_in, report_from_tom, wait_card
+from tests.e2e.steps import ref_in, report_from_tom, wait_card
 
 
 class Clock:
@@ -100,7 +99,7 @@ async def test_admin_mutes_a_reporter_whose_next_reports_get_a_receipt_but_never
     cards_before = len(fake.bot_messages(VERIFIER_GROUP))
     receipt = await quick_report(Resident(fake, TOM), "Vado", "Another bus")
     assert "Sent to the verifiers" in text_of(receipt)  # neutral: the reporter cannot tell
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert len(fake.bot_messages(VERIFIER_GROUP)) == cards_before
 
     await Verifier(fake, ANA).presses(card_in_group(fake, ref), "🔊")

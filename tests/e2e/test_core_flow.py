@@ -29,48 +29,13 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
+from tests.e2e.steps import CLOVIS_DAIRY, ref_in, report_from_tom, send_draft, wait_card
 
 
 @pytest.fixture
 async def vigil(fake, tmp_path, database_target):
     async with running_vigil(fake, tmp_path, VIGIL_DATABASE=database_target) as running:
         yield running
-
-
-REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
-
-CLOVIS_DAIRY = "Five unmarked SUVs parked every which way outside the dairy on the Clovis highway."
-
-
-def ref_in(text: str) -> str:
-    match = REF.search(text)
-    assert match, f"no report reference in {text!r}"
-    return match.group(0)
-
-
-async def report_from_tom(fake, *, place="Clovis", indicators=("Several vehicles",), text=CLOVIS_DAIRY) -> str:
-    """Tom reports: photo, place, indicators, a few words, Send. Returns the reference."""
-    tom = Resident(fake, TOM)
-    await tom.sends_photo(jpeg_bytes(), expect="Where")
-    await tom.taps(place)
-    for indicator in indicators:
-        await tom.taps("⬜ " + indicator)
-    if text:
-        await tom.sends_text(text, expect=text[:20])
-    panel_id = tom.panel()["message_id"]
-    await tom.taps("✅")
-    # the receipt replaces the panel right after the button's answer
-    await fake.wait_until(lambda: REF.search(text_of(tom.current(panel_id))) is not None, what="the receipt")
-    return ref_in(text_of(tom.current(panel_id)))
-
-
-async def wait_card(fake, ref: str, contains: str) -> dict:
-    await fake.wait_until(lambda: contains in text_of(card_in_group(fake, ref)) if _has_card(fake, ref) else False)
-    return card_in_group(fake, ref)
-
-
-def _has_card(fake, ref: str) -> bool:
-    return any(ref in text_of(m) and m.get("text") for m in fake.bot_messages(VERIFIER_GROUP))
 
 
 # --- 1. A resident reports -----------------------------------------------------------------
@@ -119,19 +84,10 @@ async def test_indicator_checklist_toggles_on_the_same_message(vigil, fake):
     panel = tom.current(panel_id)
     assert any(t.startswith("☑️ Agents approaching a particular house") for t, _ in buttons_of(panel))
     assert any(t.startswith("⬜ A road checkpoint") for t, _ in buttons_of(panel))
-    ref = await _send(tom)
+    ref = await send_draft(tom)
     card = await wait_card(fake, ref, "needs verification")
     assert "Agents approaching a particular house" in text_of(card)
     assert "A road checkpoint" not in text_of(card)
-
-
-async def _send(resident: Resident) -> str:
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    # the receipt replaces the panel right after the button's answer (as in report_from_tom)
-    fake = resident.fake
-    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
-    return ref_in(text_of(resident.current(panel_id)))
 
 
 async def test_cancel_discards_the_draft_and_sends_nothing(vigil, fake):
@@ -140,7 +96,7 @@ async def test_cancel_discards_the_draft_and_sends_nothing(vigil, fake):
     panel_id = tom.panel()["message_id"]
     await tom.taps("✖️ Cancel")
     assert "Nothing was sent" in text_of(tom.current(panel_id))
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert fake.bot_messages(VERIFIER_GROUP) == []
 
 
@@ -161,7 +117,7 @@ async def test_too_long_text_is_refused_and_the_draft_is_kept(vigil, fake):
     refusal = await tom.sends_text("🚨" * 500, expect="too long")
     assert "Nothing was added" in text_of(refusal)
     await tom.taps("Clovis")
-    ref = await _send(tom)
+    ref = await send_draft(tom)
     card = await wait_card(fake, ref, "needs verification")
     assert "Agents at the dairy" in text_of(card)
 
@@ -194,7 +150,7 @@ async def test_card_shows_photos_place_indicators_words_time_and_vote_buttons(vi
     await fake.wait_until(lambda: "2 photos" in text_of(tom.panel()))
     await tom.taps("Clovis")
     await tom.taps("⬜ Several vehicles")
-    ref = await _send(tom)
+    ref = await send_draft(tom)
     card = await wait_card(fake, ref, "needs verification")
     text = text_of(card)
     for expected in (
@@ -309,7 +265,7 @@ async def test_bilingual_channel_gets_one_post_in_both_languages(vigil, fake):
     await Verifier(fake, ANA).presses(await wait_card(fake, ref, "version 2"), "👍")
     await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
     await fake.wait_until(lambda: len(fake.bot_messages(VADO_CHANNEL)) == 1)
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     posts = fake.bot_messages(VADO_CHANNEL)
     assert len(posts) == 1
     text = text_of(posts[0])
@@ -328,7 +284,7 @@ async def test_same_verifier_pressing_twice_counts_once(vigil, fake):
     assert "ya votó" in again["text"]  # Ana's client speaks Spanish
     other_side = await ana.presses(card_in_group(fake, ref), "👎")
     assert other_side["show_alert"]
-    await asyncio.sleep(0.3)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     card = card_in_group(fake, ref)
     assert "Confirmed: 1/2 — Ana" in text_of(card) and "False alarm: 0/2" in text_of(card)
     assert fake.bot_messages(CLOVIS_EN_CHANNEL) == []
@@ -339,7 +295,7 @@ async def test_reporter_cannot_confirm_own_report(vigil, fake):
     ana_as_resident = Resident(fake, ANA)
     await ana_as_resident.sends_text("Checkpoint on US-70 between Clovis and Portales", expect="Dónde")
     await ana_as_resident.taps("Clovis")
-    ref = await _send(ana_as_resident)
+    ref = await send_draft(ana_as_resident)
     card = await wait_card(fake, ref, "needs")
     own = await Verifier(fake, ANA).presses(card, "👍")
     assert own["show_alert"] and ("no puede verificar" in own["text"] or "cannot verify" in own["text"])
@@ -357,7 +313,7 @@ async def test_press_by_a_non_verifier_changes_nothing(vigil, fake):
     fake.set_member_status(VERIFIER_GROUP, MARTA, "left")
     answer = await Verifier(fake, MARTA).presses(card_in_group(fake, ref), "👍")
     assert "not authorized" in answer["text"]
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert "Confirmed: 0/2" in text_of(card_in_group(fake, ref))
 
 
@@ -377,7 +333,7 @@ async def test_press_in_the_wrong_chat_changes_nothing(vigil, fake):
     for verifier in (ANA, LUIS):
         answer = await Verifier(fake, verifier, chat_id=OTHER_GROUP).presses(copy.to_dict(), "👍")
         assert "not authorized" in answer["text"] or "no está autorizad" in answer["text"]
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert "Confirmed: 0/2" in text_of(card_in_group(fake, ref))
     assert fake.bot_messages(CLOVIS_EN_CHANNEL) == []
 
@@ -389,7 +345,7 @@ async def test_two_confirmations_at_the_same_instant_publish_exactly_once(vigil,
     queries = [fake.user_presses_button(v, VERIFIER_GROUP, card["message_id"], data) for v in (ANA, LUIS, MARTA)]
     answers = await asyncio.gather(*(fake.wait_for_callback_answer(q) for q in queries))
     await wait_card(fake, ref, "confirmed and published")
-    await asyncio.sleep(0.3)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert len(fake.bot_messages(CLOVIS_EN_CHANNEL)) == 1
     assert len(fake.bot_messages(CLOVIS_ES_CHANNEL)) == 1
     assert sum("closed" in a["text"] or "cerrad" in a["text"] for a in answers) == 1
@@ -412,7 +368,7 @@ async def test_two_false_alarms_close_the_report_and_nothing_is_posted(vigil, fa
     assert [t for t, _ in buttons_of(card)] == ["📣 Post a rumor check", "🔇 Mute reporter (admins)"]
     notice = await fake.wait_for_bot_message(TOM, lambda m: "not seem to be an immigration" in text_of(m))
     assert ref in text_of(notice) and "Thank you" in text_of(notice)
-    await asyncio.sleep(0.2)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert fake.bot_messages(DOWNTOWN_CHANNEL) == []
 
 

@@ -24,28 +24,11 @@ from tests.e2e.harness import (
     VERIFIER_GROUP,
     button_data,
     buttons_of,
-    jpeg_bytes,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import REF, ref_in, report_from_tom, wait_card
-from tests.e2e.test_setup_and_edges import gps_exif
+from tests.e2e.steps import REF, ROSAS_WORDS, ref_in, report_from_rosa, report_from_tom, wait_card
 
-ROSAS_WORDS = "Tres camionetas negras y agentes con chalecos frente a la lechería"
 ATTACHED = "another resident reports this too"
-
-
-async def report_from_rosa(fake, *, words: str = ROSAS_WORDS, photo: bytes | None = None) -> tuple[str, str]:
-    """Rosa (Spanish client) reports Clovis: a photo (with GPS in it), her words, Send.
-    Returns her reference and the receipt's text."""
-    rosa = Resident(fake, ROSA)
-    await rosa.sends_photo(photo or jpeg_bytes(color=(20, 20, 200), exif=gps_exif()), expect="Dónde")
-    await rosa.taps("Clovis")
-    await rosa.sends_text(words, expect=words[:15])
-    panel_id = rosa.panel()["message_id"]
-    await rosa.taps("✅")
-    await fake.wait_until(lambda: REF.search(text_of(rosa.current(panel_id))) is not None, what="the receipt")
-    receipt = text_of(rosa.current(panel_id))
-    return ref_in(receipt), receipt
 
 
 async def report_in_words(fake, who: int, words: str, place: str = "Clovis") -> tuple[str, str]:

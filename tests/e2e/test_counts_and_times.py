@@ -7,7 +7,7 @@ import re
 
 from tests.e2e.harness import ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA
 from tests.e2e.people import Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.steps import report_from_tom, wait_card
 
 ENGLISH_MOMENT = r"\d{2}:\d{2} MST on [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}"
 SPANISH_MOMENT = r"\d{2}:\d{2} MST del (lunes|martes|miércoles|jueves|viernes|sábado|domingo) \d{1,2} de [a-z]+"

@@ -14,8 +14,7 @@ from bot.fake_telegram import FakeTelegram
 from bot.network import parse_network
 from tests.e2e.harness import build_world, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_lifecycle import post, replies
+from tests.e2e.steps import post, replies, report_from_tom, wait_card
 from tests.sample_network import (
     ADMIN,
     ANA,

@@ -29,33 +29,11 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_setup_and_edges import gps_exif
-
-SUVS = "Five unmarked SUVs parked every which way outside the dairy on the Clovis highway."
-
-
-def from_bot_in(fake, chat_id: int, contains: str) -> list[dict]:
-    return [m for m in fake.bot_messages(chat_id) if contains in text_of(m)]
-
-
-async def prompt_for(fake, verifier: Verifier, ref: str) -> dict:
-    """Press ❓ on the card; the prompt arrives in the group as a reply to the card."""
-    card = card_in_group(fake, ref)
-    answer = await verifier.presses(card, "❓")
-    assert "Pick a question" in answer["text"]
-    message = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: f"Ask the reporter of {ref}" in text_of(m))
-    assert message["reply_to_message"]["message_id"] == card["message_id"]
-    return message
-
-
-async def question_to(fake, resident_id: int, ref: str, count: int = 1) -> dict:
-    await fake.wait_until(lambda: len(from_bot_in(fake, resident_id, ref)) > count, what="the question")
-    return from_bot_in(fake, resident_id, ref)[-1]
+from tests.e2e.steps import CLOVIS_DAIRY, from_bot_in, gps_exif, prompt_for, question_to, report_from_tom, wait_card
 
 
 async def test_a_quick_question_reaches_the_reporter_anonymously_and_a_tapped_answer_reaches_the_card(vigil, fake):
-    ref = await report_from_tom(fake, text=SUVS)
+    ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
     luis = Verifier(fake, LUIS)
     prompt = await prompt_for(fake, luis, ref)
     answer = await luis.presses(prompt, "How many agents")
@@ -82,7 +60,7 @@ async def test_a_quick_question_reaches_the_reporter_anonymously_and_a_tapped_an
 
 async def test_a_quick_answer_counts_once_and_the_question_then_shows_it_without_buttons(vigil, fake):
     """Issue 23, item 2: Tom taps "3 to 5", then "6 or more" on the same question (a stale button)."""
-    ref = await report_from_tom(fake, text=SUVS)
+    ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
     luis = Verifier(fake, LUIS)
     await luis.presses(await prompt_for(fake, luis, ref), "How many agents")
     question = await question_to(fake, TOM, ref)
@@ -167,7 +145,7 @@ async def test_a_verifiers_own_question_in_spanish_answered_in_words_and_with_a_
 
 
 async def test_refusals_a_stranger_the_question_limit_and_an_answer_after_the_report_closed(vigil, fake):
-    ref = await report_from_tom(fake, text=SUVS)
+    ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
     card = card_in_group(fake, ref)
     refused = await Verifier(fake, STRANGER).presses(card, "❓")
     assert "not authorized" in refused["text"]
@@ -228,7 +206,7 @@ async def test_a_claim_shows_on_the_card_reminds_the_claimer_once_at_the_eta_and
     fake, tmp_path, clock
 ):
     async with running_vigil(fake, tmp_path, clock=clock) as vigil:
-        ref = await report_from_tom(fake, text=SUVS)
+        ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
         luis = Verifier(fake, LUIS)
         answer = await luis.presses(card_in_group(fake, ref), "🚶 30")
         assert "on the way to check" in answer["text"] and not answer["show_alert"]
@@ -254,7 +232,7 @@ async def test_a_claim_shows_on_the_card_reminds_the_claimer_once_at_the_eta_and
 
 
 async def test_confirmed_in_person_says_so_publicly_but_still_needs_two_distinct_verifiers(vigil, fake):
-    ref = await report_from_tom(fake, text=SUVS)
+    ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
     ana, luis = Verifier(fake, ANA), Verifier(fake, LUIS)
     await ana.presses(card_in_group(fake, ref), "🚶 15")
     await wait_card(fake, ref, "Ana is on the way")
@@ -275,7 +253,7 @@ async def test_confirmed_in_person_says_so_publicly_but_still_needs_two_distinct
 
 
 async def test_refusals_a_stranger_cannot_claim_nor_confirm_in_person_and_a_closed_report_takes_no_claim(vigil, fake):
-    ref = await report_from_tom(fake, text=SUVS)
+    ref = await report_from_tom(fake, text=CLOVIS_DAIRY)
     stranger = Verifier(fake, STRANGER)
     assert "not authorized" in (await stranger.presses(card_in_group(fake, ref), "🚶 60"))["text"]
     assert "not authorized" in (await stranger.presses(card_in_group(fake, ref), "📍"))["text"]

@@ -20,10 +20,7 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_corroboration import report_from_rosa
-from tests.e2e.test_desk import SUVS, prompt_for, question_to
-from tests.e2e.test_lifecycle import publish
+from tests.e2e.steps import CLOVIS_DAIRY, prompt_for, publish, question_to, report_from_rosa, report_from_tom, wait_card
 
 
 async def command_in(fake, chat_id: int, user_id: int, command: str, expect: str) -> dict:
@@ -42,7 +39,7 @@ async def test_queue_lists_open_reports_oldest_first_with_votes_claims_questions
     assert "waiting for verification" in text_of(empty)
 
     live = await publish(fake, place="Vado", text="Vans and agents near the church in Vado")
-    first = await report_from_tom(fake, text=SUVS)
+    first = await report_from_tom(fake, text=CLOVIS_DAIRY)
     # Another place: a report of Vado, where the alert is live, would be attached to it (corroboration).
     second = await report_from_tom(fake, place="Downtown Las Cruces", text="Agents knocking on doors on Main St")
     luis = Verifier(fake, LUIS)
@@ -72,7 +69,7 @@ async def test_queue_lists_open_reports_oldest_first_with_votes_claims_questions
 
 
 async def test_queue_refuses_other_chats_and_whoever_is_no_longer_a_member(vigil, fake):
-    await report_from_tom(fake, text=SUVS)
+    await report_from_tom(fake, text=CLOVIS_DAIRY)
     refused = await command_in(fake, OTHER_GROUP, STRANGER, "/queue", "verifier group")
     assert "works in the verifier group" in text_of(refused)
     private = await Resident(fake, ROSA).sends_text("/queue", expect="grupo de verificadores")  # Rosa speaks Spanish
@@ -86,7 +83,7 @@ async def test_queue_refuses_other_chats_and_whoever_is_no_longer_a_member(vigil
 async def test_stats_give_organizers_the_desks_figures_and_nothing_about_reporters(fake, tmp_path):
     clock = TravelClock()
     async with running_vigil(fake, tmp_path, clock=clock) as vigil:
-        published = await report_from_tom(fake, text=SUVS)
+        published = await report_from_tom(fake, text=CLOVIS_DAIRY)
         clock.advance(minutes=4)
         await Verifier(fake, ANA).presses(await wait_card(fake, published, "needs"), "👍")
         clock.advance(minutes=2)

@@ -50,8 +50,7 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_desk import prompt_for
+from tests.e2e.steps import prompt_for, report_from_tom, wait_card
 from tests.sample_network import network_toml
 
 ALL = (

@@ -7,8 +7,7 @@ import pytest
 
 from tests.e2e.harness import ANA, OTHER_GROUP, ROSA, STRANGER, TOM, VERIFIER_GROUP
 from tests.e2e.people import Resident, card_in_group, last_id, text_of
-from tests.e2e.test_core_flow import ref_in
-from tests.e2e.test_privacy import files_of
+from tests.e2e.steps import files_of, ref_in
 
 CANNOT_USE = "I can't use that in a report"
 

@@ -21,7 +21,7 @@ from PIL import Image
 from bot.network import parse_network
 from tests.e2e.harness import ROSA, TOM, VERIFIER_GROUP, TravelClock, running_vigil
 from tests.e2e.people import Resident, text_of
-from tests.e2e.test_core_flow import REF, ref_in, wait_card
+from tests.e2e.steps import REF, ref_in, wait_card
 from tests.photo_samples import crop, jpeg, phone_exif, scene
 from tests.sample_network import network_toml
 

@@ -18,7 +18,7 @@ from bot.feed import cap
 from bot.network import parse_network
 from tests.e2e.harness import TravelClock, running_vigil
 from tests.e2e.people import Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
+from tests.e2e.steps import report_from_tom, wait_card
 from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, LUIS, MARTA, network_toml
 
 FEED = '\n[feed]\nenabled = true\nsender = "alerts@nm-rapid-response.example.org"\n'

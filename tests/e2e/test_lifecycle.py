@@ -6,7 +6,6 @@ hour passes by moving the clock and letting the alarm ring, never by sleeping.
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -17,7 +16,7 @@ from bot.network import parse_network
 from bot.services.presses import Press
 from tests.e2e.harness import TravelClock, buttons_of, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import CLOVIS_DAIRY, report_from_tom, wait_card
+from tests.e2e.steps import post, publish, replies, report_from_tom, wait_card
 from tests.sample_network import (
     ADMIN,
     ANA,
@@ -33,26 +32,6 @@ from tests.sample_network import (
 )
 
 ALERT_BUTTONS = ["🔄 Still active", "✅ All clear", "↩️ Retract", "❓ Ask the reporter"]
-
-
-async def publish(fake, *, place="Clovis", text=CLOVIS_DAIRY) -> str:
-    """Tom reports, Ana and Luis confirm; returns the reference once every post is linked on the card."""
-    ref = await report_from_tom(fake, place=place, text=text)
-    await Verifier(fake, ANA).presses(await wait_card(fake, ref, "needs"), "👍")
-    await Verifier(fake, LUIS).presses(card_in_group(fake, ref), "👍")
-    await wait_card(fake, ref, "📣 Posted")
-    await fake.wait_until(lambda: "Posting to the channels" not in text_of(card_in_group(fake, ref)), what="all posts")
-    await fake.settled()
-    return ref
-
-
-def post(fake, channel: int) -> dict:
-    (first, *_) = [m for m in fake.bot_messages(channel) if not m.get("reply_to_message")]
-    return first
-
-
-def replies(fake, channel: int) -> list[dict]:
-    return [m for m in fake.bot_messages(channel) if m.get("reply_to_message")]
 
 
 def notices_to_tom(fake, ref: str) -> list[str]:
@@ -307,7 +286,7 @@ async def test_a_redelivered_update_does_nothing(fake, tmp_path):
     fake.redeliver(fake.update_id_of_query(query))
     async with running_vigil(fake, tmp_path) as vigil:
         await fake.wait_until(lambda: not fake.world.updates, what="the update to be fetched")
-        await asyncio.sleep(0.3)
+        await fake.settled()  # the bot is idle: whatever it would do, it has done
         await vigil.outbox_idle()
         assert len(replies(fake, CLOVIS_EN_CHANNEL)) == 1 and len(replies(fake, CLOVIS_ES_CHANNEL)) == 1
         async with vigil.services.database.unit_of_work() as repo:

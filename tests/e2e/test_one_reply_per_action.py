@@ -8,7 +8,7 @@ import pytest
 from bot.network import parse_network
 from tests.e2e.harness import TravelClock, buttons_of, running_vigil
 from tests.e2e.people import Verifier, card_in_group
-from tests.e2e.test_lifecycle import publish, replies
+from tests.e2e.steps import publish, replies
 from tests.sample_network import ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, MARTA, VERIFIER_GROUP, network_toml
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from tests.e2e.harness import TravelClock, running_vigil
 from tests.e2e.people import Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import wait_card
-from tests.e2e.test_lifecycle import post, publish, replies
+from tests.e2e.steps import post, publish, replies, wait_card
 from tests.sample_network import CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, MARTA
 
 

@@ -3,18 +3,16 @@ account, is kept, logged or shown."""
 
 from __future__ import annotations
 
-import io
 import logging
 import struct
-from pathlib import Path
 
 import pytest
 
 from bot.fake_telegram import FakeTelegram
-from bot.logging_setup import configure_logging, token_secrets
-from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, running_vigil
+from bot.logging_setup import token_secrets
+from tests.e2e.harness import ANA, VADO_CHANNEL, VERIFIER_GROUP, build_world, jpeg_bytes, production_log, running_vigil
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_setup_and_edges import gps_exif
+from tests.e2e.steps import files_of, gps_exif
 from tests.media_samples import NEEDLES as VIDEO_NEEDLES
 from tests.media_samples import video_bytes
 
@@ -31,18 +29,8 @@ VERIFIER_FIRST, VERIFIER_LAST, VERIFIER_USERNAME = "Vcanaryfirstzq", "Vcanarylas
 @pytest.fixture
 def captured_logs():
     """The production log configuration, at DEBUG for Vigil's own loggers, into a buffer."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    buffer = io.StringIO()
-    configure_logging(secrets=token_secrets(CANARY_TOKEN), stream=buffer, level=logging.DEBUG)
-    try:
+    with production_log(secrets=token_secrets(CANARY_TOKEN)) as buffer:
         yield buffer
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved_handlers:
-            root.addHandler(handler)
-        root.setLevel(saved_level)
 
 
 def identity_needles() -> dict[str, bytes]:
@@ -72,10 +60,6 @@ def verifier_needles() -> dict[str, bytes]:
         "verifier's last name": VERIFIER_LAST.encode(),
         "verifier's username": VERIFIER_USERNAME.encode(),
     }
-
-
-def files_of(database: Path) -> list[Path]:
-    return [p for p in (database, Path(f"{database}-wal"), Path(f"{database}-journal")) if p.exists()]
 
 
 def assert_absent(where: str, data: bytes, needles: dict[str, bytes]) -> None:

@@ -22,9 +22,7 @@ from tests.e2e.harness import (
     buttons_of,
 )
 from tests.e2e.people import Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-from tests.e2e.test_lifecycle import post
-from tests.e2e.test_subscribers import alerts_to, subscribe
+from tests.e2e.steps import alerts_to, post, report_from_tom, subscribe, wait_card
 
 AT_MY_DOOR = "They are at my door right now, 412 Oak St, two agents in vests"
 SEPARATOR = "┈┈┈┈┈┈┈┈"

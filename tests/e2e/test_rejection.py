@@ -30,7 +30,7 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, report_in_words, text_of
-from tests.e2e.test_core_flow import _send, report_from_tom, wait_card
+from tests.e2e.steps import report_from_tom, send_draft, wait_card
 
 TACO = "Saw two ICE guys at the taco place next to the dairy on the Clovis highway!!"
 REASONS = [
@@ -130,7 +130,7 @@ async def test_a_spanish_reporter_is_told_in_spanish_what_the_verifiers_found_an
         jpeg_bytes(), caption="Dicen en Facebook que hay migra en la iglesia de Vado, miren la foto", expect="Dónde"
     )
     await rosa.taps("Vado")
-    ref = await _send(rosa)
+    ref = await send_draft(rosa)
     await Verifier(fake, ANA).calls_false_alarm(await wait_card(fake, ref, "needs"), "Not enforcement")
     answer = await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "An old or recycled photo")
     assert "closed as a false alarm" in answer["text"]
@@ -217,7 +217,7 @@ async def test_the_reporter_cannot_ask_for_a_rumor_check_on_their_own_report(vig
     ana_as_resident = Resident(fake, ANA)
     await ana_as_resident.sends_text("Dicen que hay migra en la lechería de Clovis", expect="Dónde")
     await ana_as_resident.taps("Clovis")
-    ref = await _send(ana_as_resident)
+    ref = await send_draft(ana_as_resident)
     await Verifier(fake, LUIS).calls_false_alarm(await wait_card(fake, ref, "needs"), "Wrong place")
     await Verifier(fake, MARTA).calls_false_alarm(card_in_group(fake, ref), "Wrong place")
     card = await wait_card(fake, ref, "closed as a false alarm")
@@ -287,7 +287,7 @@ async def test_a_resident_whose_report_was_attached_hears_what_the_verifiers_fou
     rosa = Resident(fake, ROSA)
     await rosa.sends_text("Dicen que hay migra en la lechería de Clovis", expect="Dónde")
     await rosa.taps("Clovis")
-    rosas_ref = await _send(rosa)
+    rosas_ref = await send_draft(rosa)
     await wait_card(fake, ref, "2 residents report this")
     await Verifier(fake, ANA).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")
     await Verifier(fake, LUIS).calls_false_alarm(card_in_group(fake, ref), "Not enforcement")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 
-import piexif
 import pytest
 from PIL import Image
 
@@ -30,18 +28,7 @@ from tests.e2e.harness import (
     running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_core_flow import report_from_tom, wait_card
-
-
-def gps_exif() -> bytes:
-    gps = {
-        piexif.GPSIFD.GPSLatitudeRef: b"N",
-        piexif.GPSIFD.GPSLatitude: ((32, 1), (6, 1), (4320, 100)),
-        piexif.GPSIFD.GPSLongitudeRef: b"W",
-        piexif.GPSIFD.GPSLongitude: ((106, 1), (39, 1), (4680, 100)),
-    }
-    zeroth = {piexif.ImageIFD.Make: b"PhoneMaker", piexif.ImageIFD.Model: b"Reporter's phone"}
-    return piexif.dump({"0th": zeroth, "GPS": gps})
+from tests.e2e.steps import gps_exif, report_from_tom, wait_card
 
 
 async def test_image_sent_as_a_file_reaches_verifiers_without_gps_or_camera_data(vigil, fake):
@@ -139,7 +126,7 @@ async def test_help_and_cancel(vigil, fake):
     panel_id = tom.panel()["message_id"]
     await tom.sends_text("/cancel", expect="Nothing was sent")
     assert buttons_of(tom.current(panel_id)) == []
-    await asyncio.sleep(0.1)
+    await fake.settled()  # the bot is idle: whatever it would do, it has done
     assert fake.bot_messages(VERIFIER_GROUP) == []
 
 

@@ -5,10 +5,9 @@ Real Application, real HTTP, the strict fake Bot API (bot/fake_telegram).
 
 from __future__ import annotations
 
-from bot.fake_telegram import FakeTelegram
 from tests.e2e.harness import buttons_of
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-from tests.e2e.test_lifecycle import post, publish
+from tests.e2e.steps import alerts_to, post, publish, subscribe
 from tests.sample_network import ADMIN, ANA, CLOVIS_EN_CHANNEL, CLOVIS_ES_CHANNEL, LUIS, ROSA, TOM, VERIFIER_GROUP
 
 PILAR = 5003  # a resident who reads Spanish and only wants Vado's alerts
@@ -18,22 +17,6 @@ BOT = "vigil_test_bot"  # the fake's answer to getMe: the links must use it
 def urls_of(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["url"] for row in markup.get("inline_keyboard", []) for b in row if "url" in b]
-
-
-def alerts_to(fake: FakeTelegram, chat_id: int, marker: str = "🚨") -> list[dict]:
-    return [m for m in fake.bot_messages(chat_id) if marker in text_of(m)]
-
-
-async def subscribe(fake: FakeTelegram, user_id: int, *places: str) -> dict:
-    """/subscribe, tick each place, Done; returns the summary message."""
-    person = Resident(fake, user_id)
-    prompt = await person.sends_text("/subscribe", expect="📬")
-    for place in places:
-        await person.taps(f"▫️ {place}", prompt)
-        prompt = person.current(prompt["message_id"])
-        assert any(text.startswith(f"✅ {place}") for text, _ in buttons_of(prompt))
-    await person.taps("v1:sub:done", prompt)
-    return person.current(prompt["message_id"])
 
 
 async def test_subscribers_get_the_alert_in_their_language_after_the_channel_posts(vigil, fake):

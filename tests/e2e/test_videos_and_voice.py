@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.harness import CLOVIS_EN_CHANNEL, TOM, VERIFIER_GROUP, jpeg_bytes
 from tests.e2e.people import Resident, card_in_group, text_of
-from tests.e2e.test_core_flow import ref_in
+from tests.e2e.steps import ref_in
 from tests.media_samples import NEEDLES, truncated, video_bytes, voice_bytes
 
 VOICE_WARNING = "A voice can identify you"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -31,24 +31,32 @@ PUBLIC_NO_ADMIN_CHANNEL = -1002000000004  # public (@other_news); the bot is not
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(TOKEN, bot_username="vigil_test_bot") as server:
-        server.add_user(ALICE, "Alice", "Liddell", username="alice", language_code="en")
-        server.add_user(BOB, "Bob")
-        server.add_user(CAROL, "Carol", language_code="es")
-        server.add_user(DAVE, "Dave")
-        server.user_sends_text(ALICE, "/start")
-        server.user_sends_text(CAROL, "/start")
-        server.user_blocks_bot(CAROL)
-        server.add_group(BASIC_GROUP, "Neighbours", member_ids=[DAVE])
-        server.add_group(SUPERGROUP, "Verifiers", member_ids=[BOB, DAVE], admin_ids=[ALICE])
-        server.add_group(LONELY_GROUP, "Not ours", member_ids=[DAVE], bot_is_member=False)
-        server.add_channel(CHANNEL, "Vigil Alerts", username="vigil_alerts")
-        server.add_channel(PRIVATE_CHANNEL, "Hidden", bot_is_admin=False)
-        server.add_channel(POST_ONLY_CHANNEL, "Read only", bot_can_post=False)
-        server.add_channel(PUBLIC_NO_ADMIN_CHANNEL, "Other news", username="other_news", bot_is_admin=False)
-        server.world.updates.clear()  # the /start messages above are old news
-        yield server
+def fake_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def fake_world() -> Callable[[FakeTelegram], None]:
+    return small_cast
+
+
+def small_cast(server: FakeTelegram) -> None:
+    """A small cast for testing the fake itself: people, groups and channels in every state."""
+    server.add_user(ALICE, "Alice", "Liddell", username="alice", language_code="en")
+    server.add_user(BOB, "Bob")
+    server.add_user(CAROL, "Carol", language_code="es")
+    server.add_user(DAVE, "Dave")
+    server.user_sends_text(ALICE, "/start")
+    server.user_sends_text(CAROL, "/start")
+    server.user_blocks_bot(CAROL)
+    server.add_group(BASIC_GROUP, "Neighbours", member_ids=[DAVE])
+    server.add_group(SUPERGROUP, "Verifiers", member_ids=[BOB, DAVE], admin_ids=[ALICE])
+    server.add_group(LONELY_GROUP, "Not ours", member_ids=[DAVE], bot_is_member=False)
+    server.add_channel(CHANNEL, "Vigil Alerts", username="vigil_alerts")
+    server.add_channel(PRIVATE_CHANNEL, "Hidden", bot_is_admin=False)
+    server.add_channel(POST_ONLY_CHANNEL, "Read only", bot_can_post=False)
+    server.add_channel(PUBLIC_NO_ADMIN_CHANNEL, "Other news", username="other_news", bot_is_admin=False)
+    server.world.updates.clear()  # the /start messages above are old news
 
 
 @pytest.fixture

@@ -22,12 +22,18 @@ NEW_SUPERGROUP = -1004000000001
 
 
 @pytest.fixture
-async def fake():
-    async with FakeTelegram(token=TOKEN) as server:
+def fake_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
+def fake_world():
+    def channels_and_a_group(server: FakeTelegram) -> None:
         server.add_channel(CLOVIS_EN_CHANNEL, "Clovis Alerts")
         server.add_channel(CLOVIS_ES_CHANNEL, "Alertas Clovis")
         server.add_group(OLD_GROUP, "Clovis neighbours")
-        yield server
+
+    return channels_and_a_group
 
 
 @pytest.fixture

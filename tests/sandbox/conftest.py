@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,12 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def page(sandbox: Sandbox) -> Iterator[Any]:
+    """The sandbox page in Debian's Chromium (tests/sandbox/browser.py), once it is live."""
+    from tests.sandbox.browser import open_page
+
+    with open_page(sandbox.address) as page:
+        yield page

@@ -65,12 +65,6 @@ REFERENCE_LINES = r"""() => {
 
 
 @pytest.fixture
-def page(sandbox: Sandbox) -> Iterator[Any]:
-    with open_page(sandbox.address) as page:
-        yield page
-
-
-@pytest.fixture
 def short_page(sandbox: Sandbox) -> Iterator[Any]:
     with open_page(sandbox.address, viewport=SHORT) as page:
         yield page
