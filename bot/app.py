@@ -243,6 +243,11 @@ def build_application(
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
+            if settings.webhook and (web_listen is None or settings.web_url is None):
+                raise ConfigurationError(
+                    "Webhook mode needs VIGIL_WEB_LISTEN (where Vigil's web server listens) and VIGIL_WEB_URL "
+                    "(the https:// address Telegram reaches it at)."
+                )
             if web_listen is not None:
                 web_desk = WebDeskService(
                     deps,
@@ -250,21 +255,16 @@ def build_application(
                     Membership(telegram, network.verifier_group_id),
                 )
                 services = replace(services, web_desk=web_desk)
-            surfaces = web_surfaces(services, settings)
-            if settings.webhook:
-                if web_listen is None or settings.web_url is None:
-                    raise ConfigurationError(
-                        "Webhook mode needs VIGIL_WEB_LISTEN (where Vigil's web server listens) and VIGIL_WEB_URL "
-                        "(the https:// address Telegram reaches it at)."
+                surfaces = web_surfaces(services, settings)
+                if settings.webhook and settings.web_url is not None:
+                    secret = secret_token(settings.secret_key.get_secret_value())
+                    processor = application.update_processor
+                    assert isinstance(processor, ChatOrderedProcessor)  # build_application's own, below
+                    surface = WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
+                    surfaces.append(surface)
+                    services = replace(
+                        services, webhook=WebhookTarget(settings.web_url + WEBHOOK_PATH, secret, surface)
                     )
-                secret = secret_token(settings.secret_key.get_secret_value())
-                processor = application.update_processor
-                assert isinstance(processor, ChatOrderedProcessor)  # build_application's own, below
-                surface = WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
-                surfaces.append(surface)
-                target = WebhookTarget(settings.web_url + WEBHOOK_PATH, secret, surface)
-                services = replace(services, webhook=target)
-            if web_listen is not None:
                 web_server = WebServer(web_listen, surfaces)
                 await web_server.start()
                 services = replace(services, web=web_server)
