@@ -14,7 +14,7 @@ import time
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-MODULES = ["surge", "storm", "raid", "fanout", "feed", "drill", "backup", "web_desk"]
+MODULES = ["surge", "storm", "raid", "fanout", "feed", "drill", "backup", "web_desk", "postgresql"]
 
 
 async def main(names: list[str]) -> None:

@@ -33,7 +33,7 @@ from bot.feed.service import FRESH_FOR, FeedService  # noqa: E402
 from bot.feed.web import FeedSurface  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
 from bot.network import parse_network  # noqa: E402
-from bot.web.address import ListenAddress  # noqa: E402
+from bot.settings import ListenAddress  # noqa: E402
 from bot.web.server import WebServer  # noqa: E402
 from storage.database import Database  # noqa: E402
 from tests.e2e.harness import build_world, running_vigil  # noqa: E402

@@ -194,11 +194,14 @@ def _status_kb(bot: BotProcess, field: str) -> int:
     raise RuntimeError(field)
 
 
-async def with_bench(body: Callable[[Bench], Awaitable[list[Figure]]]) -> list[Figure]:
+async def with_bench(
+    body: Callable[[Bench], Awaitable[list[Figure]]], make: Callable[[FakeTelegram, Path], Bench] = Bench
+) -> list[Figure]:
+    """`body` with a fresh fake Telegram and bot; `make` builds the Bench (PostgreSQL's: benchmarks/postgresql.py)."""
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as directory:
         async with FakeTelegram(token=TOKEN, bot_username="vigil_bench_bot") as fake:
             build_world(fake)
-            bench = Bench(fake, Path(directory))
+            bench = make(fake, Path(directory))
             try:
                 return await body(bench)
             finally:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
@@ -35,6 +36,7 @@ from bot.services.dispatcher import Dispatcher
 from bot.services.drill_scope import DrillScope
 from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
+from bot.services.lease import LeaseKeeper, default_instance_name
 from bot.services.lifecycle import LifecycleService
 from bot.services.membership import Membership
 from bot.services.overview import OverviewService
@@ -56,10 +58,13 @@ from bot.vitals import Vitals
 from bot.web.operations import OperationsSurface
 from bot.web.server import WebServer
 from bot.web.surfaces import web_surfaces
+from bot.web.webhook import PATH as WEBHOOK_PATH
+from bot.web.webhook import WebhookSurface, WebhookTarget, secret_token
 from handlers import register
 from handlers.maintenance import schedule_maintenance
 from storage.backup import DatabaseInUse, InstanceLock
 from storage.database import Database
+from storage.dialect import POSTGRESQL
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +86,9 @@ def build_application(
     library = load_library(network.drill_scenarios)  # a bad scenario file stops start-up in plain words
     vitals = Vitals()  # this Application's health and metrics (bot/operations.py)
     # One Vigil per database: `vigil restore` and `vigil migrate` refuse while this is held.
-    instance = InstanceLock(settings.database) if str(settings.database) != ":memory:" else None
+    # (A PostgreSQL server is shared on purpose: there the lease decides who is active, bot/services/lease.py.)
+    database_file = settings.database if isinstance(settings.database, Path) else None
+    instance = InstanceLock(database_file) if database_file is not None and str(database_file) != ":memory:" else None
 
     async def start_services(application: VigilApplication) -> None:
         if instance is not None:
@@ -98,7 +105,16 @@ def build_application(
                 instance.release()
             raise
         metrics_web: WebServer | None = None
+        lease: LeaseKeeper | None = None
         try:
+            if database.dialect is POSTGRESQL:
+                # Two Vigils may share this database: wait here, as the standby, until this one holds
+                # the lease; from then on every commit and every request is fenced by it.
+                lease = LeaseKeeper(database, settings.instance or default_instance_name())
+                await lease.acquire()
+                lease.start_renewing()
+                if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
+                    application.bot.rate_limiter.guard_with(lease.check_before_sending)
             telegram = TelegramGateway(application.bot)
             access = await check_network_access(telegram, network)
             for failure in access.failures:
@@ -203,6 +219,7 @@ def build_application(
                 feed=FeedService(database=database, network=network, catalogs=catalogs, clock=clock)
                 if network.feed.enabled
                 else None,
+                lease=lease,
                 operations=Operations(
                     vitals=vitals,
                     database=database,
@@ -210,6 +227,8 @@ def build_application(
                     clock=clock,
                     poll_limit_seconds=settings.health_poll_seconds,
                     outbox_limit_seconds=settings.health_outbox_seconds,
+                    polling=not settings.webhook,
+                    active_instance=f"{lease.name} (lease {lease.epoch})" if lease is not None else None,
                 ),
                 changes=changes,
                 desk_links=desk_links,
@@ -226,6 +245,11 @@ def build_application(
             web_listen = settings.web_listen_address
             if network.feed.enabled and web_listen is None:
                 log.warning("The network file enables the feed, but VIGIL_WEB_LISTEN is not set: nothing serves it")
+            if settings.webhook and (web_listen is None or settings.web_url is None):
+                raise ConfigurationError(
+                    "Webhook mode needs VIGIL_WEB_LISTEN (where Vigil's web server listens) and VIGIL_WEB_URL "
+                    "(the https:// address Telegram reaches it at)."
+                )
             if web_listen is not None:
                 web_desk = WebDeskService(
                     deps,
@@ -233,7 +257,17 @@ def build_application(
                     Membership(telegram, network.verifier_group_id),
                 )
                 services = replace(services, web_desk=web_desk)
-                web_server = WebServer(web_listen, web_surfaces(services, settings))
+                surfaces = web_surfaces(services, settings)
+                if settings.webhook and settings.web_url is not None:
+                    secret = secret_token(settings.secret_key.get_secret_value())
+                    processor = application.update_processor
+                    assert isinstance(processor, ChatOrderedProcessor)  # build_application's own, below
+                    surface = WebhookSurface(application.bot, processor.pending, application.update_queue.put, secret)
+                    surfaces.append(surface)
+                    services = replace(
+                        services, webhook=WebhookTarget(settings.web_url + WEBHOOK_PATH, secret, surface)
+                    )
+                web_server = WebServer(web_listen, surfaces)
                 await web_server.start()
                 services = replace(services, web=web_server)
             application.bot_data.install(services)
@@ -244,6 +278,8 @@ def build_application(
             await dispatcher.start()
             alarm.wake()
         except BaseException:
+            if lease is not None:
+                await lease.stop()
             if metrics_web is not None:
                 await metrics_web.stop()
             await database.close()
@@ -272,6 +308,8 @@ def build_application(
                 await services.metrics_web.stop()
             services.images.close()
             await services.telegram.close()
+            if services.lease is not None:
+                await services.lease.stop()
             await services.database.close()
         if instance is not None:
             instance.release()
@@ -293,7 +331,7 @@ def build_application(
         # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for
         # half a minute (a crash then would leave it in doubt). A handler's own answer is retried
         # there, after retry_after or a back-off: the one way out for what a resident must see.
-        .rate_limiter(rate_limiter or PriorityRateLimiter())
+        .rate_limiter(rate_limiter or PriorityRateLimiter(group_per_minute=settings.group_messages_per_minute))
         # Vigil's own pipeline (bot/pipeline.py, run by bot/runner.py): concurrent across chats,
         # in order within a chat, and an update is confirmed to Telegram only once handled.
         .concurrent_updates(ChatOrderedProcessor(PendingUpdates(), vitals=vitals))

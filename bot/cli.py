@@ -184,8 +184,14 @@ def cli(context: click.Context, env_file: Path | None, network_file: Path | None
 
 @cli.command(short_help="Run the bot.")
 @common_options
+@click.option(
+    "--webhook",
+    is_flag=True,
+    default=False,
+    help="Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of Vigil polling for them.",
+)
 @click.pass_context
-def run(context: click.Context, /, **given: Any) -> None:
+def run(context: click.Context, /, webhook: bool = False, **given: Any) -> None:
     """Run the bot (what `vigil` does when a token is configured)."""
     from bot.app import build_application
     from bot.network import load_network
@@ -195,6 +201,8 @@ def run(context: click.Context, /, **given: Any) -> None:
     env = options.env()
     with configuration_problems("Vigil did not start.\n"):
         settings = load_settings(env, **options.overrides())
+        if webhook:
+            settings = settings.model_copy(update={"webhook": True})
         _secure_output(settings, options)
         network = load_network(settings.network_file)
         log.info("Settings: %s Network file: %s", env.describe(), settings.network_file)
@@ -419,7 +427,7 @@ def rotate_key(context: click.Context, /, **given: Any) -> None:
     env = options.env()
     with configuration_problems("Vigil cannot change the key.\n"):
         settings = load_settings(env, kind=KeySettings)
-    if not settings.database.is_file():
+    if isinstance(settings.database, Path) and not settings.database.is_file():
         raise Stop(f"There is no database at {settings.database}: a new one takes the key it first starts with.")
     pseudonyms = Pseudonyms(settings.secret_key.get_secret_value())
     outcome = asyncio.run(rotate_secret_key(settings.database, pseudonyms, utc_now()))
@@ -473,7 +481,7 @@ def export(
     with configuration_problems("Vigil cannot export.\n"):
         settings = load_settings(env, **options.overrides())
     _secure_output(settings, options, level=logging.WARNING)
-    if not settings.database.exists():
+    if isinstance(settings.database, Path) and not settings.database.exists():
         raise Stop(f"There is no database at {settings.database} (VIGIL_DATABASE).")
     figures = asyncio.run(read_export(settings.database, first.date(), last.date(), verifiers=verifiers))
     try:
@@ -495,6 +503,16 @@ def file_command(short_help: str) -> Callable[[Callable[..., None]], click.Comma
     return decorate
 
 
+def _database_file(database: Path | str, command: str) -> Path:
+    """The SQLite file these commands work on; a PostgreSQL server has its own tools for them."""
+    if isinstance(database, Path):
+        return database
+    raise Stop(
+        f"vigil {command} works on an SQLite file. VIGIL_DATABASE names a PostgreSQL server: use pg_dump "
+        "and pg_restore for copies; Vigil applies its migrations itself when it starts."
+    )
+
+
 @file_command("Copy the database while Vigil runs.")
 def backup(context: click.Context, /, file: Path, **given: Any) -> None:
     """Copy the database to FILE, consistently, while the bot goes on running (SQLite's online backup).
@@ -505,7 +523,7 @@ def backup(context: click.Context, /, file: Path, **given: Any) -> None:
 
     settings = _database_settings(context, given)
     try:
-        done = take_backup(settings.database, file)
+        done = take_backup(_database_file(settings.database, "backup"), file)
     except (OSError, sqlite3.Error) as error:
         raise Stop(f"Vigil could not back up {settings.database} to {file}: {error}.") from None
     click.echo(f"Backed up {settings.database} to {done.path} ({done.pages} pages in {done.seconds:.2f} s).")
@@ -524,7 +542,11 @@ def restore(context: click.Context, /, file: Path, **given: Any) -> None:
 
     settings = _settings_for_storage(context, given)
     try:
-        check, kept = put_back(file, settings.database, Pseudonyms(settings.secret_key.get_secret_value()).key_check())
+        check, kept = put_back(
+            file,
+            _database_file(settings.database, "restore"),
+            Pseudonyms(settings.secret_key.get_secret_value()).key_check(),
+        )
     except RestoreRefused as refusal:
         raise Stop(f"Nothing was restored: {refusal}") from None
     except DatabaseInUse as error:
@@ -553,7 +575,8 @@ def migrate(context: click.Context, /, check: bool, **given: Any) -> None:
     from storage.database import Database
 
     settings = _database_settings(context, given)
-    pending = pending_migrations(settings.database)
+    database_file = _database_file(settings.database, "migrate")
+    pending = pending_migrations(database_file)
     if check:
         if not pending:
             click.echo(f"{settings.database} is up to date: no pending migration.")
@@ -571,7 +594,7 @@ def migrate(context: click.Context, /, check: bool, **given: Any) -> None:
         await database.close()
 
     try:
-        with InstanceLock(settings.database).held():
+        with InstanceLock(database_file).held():
             asyncio.run(apply())
     except DatabaseInUse as error:
         raise Stop(f"No migration was applied: {error}. Stop Vigil first (or just restart it).") from None

@@ -21,6 +21,7 @@ from bot.services.desk import DeskService
 from bot.services.dispatcher import Dispatcher
 from bot.services.drills import DrillService
 from bot.services.images import ImageCleaner
+from bot.services.lease import LeaseKeeper
 from bot.services.lifecycle import LifecycleService
 from bot.services.overview import OverviewService
 from bot.services.public_text import PublicTextService
@@ -43,6 +44,19 @@ class RunningServer(Protocol):
     def port(self) -> int: ...
 
     async def stop(self) -> None: ...
+
+
+class PushedUpdates(Protocol):
+    """Webhook mode (bot.web.webhook.WebhookTarget): where Telegram pushes updates, the token it sends
+    with each, and a way to stop taking them before Vigil stops."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def secret_token(self) -> str: ...
+
+    def stop_accepting(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class Services:
     operations: Operations  # /healthz and /metrics
     web: RunningServer | None = None  # Vigil's web server, when VIGIL_WEB_LISTEN is set
     feed: FeedService | None = None  # the public CAP/Atom feed's reads, when [feed] enabled = true
+    lease: LeaseKeeper | None = None  # on PostgreSQL: this instance's hold on the active role
+    webhook: PushedUpdates | None = None  # `vigil run --webhook`: what the runner gives setWebhook
     metrics_web: RunningServer | None = None  # /metrics and /healthz, when VIGIL_METRICS_LISTEN is set
     changes: Changes = field(default_factory=Changes)  # tells open web desks that something was committed
     web_desk: WebDeskService | None = None  # what the web desk reads, when VIGIL_WEB_LISTEN is set

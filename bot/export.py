@@ -27,7 +27,7 @@ class Export:
     verifiers: list[VerifierDay] | None  # None: not asked for
 
 
-async def read_export(database_path: Path, first: date, last: date, *, verifiers: bool = False) -> Export:
+async def read_export(database_path: Path | str, first: date, last: date, *, verifiers: bool = False) -> Export:
     database = await Database.open(database_path)
     try:
         async with database.unit_of_work() as repo:

@@ -14,7 +14,6 @@ label names a person, a chat or a report; a neighborhood only where the network 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -25,6 +24,9 @@ from bot.domain.delivery import MessageKind, Priority, priority_of
 from bot.network import Network
 from bot.vitals import Vitals
 from storage.database import Database
+from storage.dialect import DATABASE_ERRORS
+
+_DATABASE_DOWN: tuple[type[Exception], ...] = (*DATABASE_ERRORS, OSError)
 
 DELAY_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 21600.0)
 DATABASE_PROBE_TIMEOUT_SECONDS = 5.0
@@ -50,7 +52,13 @@ class Operations:
         clock: Callable[[], datetime],
         poll_limit_seconds: float,
         outbox_limit_seconds: float,
+        polling: bool = True,
+        active_instance: str | None = None,
     ) -> None:
+        """`polling`: False in webhook mode, where no getUpdates is expected. `active_instance`: on
+        PostgreSQL, this instance's name and lease, which /healthz names (only the active one answers)."""
+        self._polling = polling
+        self.active_instance = active_instance
         self._vitals = vitals
         self._database = database
         self._network = network
@@ -106,7 +114,7 @@ class Operations:
     async def problem(self) -> str | None:
         """Why Vigil is not healthy, in one line; None when it is."""
         silent = self._vitals.seconds_since_poll()
-        if silent > self._poll_limit:
+        if self._polling and silent > self._poll_limit:
             return (
                 f"the polling loop has had no answer from Telegram for {silent:.0f} s "
                 f"(the limit is {self._poll_limit:.0f} s)"
@@ -118,7 +126,7 @@ class Operations:
                     waiting = await repo.open_messages_by_kind()
         except TimeoutError:
             return f"the database took no write within {DATABASE_PROBE_TIMEOUT_SECONDS:.0f} s"
-        except (sqlite3.Error, OSError) as error:
+        except _DATABASE_DOWN as error:
             return f"the database takes no write ({type(error).__name__}: {error})"
         now = self._clock()
         for open_messages in waiting:

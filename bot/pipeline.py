@@ -77,6 +77,23 @@ class PendingUpdates:
         self._open: set[int] = set()
         self._highest: int | None = None
         self._idle = asyncio.Event()
+        # A webhook's requests wait here for their update: True once its effects are committed,
+        # False when its handling failed (Telegram must then deliver it again).
+        self._waiters: dict[int, asyncio.Future[bool]] = {}
+        self._failed: set[int] = set()
+
+    def handled(self, update_id: int) -> tuple[asyncio.Future[bool], bool]:
+        """The future of an update pushed by a webhook, and whether it is new (not already being
+        handled for an earlier delivery of the same update)."""
+        waiting = self._waiters.get(update_id)
+        if waiting is not None and not waiting.done():
+            return waiting, False
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiters[update_id] = waiting
+        return waiting, True
+
+    def fail(self, update_id: int) -> None:
+        self._failed.add(update_id)
 
     def receive(self, update_ids: Sequence[int]) -> list[int]:
         """The ids among these that are new (not already being handled, nor finished)."""
@@ -90,6 +107,11 @@ class PendingUpdates:
         return fresh
 
     def finish(self, update_id: int) -> None:
+        waiting = self._waiters.pop(update_id, None)
+        failed = update_id in self._failed
+        self._failed.discard(update_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(not failed)
         self._open.discard(update_id)
         if not self._open:
             self._idle.set()
@@ -150,11 +172,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             await coroutine
             return
         private = update.effective_chat is not None and update.effective_chat.type == "private"
-        scope = update_scope.begin(UpdateTicket(update.update_id, self._pending.finish, from_resident=private))
+        ticket = UpdateTicket(update.update_id, self._pending.finish, from_resident=private)
+        scope = update_scope.begin(ticket)
         try:
             await coroutine
         finally:
             update_scope.end(scope)
+            if ticket.failed and not ticket.released:
+                self._pending.fail(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         keys = ordering_keys(update)
@@ -195,9 +220,13 @@ class Poller:
         *,
         poll_timeout: int,
         allowed_updates: Sequence[str] | None = None,
+        guard: Callable[[], None] = lambda: None,
         vitals: Vitals | None = None,
     ) -> None:
+        """`guard` runs before every getUpdates and raises to stop it (the lease, bot/services/lease.py):
+        a getUpdates confirms what came before it."""
         self._bot = bot
+        self._guard = guard
         self._vitals = vitals or Vitals()
         self._pending = pending
         self._enqueue = enqueue
@@ -207,6 +236,7 @@ class Poller:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        self._guard()
         await self._bot.delete_webhook(drop_pending_updates=False)
         self._task = asyncio.create_task(self._loop(), name="vigil-poller")
 
@@ -226,6 +256,7 @@ class Poller:
         offset = self._pending.offset
         if offset is None or self._pending.busy:
             return
+        self._guard()
         try:
             await self._bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=self._allowed_updates)
         except TelegramError as error:
@@ -264,6 +295,7 @@ class Poller:
         timeout = 0 if self._pending.busy else self._poll_timeout
         updates: Sequence[Update]
         skipped: list[int] = []
+        self._guard()
         try:
             updates = await self._bot.get_updates(
                 offset=self._pending.offset,

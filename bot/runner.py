@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Update
 
-from bot.context import VigilApplication
+from bot.context import PushedUpdates, VigilApplication
 from bot.pipeline import ChatOrderedProcessor, Poller
 
 DEFAULT_POLL_TIMEOUT = 10  # seconds Telegram may hold a getUpdates when there is nothing new
@@ -34,12 +34,18 @@ async def running(
     try:
         if application.post_init is not None:
             await application.post_init(application)
+        services = application.bot_data.installed()
+        if services is not None and services.webhook is not None:
+            async with _pushed(application, services.webhook):
+                yield application
+            return
         poller = Poller(
             application.bot,
             processor.pending,
             application.update_queue.put,
             poll_timeout=poll_timeout,
             allowed_updates=Update.ALL_TYPES,
+            guard=_lease_guard(application),
             vitals=processor.vitals,
         )
         await application.start()
@@ -58,6 +64,32 @@ async def running(
             await application.post_shutdown(application)
 
 
+@asynccontextmanager
+async def _pushed(application: VigilApplication, target: PushedUpdates) -> AsyncIterator[None]:
+    """Webhook mode: Telegram pushes updates to the web server (bot/web/webhook.py), which answers
+    each once it is handled; nothing to fetch or confirm here. Only the lease holder gets this far."""
+    await application.start()
+    try:
+        _lease_guard(application)()
+        await application.bot.set_webhook(
+            target.url, secret_token=target.secret_token, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
+        yield
+    finally:
+        # The webhook stays set: a restart (or the standby, which sets its own) continues from it.
+        target.stop_accepting()
+        await application.stop()  # waits until every pushed update was handled
+        if application.post_stop is not None:
+            await application.post_stop(application)
+
+
+def _lease_guard(application: VigilApplication) -> Callable[[], None]:
+    services = application.bot_data.installed()
+    if services is None or services.lease is None:
+        return lambda: None
+    return services.lease.check_before_sending
+
+
 def run(application: VigilApplication) -> None:
     """Run until SIGINT or SIGTERM (what ``run_polling`` did), then stop cleanly."""
 
@@ -67,7 +99,23 @@ def run(application: VigilApplication) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with suppress(NotImplementedError):  # Windows
                 loop.add_signal_handler(signum, stop.set)
-        async with running(application):
-            await stop.wait()
+        started = asyncio.Event()
+
+        async def serve() -> None:
+            async with running(application):
+                started.set()
+                await stop.wait()
+
+        serving = asyncio.create_task(serve())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not started.is_set() and not serving.done():
+            # Still starting: a standby waiting for the lease (bot/services/lease.py) stops at once.
+            serving.cancel()
+            with suppress(asyncio.CancelledError):
+                await serving
+        else:
+            await serving
 
     asyncio.run(main())

@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError, describe_validation_error
+from storage.dialect import is_postgresql_url
 
 MAKE_A_SECRET = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 MIN_SECRET_LENGTH = 32
@@ -112,7 +113,16 @@ class DatabaseSettings(BaseSettings):
 
     model_config = _SETTINGS_CONFIG
 
-    database: Path = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+    # A file path keeps the embedded SQLite; a postgresql:// URL selects a PostgreSQL server (storage/dialect.py).
+    database: Path | str = Field(default=Path("vigil.sqlite3"), alias="VIGIL_DATABASE")
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        # A URL is kept as text: as a Path, "postgresql://…" would lose a slash.
+        if isinstance(value, str) and not is_postgresql_url(value):
+            return Path(value)
+        return value
 
 
 class KeySettings(DatabaseSettings):
@@ -152,6 +162,16 @@ class WebSettings(BaseSettings):
     # (through a reverse proxy that holds the certificate), used in buttons and links.
     web_listen: str | None = Field(default=None, alias="VIGIL_WEB_LISTEN")
     web_url: str | None = Field(default=None, alias="VIGIL_WEB_URL")
+    # On PostgreSQL, this instance's name in the lease and in /status ("Running two instances" in the
+    # README); unset: the host name and process id.
+    instance: str | None = Field(default=None, alias="VIGIL_INSTANCE")
+    # `vigil run --webhook`: Telegram pushes updates to VIGIL_WEB_URL/telegram/webhook instead of
+    # Vigil polling for them (bot/web/webhook.py); needs VIGIL_WEB_LISTEN and VIGIL_WEB_URL.
+    webhook: bool = Field(default=False, alias="VIGIL_WEBHOOK")
+    # Telegram allows a bot 20 messages a minute in a group. Only a drill against the fake Bot API
+    # (tests/crash/test_failover.py) raises it, so that 30 cards do not take minutes; never change it
+    # against Telegram, which would answer with 429s.
+    group_messages_per_minute: float = Field(default=20.0, gt=0, alias="VIGIL_GROUP_MESSAGES_PER_MINUTE")
     # /metrics and /healthz on an internal address of their own (never the public web server: the
     # figures tell anyone how busy the desk is in the middle of a raid).
     metrics_listen: str | None = Field(default=None, alias="VIGIL_METRICS_LISTEN")
@@ -242,6 +262,9 @@ _ENVIRONMENT_NAMES = {
     "metrics_listen": "VIGIL_METRICS_LISTEN",
     "health_poll_seconds": "VIGIL_HEALTH_POLL_SECONDS",
     "health_outbox_seconds": "VIGIL_HEALTH_OUTBOX_SECONDS",
+    "instance": "VIGIL_INSTANCE",
+    "webhook": "VIGIL_WEBHOOK",
+    "group_messages_per_minute": "VIGIL_GROUP_MESSAGES_PER_MINUTE",
     "web_app_name": "VIGIL_WEB_APP_NAME",
     "web_map_tiles": "VIGIL_WEB_MAP_TILES",
 }

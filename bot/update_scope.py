@@ -37,6 +37,9 @@ class UpdateTicket:
     # From a resident's private chat: its stored changes wait behind the desk's and the alerts'
     # (storage.database), as its replies do behind theirs for Telegram's budget (bot.rate_limits).
     from_resident: bool = False
+    # An error reached the global error handler: what it set out to do may not be committed (a
+    # webhook then answers Telegram with an error, so Telegram delivers the update again).
+    failed: bool = False
 
 
 _current: ContextVar[UpdateTicket | None] = ContextVar("vigil_update", default=None)
@@ -61,6 +64,13 @@ def only_replies_left() -> None:
     if ticket is not None and not ticket.released:
         ticket.released = True
         ticket.release(ticket.update_id)
+
+
+def mark_failed() -> None:
+    """The running update's handling ended in an unexpected error (the global error handler says so)."""
+    ticket = _handling()
+    if ticket is not None:
+        ticket.failed = True
 
 
 def from_a_resident() -> bool:

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import update_scope
 from bot.context import VigilContext
 from handlers.language import known_translator
 
@@ -19,6 +20,7 @@ async def on_error(update: object, context: VigilContext) -> None:
     if isinstance(update, Update):
         kind = "callback" if update.callback_query else "message" if update.effective_message else "update"
     log.error("unhandled error while handling a %s", kind, exc_info=context.error)
+    update_scope.mark_failed()
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
         return
     tr = known_translator(context)

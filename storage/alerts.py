@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.lifecycle import (
     Alert,
     AlertAction,
@@ -18,11 +16,13 @@ from bot.domain.lifecycle import (
     RecordedAlertVote,
 )
 from storage.codec import from_text, required_moment, to_text
+from storage.dialect import Connection, Dialect, Row
 from storage.public_text import decode_public_text
 
 
 class AlertQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     # --- requests handled once --------------------------------------------------------------
 
@@ -30,7 +30,7 @@ class AlertQueries:
         """Record a request (a Telegram update, a web-desk request) as handled. False if it already
         was: its surface delivered it again."""
         cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO handled_requests (request_id, handled_at) VALUES (?, ?)",
+            "INSERT INTO handled_requests (request_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (request_id, to_text(at)),
         )
         return cursor.rowcount == 1
@@ -143,5 +143,5 @@ class AlertQueries:
         return from_text(row["oldest"]) if row else None
 
 
-def _deadline(row: aiosqlite.Row) -> Deadline:
+def _deadline(row: Row) -> Deadline:
     return Deadline(row["report_id"], DeadlineKind(row["kind"]), required_moment(row["due_at"]))

@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-import aiosqlite
-
 from bot.domain.corroboration import OpenReport
 from bot.domain.lifecycle import AlertStatus
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, to_text
+from storage.dialect import Connection, Dialect, Row
 
 
 class CorroborationQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def open_reports_in(self, neighborhood_key: str, *, drill: bool = False) -> list[OpenReport]:
         """Reports of the neighborhood a new one might join: pending, or published with a live alert.
@@ -95,7 +95,7 @@ class CorroborationQueries:
         return int(row["id"]) if row else None
 
 
-def open_report(row: aiosqlite.Row) -> OpenReport:
+def open_report(row: Row) -> OpenReport:
     """A row with a report's id, neighborhood_key, status, created_at and attached_to, and its
     alert's status as `alert`."""
     return OpenReport(

@@ -1,9 +1,11 @@
-"""One aiosqlite connection, opened at start-up and closed at shutdown.
+"""One database connection, opened at start-up and closed at shutdown: an SQLite file through
+aiosqlite (the default), or a PostgreSQL server through psycopg 3 (``VIGIL_DATABASE=postgresql://…``).
 
 All access goes through :meth:`Database.unit_of_work`, which serialises use of the single
-connection with an asyncio lock and wraps each unit in ``BEGIN IMMEDIATE``: the write lock is
-taken up front, so two state changes on the same report (in this process or another one on
-the same file) run one after the other instead of deadlocking or interleaving.
+connection with an asyncio lock and takes the write lock up front (SQLite's ``BEGIN IMMEDIATE``;
+on PostgreSQL a transaction-scoped advisory lock, see storage/dialect.py), so two state changes
+on the same report (in this process or another one on the same database) run one after the
+other instead of deadlocking or interleaving.
 
 The lock lets everything else go before a resident's update: during a raid 150 residents' drafts
 may be waiting for the connection, and a verifier's second confirmation (or the dispatcher posting
@@ -16,24 +18,29 @@ import asyncio
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
+import psycopg
 
 from bot import update_scope
+from bot.errors import ConfigurationError
 from storage.backup import backup_before_upgrade
-from storage.migrations import apply_migrations
+from storage.dialect import (
+    BUSY_TIMEOUT_MS,
+    POSTGRESQL,
+    SQLITE,
+    Connection,
+    Dialect,
+    PostgresConnection,
+    is_postgresql_url,
+)
+from storage.migrations import apply_migrations, apply_postgresql_migrations
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 10_000
-# A TRUNCATE checkpoint waits for readers of an older snapshot (`vigil backup` copying the database,
-# in a process of its own) while it holds the lock every update needs. It waits this long at most,
-# then leaves the rest of the log for the next checkpoint.
-CHECKPOINT_WAIT_MS = 20
 
 
 class PriorityLock:
@@ -81,12 +88,23 @@ class PriorityLock:
 
 
 class Database:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection | PostgresConnection, dialect: Dialect) -> None:
         self._connection = connection
+        self._shared: Connection = connection
+        self.dialect = dialect
         self._lock = PriorityLock()
+        self._fence: Callable[[Repository], Awaitable[None]] | None = None
+
+    def fence_with(self, check: Callable[[Repository], Awaitable[None]]) -> None:
+        """From now on every unit of work first runs `check` in its own transaction (the lease's
+        fencing: bot/services/lease.py), which raises to refuse it."""
+        self._fence = check
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """A file path (or ":memory:") opens SQLite; a postgresql:// URL opens PostgreSQL."""
+        if is_postgresql_url(str(path)):
+            return await cls._open_postgresql(str(path))
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # Upgrades apply migrations at start-up, after a copy of the database as it was.
@@ -108,37 +126,57 @@ class Database:
         except BaseException:
             await connection.close()
             raise
-        return cls(connection)
+        return cls(connection, SQLITE)
+
+    @classmethod
+    async def _open_postgresql(cls, url: str) -> Database:
+        try:
+            connection = await PostgresConnection.connect(url)
+        except psycopg.OperationalError as error:
+            # psycopg's message names the host and what failed, never the password.
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            raise ConfigurationError(
+                f"Vigil cannot reach the PostgreSQL server named in VIGIL_DATABASE: {reason}"
+            ) from None
+        try:
+            await apply_postgresql_migrations(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection, POSTGRESQL)
 
     async def close(self) -> None:
         async with self._lock.held():
             await self._connection.close()
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[Repository]:
-        """Everything inside commits together or not at all."""
+    async def unit_of_work(self, *, unfenced: bool = False) -> AsyncIterator[Repository]:
+        """Everything inside commits together or not at all. `unfenced`: only the lease's own
+        bookkeeping, which must run whoever holds the lease."""
         update_scope.check_may_commit()
         async with self._lock.held(later=update_scope.from_a_resident()):
-            await self._connection.execute("BEGIN IMMEDIATE")
+            for statement in self.dialect.begin():
+                await self._shared.execute(statement)
             try:
-                yield Repository(self._connection)
+                repository = Repository(self._shared, self.dialect)
+                if self._fence is not None and not unfenced:
+                    await self._fence(repository)
+                yield repository
             except BaseException:
-                await self._connection.rollback()
+                await self._shared.execute("ROLLBACK")
                 raise
             else:
-                await self._connection.commit()
+                await self._shared.execute("COMMIT")
 
     async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it, so deleted rows do not linger there."""
+        """Copy the WAL into the database file and empty it, so deleted rows do not linger there.
+        (Nothing to do on PostgreSQL: see Dialect.checkpoint.)"""
         async with self._lock.held():
-            await self._connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
-            try:
-                await self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await self.dialect.checkpoint(self._shared)
 
     async def integrity_check(self) -> str:
+        """SQLite's integrity check ("ok"); on PostgreSQL, that the server answers."""
         async with self._lock.held():
-            async with self._connection.execute("PRAGMA integrity_check") as cursor:
+            async with self._shared.execute(self.dialect.integrity_check) as cursor:
                 row = await cursor.fetchone()
         return str(row[0]) if row else "no answer"

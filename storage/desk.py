@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.desk import AnswerKind, Claim, Question, QuestionKind
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect, Row, new_id
 
 _QUESTION = (
     "SELECT q.id, q.report_id, q.kind, q.text, q.asked_by_name, q.asked_at,"
@@ -19,17 +18,18 @@ _QUESTION = (
 
 
 class DeskQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def add_question(
         self, report_id: int, kind: QuestionKind, text: str, asked_by_name: str, at: datetime
     ) -> int:
         cursor = await self._db.execute(
-            "INSERT INTO desk_questions (report_id, kind, text, asked_by_name, asked_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO desk_questions (report_id, kind, text, asked_by_name, asked_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
             (report_id, str(kind), text, asked_by_name, to_text(at)),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return await new_id(cursor)
 
     async def question_sent_as(self, question_id: int, outbox_id: int) -> None:
         await self._db.execute("UPDATE desk_questions SET outbox_id = ? WHERE id = ?", (outbox_id, question_id))
@@ -86,11 +86,11 @@ class DeskQueries:
 
     async def add_answer(self, question: Question, kind: AnswerKind, text: str, at: datetime) -> int:
         cursor = await self._db.execute(
-            "INSERT INTO desk_answers (question_id, report_id, kind, text, answered_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO desk_answers (question_id, report_id, kind, text, answered_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
             (question.id, question.report_id, str(kind), text, to_text(at)),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return await new_id(cursor)
 
     # --- claims -----------------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class DeskQueries:
             ]
 
 
-def _question(row: aiosqlite.Row) -> Question:
+def _question(row: Row) -> Question:
     return Question(
         id=row["id"],
         report_id=row["report_id"],

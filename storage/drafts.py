@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.draft import Draft, DraftMedia, MediaKind
 from bot.domain.indicators import parse_indicators
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect
 from storage.evidence import evidence_from, evidence_values
 
 
 class DraftQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def draft(self, pseudonym: str) -> Draft | None:
         async with self._db.execute("SELECT * FROM drafts WHERE reporter_pseudonym = ?", (pseudonym,)) as cursor:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
-
-import aiosqlite
 
 from bot.domain.corroboration import OpenReport
 from bot.domain.desk import QuestionKind
@@ -16,6 +13,7 @@ from bot.domain.rejection import RejectionReason
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, required_moment, to_text
 from storage.corroboration import open_report
+from storage.dialect import Connection, Dialect, Row, new_id
 
 
 @dataclass(frozen=True)
@@ -39,16 +37,17 @@ class PlannedReport:
 
 
 class DrillQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def create_drill(
         self, chat_id: int, pace: Pace, mix: LanguageMix, show_tags: bool, planned: tuple[Planned, ...], at: datetime
     ) -> int:
         cursor = await self._db.execute(
-            "INSERT INTO drills (chat_id, pace, languages, show_tags, started_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO drills (chat_id, pace, languages, show_tags, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             (chat_id, str(pace), str(mix), int(show_tags), to_text(at)),
         )
-        drill_id = cast(int, cursor.lastrowid)
+        drill_id = await new_id(cursor)
         await self._db.executemany(
             "INSERT INTO drill_reports (drill_id, position, scenario, resident, language, due_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -125,10 +124,10 @@ class DrillQueries:
         old photo "going round again" matches. It goes with the drill like its other reports."""
         cursor = await self._db.execute(
             "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, reporter_language, status,"
-            " created_at, closed_at, is_drill) VALUES (?, ?, ?, 'en', 'expired', ?, ?, 1)",
+            " created_at, closed_at, is_drill) VALUES (?, ?, ?, 'en', 'expired', ?, ?, 1) RETURNING id",
             (public_ref, f"{PSEUDONYM_PREFIX}earlier", neighborhood_key, to_text(created_at), to_text(created_at)),
         )
-        report_id = cast(int, cursor.lastrowid)
+        report_id = await new_id(cursor)
         await self._db.execute(
             "INSERT INTO photo_evidence (report_id, position, fingerprint) VALUES (?, 0, ?)", (report_id, fingerprint)
         )
@@ -276,7 +275,7 @@ class DrillQueries:
         return int(row["n"]) if row else 0
 
 
-def _drill(row: aiosqlite.Row) -> DrillRecord:
+def _drill(row: Row) -> DrillRecord:
     return DrillRecord(
         id=int(row["id"]),
         chat_id=int(row["chat_id"]),

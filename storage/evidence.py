@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.evidence import PhotoEvidence, PlaceHint, RecycledFrom, StoredEvidence, TakenHint
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect, Row
 
 
 def evidence_values(evidence: PhotoEvidence | None) -> tuple[int | None, str | None, str | None, str | None]:
@@ -27,7 +26,7 @@ def evidence_values(evidence: PhotoEvidence | None) -> tuple[int | None, str | N
     )
 
 
-def evidence_from(row: aiosqlite.Row) -> PhotoEvidence | None:
+def evidence_from(row: Row) -> PhotoEvidence | None:
     """None when the row holds no evidence at all (a flat picture sent as a photo, say)."""
     if all(row[column] is None for column in ("fingerprint", "taken_hint", "place_hint", "known_place")):
         return None
@@ -40,7 +39,8 @@ def evidence_from(row: aiosqlite.Row) -> PhotoEvidence | None:
 
 
 class EvidenceQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def photo_evidence(self, report_id: int) -> list[StoredEvidence]:
         """The report's photos in order, each with its hints and the earlier report it was sent with."""

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import aiosqlite
-
 from bot.domain.stats import verifier_tag
 from storage.codec import required_moment
+from storage.dialect import Connection, Dialect, Row
 
 
 def _seconds(start: str, end: str) -> float:
@@ -19,7 +18,8 @@ def _seconds(start: str, end: str) -> float:
 
 
 class ExportQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def export_outcomes(self, first_day: str, last_day: str) -> list[tuple[str, str, str, int]]:
         """(day, neighborhood, status, count) of reports sent from `first_day` to `last_day` (UTC, inclusive)."""
@@ -79,9 +79,9 @@ class ExportQueries:
     async def _live_and_folded(
         self,
         live: str,
-        from_live: Callable[[aiosqlite.Row], tuple[str, str, float]],
+        from_live: Callable[[Row], tuple[str, str, float]],
         folded: str,
-        from_folded: Callable[[aiosqlite.Row], tuple[str, str, float]],
+        from_folded: Callable[[Row], tuple[str, str, float]],
         params: dict[str, str],
     ) -> list[tuple[str, str, float]]:
         """Delays of the reports on record, then those the purge folded (a report is on one side only)."""

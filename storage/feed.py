@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.cap_reference import Reference
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect, Row
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class FeedSignature:
 _COLUMNS = "identifier, alert_key, sender, sent, sent_at, msg_type, status, language, title, summary, xml"
 
 
-def _message(row: aiosqlite.Row) -> StoredCapMessage:
+def _message(row: Row) -> StoredCapMessage:
     return StoredCapMessage(
         identifier=row["identifier"],
         alert_key=row["alert_key"],
@@ -56,12 +55,13 @@ def _message(row: aiosqlite.Row) -> StoredCapMessage:
         language=row["language"],
         title=row["title"],
         summary=row["summary"],
-        xml=bytes(row["xml"]),
+        xml=bytes(row["xml"] or b""),
     )
 
 
 class FeedQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def cap_alert_key(self, report_id: int) -> str | None:
         async with self._db.execute("SELECT alert_key FROM cap_alerts WHERE report_id = ?", (report_id,)) as cursor:
@@ -123,7 +123,7 @@ class FeedQueries:
         """The messages sent since `since`, newest first (without their XML: the feed links to it)."""
         async with self._db.execute(
             "SELECT identifier, alert_key, sender, sent, sent_at, msg_type, status, language, title, summary,"
-            " x'' AS xml FROM cap_messages WHERE sent_at >= ? ORDER BY sent_at DESC, id DESC",
+            " NULL AS xml FROM cap_messages WHERE sent_at >= ? ORDER BY sent_at DESC, id DESC",
             (to_text(since),),
         ) as cursor:
             return [_message(row) for row in await cursor.fetchall()]

@@ -16,6 +16,8 @@ from importlib.resources import files
 
 import aiosqlite
 
+from storage.dialect import POSTGRESQL, PostgresConnection
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -26,8 +28,11 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
+def bundled_migrations(dialect: str = "sqlite") -> list[Migration]:
+    """SQLite's migrations, or (dialect "postgresql") their PostgreSQL twins, which carry the same numbers."""
     folder = files("storage").joinpath("migrations")
+    if dialect != "sqlite":
+        folder = folder.joinpath(dialect)
     migrations = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -92,3 +97,36 @@ async def apply_migrations(connection: aiosqlite.Connection) -> int:
             raise
         applied.add(migration.version)
     return await schema_version(connection)
+
+
+async def apply_postgresql_migrations(connection: PostgresConnection) -> list[int]:
+    """The PostgreSQL twin of apply_migrations: each migration and its bookkeeping in one
+    transaction, under the write lock, so two Vigils starting at once migrate only once."""
+    migrations = bundled_migrations(POSTGRESQL.name)
+    for migration in migrations:
+        for statement in POSTGRESQL.begin():
+            await connection.execute(statement)
+        try:
+            # Under the lock too: two servers' CREATE ... IF NOT EXISTS at the same instant can clash.
+            await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+            )
+            async with connection.execute("SELECT version FROM schema_migrations") as cursor:
+                applied = {int(row[0]) for row in await cursor.fetchall()}
+            unknown = applied - {m.version for m in migrations}
+            if unknown:
+                raise RuntimeError(
+                    f"the database has schema migrations {sorted(unknown)} that this Vigil does not know; "
+                    "upgrade Vigil instead of downgrading"
+                )
+            if migration.version not in applied:
+                await connection.execute_script(migration.sql)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (migration.version, migration.name)
+                )
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+        await connection.execute("COMMIT")
+    async with connection.execute("SELECT version FROM schema_migrations ORDER BY version") as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect
 
 _FIRST_ACTIONS = """
 SELECT r.created_at, f.first FROM reports r JOIN (
@@ -44,7 +43,8 @@ def _seconds(start: str, end: str) -> float:
 
 
 class OperationsQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     # --- the health probe --------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.domain.buttons import Button, Keyboard
 from bot.domain.delivery import (
     Backlog,
@@ -24,6 +22,7 @@ from bot.domain.delivery import (
 )
 from bot.domain.indicators import is_urgent, parse_indicators
 from storage.codec import from_text, required_moment, to_text
+from storage.dialect import Connection, Dialect, Row, new_id
 
 _OPEN = "('pending', 'sending')"
 _TO_SUBSCRIBERS = ", ".join(f"'{kind}'" for kind in MessageKind if kind.is_to_subscriber)  # fixed names
@@ -49,16 +48,16 @@ KEPT_WHILE_REPORT_LIVES: tuple[MessageKind, ...] = (
 
 
 class OutboxQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def enqueue(self, report_id: int | None, message: Outgoing, at: datetime) -> int:
         cursor = await self._db.execute(
             "INSERT INTO outbox (report_id, kind, chat_id, payload, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (report_id, str(message.kind), message.chat_id, _encode(message), to_text(at), to_text(at)),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return await new_id(cursor)
 
     async def enqueue_card_refresh(self, report_id: int, at: datetime) -> int | None:
         """Queue a re-render of the report's card, unless one is already waiting (it will show
@@ -123,7 +122,8 @@ class OutboxQueries:
             "UPDATE outbox SET status = ?, attempts = ?, uncertain_attempts = ?,"
             " next_attempt_at = COALESCE(?, next_attempt_at), finished_at = ?,"
             " telegram_message_id = COALESCE(?, telegram_message_id),"
-            " last_error = COALESCE(?, last_error), last_error_at = CASE WHEN ? IS NULL THEN last_error_at ELSE ? END"
+            " last_error = COALESCE(?, last_error),"
+            " last_error_at = CASE WHEN CAST(? AS TEXT) IS NULL THEN last_error_at ELSE ? END"
             " WHERE id = ?",
             (
                 str(progress.status),
@@ -223,22 +223,26 @@ class OutboxQueries:
         Messages still on their way are never touched. Returns how many were deleted.
         """
         kept_kinds = ", ".join(f"'{kind}'" for kind in KEPT_WHILE_REPORT_LIVES)  # fixed names, not input
+        reply_to, edit = (
+            self._sql.json_int("payload", "reply_to", "outbox_id"),
+            self._sql.json_int("payload", "edit", "outbox_id"),
+        )
         cursor = await self._db.execute(
             f"DELETE FROM outbox WHERE status IN {_SETTLED} AND finished_at < :cutoff"
             f" AND NOT (report_id IS NOT NULL AND (kind IN ({kept_kinds}) OR status IN ('failed', 'unknown')))"
             " AND id NOT IN ("
-            "   SELECT json_extract(payload, '$.reply_to.outbox_id') FROM outbox"
-            f"  WHERE status IN {_OPEN} AND json_extract(payload, '$.reply_to.outbox_id') IS NOT NULL"
-            "   UNION SELECT json_extract(payload, '$.edit.outbox_id') FROM outbox"
-            f"  WHERE status IN {_OPEN} AND json_extract(payload, '$.edit.outbox_id') IS NOT NULL)",
+            f"   SELECT {reply_to} FROM outbox WHERE status IN {_OPEN} AND {reply_to} IS NOT NULL"
+            f"   UNION SELECT {edit} FROM outbox WHERE status IN {_OPEN} AND {edit} IS NOT NULL)",
             {"cutoff": to_text(settled_before)},
         )
         return cursor.rowcount
 
     async def outbox_backlog(self) -> Backlog:
         async with self._db.execute(
-            f"SELECT SUM(status IN {_OPEN}) AS waiting, MIN(CASE WHEN status IN {_OPEN} THEN created_at END) AS oldest,"
-            " SUM(status = 'failed') AS failed, SUM(status = 'unknown') AS unknown FROM outbox"
+            f"SELECT COUNT(*) FILTER (WHERE status IN {_OPEN}) AS waiting,"
+            f" MIN(CASE WHEN status IN {_OPEN} THEN created_at END) AS oldest,"
+            " COUNT(*) FILTER (WHERE status = 'failed') AS failed,"
+            " COUNT(*) FILTER (WHERE status = 'unknown') AS unknown FROM outbox"
         ) as cursor:
             row = await cursor.fetchone()
         assert row is not None
@@ -288,7 +292,7 @@ def _decode_ref(data: dict[str, int] | None) -> MessageRef | None:
     return MessageRef(message_id=data.get("message_id"), outbox_id=data.get("outbox_id"))
 
 
-def _queued(row: aiosqlite.Row) -> QueuedMessage:
+def _queued(row: Row) -> QueuedMessage:
     data = json.loads(row["payload"])
     message = Outgoing(
         kind=MessageKind(row["kind"]),

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.domain.indicators import Indicator, parse_indicators
 from bot.domain.stats import KEPT_DAYS, LiveAlert, Queue, QueueEntry, VoteTime, verifier_tag
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect, Row
 
 _PENDING = """
 SELECT r.id, r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.card_message_id, r.indicators,
@@ -24,7 +23,7 @@ SELECT r.id, r.public_ref, r.neighborhood_key, r.created_at, r.card_chat_id, r.c
      -- as on the card: only confirmations of the public text's current version count (migration 0015)
      AND v.text_version = COALESCE((SELECT p.version FROM public_texts p WHERE p.report_id = r.id), 1)) AS confirms,
   (SELECT COUNT(*) FROM votes v WHERE v.report_id = r.id AND v.kind = 'false_alarm') AS false_alarms,
-  (SELECT json_group_array(json_array(c.verifier_name, c.until)) FROM
+  (SELECT {claims} FROM
      (SELECT verifier_name, until FROM desk_claims d WHERE d.report_id = r.id AND d.until > :now
         AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.report_id = r.id AND v.verifier_pseudonym = d.verifier_pseudonym)
       ORDER BY d.until) c) AS claims,
@@ -51,7 +50,7 @@ WHERE v.verifier_pseudonym NOT LIKE 'unkeyed:%' AND r.id IN (SELECT id FROM repo
 """
 
 
-def _card(row: aiosqlite.Row) -> tuple[int, int] | None:
+def _card(row: Row) -> tuple[int, int] | None:
     if row["card_chat_id"] is None or row["card_message_id"] is None:
         return None
     return int(row["card_chat_id"]), int(row["card_message_id"])
@@ -66,12 +65,16 @@ def _day(moment: datetime) -> str:
 
 
 class OverviewQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     # --- /queue ------------------------------------------------------------------------
 
     async def desk_queue(self, now: datetime, limit: int) -> Queue:
-        async with self._db.execute(_PENDING, {"now": to_text(now), "limit": limit}) as cursor:
+        claims = self._sql.json_array_of(self._sql.json_pair("c.verifier_name", "c.until"))
+        async with self._db.execute(
+            _PENDING.replace("{claims}", claims), {"now": to_text(now), "limit": limit}
+        ) as cursor:
             pending = [
                 QueueEntry(
                     public_ref=row["public_ref"],

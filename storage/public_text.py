@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.indicators import parse_indicators
 from bot.domain.public_text import CurrentText, PublicText
 from bot.domain.reports import Report
 from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect
 
 
 class PublicTextQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def public_text(self, report: Report) -> CurrentText:
         """The report's public text now: the default (version 1) until a verifier changes it."""

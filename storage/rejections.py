@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.draft import MediaKind
 from bot.domain.rejection import (
     DUPLICATE_WINDOW,
@@ -20,10 +18,12 @@ from bot.domain.rejection import (
 )
 from bot.domain.reports import Report
 from storage.codec import from_text, required_moment, to_text
+from storage.dialect import Connection, Dialect
 
 
 class RejectionQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def report_holds(self, report: Report) -> ReportHolds:
         """What the report holds that a false alarm's reasons depend on: its photos and videos as the
@@ -97,7 +97,7 @@ class RejectionQueries:
         await self._db.execute(
             "INSERT INTO reporter_false_alarms (pseudonym, reason, count)"
             " SELECT ?, ?, 1 WHERE EXISTS (SELECT 1 FROM reporter_records WHERE pseudonym = ?)"
-            " ON CONFLICT (pseudonym, reason) DO UPDATE SET count = count + 1",
+            " ON CONFLICT (pseudonym, reason) DO UPDATE SET count = reporter_false_alarms.count + 1",
             (pseudonym, str(reason), pseudonym),
         )
 

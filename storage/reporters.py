@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.limits import BucketState
 from bot.domain.rejection import RejectionReason
 from bot.domain.reporters import TrackRecord
 from bot.domain.verification import ReportStatus
 from storage.codec import from_text, to_text
+from storage.dialect import Connection, Dialect
 
 _OUTCOME_COLUMN = {
     ReportStatus.PUBLISHED: "confirmed",
@@ -20,7 +19,8 @@ _OUTCOME_COLUMN = {
 
 
 class ReporterQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def note_report_sent(self, pseudonym: str, at: datetime) -> None:
         await self._db.execute(

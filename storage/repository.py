@@ -4,12 +4,9 @@ commits on its own: the caller's transaction decides."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import cast
-
-import aiosqlite
 
 from bot.domain.draft import MediaKind
 from bot.domain.indicators import parse_indicators
@@ -21,10 +18,12 @@ from storage.alerts import AlertQueries
 from storage.codec import from_text, to_text
 from storage.corroboration import CorroborationQueries
 from storage.desk import DeskQueries
+from storage.dialect import Connection, Dialect
 from storage.drafts import DraftQueries
 from storage.evidence import EvidenceQueries
 from storage.exports import ExportQueries
 from storage.feed import FeedQueries
+from storage.lease import LeaseQueries
 from storage.operations import OperationsQueries
 from storage.outbox import OutboxQueries
 from storage.public_text import PublicTextQueries
@@ -51,6 +50,7 @@ class Repository(
     EvidenceQueries,
     ExportQueries,
     FeedQueries,
+    LeaseQueries,
     OperationsQueries,
     OutboxQueries,
     PublicTextQueries,
@@ -60,34 +60,35 @@ class Repository(
     SecretKeyQueries,
     SubscriberQueries,
 ):
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: Connection, dialect: Dialect) -> None:
         self._db = connection
+        self._sql = dialect
 
     # --- reports -----------------------------------------------------------------------
 
     async def add_report(self, new: NewReport, make_ref: Callable[[], str]) -> Report:
         for _ in range(_REF_ATTEMPTS):
-            try:
-                cursor = await self._db.execute(
-                    "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators,"
-                    " description, reporter_language, created_at, is_drill) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        make_ref(),
-                        new.reporter_pseudonym,
-                        new.neighborhood_key,
-                        json.dumps([str(i) for i in new.indicators]),
-                        new.description,
-                        new.reporter_language,
-                        to_text(new.created_at),
-                        int(new.is_drill),
-                    ),
-                )
-            except sqlite3.IntegrityError as error:
-                # Only a clash of the random reference is worth another try.
-                if "public_ref" not in str(error):
-                    raise
+            # Only a clash of the random reference is worth another try: it inserts nothing (an error
+            # would end a PostgreSQL transaction), and any other constraint still raises.
+            cursor = await self._db.execute(
+                "INSERT INTO reports (public_ref, reporter_pseudonym, neighborhood_key, indicators,"
+                " description, reporter_language, created_at, is_drill) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (public_ref) DO NOTHING RETURNING id",
+                (
+                    make_ref(),
+                    new.reporter_pseudonym,
+                    new.neighborhood_key,
+                    json.dumps([str(i) for i in new.indicators]),
+                    new.description,
+                    new.reporter_language,
+                    to_text(new.created_at),
+                    int(new.is_drill),
+                ),
+            )
+            inserted = await cursor.fetchone()
+            if inserted is None:
                 continue
-            report_id = cast(int, cursor.lastrowid)
+            report_id = int(inserted[0])
             await self._db.execute(
                 "INSERT INTO reporter_contacts (report_id, chat_id) VALUES (?, ?)",
                 (report_id, new.reporter_chat_id),

@@ -11,9 +11,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from storage.codec import to_text
+from storage.dialect import Connection, Dialect
 from storage.drills import DrillQueries
 from storage.overview import OverviewQueries
 
@@ -22,7 +21,7 @@ INSERT INTO report_statistics (day, neighborhood_key, status, count)
 SELECT substr(created_at, 1, 10), neighborhood_key, {status}, count(*) FROM reports
 WHERE {condition}
 GROUP BY 1, 2, 3
-ON CONFLICT (day, neighborhood_key, status) DO UPDATE SET count = count + excluded.count
+ON CONFLICT (day, neighborhood_key, status) DO UPDATE SET count = report_statistics.count + excluded.count
 """
 
 # A rejected report also leaves its reason, and whether a rumor check was posted for it.
@@ -34,7 +33,8 @@ FROM reports JOIN rejections ON rejections.report_id = reports.id
 WHERE {condition}
 GROUP BY 1, 2, 3
 ON CONFLICT (day, neighborhood_key, reason) DO UPDATE SET
-    count = count + excluded.count, rumor_checks = rumor_checks + excluded.rumor_checks
+    count = rejection_statistics.count + excluded.count,
+    rumor_checks = rejection_statistics.rumor_checks + excluded.rumor_checks
 """
 
 
@@ -61,7 +61,8 @@ class WithdrawnCard:
 
 
 class RetentionQueries(DrillQueries, OverviewQueries):
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def purge(
         self, *, closed_before: datetime, contacts_closed_before: datetime, records_idle_since: datetime, now: datetime
@@ -108,9 +109,10 @@ class RetentionQueries(DrillQueries, OverviewQueries):
         # Open reports, and reports attached to another one (their reply in the group goes the same way).
         async with self._db.execute(
             "SELECT r.public_ref, r.card_chat_id, r.card_message_id, r.attached_to,"
-            " (SELECT json_group_array(p.message_id) FROM report_photos p"
+            f" (SELECT {self._sql.json_array_of('p.message_id')} FROM report_photos p"
             "  WHERE p.report_id = r.id AND p.message_id IS NOT NULL) AS photos,"
-            " (SELECT json_group_array(a.id) FROM reports a WHERE a.attached_to = r.id AND a.status = 'merged')"
+            f" (SELECT {self._sql.json_array_of('a.id')} FROM reports a"
+            "  WHERE a.attached_to = r.id AND a.status = 'merged')"
             "  AS attached"
             " FROM reports r WHERE r.reporter_pseudonym = ? AND r.status IN ('pending', 'merged') ORDER BY r.id",
             (pseudonym,),

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import to_text
+from storage.dialect import Connection, Dialect
 
 # Every table whose rows belong to one person through their pseudonym alone. The other tables with
 # a pseudonym belong to a report (its reporter, its votes, claims and rumor checks) and go with it
@@ -25,7 +24,8 @@ PER_PERSON = (
 
 
 class SecretKeyQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def secret_key_check(self) -> str | None:
         async with self._db.execute("SELECT key_check FROM secret_key_check WHERE id = 1") as cursor:

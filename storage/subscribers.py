@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.delivery import FanOutProgress, MessageKind, Outgoing, QueuedMessage
 from storage.codec import from_text, to_text
+from storage.dialect import Connection, Dialect
 
 _TO_SUBSCRIBERS = ", ".join(f"'{kind}'" for kind in MessageKind if kind.is_to_subscriber)  # fixed names
 
@@ -23,7 +22,8 @@ class Subscription:
 
 
 class SubscriberQueries:
-    _db: aiosqlite.Connection
+    _db: Connection
+    _sql: Dialect
 
     async def subscription(self, chat_id: int) -> Subscription | None:
         async with self._db.execute("SELECT language FROM subscribers WHERE chat_id = ?", (chat_id,)) as cursor:
@@ -43,7 +43,8 @@ class SubscriberQueries:
             (chat_id, language),
         )
         await self._db.execute(
-            "INSERT OR IGNORE INTO subscriptions (neighborhood_key, chat_id) VALUES (?, ?)", (neighborhood_key, chat_id)
+            "INSERT INTO subscriptions (neighborhood_key, chat_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (neighborhood_key, chat_id),
         )
 
     async def unsubscribe_from(self, chat_id: int, neighborhood_key: str) -> None:
@@ -98,11 +99,11 @@ class SubscriberQueries:
         values = params.pop("_values")
         reply = (
             "CASE WHEN a.telegram_message_id IS NULL THEN t.payload"
-            " ELSE json_set(t.payload, '$.reply_to', json_object('message_id', a.telegram_message_id)) END"
+            " ELSE " + self._sql.json_with("t.payload", "reply_to", "message_id", "a.telegram_message_id") + " END"
             if reply_to_alert
             else "t.payload"
         )
-        await self._db.execute(
+        cursor = await self._db.execute(
             f"WITH texts (language, kind, payload) AS (VALUES {values})"
             " INSERT INTO outbox (report_id, kind, chat_id, payload, next_attempt_at, created_at)"
             f" SELECT :report, t.kind, s.chat_id, {reply}, :at, :at"
@@ -114,10 +115,7 @@ class SubscriberQueries:
             " WHERE n.neighborhood_key = :neighborhood ORDER BY s.chat_id",
             params,
         )
-        # sqlite3's rowcount is -1 for a statement that starts with WITH; SQLite itself knows.
-        async with self._db.execute("SELECT changes()") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return await self._sql.changes(self._db, cursor)
 
     async def subscriber_heads(self, now: datetime, *, limit: int) -> list[QueuedMessage]:
         """The oldest due direct messages to subscribers, at most `limit`, each the first open message
@@ -125,7 +123,7 @@ class SubscriberQueries:
         from storage.outbox import _queued
 
         async with self._db.execute(
-            "SELECT * FROM outbox AS o INDEXED BY outbox_subscribers_waiting"
+            f"SELECT * FROM outbox AS o {self._sql.indexed_by('outbox_subscribers_waiting')}"
             f" WHERE o.status = 'pending' AND o.kind IN ({_TO_SUBSCRIBERS}) AND o.next_attempt_at <= ?"
             " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id"
             "   AND p.status IN ('pending', 'sending') AND p.id < o.id)"
@@ -137,7 +135,7 @@ class SubscriberQueries:
     async def next_subscriber_attempt(self, now: datetime) -> datetime | None:
         """When the next direct message that is waiting for a retry is due."""
         async with self._db.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox AS o INDEXED BY outbox_subscribers_waiting"
+            f"SELECT MIN(next_attempt_at) FROM outbox AS o {self._sql.indexed_by('outbox_subscribers_waiting')}"
             f" WHERE o.status = 'pending' AND o.kind IN ({_TO_SUBSCRIBERS}) AND o.next_attempt_at > ?",
             (to_text(now),),
         ) as cursor:
@@ -146,10 +144,11 @@ class SubscriberQueries:
 
     async def fan_outs_in_progress(self) -> list[FanOutProgress]:
         async with self._db.execute(
-            "SELECT o.report_id, r.public_ref, SUM(o.status IN ('pending', 'sending')) AS waiting,"
-            " SUM(o.status = 'sent') AS sent, COUNT(*) AS total"
+            "SELECT o.report_id, r.public_ref, COUNT(*) FILTER (WHERE o.status IN ('pending', 'sending')) AS waiting,"
+            " COUNT(*) FILTER (WHERE o.status = 'sent') AS sent, COUNT(*) AS total"
             f" FROM outbox o JOIN reports r ON r.id = o.report_id WHERE o.kind IN ({_TO_SUBSCRIBERS})"
-            " GROUP BY o.report_id HAVING waiting > 0 ORDER BY o.report_id"
+            " GROUP BY o.report_id, r.public_ref HAVING COUNT(*) FILTER (WHERE o.status IN ('pending', 'sending')) > 0"
+            " ORDER BY o.report_id"
         ) as cursor:
             rows = await cursor.fetchall()
         return [FanOutProgress(r["report_id"], r["public_ref"], r["waiting"], r["sent"], r["total"]) for r in rows]

@@ -22,14 +22,38 @@ import pytest  # noqa: E402
 
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from storage.database import Database  # noqa: E402
+from tests import postgresql  # noqa: E402
 from tests.e2e.harness import build_world  # noqa: E402
 from tests.sample_network import TOKEN  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def postgres_databases():
+    """A throwaway PostgreSQL server for the session (tests/postgresql.py), or a skip saying why."""
+    server = postgresql.start_server()
+    if server is None:
+        if postgresql.required():
+            pytest.fail(f"VIGIL_REQUIRE_POSTGRESQL=1 but {postgresql.MISSING}")
+        pytest.skip(postgresql.MISSING)
+    try:
+        yield postgresql.PostgresDatabases(server)
+    finally:
+        postgresql.remove(server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_target(request, tmp_path) -> str:
+    """Where a test's database lives: a fresh SQLite file, or a fresh database on the test server.
+    Storage and end-to-end tests that take it run once on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "vigil.sqlite3")
+    return request.getfixturevalue("postgres_databases").fresh_url()
+
+
 @pytest.fixture
-async def database(tmp_path):
-    """A real SQLite file with every migration, for the storage tests."""
-    db = await Database.open(tmp_path / "vigil.sqlite3")
+async def database(database_target):
+    """A real database with every migration, for the storage tests: SQLite and PostgreSQL."""
+    db = await Database.open(database_target)
     yield db
     await db.close()
 

@@ -54,13 +54,6 @@ def catalogs() -> Catalogs:
     return Catalogs.load()
 
 
-@pytest.fixture
-async def database(tmp_path):
-    db = await Database.open(tmp_path / "vigil.sqlite3")
-    yield db
-    await db.close()
-
-
 async def publish(db: Database, network: Network, catalogs: Catalogs, text: PublicText | None = None) -> Report:
     return await publish_alert(db, network, catalogs, NOW, text)
 

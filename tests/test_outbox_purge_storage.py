@@ -5,23 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.domain.delivery import DeliveryStatus, MessageKind, MessageRef, Outgoing, Progress
 from bot.domain.reports import new_public_ref
-from storage.database import Database
 from tests.samples import NOW, clovis_report
 
 CHANNEL, GROUP = -1002000000002, -1001000000001
 DAY = timedelta(days=1)
 LATER = NOW + 7 * DAY + timedelta(minutes=1)  # a week after the messages below settled
-
-
-@pytest.fixture
-async def database(tmp_path):
-    db = await Database.open(tmp_path / "vigil.sqlite3")
-    yield db
-    await db.close()
 
 
 async def settle(repo, outbox_id: int, status: DeliveryStatus, at=NOW, message_id: int | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from bot.domain.delivery import DeliveryStatus, MessageKind, Outgoing, Progress
 from bot.domain.rejection import DUPLICATE_WINDOW, RejectionReason, ReportHolds, RumorSupport
 from bot.domain.reports import RecordedVote
 from bot.domain.verification import ReportStatus, VoteKind
+from storage.dialect import INTEGRITY_ERRORS
 from tests.samples import DAY, NOW, add, purge_at
 
 R = RejectionReason
@@ -55,7 +55,7 @@ async def test_a_verifier_supports_a_rumor_check_once(database):
     async with database.unit_of_work() as repo:
         report = await reject(repo, R.OLD_PHOTO)
         await repo.add_rumor_support(report.id, RumorSupport("pseudo-ana", "Ana", NOW))
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(INTEGRITY_ERRORS):
             await repo.add_rumor_support(report.id, RumorSupport("pseudo-ana", "Ana", NOW))
 
 

@@ -18,6 +18,7 @@ from bot.services.pseudonyms import Pseudonyms
 from bot.services.secret_key import KeyAlreadyInUse, KeyRotated, check_secret_key, rotate_secret_key
 from storage.database import Database
 from storage.secret_key import PER_PERSON
+from tests import raw
 from tests.samples import NOW, clovis_report
 
 OLD = Pseudonyms("the-old-key-9f3Kq2Lm8Zt4Vx7Bn1Cw6Hy5Rj0Pd")
@@ -96,16 +97,9 @@ async def test_rotate_key_waits_for_open_reports_then_forgets_every_old_pseudony
         await database.close()
 
 
-async def test_every_table_keyed_by_a_pseudonym_is_either_a_persons_or_a_reports(database: Database, tmp_path):
+async def test_every_table_keyed_by_a_pseudonym_is_either_a_persons_or_a_reports(database: Database):
     """A new table with a pseudonym must be added to PER_PERSON (deleted by rotate-key) or belong to a
     report (purged with it): otherwise rows under an old key would stay, beyond anyone's /forgetme."""
-    import sqlite3
-
     report_owned = {"reports", "votes", "alert_votes", "desk_claims", "rumor_check_supporters"}
-    with sqlite3.connect(tmp_path / "vigil.sqlite3") as raw:
-        keyed = {
-            name
-            for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if any("pseudonym" in column[1] for column in raw.execute(f"PRAGMA table_info({name})"))
-        }
+    keyed = await raw.tables_with_a_column_like(database, "pseudonym")
     assert keyed == set(PER_PERSON) | report_owned

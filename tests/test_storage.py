@@ -11,6 +11,7 @@ from bot.domain.indicators import Indicator
 from bot.domain.reports import ChannelPost, RecordedVote, new_public_ref
 from bot.domain.verification import ReportStatus, VoteKind
 from storage.database import Database
+from storage.dialect import INTEGRITY_ERRORS
 from storage.migrations import bundled_migrations
 from tests.samples import NOW, clovis_report
 
@@ -91,7 +92,7 @@ async def test_schema_refuses_a_second_vote_by_the_same_verifier(database):
     async with database.unit_of_work() as repo:
         report = await repo.add_report(clovis_report(), new_public_ref)
         await repo.add_vote(report.id, RecordedVote("pseudonym-ana", "Ana", VoteKind.CONFIRM, NOW))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with database.unit_of_work() as repo:
             await repo.add_vote(report.id, RecordedVote("pseudonym-ana", "Ana", VoteKind.FALSE_ALARM, NOW))
     async with database.unit_of_work() as repo:

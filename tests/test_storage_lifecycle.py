@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,17 +18,11 @@ from bot.domain.delivery import (
 from bot.domain.lifecycle import AlertAction, AlertStatus, DeadlineKind, RecordedAlertVote
 from bot.domain.reports import new_public_ref
 from storage.database import Database
+from storage.dialect import INTEGRITY_ERRORS
 from tests.samples import clovis_report
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 CHANNEL_EN, CHANNEL_ES, GROUP = -1002000000002, -1002000000003, -1001000000001
-
-
-@pytest.fixture
-async def database(tmp_path):
-    db = await Database.open(tmp_path / "vigil.sqlite3")
-    yield db
-    await db.close()
 
 
 async def new_report(db: Database) -> int:
@@ -134,7 +127,7 @@ async def test_schema_allows_each_verifier_one_vote_to_end_an_alert(database):
     async with database.unit_of_work() as repo:
         await repo.start_alert(report_id, NOW)
         await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.ALL_CLEAR, NOW))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with database.unit_of_work() as repo:
             await repo.add_alert_vote(report_id, RecordedAlertVote("pseudonym-ana", "Ana", AlertAction.RETRACT, NOW))
 

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
-
-import pytest
 
 from bot.domain.delivery import DeliveryStatus, MessageKind, Outgoing, Progress
 from bot.domain.reports import new_public_ref
-from storage.database import Database
+from tests import raw
 from tests.samples import clovis_report
 
 NOW = datetime(2026, 11, 29, 14, 5, tzinfo=UTC)
 ROSA, TOM, PILAR = 5001, 5002, 5003
 
 
-@pytest.fixture
-async def database(tmp_path):
-    db = await Database.open(tmp_path / "vigil.sqlite3")
-    yield db
-    await db.close()
-
-
 def texts(kind: MessageKind = MessageKind.SUBSCRIBER_ALERT) -> dict[str, Outgoing]:
     return {"en": Outgoing(kind, 0, "Confirmed alert: Clovis"), "es": Outgoing(kind, 0, "Alerta confirmada: Clovis")}
 
 
-async def test_a_subscriber_is_a_chat_its_neighborhoods_and_a_language_and_nothing_else(database, tmp_path):
+async def test_a_subscriber_is_a_chat_its_neighborhoods_and_a_language_and_nothing_else(database):
     async with database.unit_of_work() as repo:
         await repo.subscribe(ROSA, "clovis", "es")
         await repo.subscribe(ROSA, "vado", "es")
@@ -35,11 +25,8 @@ async def test_a_subscriber_is_a_chat_its_neighborhoods_and_a_language_and_nothi
         found = await repo.subscription(ROSA)
     assert found is not None and found.language == "es" and found.neighborhoods == {"clovis", "vado"}
 
-    with sqlite3.connect(tmp_path / "vigil.sqlite3") as raw:
-        columns = {
-            row[1] for table in ("subscribers", "subscriptions") for row in raw.execute(f"PRAGMA table_info({table})")
-        }
-    assert columns == {"chat_id", "language", "neighborhood_key"}
+    stored = await raw.columns(database, "subscribers") | await raw.columns(database, "subscriptions")
+    assert stored == {"chat_id", "language", "neighborhood_key"}
 
 
 async def test_the_last_neighborhood_gone_takes_the_subscriber_with_it(database):
@@ -93,7 +80,7 @@ async def test_an_update_waits_for_the_alert_and_replies_to_the_copy_telegram_co
     assert later is not None and later.message.reply_to is not None and later.message.reply_to.message_id == 77
 
 
-async def test_forgetting_a_subscriber_leaves_no_chat_id_behind(database, tmp_path):
+async def test_forgetting_a_subscriber_leaves_no_chat_id_behind(database):
     async with database.unit_of_work() as repo:
         report = await repo.add_report(clovis_report(), new_public_ref)
         await repo.subscribe(ROSA, "clovis", "es")
@@ -101,6 +88,6 @@ async def test_forgetting_a_subscriber_leaves_no_chat_id_behind(database, tmp_pa
         assert await repo.forget_subscriber(ROSA)
         assert not await repo.forget_subscriber(ROSA)
 
-    with sqlite3.connect(tmp_path / "vigil.sqlite3") as raw:
-        for table in ("subscribers", "subscriptions", "outbox"):
-            assert raw.execute(f"SELECT COUNT(*) FROM {table} WHERE chat_id = ?", (ROSA,)).fetchone()[0] == 0, table
+    for table in ("subscribers", "subscriptions", "outbox"):
+        found = await raw.rows(database, f"SELECT COUNT(*) FROM {table} WHERE chat_id = ?", (ROSA,))
+        assert found[0][0] == 0, table

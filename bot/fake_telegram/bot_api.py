@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
@@ -19,6 +19,7 @@ from bot.fake_telegram.errors import ApiError, bad_request, forbidden
 from bot.fake_telegram.formatting import caption_text, check_callback_answer, inline_keyboard, message_text
 from bot.fake_telegram.media import is_voice, probe
 from bot.fake_telegram.params import Params
+from bot.fake_telegram.webhook import Webhook, WebhookPusher
 from bot.fake_telegram.world import PRESENT_STATUSES, Chat, StoredFile, StoredMessage, World
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -129,6 +130,9 @@ MESSAGE_METHODS = frozenset(
 Method = Callable[[Params], Awaitable[Any]]
 
 
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
 class BotApi:
     def __init__(self, world: World) -> None:
         self.world = world
@@ -139,11 +143,13 @@ class BotApi:
         self.flood: FloodLimits | None = None  # off unless asked for
         self.stopping = False
         self._poll_generation = 0
+        self.webhook: WebhookPusher | None = None  # set by setWebhook: updates are pushed, not polled
         self._methods: dict[str, Method] = {
             name.lower(): getattr(self, "_" + _snake(name))
             for name in (
                 "getMe",
                 "getUpdates",
+                "setWebhook",
                 "deleteWebhook",
                 "getWebhookInfo",
                 "sendMessage",
@@ -213,15 +219,47 @@ class BotApi:
             "has_main_web_app": False,
         }
 
+    async def _set_webhook(self, params: Params) -> bool:
+        url = params.string("url") or ""
+        if not url:
+            return await self._delete_webhook(params)
+        parsed = urlsplit(url)
+        loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.string("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        if params.boolean("drop_pending_updates"):
+            self.world.updates.clear()
+        if self.webhook is not None:
+            await self.webhook.stop()
+        webhook = Webhook(url, secret, params.json("allowed_updates") or [], params.integer("max_connections") or 40)
+        self.webhook = WebhookPusher(self.world, webhook)
+        self.webhook.start()
+        self._poll_generation += 1
+        self.world.changed()  # a long poll still waiting ends with 409
+        return True
+
     async def _delete_webhook(self, params: Params) -> bool:
+        if self.webhook is not None:
+            await self.webhook.stop()
+            self.webhook = None
         if params.boolean("drop_pending_updates"):
             self.world.updates.clear()
         return True
 
     async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.world.updates)}
+        url = self.webhook.webhook.url if self.webhook is not None else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self.world.updates)}
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active;"
+                " use deleteWebhook to delete the webhook first",
+            )
         self._poll_generation += 1
         generation = self._poll_generation
         self.world.changed()  # an older long poll ends now with 409, as on Telegram
@@ -240,7 +278,9 @@ class BotApi:
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
-                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+                    if self.webhook is None
+                    else "Conflict: terminated by setWebhook request",
                 )
             pending = [u for u in self.world.updates if u["update_id"] >= offset and _wanted(u, allowed)]
             remaining = deadline - asyncio.get_running_loop().time()

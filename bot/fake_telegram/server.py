@@ -11,6 +11,7 @@ import asyncio
 import copy
 import io
 import json
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -74,6 +75,9 @@ class FakeTelegram:
         # refuses something is one that would fail in production too.
         self.refused_calls: list[tuple[str, int, str]] = []
         self._before_hooks: list[CallHook] = []
+        # (source, method, wall-clock time it arrived, its chat_id or None) of every request; source ""
+        # unless it came through via_url
+        self.request_sources: list[tuple[str, str, float, int | str | None]] = []
         self._after_hooks: list[CallHook] = []
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -81,6 +85,9 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        # The same API under /via/<name>/: a test that runs two bots on one token (an active instance
+        # and its standby) tells their requests apart (`request_sources`); Telegram itself cannot.
+        app.router.add_route("*", "/via/{source}/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -91,6 +98,8 @@ class FakeTelegram:
     async def stop(self) -> None:
         self.api.stopping = True
         self.world.changed()
+        if self.api.webhook is not None:
+            await self.api.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -114,6 +123,10 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://{self._host}:{self.port}/bot"
 
+    def via_url(self, source: str) -> str:
+        """A base URL whose requests are recorded as coming from `source` (request_sources)."""
+        return f"http://{self._host}:{self.port}/via/{source}/bot"
+
     @property
     def base_file_url(self) -> str:
         return f"http://{self._host}:{self.port}/file/bot"
@@ -127,8 +140,11 @@ class FakeTelegram:
         if not polling:
             self._in_flight += 1
         method = request.match_info["method"]
+        arrived = time.time()
         try:
             params = await _read_params(request)
+            chat = params.as_dict().get("chat_id")
+            self.request_sources.append((request.match_info.get("source", ""), method, arrived, chat))
             for hook in self._before_hooks:
                 await hook(method, params.as_dict())
             result = await self.api.call(method, params)

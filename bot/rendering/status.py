@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.delivery import Backlog, DeliveryProblem, FanOutProgress
+from bot.domain.lease import Lease
 from bot.i18n import Html, Translator, escape
 from bot.rendering.labels import local_time
 
@@ -24,6 +25,9 @@ class StatusReport:
     recent_problems: list[DeliveryProblem]
     subscribers: int = 0
     fan_outs: tuple[FanOutProgress, ...] = ()
+    # On PostgreSQL: who holds the lease, and the standbys seen lately (name, when).
+    lease: Lease | None = None
+    standbys: tuple[tuple[str, datetime], ...] = ()
 
 
 def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
@@ -31,6 +35,17 @@ def render_status(tr: Translator, status: StatusReport, zone: ZoneInfo) -> Html:
         return local_time(tr, moment, zone)
 
     lines = [tr.gettext("📊 <b>Vigil status</b> — {time}", time=when(status.now)), ""]
+    if status.lease is not None:
+        lines.append(
+            tr.gettext(
+                "🖥 Active instance: {name} (lease {epoch}, since {time})",
+                name=status.lease.holder,
+                epoch=status.lease.epoch,
+                time=when(status.lease.taken_at),
+            )
+        )
+        for name, seen in status.standbys:
+            lines.append(tr.gettext("   standby: {name}, seen {time}", name=name, time=when(seen)))
     lines.append(tr.gettext("🔎 Reports waiting for verification: {n}", n=status.pending_reports))
     if status.oldest_pending is not None:
         lines.append(tr.gettext("   oldest sent {time}", time=when(status.oldest_pending)))

@@ -43,7 +43,7 @@ class KeyAlreadyInUse:
 
 
 async def rotate_secret_key(
-    database_file: Path, pseudonyms: Pseudonyms, now: datetime
+    database_file: Path | str, pseudonyms: Pseudonyms, now: datetime
 ) -> KeyRotated | KeyAlreadyInUse | WorkInProgress:
     """Make `pseudonyms`' key the database's key, if nothing is in progress (else what is)."""
     database = await Database.open(database_file)

@@ -9,6 +9,7 @@ from bot.domain.lifecycle import AlertStatus
 from bot.domain.verification import ReportStatus
 from bot.network import Network
 from bot.rendering.status import StatusReport
+from bot.services.lease import SEEN_WITHIN, wall_clock
 from storage.database import Database
 
 RECENT_PROBLEMS = 5
@@ -33,8 +34,16 @@ class StatusService:
         async with self._database.unit_of_work() as repo:
             reports = await repo.count_by_status()
             alerts = await repo.count_alerts_by_status()
+            lease = await repo.lease()
+            seen = await repo.instances_seen_since(wall_clock() - SEEN_WITHIN)
             return StatusReport(
                 now=self._clock(),
+                lease=lease,
+                standbys=tuple(
+                    (i.name, i.seen_at)
+                    for i in seen
+                    if i.role == "standby" and (lease is None or i.name != lease.holder)
+                ),
                 pending_reports=reports.get(ReportStatus.PENDING, 0),
                 oldest_pending=await repo.oldest_pending_report(),
                 active_alerts=alerts.get(AlertStatus.ACTIVE, 0),

@@ -28,7 +28,8 @@ class OperationsSurface:
         problem = await self._operations.problem()
         headers = {"Cache-Control": "no-store"}
         if problem is None:
-            return web.Response(text="ok\n", headers=headers)
+            active = self._operations.active_instance
+            return web.Response(text="ok\n" if active is None else f"ok\nactive instance: {active}\n", headers=headers)
         return web.Response(status=503, text=f"{problem}\n", headers=headers)
 
     async def _serve_metrics(self, request: web.Request) -> web.Response:

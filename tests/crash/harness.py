@@ -12,7 +12,7 @@ import os
 import random
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,10 +38,23 @@ class KillPlan(StrEnum):
 class BotProcess:
     """One `python -m bot` at a time, with the environment a volunteer would set."""
 
-    def __init__(self, fake: FakeTelegram, workdir: Path) -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        workdir: Path,
+        *,
+        database: str | None = None,
+        instance: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """`database`: a postgresql:// URL instead of an SQLite file in `workdir`; `instance`: the
+        name in the lease (VIGIL_INSTANCE), which also tags its requests to the fake (via_url)."""
         self.fake = fake
         self.workdir = workdir
         self.database = workdir / "vigil.sqlite3"
+        self.database_target = database or str(self.database)
+        self.instance = instance
+        self.extra_env = extra_env or {}
         self.process: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
         self.starts = 0
@@ -52,14 +65,17 @@ class BotProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VIGIL_"))}
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_BASE_URL=self.fake.base_url,
+            TELEGRAM_BASE_URL=self.fake.via_url(self.instance) if self.instance else self.fake.base_url,
             TELEGRAM_BASE_FILE_URL=self.fake.base_file_url,
-            VIGIL_DATABASE=str(self.database),
+            VIGIL_DATABASE=self.database_target,
             VIGIL_NETWORK_FILE=str(self.workdir / "network.toml"),
             VIGIL_SECRET_KEY=SECRET,
             # the working tree, not a copy installed in site-packages
             PYTHONPATH=str(ROOT),
         )
+        if self.instance:
+            env["VIGIL_INSTANCE"] = self.instance
+        env.update(self.extra_env)
         return env
 
     async def start(self) -> None:
@@ -205,3 +221,17 @@ def read_only(database: Path) -> Iterator[sqlite3.Connection]:
         yield connection
     finally:
         connection.close()
+
+
+def presses_in_group(fake: FakeTelegram, group: int) -> list[int]:
+    """The update ids of every button press made in `group`, as Telegram offered them."""
+    return [
+        uid
+        for uid, u in fake.world.update_history.items()
+        if u.get("callback_query", {}).get("message", {}).get("chat", {}).get("id") == group
+    ]
+
+
+def telegram_update_ids(request_ids: Iterable[str]) -> set[int]:
+    """The Telegram update ids among handled request ids ("telegram:<id>"; web requests are not)."""
+    return {int(r.removeprefix("telegram:")) for r in request_ids if r.startswith("telegram:")}

@@ -163,3 +163,15 @@ async def shows_media(fake: FakeTelegram, card: dict, verifier: int = ANA, timeo
     data = next(d for d in _datas(card) if d.startswith("v1:media:"))
     query = fake.user_presses_button(verifier, VERIFIER_GROUP, card["message_id"], data)
     return await fake.wait_for_callback_answer(query, timeout=timeout)
+
+
+async def card_saying(fake: FakeTelegram, ref: str, contains: str) -> dict:
+    """Wait until the report's card in the verifier group says `contains`; returns the card."""
+
+    def says() -> bool:
+        return any(
+            ref in text_of(m) and m.get("text") and contains in text_of(m) for m in fake.bot_messages(VERIFIER_GROUP)
+        )
+
+    await fake.wait_until(says, what=f"the card of {ref} saying {contains!r}")
+    return card_in_group(fake, ref)

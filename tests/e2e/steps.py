@@ -62,6 +62,10 @@ async def send_draft(resident: Resident) -> str:
     """Tap Send on the resident's panel; returns the reference the receipt shows."""
     panel_id = resident.panel()["message_id"]
     await resident.taps("✅")
+    # the receipt replaces the panel right after the button's answer, not before it
+    await resident.fake.wait_until(
+        lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt"
+    )
     return ref_in(text_of(resident.current(panel_id)))
 
 

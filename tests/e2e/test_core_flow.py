@@ -1,12 +1,15 @@
 """Issue 2, end to end: a sighting becomes a public alert only after two verifiers confirm it.
 
-Real python-telegram-bot Application, real HTTP, a strict fake Bot API on 127.0.0.1.
+Real python-telegram-bot Application, real HTTP, a strict fake Bot API on 127.0.0.1; every test runs
+on SQLite and on a real PostgreSQL server (the `database_target` fixture).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+
+import pytest
 
 from tests.e2e.harness import (
     ANA,
@@ -23,9 +26,17 @@ from tests.e2e.harness import (
     VERIFIER_GROUP,
     buttons_of,
     jpeg_bytes,
+    running_vigil,
 )
 from tests.e2e.people import Resident, Verifier, card_in_group, text_of
 from tests.e2e.steps import CLOVIS_DAIRY, ref_in, report_from_tom, send_draft, wait_card
+
+
+@pytest.fixture
+async def vigil(fake, tmp_path, database_target):
+    async with running_vigil(fake, tmp_path, VIGIL_DATABASE=database_target) as running:
+        yield running
+
 
 # --- 1. A resident reports -----------------------------------------------------------------
 

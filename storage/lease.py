@@ -1,0 +1,63 @@
+"""The lease row and the instances seen lately (bot/domain/lease.py has the rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.lease import Lease
+from storage.codec import required_moment, to_text
+from storage.dialect import Connection, Dialect
+
+
+@dataclass(frozen=True)
+class SeenInstance:
+    name: str
+    role: str
+    seen_at: datetime
+
+
+class LeaseQueries:
+    _db: Connection
+    _sql: Dialect
+
+    async def lease(self) -> Lease | None:
+        async with self._db.execute(
+            "SELECT holder, epoch, taken_at, expires_at FROM leader_lease WHERE id = 1"
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Lease(
+            str(row["holder"]),
+            int(row["epoch"]),
+            required_moment(row["taken_at"]),
+            required_moment(row["expires_at"]),
+        )
+
+    async def save_lease(self, lease: Lease) -> None:
+        await self._db.execute(
+            "INSERT INTO leader_lease (id, holder, epoch, taken_at, expires_at) VALUES (1, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,"
+            " taken_at = excluded.taken_at, expires_at = excluded.expires_at",
+            (lease.holder, lease.epoch, to_text(lease.taken_at), to_text(lease.expires_at)),
+        )
+
+    async def instance_seen(self, name: str, role: str, at: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO instances (name, role, seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET role = excluded.role, seen_at = excluded.seen_at",
+            (name, role, to_text(at)),
+        )
+
+    async def instances_seen_since(self, since: datetime) -> list[SeenInstance]:
+        async with self._db.execute(
+            "SELECT name, role, seen_at FROM instances WHERE seen_at >= ? ORDER BY role, name", (to_text(since),)
+        ) as cursor:
+            return [
+                SeenInstance(str(r["name"]), str(r["role"]), required_moment(r["seen_at"]))
+                for r in await cursor.fetchall()
+            ]
+
+    async def forget_instances_before(self, moment: datetime) -> None:
+        await self._db.execute("DELETE FROM instances WHERE seen_at < ?", (to_text(moment),))
