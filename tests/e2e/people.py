@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.fake_telegram import FakeTelegram
 from tests.e2e.harness import ANA, VERIFIER_GROUP, button_data
 
+REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")  # a report's public reference
+
 
 def last_id(fake: FakeTelegram, chat_id: int) -> int:
     messages = fake.bot_messages(chat_id)
@@ -44,6 +46,22 @@ class Resident:
         before = last_id(self.fake, self.chat_id)
         self.fake.user_sends_photo(self.user_id, image, caption=caption)
         return await self._reply_after(before, expect)
+
+    async def sends_draft(self, place: str, *, indicators: tuple[str, ...] = ()) -> str:
+        """The draft's last steps: the place, the signs, Send. Returns the receipt's text once it
+        names the report (the panel it replaced)."""
+        await self.taps(place)
+        for indicator in indicators:
+            await self.taps("⬜ " + indicator)
+        return await self.presses_send()
+
+    async def presses_send(self) -> str:
+        """Send on the draft panel. Returns the receipt's text once it names the report: the receipt
+        replaces the panel right after the button's answer, not before it."""
+        panel_id = self.panel()["message_id"]
+        await self.taps("✅")
+        await self.fake.wait_until(lambda: REF.search(text_of(self.current(panel_id))) is not None, what="the receipt")
+        return text_of(self.current(panel_id))
 
     def panel(self) -> dict:
         """The draft panel: the newest bot message with form buttons."""
@@ -139,12 +157,7 @@ async def report_in_words(fake: FakeTelegram, resident_id: int, text: str, place
     """A resident reports in words only (no photo): words, the place, Send. Returns the reference."""
     resident = Resident(fake, resident_id)
     await resident.sends_text(text, expect=text[:20])
-    await resident.taps(place)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    reference = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
-    await fake.wait_until(lambda: reference.search(text_of(resident.current(panel_id))) is not None, what="receipt")
-    found = reference.search(text_of(resident.current(panel_id)))
+    found = REF.search(await resident.sends_draft(place))
     assert found is not None
     return found.group(0)
 

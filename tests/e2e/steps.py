@@ -3,7 +3,6 @@ followed. Made for sharing, so no test module imports another's helpers."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,10 +18,7 @@ from tests.e2e.harness import (
     buttons_of,
     jpeg_bytes,
 )
-from tests.e2e.people import Resident, Verifier, card_in_group, text_of
-
-REF = re.compile(r"R-[2-9A-HJ-NP-Z]{4}")
-
+from tests.e2e.people import REF, Resident, Verifier, card_in_group, text_of
 
 CLOVIS_DAIRY = "Five unmarked SUVs parked every which way outside the dairy on the Clovis highway."
 
@@ -42,11 +38,7 @@ async def report_from_tom(fake, *, place="Clovis", indicators=("Several vehicles
         await tom.taps("⬜ " + indicator)
     if text:
         await tom.sends_text(text, expect=text[:20])
-    panel_id = tom.panel()["message_id"]
-    await tom.taps("✅")
-    # the receipt replaces the panel right after the button's answer
-    await fake.wait_until(lambda: REF.search(text_of(tom.current(panel_id))) is not None, what="the receipt")
-    return ref_in(text_of(tom.current(panel_id)))
+    return ref_in(await tom.presses_send())
 
 
 async def wait_card(fake, ref: str, contains: str) -> dict:
@@ -60,13 +52,7 @@ def _has_card(fake, ref: str) -> bool:
 
 async def send_draft(resident: Resident) -> str:
     """Tap Send on the resident's panel; returns the reference the receipt shows."""
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    # the receipt replaces the panel right after the button's answer, not before it
-    await resident.fake.wait_until(
-        lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt"
-    )
-    return ref_in(text_of(resident.current(panel_id)))
+    return ref_in(await resident.presses_send())
 
 
 def gps_exif() -> bytes:
@@ -169,11 +155,7 @@ async def report_with_receipt(fake, who: int, words: str, place: str = "Clovis")
     """An English-speaking resident reports `place` in words only; returns the reference and receipt."""
     resident = Resident(fake, who)
     await resident.sends_text(words, expect="Where")
-    await resident.taps(place)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
-    receipt = text_of(resident.current(panel_id))
+    receipt = await resident.sends_draft(place)
     return ref_in(receipt), receipt
 
 

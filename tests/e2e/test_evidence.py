@@ -21,7 +21,7 @@ from PIL import Image
 from bot.network import parse_network
 from tests.e2e.harness import ANA, ROSA, TOM, VERIFIER_GROUP, TravelClock, running_vigil
 from tests.e2e.people import Resident, Verifier, text_of
-from tests.e2e.steps import REF, ref_in, wait_card
+from tests.e2e.steps import ref_in, wait_card
 from tests.photo_samples import crop, jpeg, phone_exif, scene
 from tests.sample_network import network_toml
 
@@ -53,13 +53,7 @@ async def vigil(fake, tmp_path):
 async def send(fake, resident: Resident, place: str, *, indicators: tuple[str, ...] = ()) -> str:
     """After the photo: the place, the signs, Send. Returns the report's reference."""
     await fake.wait_until(lambda: _panel_asks_where(resident), what="the panel")
-    await resident.taps(place)
-    for indicator in indicators:
-        await resident.taps("⬜ " + indicator)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
-    return ref_in(text_of(resident.current(panel_id)))
+    return ref_in(await resident.sends_draft(place, indicators=indicators))
 
 
 def _panel_asks_where(resident: Resident) -> bool:

@@ -38,13 +38,7 @@ def group_requests(fake, methods: set[str]) -> list[dict]:
 
 async def send_report(fake, resident: Resident, place: str, words: str, *, indicators: tuple[str, ...] = ()) -> str:
     await resident.sends_text(words, expect="Where")
-    await resident.taps(place)
-    for indicator in indicators:
-        await resident.taps("⬜ " + indicator)
-    panel_id = resident.panel()["message_id"]
-    await resident.taps("✅")
-    await fake.wait_until(lambda: REF.search(text_of(resident.current(panel_id))) is not None, what="the receipt")
-    return ref_in(text_of(resident.current(panel_id)))
+    return ref_in(await resident.sends_draft(place, indicators=indicators))
 
 
 async def test_a_report_with_three_photos_costs_one_group_message_and_its_album_comes_on_demand(vigil, fake):
