@@ -61,18 +61,28 @@ class OutboxQueries:
 
     async def enqueue_card_refresh(self, report_id: int, at: datetime) -> int | None:
         """Queue a re-render of the report's card, unless one is already waiting (it will show
-        the newest state anyway, because cards are rendered when they are sent)."""
+        the newest state anyway, because cards are rendered when they are sent).
+
+        A card still waiting to be sent needs none: it is rendered as it leaves. But a card on its
+        way ('sending') was rendered already, before this change: the edit is queued for the chat
+        it goes to, and follows it (one request at a time per chat; skipped if the card never
+        arrives, and not sent if the card, sent again after a 429, already shows it)."""
         async with self._db.execute(
             "SELECT id FROM outbox WHERE report_id = ? AND kind = 'card_edit' AND status = 'pending'", (report_id,)
         ) as cursor:
             waiting = await cursor.fetchone()
         if waiting is not None:
             return int(waiting["id"])
-        async with self._db.execute("SELECT card_chat_id FROM reports WHERE id = ?", (report_id,)) as cursor:
+        async with self._db.execute(
+            "SELECT COALESCE(r.card_chat_id, (SELECT o.chat_id FROM outbox o WHERE o.report_id = r.id"
+            " AND o.kind = 'card' AND o.status = 'sending' ORDER BY o.id DESC LIMIT 1)) AS chat_id"
+            " FROM reports r WHERE r.id = ?",
+            (report_id,),
+        ) as cursor:
             row = await cursor.fetchone()
-        if row is None or row["card_chat_id"] is None:
+        if row is None or row["chat_id"] is None:
             return None
-        return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["card_chat_id"])), at)
+        return await self.enqueue(report_id, Outgoing(MessageKind.CARD_EDIT, int(row["chat_id"])), at)
 
     async def card_shown(self, report_id: int) -> str | None:
         """What the report's card shows now, as set_card_shown stored it (None: unknown)."""

@@ -14,7 +14,8 @@ from bot.domain.verification import ReportStatus
 from bot.i18n import Catalogs
 from bot.network import parse_network
 from bot.ports import DeliveryError, DeliveryUncertain, RateLimited, TemporaryFailure
-from bot.services.cards import CardRenderer
+from bot.services import corroboration
+from bot.services.cards import CardRenderer, queue_card
 from bot.services.dispatcher import Dispatcher
 from storage.database import Database
 from tests import samples
@@ -206,6 +207,35 @@ async def test_an_unconfirmed_card_edit_is_simply_repeated(setup):
     await dispatcher.drain()
     assert (await row(database, card)).progress.status is DeliveryStatus.SENT
     assert [what for what, _, _ in port.to(VERIFIER_GROUP)] == ["edit"]
+
+
+async def test_a_report_attached_while_its_card_is_on_its_way_is_folded_in_by_an_edit(setup):
+    """The card was rendered as its request left; a report attached before Telegram answered is
+    not in it, so an edit follows the card (issue 18: attached reports fold into their card)."""
+    database, dispatcher, port, _, _ = setup
+    async with database.unit_of_work() as repo:
+        first = await repo.add_report(clovis_report(reporter_pseudonym="pseudo-A1"), new_public_ref)
+        await queue_card(repo, first.id, VERIFIER_GROUP, START)
+    port.gates[VERIFIER_GROUP] = asyncio.Event()  # Telegram has not answered yet
+    sending = asyncio.create_task(dispatcher.drain())
+    for _ in range(200):
+        async with database.unit_of_work() as repo:
+            (card,) = await repo.report_messages(first.id, MessageKind.CARD)
+        if card.progress.status is DeliveryStatus.SENDING:
+            break
+        await asyncio.sleep(0.01)
+    assert card.progress.status is DeliveryStatus.SENDING  # rendered: one resident
+    async with database.unit_of_work() as repo:
+        second = await repo.add_report(clovis_report(reporter_pseudonym="pseudo-B2"), new_public_ref)
+        await corroboration.attach(repo, second, first.id, START)
+    port.gates[VERIFIER_GROUP].set()
+    await sending
+    await dispatcher.drain()
+    (sent, card_text, _), *edits = port.to(VERIFIER_GROUP)
+    assert sent == "send" and "residents report this" not in card_text
+    message_id = (await row(database, card.id)).telegram_message_id
+    assert [(what, target) for what, _, target in edits] == [("edit", message_id)]
+    assert "👥 <b>2 residents report this</b>" in edits[0][1]
 
 
 # --- direct messages to subscribers (issue 12) ---------------------------------------------------

@@ -51,7 +51,8 @@ class Detached:
 
 async def attach(repo: Repository, report: Report, joined_id: int, now: datetime) -> Joined:
     """Attach a just-stored report to `joined_id`: it is folded into that report's card, which is
-    edited (or, still on its way, rendered with it when sent). No message of its own: the group's
+    edited (or, not sent yet, rendered with it when sent; already rendered and on its way, edited
+    once it arrives). No message of its own: the group's
     budget of 20 a minute goes to cards (issue 18); its media wait for 📎 Show media on the card."""
     await repo.attach_report(report.id, joined_id)
     joined = await repo.report(joined_id)

@@ -339,8 +339,9 @@ class Sender:
             await repo.settle_album(row.report_id, list(album.file_ids), list(album.message_ids), row.id)
         elif kind is MessageKind.CARD:
             if status is DeliveryStatus.SENT and message_id is not None:
-                # No refresh needed: the card was rendered from stored state as it left, and no
-                # button can change that state before the card exists.
+                # No refresh needed here: the card was rendered from stored state as it left, and
+                # what changed it since (a report attached meanwhile) queued an edit that follows
+                # it (enqueue_card_refresh).
                 await repo.attach_card(row.report_id, row.message.chat_id, message_id, [])
         elif kind is MessageKind.CHANNEL_POST:
             post = ChannelPost(
