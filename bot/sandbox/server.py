@@ -131,6 +131,7 @@ class SandboxPage:
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_get("/static/{name}", self._static_file)
         app.router.add_get("/api/state", self._state)
+        app.router.add_get("/api/settled", self._settled)
         app.router.add_get("/api/events", self._events)
         app.router.add_get("/files/{file_id}", self._file)
         app.router.add_post("/api/send", self._send)
@@ -182,6 +183,15 @@ class SandboxPage:
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(self.state())
+
+    async def _settled(self, request: web.Request) -> web.Response:
+        """Answers once the bot has finished reacting (no request for a moment, none held back): what a
+        script driving the sandbox waits for before it looks at what did not happen."""
+        try:
+            await self.fake.settled()
+        except AssertionError as busy:
+            return _refuse(str(busy))
+        return web.json_response({"ok": True})
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: the whole state each time it changes, a comment now and then."""

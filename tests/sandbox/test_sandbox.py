@@ -30,6 +30,11 @@ class Page:
         async with self.session.get(self.address + "api/state") as response:
             return await response.json()
 
+    async def settled(self) -> None:
+        """Until the bot has finished reacting (the fake's settled(), through the sandbox)."""
+        async with self.session.get(self.address + "api/settled") as response:
+            assert response.status == 200, await response.text()
+
     async def post(self, path: str, body: dict[str, Any], *, status: int = 200, **headers: str) -> dict[str, Any]:
         async with self.session.post(self.address + path, json=body, headers=headers) as response:
             assert response.status == status, await response.text()
@@ -160,7 +165,7 @@ async def test_time_moves_on_reminders_then_expiry_fire(page: Page):
     def reminded(state: dict[str, Any]) -> bool:
         return any((m.get("reply_to") or {}).get("id") == card_id for m in state["group"]["messages"])
 
-    await asyncio.sleep(0.3)
+    await page.settled()
     assert not reminded(await page.state())
     await page.post("api/time", {"minutes": 10})
     state = await page.wait_for(reminded, "the reminder, a reply to the card")
