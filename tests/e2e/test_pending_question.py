@@ -63,7 +63,10 @@ async def test_typed_words_become_the_answer_in_one_tap(vigil, fake):
     shown = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: "I think 5 or 6 agents" in text_of(m))
     assert shown["reply_to_message"]["message_id"] == card_in_group(fake, ref)["message_id"]
     assert f"The reporter of {ref} answered" in text_of(shown)
-    assert "passed on to the verifiers" in text_of(tom.current(choice["message_id"]))
+    # the choice is edited to say where the words went (the edit may follow the group's answer)
+    await fake.wait_until(
+        lambda: "passed on to the verifiers" in text_of(tom.current(choice["message_id"])), what="the choice edited"
+    )
     await wait_card(fake, ref, "1 answer")
     # answered: the next plain message is part of a report again, without a question
     await tom.sends_text("Now a checkpoint on Main", expect="Main")
@@ -98,7 +101,9 @@ async def test_a_photo_sent_in_spanish_becomes_the_answer_in_one_tap(vigil, fake
     await rosa.taps("💬", choice)
     photo = await fake.wait_for_bot_message(VERIFIER_GROUP, lambda m: "photo" in m and "answered" in text_of(m))
     assert photo["reply_to_message"]["message_id"] == card_in_group(fake, ref)["message_id"]
-    assert "Gracias. Su respuesta" in text_of(rosa.current(choice["message_id"]))
+    await fake.wait_until(
+        lambda: "Gracias. Su respuesta" in text_of(rosa.current(choice["message_id"])), what="the choice edited"
+    )
 
 
 async def test_spanish_words_chosen_as_a_new_report_join_the_draft(vigil, fake):
