@@ -12,6 +12,7 @@ from bot.domain.verification import VoteKind
 from bot.i18n import Translator
 from bot.rendering.labels import local_time
 from bot.services.presses import Press
+from bot.services.requests import telegram_update
 from bot.services.rumors import RumorChecked
 from bot.services.verification import MuteOutcome, MuteResult, ReasonsOffered, VoteOutcome, VoteResult
 from handlers.language import client_translator
@@ -72,9 +73,14 @@ async def on_mute_button(update: Update, context: VigilContext) -> None:
     if action is None or query.message is None:
         await query.answer(tr.gettext("This button is no longer valid."), show_alert=True)
         return
-    result = await context.services.verification.set_mute(
-        report_id=action.report_id, chat_id=query.message.chat.id, user_id=query.from_user.id, mute=action.mute
+    press = Press(
+        action.report_id,
+        query.from_user.id,
+        query.from_user.first_name,
+        request_id=telegram_update(update.update_id),
+        chat_id=query.message.chat.id,
     )
+    result = await context.services.verification.set_mute(press, action.mute)
     await query.answer(_mute_answer(tr, result, context), show_alert=True)
 
 

@@ -225,10 +225,13 @@ class VerificationService:
         results = {ReportStatus.PUBLISHED: VoteOutcome.PUBLISHED, ReportStatus.REJECTED: VoteOutcome.REJECTED}
         return VoteResult(results.get(decision.status, VoteOutcome.COUNTED), report.public_ref, report_id)
 
-    async def set_mute(self, *, report_id: int, chat_id: int, user_id: int, mute: bool) -> MuteResult:
-        """An admin mutes (or unmutes) the reporter of a report, from its card in the verifier group."""
-        if chat_id != self._network.verifier_group_id or user_id not in self._network.admin_user_ids:
+    async def set_mute(self, press: Press, mute: bool) -> MuteResult:
+        """An admin mutes (or unmutes) the reporter of a report, from its card in the verifier group
+        (a Telegram press must come from there; a surface without chats, the web desk, is the group's)."""
+        in_the_group = press.chat_id is None or press.chat_id == self._network.verifier_group_id
+        if not in_the_group or press.user_id not in self._network.admin_user_ids:
             return MuteResult(MuteOutcome.NOT_ADMIN)
+        report_id = press.report_id
         now = self._deps.clock()
         until = now + timedelta(days=self._network.limits.mute_days)
         try:

@@ -107,12 +107,7 @@ async def act(services: Services, request: DeskRequest) -> Applied | Refused | N
         case cb.OnAlert(action=alert_action):
             result = await services.lifecycle.act(press, alert_action)
         case cb.Mute(mute=mute):
-            muted = await services.verification.set_mute(
-                report_id=press.report_id,
-                chat_id=services.network.verifier_group_id,  # the web desk is the verifier group's desk
-                user_id=press.user_id,
-                mute=mute,
-            )
+            muted = await services.verification.set_mute(press, mute)
             if muted.outcome is MuteOutcome.NOT_ADMIN:
                 return NotAnAdmin()
             return Applied(None)
