@@ -109,8 +109,15 @@ class Feed {
     this.stuck = true; // the reader is at the bottom: keep them there
     this.unseen = new Map(); // element -> "new" | "edited"
     this.drawn = false;
+    this.lastTop = 0;
+    // Only the reader unsticks the pane, by moving up. A scroll event can arrive after the content has
+    // grown under a scroll of our own (a photo that loaded in between): it is then short of the bottom
+    // without anyone having moved, and must not stop the pane from following.
     scroller.addEventListener("scroll", () => {
-      this.stuck = this.nearBottom();
+      const top = scroller.scrollTop;
+      if (top < this.lastTop - 1) this.stuck = this.nearBottom();
+      else if (this.nearBottom()) this.stuck = true;
+      this.lastTop = top;
       this.forgetSeen();
     });
     // Whatever changes the content's height (a photo that loads, a font): keep the bottom in view.
@@ -134,6 +141,7 @@ class Feed {
     this.unseen.clear();
     this.drawn = false;
     this.stuck = true;
+    this.lastTop = 0;
   }
 
   // Draw `messages` into `list` (the content itself, or a channel's part of it).
@@ -170,6 +178,7 @@ class Feed {
   // Follow the bottom if the reader was there, and signal what they cannot see.
   follow() {
     if (this.stuck) this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.lastTop = this.scroller.scrollTop;
     this.forgetSeen();
   }
 
@@ -211,6 +220,7 @@ class Feed {
       setTimeout(() => el.classList.remove("flash"), 1500);
     }
     this.stuck = this.nearBottom();
+    this.lastTop = this.scroller.scrollTop;
     this.forgetSeen();
   }
 }
