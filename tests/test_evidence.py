@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy
 import piexif
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -38,7 +39,7 @@ from bot.domain.evidence import (
     ticked_operation_signs,
 )
 from bot.domain.indicators import Indicator
-from bot.photos import PhotoClues, sanitize_image
+from bot.photos import PhotoClues, phash_bits, sanitize_image
 from tests.photo_samples import crop, jpeg, phone_exif, scene
 
 SENT = datetime(2026, 3, 2, 21, 5, tzinfo=UTC)
@@ -290,6 +291,42 @@ def test_the_same_picture_re_encoded_resized_or_slightly_cropped_matches(seed):
     fingerprint = _fingerprint(jpeg(original))
     for change, data in _variants(original).items():
         assert same_picture(fingerprint, _fingerprint(data)), f"{change}: {hamming(fingerprint, _fingerprint(data))}"
+
+
+# --- pHash itself: ImageHash's, without SciPy -----------------------------------------------------
+
+
+def _imagehash_phash(picture: Image.Image) -> int:
+    import imagehash  # the reference implementation, on SciPy's FFT (a test dependency only)
+
+    return int(str(imagehash.phash(picture)), 16)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_phash_is_imagehashs_bit_for_bit_on_photos(seed):
+    original = scene(seed)
+    for picture in (original, *(Image.open(io.BytesIO(data)) for data in _variants(original).values())):
+        assert phash_bits(picture) == _imagehash_phash(picture)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(8, 120),
+    st.integers(8, 120),
+    st.sampled_from(["noise", "stripes", "ramps"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_phash_is_imagehashs_bit_for_bit_on_any_picture(width, height, kind, seed):
+    rng = numpy.random.default_rng(seed)
+    if kind == "noise":
+        pixels = rng.integers(0, 256, (height, width, 3), dtype=numpy.uint8)
+    elif kind == "stripes":  # whole rows of zero frequencies: ties at the median
+        pixels = numpy.repeat(rng.integers(0, 256, (height, 1, 3), dtype=numpy.uint8), width, axis=1)
+    else:
+        diagonal = numpy.add.outer(numpy.arange(height), numpy.arange(width))[..., None]
+        pixels = (diagonal * rng.integers(1, 4, 3) % 256).astype(numpy.uint8)
+    picture = Image.fromarray(pixels)
+    assert phash_bits(picture) == _imagehash_phash(picture)
 
 
 def test_different_pictures_do_not_match():

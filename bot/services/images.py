@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from bot.media import MAX_BYTES as MEDIA_MAX_BYTES
 from bot.media import CleanAudio, CleanVideo, MediaRejected, MediaRejection, sanitize_audio, sanitize_video
-from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, prepare_fingerprints, sanitize_image
+from bot.photos import MAX_BYTES, CleanImage, ImageRejected, ImageRejection, sanitize_image
 from bot.ports import DeliveryError, DeliveryUncertain, FileTooLarge, RateLimited, TelegramPort, TemporaryFailure
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,6 @@ class ImageCleaner:
         self._pool: ThreadPoolExecutor | None = None
         self._release_memory = release_memory  # called on a worker thread whenever the cleaner goes idle
         self._in_flight = 0
-        prepare_fingerprints()
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
