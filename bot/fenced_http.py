@@ -37,6 +37,7 @@ import httpx
 from telegram.request import HTTPXRequest
 
 READ_CHUNK = 65536
+WRITE_RETRY_SECONDS = 0.005
 
 Check = Callable[[], None]
 
@@ -103,7 +104,11 @@ class FencedSocketStream(httpcore.AsyncNetworkStream):
                 ready.set_result(None)
 
         fd = self._sock.fileno()
-        self._loop.add_writer(fd, wake)
+        try:
+            self._loop.add_writer(fd, wake)
+        except NotImplementedError:  # Windows' proactor loop: look again shortly
+            await asyncio.sleep(WRITE_RETRY_SECONDS)
+            return
         try:
             await ready
         finally:
@@ -142,6 +147,8 @@ def _readable(sock: socket.socket) -> bool:
     sent something unasked), so httpcore does not reuse it."""
     if sock.fileno() < 0:
         return True
+    if not hasattr(select, "poll"):  # Windows
+        return bool(select.select([sock], [], [], 0)[0])
     poll = select.poll()
     poll.register(sock, select.POLLIN)
     return bool(poll.poll(0))

@@ -183,6 +183,31 @@ async def test_a_request_whose_lease_ran_out_on_its_way_is_never_written(server,
         await request.shutdown()
 
 
+async def test_a_large_request_cut_by_the_lease_is_never_whole(server, lease):
+    """A request larger than the kernel's buffers leaves in pieces, each one fenced: when the lease
+    runs out between two pieces, the rest is never written and the server never has the whole request."""
+    keeper, clock, lost = lease
+    fence = Fence()
+    fence.guard_with(keeper.check_before_sending)
+    server.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # a small window: it fills
+    request = await open_request(fence, server.url)
+    big = "x" * (16 * 1024 * 1024)
+    try:
+        sending = asyncio.create_task(request.post(f"{server.url}/sendMessage", message(big)))
+        connection = await server.accept()
+        first = b""
+        while len(first) < 1024 * 1024:  # the server reads a first part: the client waits to write more
+            first += await asyncio.get_running_loop().sock_recv(connection, 65536)
+        clock.advance(DURATION - MARGIN)
+        received = first + await server.rest(connection)
+        with pytest.raises(NetworkError) as refused:
+            await sending
+        assert isinstance(refused.value.__cause__, LeaseLost) and lost == ["east"]
+        assert len(received) < len(big)  # cut short: no server acts on an incomplete request
+    finally:
+        await request.shutdown()
+
+
 def self_signed_certificate(directory) -> tuple[str, str]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed: no certificate for the loopback TLS server")
