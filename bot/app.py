@@ -20,6 +20,7 @@ from bot.domain.desk_links import DeskLinks
 from bot.drills.library import load_library
 from bot.errors import ConfigurationError
 from bot.feed.service import FeedService
+from bot.fenced_http import Fence, fenced_request
 from bot.i18n import Catalogs
 from bot.languages import supported_languages
 from bot.network import Network
@@ -71,6 +72,9 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # Telegram keeps an unconfirmed update for at most 24 hours; its id cannot come back after that.
 PROCESSED_UPDATES_KEPT = timedelta(days=2)
+# python-telegram-bot's defaults: a pool for everything, one connection for getUpdates.
+MESSAGES_CONNECTION_POOL = 256
+GET_UPDATES_CONNECTION_POOL = 1
 
 
 def utc_now() -> datetime:
@@ -87,6 +91,9 @@ def build_application(
     vitals = Vitals()  # this Application's health and metrics (bot/operations.py)
     # One Vigil per database: `vigil restore` and `vigil migrate` refuse while this is held.
     # (A PostgreSQL server is shared on purpose: there the lease decides who is active, bot/services/lease.py.)
+    # Every byte of every request to Telegram is written past this check (bot/fenced_http.py): on
+    # PostgreSQL, the lease's, once this instance holds it.
+    fence = Fence()
     database_file = settings.database if isinstance(settings.database, Path) else None
     instance = InstanceLock(database_file) if database_file is not None and str(database_file) != ":memory:" else None
 
@@ -113,8 +120,7 @@ def build_application(
                 lease = LeaseKeeper(database, settings.instance or default_instance_name())
                 await lease.acquire()
                 lease.start_renewing()
-                if isinstance(application.bot.rate_limiter, PriorityRateLimiter):
-                    application.bot.rate_limiter.guard_with(lease.check_before_sending)
+                fence.guard_with(lease.check_before_sending)
             telegram = TelegramGateway(application.bot)
             access = await check_network_access(telegram, network)
             for failure in access.failures:
@@ -324,8 +330,19 @@ def build_application(
         .context_types(ContextTypes(context=VigilContext, bot_data=BotData, user_data=ResidentSession))
         # Timeouts: a request that gets no answer in time may still have reached Telegram, which
         # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
-        .read_timeout(settings.telegram_timeout_seconds)
-        .write_timeout(settings.telegram_timeout_seconds)
+        # Both clients are python-telegram-bot's own, over fenced connections (bot/fenced_http.py).
+        .request(
+            fenced_request(
+                fence,
+                settings.telegram_base_url,
+                connection_pool_size=MESSAGES_CONNECTION_POOL,
+                read_timeout=settings.telegram_timeout_seconds,
+                write_timeout=settings.telegram_timeout_seconds,
+            )
+        )
+        .get_updates_request(
+            fenced_request(fence, settings.telegram_base_url, connection_pool_size=GET_UPDATES_CONNECTION_POOL)
+        )
         # Telegram's flood limits over sliding windows, alerts first (bot/rate_limits.py; reads are
         # exempt). An outbox message's 429 is not retried inside the request: the dispatcher honours
         # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for

@@ -220,13 +220,11 @@ class Poller:
         *,
         poll_timeout: int,
         allowed_updates: Sequence[str] | None = None,
-        guard: Callable[[], None] = lambda: None,
         vitals: Vitals | None = None,
     ) -> None:
-        """`guard` runs before every getUpdates and raises to stop it (the lease, bot/services/lease.py):
-        a getUpdates confirms what came before it."""
+        """(On PostgreSQL every getUpdates, which confirms what came before it, is fenced by the
+        lease at the socket like any request: bot/fenced_http.py.)"""
         self._bot = bot
-        self._guard = guard
         self._vitals = vitals or Vitals()
         self._pending = pending
         self._enqueue = enqueue
@@ -236,7 +234,6 @@ class Poller:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
-        self._guard()
         await self._bot.delete_webhook(drop_pending_updates=False)
         self._task = asyncio.create_task(self._loop(), name="vigil-poller")
 
@@ -256,7 +253,6 @@ class Poller:
         offset = self._pending.offset
         if offset is None or self._pending.busy:
             return
-        self._guard()
         try:
             await self._bot.get_updates(offset=offset, limit=1, timeout=0, allowed_updates=self._allowed_updates)
         except TelegramError as error:
@@ -295,7 +291,6 @@ class Poller:
         timeout = 0 if self._pending.busy else self._poll_timeout
         updates: Sequence[Update]
         skipped: list[int] = []
-        self._guard()
         try:
             updates = await self._bot.get_updates(
                 offset=self._pending.offset,

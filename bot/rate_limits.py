@@ -247,13 +247,7 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self._aging = aging_seconds
         self._chats: dict[int | str, PriorityBudget] = {}
         self._effects = side_effects
-        self._guard: Callable[[], None] = lambda: None
         self._held = 0  # requests waiting for their turn or out a retry_after, not yet made
-
-    def guard_with(self, check: Callable[[], None]) -> None:
-        """`check` runs right before every request leaves, and raises to stop it (the lease's
-        fencing, bot/services/lease.py: an instance that lost the lease sends nothing)."""
-        self._guard = check
 
     @property
     def holding(self) -> int:
@@ -336,7 +330,6 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
     async def _paced(self, call: _Call, priority: Priority) -> Answer:
         chat = call.data.get("chat_id")
         if call.endpoint in NOT_MESSAGES or chat is None:
-            self._guard()
             return await call.made()
         if priority is Priority.RESIDENT:
             self._effects.answering_a_resident()
@@ -354,5 +347,4 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         finally:
             self._held -= 1
             leave(slots, asyncio.get_running_loop().time())  # it leaves now (or, cancelled, never will)
-        self._guard()
         return await call.made()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Update
@@ -45,7 +45,6 @@ async def running(
             application.update_queue.put,
             poll_timeout=poll_timeout,
             allowed_updates=Update.ALL_TYPES,
-            guard=_lease_guard(application),
             vitals=processor.vitals,
         )
         await application.start()
@@ -70,7 +69,6 @@ async def _pushed(application: VigilApplication, target: PushedUpdates) -> Async
     each once it is handled; nothing to fetch or confirm here. Only the lease holder gets this far."""
     await application.start()
     try:
-        _lease_guard(application)()
         await application.bot.set_webhook(
             target.url, secret_token=target.secret_token, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
         )
@@ -81,13 +79,6 @@ async def _pushed(application: VigilApplication, target: PushedUpdates) -> Async
         await application.stop()  # waits until every pushed update was handled
         if application.post_stop is not None:
             await application.post_stop(application)
-
-
-def _lease_guard(application: VigilApplication) -> Callable[[], None]:
-    services = application.bot_data.installed()
-    if services is None or services.lease is None:
-        return lambda: None
-    return services.lease.check_before_sending
 
 
 def run(application: VigilApplication) -> None:

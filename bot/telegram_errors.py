@@ -11,10 +11,13 @@ from datetime import timedelta
 import httpx
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.domain.lease import LeaseLost
 from bot.ports import ChatMoved, DeliveryError, DeliveryUncertain, RateLimited, TemporaryFailure
 
-# Transport errors raised before the request could reach Telegram: nothing was delivered.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Transport errors raised before the request could reach Telegram: nothing was delivered. LeaseLost:
+# the fence at the socket refused the request (bot/fenced_http.py) before all of it was written, and
+# no server acts on an incomplete request.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, LeaseLost)
 
 
 def delivery_error(chat_id: int, error: TelegramError) -> DeliveryError:

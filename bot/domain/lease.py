@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 # How long a lease lasts without renewal, how often its holder renews it, and how long before its
-# expiry the holder stops acting (covers the time between a check and the request it allows, and
-# a small difference between the instances' clocks). A standby takes over at most DURATION after
-# the holder's last renewal: with these, within about 8 s of a kill -9.
+# expiry the holder stops acting (covers the time a request's last bytes, written right after the
+# check, take to reach Telegram, and a small difference between the instances' clocks). A standby
+# takes over at most DURATION after the holder's last renewal: with these, within about 8 s of a
+# kill -9.
 DURATION = timedelta(seconds=6)
 RENEW_EVERY = timedelta(seconds=2)
 MARGIN = timedelta(seconds=1.5)

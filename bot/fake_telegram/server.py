@@ -75,8 +75,8 @@ class FakeTelegram:
         # refuses something is one that would fail in production too.
         self.refused_calls: list[tuple[str, int, str]] = []
         self._before_hooks: list[CallHook] = []
-        # (source, method, wall-clock time it arrived, its chat_id or None) of every request; source ""
-        # unless it came through via_url
+        # (source, method, wall-clock time it was fully received, its chat_id or None) of every request;
+        # source "" unless it came through via_url
         self.request_sources: list[tuple[str, str, float, int | str | None]] = []
         self._after_hooks: list[CallHook] = []
 
@@ -140,11 +140,11 @@ class FakeTelegram:
         if not polling:
             self._in_flight += 1
         method = request.match_info["method"]
-        arrived = time.time()
         try:
             params = await _read_params(request)
+            received = time.time()  # the whole request, body included: only now could Telegram act on it
             chat = params.as_dict().get("chat_id")
-            self.request_sources.append((request.match_info.get("source", ""), method, arrived, chat))
+            self.request_sources.append((request.match_info.get("source", ""), method, received, chat))
             for hook in self._before_hooks:
                 await hook(method, params.as_dict())
             result = await self.api.call(method, params)

@@ -7,9 +7,11 @@ holder then renews it every RENEW_EVERY, and fences everything it does:
 * every unit of work checks, in its own transaction, that the lease row still names this instance
   with its epoch and has not run out (Database.fence_with), so a paused ex-leader commits nothing:
   no outbox departure, no update claimed, no vote;
-* every request to Telegram (the rate limiter's and the poller's guard) first checks on this
+* every request to Telegram is fenced at the socket (bot/fenced_http.py): right before its bytes
+  are handed to the kernel, with no await in between, `check_before_sending` checks on this
   instance's own clock that the lease it last renewed has not run out (minus a margin), so a paused
-  ex-leader that wakes up sends nothing, not even the getUpdates that would confirm updates.
+  ex-leader that wakes up sends nothing, not even the getUpdates that would confirm updates, even
+  when it was paused in the middle of a request.
 
 An instance that finds it lost the lease stops at once (`on_lost`: exit code 75 for `vigil run`),
 as if it had been killed: what it had in flight is recovered by the new holder as after a crash,
@@ -146,7 +148,9 @@ class LeaseKeeper:
             raise LeaseLost("the lease moved to another instance or ran out")
 
     def check_before_sending(self) -> None:
-        """Before any request to Telegram: the lease has not run out by this instance's clock."""
+        """Right before bytes of a request to Telegram are written to the socket (bot/fenced_http.py):
+        the lease has not run out by this instance's clock. Synchronous: nothing may come between
+        this check and the write."""
         if self._valid_until is None or self._clock() >= self._valid_until:
             self._on_lost()
             raise LeaseLost("the lease ran out before this request")

@@ -11,8 +11,10 @@ again and waits as the standby. At the end:
   confirmations (no press applied twice: the second press of the same verifier would be refused);
 * every report that reached the quorum is published, with one post in its channel, a second copy
   only where the outbox recorded an unconfirmed request (the documented policy);
-* nothing was sent by a paused ex-leader after the other took over: no request from it reached
-  Telegram after the new lease was taken, and it stopped by itself when it woke (exit 75).
+* nothing was sent by a paused ex-leader after the other took over: the fake records, for every
+  request, which instance sent it and when it had received all of it, and none from the paused one
+  was received between the moment the other took the lease and the moment it stopped; and it
+  stopped by itself when it woke (exit 75).
 
 VIGIL_FAILOVER_ROUNDS and VIGIL_FAILOVER_SEED change the number of failovers and the random choices.
 """
@@ -41,7 +43,7 @@ from tests.sample_network import ANA, LUIS, TOKEN, VERIFIER_GROUP, network_toml
 
 pytestmark = pytest.mark.crash
 
-ROUNDS = int(os.environ.get("VIGIL_FAILOVER_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("VIGIL_FAILOVER_ROUNDS", "20"))  # the issue's 20 failovers: under 3 min
 SEED = int(os.environ.get("VIGIL_FAILOVER_SEED", "20261205"))
 REPORTS = 30
 RESIDENTS = list(range(6101, 6101 + REPORTS))
@@ -140,7 +142,7 @@ async def test_the_standby_takes_over_again_and_again_and_nothing_is_lost_double
             instances[name] = BotProcess(fake, tmp_path / name, database=url, instance=name, extra_env=fast)
         # (paused instance, when the other took the lease, when the paused one had stopped after waking)
         paused_windows: list[tuple[str, datetime, float]] = []
-        failovers: list[float] = []
+        failovers: list[tuple[str, float]] = []  # ("kill" or "pause", seconds until the other took the lease)
         try:
             await instances["east"].start()
             await wait_for(lambda: (lease(url) or ("",))[0] == "east", 30, "east taking the lease")
@@ -178,7 +180,7 @@ async def test_the_standby_takes_over_again_and_again_and_nothing_is_lost_double
                     await wait_for(
                         lambda before=epoch: _epoch(url) > before, TAKEOVER_LIMIT + 5, "the takeover after a kill"
                     )
-                    failovers.append(time.monotonic() - lost_at)
+                    failovers.append(("kill", time.monotonic() - lost_at))
                     await active.start()  # back, as the standby
                 else:
                     assert active.process is not None
@@ -186,7 +188,7 @@ async def test_the_standby_takes_over_again_and_again_and_nothing_is_lost_double
                     await wait_for(
                         lambda before=epoch: _epoch(url) > before, TAKEOVER_LIMIT + 5, "the takeover after a pause"
                     )
-                    failovers.append(time.monotonic() - lost_at)
+                    failovers.append(("pause", time.monotonic() - lost_at))
                     taken_at = _taken_at(url)
                     await asyncio.sleep(rng.uniform(0.0, 1.0))  # the new leader works a little first
                     active.process.send_signal(signal.SIGCONT)
@@ -218,36 +220,31 @@ async def test_the_standby_takes_over_again_and_again_and_nothing_is_lost_double
 
         summary = check_promises(fake, stories, url, paused_windows)
     elapsed = time.monotonic() - started
+    times = {kind: sorted(t for k, t in failovers if k == kind) for kind in ("kill", "pause")}
     print(
-        f"\nfailover drill: seed {SEED}, {len(failovers)} failovers ({len(paused_windows)} pauses), "
-        f"takeover {min(failovers):.1f}-{max(failovers):.1f} s, {elapsed:.0f} s; {summary}"
+        f"\nfailover drill: seed {SEED}, {len(failovers)} failovers in {elapsed:.0f} s; takeover "
+        + ", ".join(
+            f"after a {kind} {min(t):.1f}-{max(t):.1f} s (median {t[len(t) // 2]:.1f}, {len(t)}x)"
+            for kind, t in times.items()
+            if t
+        )
+        + f"; {summary}"
     )
-    assert max(failovers) <= TAKEOVER_LIMIT, f"(seed {SEED}) a takeover took {max(failovers):.1f} s"
+    slowest = max(t for _, t in failovers)
+    assert slowest <= TAKEOVER_LIMIT, f"(seed {SEED}) a takeover took {slowest:.1f} s"
 
 
 def check_promises(fake: FakeTelegram, stories: list[Story], url: str, paused: list) -> str:
     seed = f"(seed {SEED})"
-    channels = {story.channel: story for story in stories}
-    # What a paused ex-leader sent after the other took the lease: only requests it had already begun
-    # when it was paused (past its last check) can arrive then. None may be a channel post unless the
-    # outbox recorded that post's request as unconfirmed (it was committed 'sending' under the lease:
-    # the documented case, which the new leader treats as possibly arrived).
+    # Every request of a paused ex-leader that the fake had fully received after the other instance
+    # took the lease (and before the ex-leader stopped): the issue's promise is that there is none.
     late = [
-        (name, method, chat)
+        (name, method, chat, round(at - taken_at.timestamp(), 3))
         for name, taken_at, stopped_at in paused
         for source, method, at, chat in fake.request_sources
         if source == name and taken_at.timestamp() <= at <= stopped_at
     ]
-    with psycopg.connect(url) as db:
-        for name, method, chat in late:
-            if method != "sendMessage" or _int(chat) not in channels:
-                continue
-            story = channels[_int(chat)]
-            (uncertain,) = db.execute(
-                "SELECT uncertain_attempts FROM outbox WHERE report_id = %s AND kind = 'channel_post'",
-                (story.report_id,),
-            ).fetchone()
-            assert uncertain >= 1, f"{seed} {name} posted {story.ref} after losing the lease, not as a request in doubt"
+    assert late == [], f"{seed} a paused ex-leader's requests arrived after the other took the lease: {late}"
     with psycopg.connect(url) as db:
         handled = telegram_update_ids(r[0] for r in db.execute("SELECT request_id FROM handled_requests"))
         presses = presses_in_group(fake, VERIFIER_GROUP)
@@ -274,15 +271,8 @@ def check_promises(fake: FakeTelegram, stories: list[Story], url: str, paused: l
             copies += len(posts) - 1
     return (
         f"{len(stories)} reports published, {len(presses)} presses handled, {copies} second copies (policy), "
-        f"{len(late)} requests of a paused ex-leader already begun when it was paused ({[m for _, m, _ in late]})"
+        f"{len(paused)} paused ex-leaders: 0 requests of theirs after the takeover"
     )
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
 
 
 def _epoch(url: str) -> int:
