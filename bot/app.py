@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.ext import ApplicationBuilder, BaseRateLimiter, ContextTypes
@@ -79,6 +79,29 @@ GET_UPDATES_CONNECTION_POOL = 1
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
+
+def telegram_connections(builder: AnyBuilder, settings: Settings, fence: Fence | None) -> AnyBuilder:
+    """python-telegram-bot's two HTTP clients (messages, and getUpdates). Timeouts: a request that gets
+    no answer in time may still have reached Telegram, which the dispatcher must then treat as
+    uncertain; a generous read timeout makes that rare. With a `fence` (PostgreSQL, where two
+    instances share the database and only the lease holder may talk to Telegram), both run over
+    connections that check the lease right before any byte leaves (bot/fenced_http.py); on SQLite
+    (one instance per file, held by its lock) they are the library's own."""
+    if fence is None:
+        return builder.read_timeout(settings.telegram_timeout_seconds).write_timeout(settings.telegram_timeout_seconds)
+    messages = fenced_request(
+        fence,
+        settings.telegram_base_url,
+        connection_pool_size=MESSAGES_CONNECTION_POOL,
+        read_timeout=settings.telegram_timeout_seconds,
+        write_timeout=settings.telegram_timeout_seconds,
+    )
+    updates = fenced_request(fence, settings.telegram_base_url, connection_pool_size=GET_UPDATES_CONNECTION_POOL)
+    return builder.request(messages).get_updates_request(updates)
 
 
 def build_application(
@@ -323,26 +346,11 @@ def build_application(
     # cast: the builder's types do not carry the context type on into its JobQueue.
     application = cast(
         VigilApplication,
-        ApplicationBuilder()
+        telegram_connections(ApplicationBuilder(), settings, None if database_file is not None else fence)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .context_types(ContextTypes(context=VigilContext, bot_data=BotData, user_data=ResidentSession))
-        # Timeouts: a request that gets no answer in time may still have reached Telegram, which
-        # the dispatcher must then treat as uncertain; a generous read timeout makes that rare.
-        # Both clients are python-telegram-bot's own, over fenced connections (bot/fenced_http.py).
-        .request(
-            fenced_request(
-                fence,
-                settings.telegram_base_url,
-                connection_pool_size=MESSAGES_CONNECTION_POOL,
-                read_timeout=settings.telegram_timeout_seconds,
-                write_timeout=settings.telegram_timeout_seconds,
-            )
-        )
-        .get_updates_request(
-            fenced_request(fence, settings.telegram_base_url, connection_pool_size=GET_UPDATES_CONNECTION_POOL)
-        )
         # Telegram's flood limits over sliding windows, alerts first (bot/rate_limits.py; reads are
         # exempt). An outbox message's 429 is not retried inside the request: the dispatcher honours
         # retry_after itself, pausing only that chat's queue, so a request never sits "sending" for

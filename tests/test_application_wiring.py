@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callback_data as cb
 from bot.app import build_application
 from bot.context import BotData, ResidentSession, VigilContext
+from bot.fenced_http import FencedTransport
 from bot.network import parse_network
 from bot.settings import Settings
 from tests.sample_network import SECRET, TOKEN, network_toml
@@ -67,3 +68,34 @@ def test_application_registers_every_flow_with_typed_context(tmp_path):
     assert application.context_types.user_data is ResidentSession
     assert application.error_handlers
     assert application.bot.base_url.startswith("http://127.0.0.1:9/bot")
+
+
+def _transports(application) -> list[object]:
+    # python-telegram-bot's two clients: messages, and getUpdates (its private httpx clients).
+    return [request._client._transport for request in application.bot._request]
+
+
+def test_on_postgresql_every_request_to_telegram_goes_through_the_lease_fence(tmp_path):
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
+        TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
+        VIGIL_DATABASE="postgresql://vigil@127.0.0.1:9/vigil",
+        VIGIL_SECRET_KEY=SECRET,
+        _env_file=None,
+    )
+    application = build_application(settings, parse_network(network_toml()))
+    assert all(isinstance(transport, FencedTransport) for transport in _transports(application))
+
+
+def test_on_sqlite_the_requests_are_the_librarys_own(tmp_path):
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
+        TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
+        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
+        VIGIL_SECRET_KEY=SECRET,
+        _env_file=None,
+    )
+    application = build_application(settings, parse_network(network_toml()))
+    assert not any(isinstance(transport, FencedTransport) for transport in _transports(application))
