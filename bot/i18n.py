@@ -28,9 +28,11 @@ class Html(str):
 
 
 def escape(value: object) -> str:
+    """`value` as text inside Vigil's HTML. A NUL character is dropped: Telegram refuses a whole
+    message that holds one ("Text must not contain null bytes"), and it shows nothing."""
     if isinstance(value, Html):
         return value
-    return html.escape(str(value), quote=False)
+    return html.escape(str(value).replace("\0", ""), quote=False)
 
 
 def N_(message: str) -> str:

@@ -63,3 +63,14 @@ def test_a_panel_from_before_the_draft_started_is_not_its_own():
     draft = Draft(started_at=NOW, opened_by_message=10)
     assert [draft.is_shown_on(m) for m in (9, 10, 11, 500)] == [False, False, True, True]
     assert Draft(started_at=NOW).is_shown_on(1)
+
+
+async def test_a_nul_in_a_residents_words_is_dropped_before_it_is_stored(database):
+    draft = a_draft()
+    draft.add_text("Vans at\x00 the dairy\x00")
+    assert draft.description.endswith("\nVans at the dairy")
+    async with database.unit_of_work() as repo:
+        await repo.save_draft("pseudo-K4", draft, NOW)
+    async with database.unit_of_work() as repo:
+        stored = await repo.draft("pseudo-K4")
+    assert stored is not None and stored.description == draft.description

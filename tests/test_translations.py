@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
+from bot.fake_telegram.html_text import parse_html
 from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
 from tests import samples
@@ -77,3 +78,9 @@ def test_values_inserted_into_messages_are_escaped():
     tr = Catalogs.load()("es")
     rendered = tr.gettext("📍 Where: <b>{place}</b>", place="<script>&")
     assert rendered == "📍 Dónde: <b>&lt;script&gt;&amp;</b>"
+
+
+def test_a_nul_in_an_inserted_value_is_dropped_so_telegram_accepts_the_message():
+    rendered = Catalogs.load()("en").gettext("📍 Where: <b>{place}</b>", place="Clo\x00vis")
+    assert rendered == "📍 Where: <b>Clovis</b>"
+    parse_html(rendered)  # the fake, as strict as Telegram, refuses any NUL

@@ -103,7 +103,8 @@ class Draft:
         return self.opened_by_message is None or message_id >= self.opened_by_message
 
     def add_text(self, text: str) -> None:
-        text = text.strip()
+        # A NUL shows nothing, Telegram refuses messages that hold one, and PostgreSQL's text cannot.
+        text = text.replace("\0", "").strip()
         if not text:
             return
         combined = f"{self.description}\n{text}" if self.description else text
