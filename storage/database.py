@@ -37,6 +37,7 @@ from storage.dialect import (
     PostgresConnection,
     is_postgresql_url,
 )
+from storage.lease import LEASE_QUERY
 from storage.migrations import apply_migrations, apply_postgresql_migrations
 from storage.repository import Repository
 
@@ -155,12 +156,17 @@ class Database:
         bookkeeping, which must run whoever holds the lease."""
         update_scope.check_may_commit()
         async with self._lock.held(later=update_scope.from_a_resident()):
-            for statement in self.dialect.begin():
-                await self._shared.execute(statement)
+            repository = Repository(self._shared, self.dialect)
+            fence = None if unfenced else self._fence
+            if fence is None:
+                for statement in self.dialect.begin():
+                    await self._shared.execute(statement)
+            else:
+                # The fence reads the lease row: it comes with BEGIN and the lock, in one round trip.
+                repository.lease_was_read(await self.dialect.begin_and_read(self._shared, LEASE_QUERY))
             try:
-                repository = Repository(self._shared, self.dialect)
-                if self._fence is not None and not unfenced:
-                    await self._fence(repository)
+                if fence is not None:
+                    await fence(repository)
                 yield repository
             except BaseException:
                 await self._shared.execute("ROLLBACK")
