@@ -139,3 +139,14 @@ async def test_a_begin_whose_read_fails_leaves_no_transaction_open(database):
         await database.dialect.begin_and_read(database._shared, "SELECT no_such_column FROM leader_lease")
     assert await _claim(database, "telegram:7") is True  # the next unit of work begins and commits
     assert await _claim(database, "telegram:7") is False
+
+
+async def test_postgresql_stores_the_cleaned_media_as_they_are_without_compressing_them_again(postgres_databases):
+    """JPEG, MP4 and Ogg are compressed already: migration 0060 sets their columns to EXTERNAL."""
+    url = postgres_databases.fresh_url()
+    async with await psycopg.AsyncConnection.connect(url) as db:
+        cursor = await db.execute(
+            "SELECT attrelid::regclass::text, attstorage FROM pg_attribute"
+            " WHERE attname = 'data' AND attrelid::regclass::text IN ('draft_media', 'report_media', 'outbox_media')"
+        )
+        assert dict(await cursor.fetchall()) == {"draft_media": "e", "report_media": "e", "outbox_media": "e"}
