@@ -73,11 +73,11 @@ def mark_failed() -> None:
         ticket.failed = True
 
 
-def from_a_resident() -> bool:
-    """Whether the running code handles a resident's update (not a verifier's, nor the dispatcher's
-    or the alarm's work, which belong to no update)."""
+def residents_update() -> int | None:
+    """The id of the resident's update the running code handles; None when it handles no
+    resident's update (a verifier's, or the dispatcher's or the alarm's work, which belong to none)."""
     ticket = _handling()
-    return ticket is not None and ticket.from_resident
+    return ticket.update_id if ticket is not None and ticket.from_resident else None
 
 
 def check_may_commit() -> None:

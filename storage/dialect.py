@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
+from contextlib import suppress
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol, cast
@@ -81,6 +82,11 @@ class Dialect(Protocol):
         """The statements that open a unit of work holding the write lock."""
         ...
 
+    async def begin_and_read(self, connection: Connection, query: str) -> Row | None:
+        """Open a unit of work holding the write lock, then run `query` (no parameters) in it: its
+        first row. One round trip to the server where the engine has one (the lease's fence)."""
+        ...
+
     def json_array_of(self, expression: str) -> str:
         """An aggregate: a JSON array (as text) of `expression` over the group, '[]' when empty."""
         ...
@@ -123,6 +129,16 @@ class SqliteDialect:
     def begin(self) -> Sequence[str]:
         return ("BEGIN IMMEDIATE",)
 
+    async def begin_and_read(self, connection: Connection, query: str) -> Row | None:
+        for statement in self.begin():
+            await connection.execute(statement)
+        try:
+            async with connection.execute(query) as cursor:
+                return cast(Row | None, await cursor.fetchone())
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+
     def json_array_of(self, expression: str) -> str:
         return f"json_group_array({expression})"
 
@@ -157,6 +173,18 @@ class PostgresDialect:
         # was granted, as under SQLite's single writer; no serialization failures to retry.
         # One round trip: both statements in one simple query.
         return (f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})",)
+
+    async def begin_and_read(self, connection: Connection, query: str) -> Row | None:
+        # The three statements in one simple query: the query runs after the lock was granted, in
+        # the same transaction, as if sent on its own, without waiting for a second round trip.
+        assert isinstance(connection, PostgresConnection)
+        try:
+            return await connection.last_row_of_script(f"{self.begin()[0]}; {query}")
+        except BaseException:
+            # A statement that failed after BEGIN leaves its transaction open (and aborted).
+            with suppress(psycopg.Error):
+                await connection.execute("ROLLBACK")
+            raise
 
     def json_array_of(self, expression: str) -> str:
         return f"COALESCE(json_agg({expression}), '[]'::json)::text"
@@ -310,6 +338,14 @@ class PostgresConnection:
     async def executemany(self, sql: str, parameters: Iterable[Params], /) -> None:
         async with self.raw.cursor() as cursor:
             await cursor.executemany(cast(Any, to_psycopg(sql)), [_bound(p) for p in parameters])
+
+    async def last_row_of_script(self, sql: str) -> PostgresRow | None:
+        """Several statements without parameters in one round trip: the first row of the last one."""
+        async with self.raw.cursor() as cursor:
+            await cursor.execute(cast(Any, sql))
+            while cursor.nextset():
+                pass
+            return await cursor.fetchone()
 
     async def execute_script(self, sql: str) -> None:
         """Several statements at once, without parameters (a migration)."""

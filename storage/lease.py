@@ -7,7 +7,10 @@ from datetime import datetime
 
 from bot.domain.lease import Lease
 from storage.codec import required_moment, to_text
-from storage.dialect import Connection, Dialect
+from storage.dialect import Connection, Dialect, Row
+
+# The fence of every unit of work reads it; Database.unit_of_work sends it with BEGIN (one round trip).
+LEASE_QUERY = "SELECT holder, epoch, taken_at, expires_at FROM leader_lease WHERE id = 1"
 
 
 @dataclass(frozen=True)
@@ -20,12 +23,21 @@ class SeenInstance:
 class LeaseQueries:
     _db: Connection
     _sql: Dialect
+    # The lease row as the unit of work read it right after taking the write lock (LEASE_QUERY),
+    # for the next lease() to use instead of asking again: under the write lock nobody else can
+    # change it, and save_lease forgets it.
+    _lease_read: tuple[Row | None] | None = None
+
+    def lease_was_read(self, row: Row | None) -> None:
+        self._lease_read = (row,)
 
     async def lease(self) -> Lease | None:
-        async with self._db.execute(
-            "SELECT holder, epoch, taken_at, expires_at FROM leader_lease WHERE id = 1"
-        ) as cursor:
-            row = await cursor.fetchone()
+        if self._lease_read is not None:
+            (row,) = self._lease_read
+            self._lease_read = None
+        else:
+            async with self._db.execute(LEASE_QUERY) as cursor:
+                row = await cursor.fetchone()
         if row is None:
             return None
         return Lease(
@@ -36,6 +48,7 @@ class LeaseQueries:
         )
 
     async def save_lease(self, lease: Lease) -> None:
+        self._lease_read = None
         await self._db.execute(
             "INSERT INTO leader_lease (id, holder, epoch, taken_at, expires_at) VALUES (1, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,"

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 
+from bot.domain.lease import Lease
 from storage.database import Database
-from storage.dialect import POSTGRESQL, SQLITE, WRITE_LOCK_KEY, is_postgresql_url, to_psycopg
+from storage.dialect import (
+    DATABASE_ERRORS,
+    POSTGRESQL,
+    SQLITE,
+    WRITE_LOCK_KEY,
+    is_postgresql_url,
+    to_psycopg,
+)
 from storage.migrations import bundled_migrations
+from storage.repository import Repository
 from tests import raw
 
 NOW = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
@@ -101,3 +110,43 @@ async def test_an_unreachable_server_stops_start_up_with_one_sentence(tmp_path):
 
     with pytest.raises(ConfigurationError, match="cannot reach the PostgreSQL server named in VIGIL_DATABASE"):
         await Database.open(f"postgresql://vigil@/vigil?host={tmp_path}&connect_timeout=2")
+
+
+async def test_a_fenced_unit_of_work_gets_the_lease_read_with_its_begin_and_a_saved_one_read_again(database):
+    """The fence's lease row comes in the same round trip as BEGIN and the write lock (one simple
+    query on PostgreSQL); the repository hands it to the fence once, and reads again after a save."""
+    first = Lease("east", 1, NOW, NOW + timedelta(seconds=6))
+    async with database.unit_of_work(unfenced=True) as repo:
+        await repo.save_lease(first)
+    seen: list[Lease | None] = []
+
+    async def fence(repo: Repository) -> None:
+        seen.append(await repo.lease())
+
+    database.fence_with(fence)
+    async with database.unit_of_work() as repo:
+        assert seen == [first]
+        assert await repo.lease() == first  # asked again: read from the table
+        second = Lease("west", 2, NOW, NOW + timedelta(seconds=6))
+        await repo.save_lease(second)
+        assert await repo.lease() == second
+    async with database.unit_of_work():
+        assert seen == [first, second]
+
+
+async def test_a_begin_whose_read_fails_leaves_no_transaction_open(database):
+    with pytest.raises(DATABASE_ERRORS):
+        await database.dialect.begin_and_read(database._shared, "SELECT no_such_column FROM leader_lease")
+    assert await _claim(database, "telegram:7") is True  # the next unit of work begins and commits
+    assert await _claim(database, "telegram:7") is False
+
+
+async def test_postgresql_stores_the_cleaned_media_as_they_are_without_compressing_them_again(postgres_databases):
+    """JPEG, MP4 and Ogg are compressed already: migration 0060 sets their columns to EXTERNAL."""
+    url = postgres_databases.fresh_url()
+    async with await psycopg.AsyncConnection.connect(url) as db:
+        cursor = await db.execute(
+            "SELECT attrelid::regclass::text, attstorage FROM pg_attribute"
+            " WHERE attname = 'data' AND attrelid::regclass::text IN ('draft_media', 'report_media', 'outbox_media')"
+        )
+        assert dict(await cursor.fetchall()) == {"draft_media": "e", "report_media": "e", "outbox_media": "e"}
