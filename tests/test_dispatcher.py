@@ -301,6 +301,23 @@ async def test_thousands_of_subscribers_never_become_thousands_of_requests_at_on
     await database.close()
 
 
+async def test_subscribers_hear_an_alert_only_after_every_channel_post_of_it(setup):
+    database, dispatcher, port, _, report_id = setup
+    await subscribe_many(database, 6)
+    port.gates[CLOVIS_ES_CHANNEL] = asyncio.Event()  # Telegram slow to answer one channel
+    async with database.unit_of_work() as repo:  # as publication queues them: posts, then subscribers
+        for message in (post(CLOVIS_EN_CHANNEL), post(CLOVIS_ES_CHANNEL, "alerta")):
+            await repo.enqueue(report_id, message, START)
+        assert await repo.enqueue_for_subscribers(report_id, "clovis", fan_out(), "en", START) == 6
+    await dispatcher.start()
+    dispatcher.wake()
+    await asyncio.wait_for(_until(lambda: port.to(CLOVIS_EN_CHANNEL)), 2)
+    port.gates[CLOVIS_ES_CHANNEL].set()
+    await asyncio.wait_for(_until(lambda: len([d for d in port.delivered if d[1] > 0]) == 6), 5)
+    order = [chat for _, chat, _, _ in port.delivered]
+    assert order.index(CLOVIS_ES_CHANNEL) < min(order.index(chat) for chat in order if chat > 0), order
+
+
 async def test_a_subscriber_who_blocked_the_bot_is_removed_with_their_waiting_messages(setup):
     database, dispatcher, port, _, report_id = setup
     await subscribe_many(database, 2)

@@ -71,6 +71,7 @@ class Dispatcher:
         self._started: dict[int, deque[datetime]] = {}  # a group's messages started in the last minute
         self._in_flight: set[asyncio.Task[None]] = set()
         self._subscribers_in_flight = 0
+        self._channel_messages_in_flight = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -140,7 +141,9 @@ class Dispatcher:
     async def _start_due(self) -> tuple[int, datetime | None]:
         """Start the first message of every chat that is free and whose message is due, alerts
         first, within MAX_IN_FLIGHT; then direct messages to subscribers, oldest first, within
-        MAX_SUBSCRIBERS_IN_FLIGHT. Returns how many were started and when the next waiting one is
+        MAX_SUBSCRIBERS_IN_FLIGHT, once no channel message is on its way (a subscriber hears an alert
+        after its channels show it, never before: starting both at once let a direct message reach
+        Telegram before a slower channel post). Returns how many were started and when the next waiting one is
         due (a message held back by the caps is started when a request finishes and wakes the loop)."""
         now = self._clock()
         async with self._database.unit_of_work() as repo:
@@ -169,7 +172,7 @@ class Dispatcher:
                 break
             self._start(head)
             started += 1
-        for head in subscribers:
+        for head in subscribers if self._channel_messages_in_flight == 0 else ():
             if (
                 self._stopping
                 or self._subscribers_in_flight >= MAX_SUBSCRIBERS_IN_FLIGHT
@@ -197,6 +200,8 @@ class Dispatcher:
         self._busy.add(head.message.chat_id)
         if head.message.kind.is_to_subscriber:
             self._subscribers_in_flight += 1
+        if head.message.kind.is_channel:
+            self._channel_messages_in_flight += 1
         task = asyncio.create_task(self._deliver_then_free(head), name=f"vigil-send-{head.id}")
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
@@ -213,4 +218,6 @@ class Dispatcher:
             self._busy.discard(head.message.chat_id)
             if head.message.kind.is_to_subscriber:
                 self._subscribers_in_flight -= 1
+            if head.message.kind.is_channel:
+                self._channel_messages_in_flight -= 1
             self._wakeup.set()
