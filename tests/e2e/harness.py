@@ -153,14 +153,18 @@ async def running_vigil(
         settings, network, clock=clock or (lambda: datetime.now(UTC)), rate_limiter=rate_limiter
     )
     limiter = application.bot.rate_limiter
-    # settled() must also wait for a reply held back in Vigil's own rate limiter, not yet on the wire.
-    unwatch = fake.watch_client(lambda: limiter.holding > 0) if isinstance(limiter, PriorityRateLimiter) else None
+    # settled() must also wait for a reply held back in Vigil's own rate limiter, not yet on the wire,
+    # and for every fetched update to be handled: a handler between two requests (waiting for the
+    # database on a busy machine) makes no request for longer than settled()'s quiet moment.
+    unwatch = [fake.watch_client(lambda: application.update_processor.pending.busy > 0)]
+    if isinstance(limiter, PriorityRateLimiter):
+        unwatch.append(fake.watch_client(lambda: limiter.holding > 0))
     try:
         async with running(application, poll_timeout=1):
             yield Vigil(fake, application, network, settings)
     finally:
-        if unwatch is not None:
-            unwatch()
+        for stop_watching in unwatch:
+            stop_watching()
 
 
 @contextmanager
