@@ -247,11 +247,13 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self._aging = aging_seconds
         self._chats: dict[int | str, PriorityBudget] = {}
         self._effects = side_effects
-        self._held = 0  # requests waiting for their turn or out a retry_after, not yet made
+        self._held = 0  # requests waiting for their turn or out a retry_after, or being made
 
     @property
     def holding(self) -> int:
-        """How many requests wait here before being made (for tests: the bot is not idle yet)."""
+        """How many requests wait here or are being made (for tests: the bot is not idle yet). Counted
+        until the request is made, not only until it may leave: a request let go after a long wait
+        reaches Telegram a moment later, and a bot that looked idle in between was not."""
         return self._held
 
     async def initialize(self) -> None:
@@ -337,14 +339,16 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
             chat = int(chat)
         chat_budget = self._chat_budget(chat)
         slots: list[Slot] = []
-        self._held += 1
+        self._held += 1  # until the request is made, not only until its turn: see `holding`
         try:
-            if chat_budget is not None:
-                slots += await chat_budget.acquire(priority)
-            if self._overall is not None:
-                slots += await self._overall.acquire(priority)
-            await self._effects.request_leaves()
+            try:
+                if chat_budget is not None:
+                    slots += await chat_budget.acquire(priority)
+                if self._overall is not None:
+                    slots += await self._overall.acquire(priority)
+                await self._effects.request_leaves()
+            finally:
+                leave(slots, asyncio.get_running_loop().time())  # it leaves now (or, cancelled, never will)
+            return await call.made()
         finally:
             self._held -= 1
-            leave(slots, asyncio.get_running_loop().time())  # it leaves now (or, cancelled, never will)
-        return await call.made()
