@@ -83,6 +83,12 @@ WINDOW_GUARD_SECONDS = 0.1
 # And one message of headroom in the shared second, for a request held up longer than that (measured
 # in benchmarks/storm.py: without it, about one 429 in a storm of 100 residents on 2 busy cores).
 OVERALL_MARGIN = 1
+# And room kept for what verifiers and the public wait on: residents and subscribers leave this
+# many of the shared second's places free, for an alert's two channel posts or a card that comes
+# when the second is full. Else it waits for a place to come free, up to a whole window: a surge's
+# answers leave in bursts, and free their places in bursts (benchmarks/surge.py: the alert during
+# the text surge took 0.72 s, 0.41 s with the room; residents and subscribers lose 2 of 29 places).
+URGENT_HEADROOM = 2
 PENDING_POLL_SECONDS = 0.02
 PRIVATE_CHAT_BURST = 5  # Telegram allows short bursts over "about one a second" into a private chat
 PRIVATE_CHAT_PER_MINUTE = 55  # and about one a second over a minute (the fake: 6 and 60)
@@ -122,10 +128,10 @@ class SlidingWindow:
         moments = sorted(s.moment for s in self._slots if s.moment is not None)
         return len(self._slots) - len(moments), moments
 
-    def wait(self, now: float) -> float:
-        """Seconds until one more request fits (0 when it fits now)."""
+    def wait(self, now: float, headroom: int = 0) -> float:
+        """Seconds until one more request fits (0 when it fits now) leaving `headroom` places free."""
         pending, moments = self._live(now)
-        excess = pending + len(moments) - self.limit + 1
+        excess = pending + len(moments) - (self.limit - headroom) + 1
         if excess <= 0:
             return 0.0
         if excess > len(moments):
@@ -143,17 +149,20 @@ class SlidingWindow:
 
 
 class PriorityBudget:
-    """Sliding windows shared by many requests, served by turn (urgency, then age), not arrival."""
+    """Sliding windows shared by many requests, served by turn (urgency, then age), not arrival.
+    Requests less urgent than the desk's leave `headroom` places free in every window."""
 
-    def __init__(self, *windows: SlidingWindow, aging_seconds: float = AGING_SECONDS) -> None:
+    def __init__(self, *windows: SlidingWindow, aging_seconds: float = AGING_SECONDS, headroom: int = 0) -> None:
         self._windows = windows
         self._aging = aging_seconds
-        self._waiting: list[tuple[float, int, asyncio.Future[list[Slot]]]] = []
+        self._headroom = headroom
+        self._waiting: list[tuple[float, int, Priority, asyncio.Future[list[Slot]]]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
 
-    def _wait(self, now: float) -> float:
-        return max(window.wait(now) for window in self._windows)
+    def _wait(self, now: float, priority: Priority) -> float:
+        headroom = self._headroom if priority > Priority.DESK else 0
+        return max(window.wait(now, headroom) for window in self._windows)
 
     def _take(self) -> list[Slot]:
         return [window.take() for window in self._windows]
@@ -165,10 +174,10 @@ class PriorityBudget:
         """Wait for this request's turn; mark the returned slots with :func:`leave` as it leaves."""
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if not self._waiting and not self._wait(now):
+        if not self._waiting and not self._wait(now, priority):
             return self._take()
         turn: asyncio.Future[list[Slot]] = loop.create_future()
-        heapq.heappush(self._waiting, (now + int(priority) * self._aging, next(self._order), turn))
+        heapq.heappush(self._waiting, (now + int(priority) * self._aging, next(self._order), priority, turn))
         self._release()
         try:
             return await turn
@@ -184,14 +193,15 @@ class PriorityBudget:
         self._timer = None
         now = loop.time()
         while self._waiting:
-            if self._waiting[0][2].done():  # its request was cancelled while waiting
+            _, _, priority, turn = self._waiting[0]
+            if turn.done():  # its request was cancelled while waiting
                 heapq.heappop(self._waiting)
                 continue
-            wait = self._wait(now)
+            wait = self._wait(now, priority)
             if wait > 0:
                 self._timer = loop.call_later(max(wait, 0.001), self._release)
                 return
-            _, _, turn = heapq.heappop(self._waiting)
+            heapq.heappop(self._waiting)
             turn.set_result(self._take())
 
 
@@ -241,7 +251,8 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         side_effects: SideEffects = SideEffects(),
     ) -> None:
         overall = SlidingWindow(max(int(overall_per_second) - OVERALL_MARGIN, 1), 1.0)
-        self._overall = PriorityBudget(overall, aging_seconds=aging_seconds) if overall_per_second else None
+        budget = PriorityBudget(overall, aging_seconds=aging_seconds, headroom=URGENT_HEADROOM)
+        self._overall = budget if overall_per_second else None
         self._group_per_minute = group_per_minute
         self._private_chat_burst = private_chat_burst
         self._aging = aging_seconds

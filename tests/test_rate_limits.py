@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.domain.delivery import Priority
-from bot.rate_limits import PriorityRateLimiter
+from bot.rate_limits import URGENT_HEADROOM, PriorityBudget, PriorityRateLimiter, SlidingWindow, leave
 
 GROUP = -1001000000001
 CHANNEL = -1002000000001
@@ -54,6 +54,21 @@ async def test_an_alert_goes_before_residents_who_asked_earlier():
     # the first 20 panels took the burst; the alert, then the card, came right after
     assert made.index("alert") <= 22 and made.index("alert") < made.index("card") <= 23
     await asyncio.gather(*residents)
+
+
+async def test_residents_leave_room_in_a_full_second_for_an_alert_and_a_card():
+    budget = PriorityBudget(SlidingWindow(10, 1.0), headroom=URGENT_HEADROOM)
+    taken = [await budget.acquire(Priority.RESIDENT) for _ in range(10 - URGENT_HEADROOM)]
+    resident = asyncio.create_task(budget.acquire(Priority.RESIDENT))
+    await asyncio.sleep(0)  # its first step: a place, or a wait
+    assert not resident.done()  # the second is full for residents
+    alert = await asyncio.wait_for(budget.acquire(Priority.ALERT), 1.0)  # goes at once
+    card = await asyncio.wait_for(budget.acquire(Priority.DESK), 1.0)
+    assert len(taken) + 2 == 10 and not resident.done()  # the window is full now
+    now = asyncio.get_running_loop().time()
+    for slots in (*taken, alert, card):
+        leave(slots, now)
+    resident.cancel()
 
 
 async def test_a_resident_who_waited_long_enough_goes_before_a_newer_alert():
