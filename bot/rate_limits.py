@@ -129,9 +129,10 @@ class SlidingWindow:
         return len(self._slots) - len(moments), moments
 
     def wait(self, now: float, headroom: int = 0) -> float:
-        """Seconds until one more request fits (0 when it fits now) leaving `headroom` places free."""
+        """Seconds until one more request fits (0 when it fits now) leaving `headroom` places free, as
+        far as a window of this size can (one place is always usable)."""
         pending, moments = self._live(now)
-        excess = pending + len(moments) - (self.limit - headroom) + 1
+        excess = pending + len(moments) - max(self.limit - headroom, 1) + 1
         if excess <= 0:
             return 0.0
         if excess > len(moments):

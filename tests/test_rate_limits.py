@@ -94,3 +94,8 @@ def test_every_priority_reaches_the_rate_limiter_through_extbot():
 
     for priority in Priority:
         assert ExtBot._merge_api_rl_kwargs(None, int(priority)), priority  # noqa: SLF001 - the library's own path
+
+
+async def test_a_window_too_small_for_the_headroom_still_serves_residents():
+    budget = PriorityBudget(SlidingWindow(1, 1.0), headroom=URGENT_HEADROOM)
+    await asyncio.wait_for(budget.acquire(Priority.RESIDENT), 1.0)
