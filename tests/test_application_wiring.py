@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callback_data as cb
 from bot.app import build_application
-from bot.context import BotData, ResidentSession, VigilContext
+from bot.context import BotData, ResidentSession, VigilApplication, VigilContext
 from bot.fenced_http import FencedTransport
 from bot.network import parse_network
 from bot.settings import Settings
 from tests.sample_network import SECRET, TOKEN, network_toml
 
 
-def test_application_registers_every_flow_with_typed_context(tmp_path):
+def application_on(database: Path | str) -> VigilApplication:
+    """The real Application, built as `vigil run` builds it, against an unreachable Telegram."""
     settings = Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
         TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
-        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
+        VIGIL_DATABASE=database,
         VIGIL_SECRET_KEY=SECRET,
         _env_file=None,
     )
-    application = build_application(settings, parse_network(network_toml()))
+    return build_application(settings, parse_network(network_toml()))
+
+
+def test_application_registers_every_flow_with_typed_context(tmp_path):
+    application = application_on(tmp_path / "vigil.sqlite3")
     handlers = application.handlers[0]
     commands = {c for h in handlers if isinstance(h, CommandHandler) for c in h.commands}
     assert {
@@ -75,27 +82,11 @@ def _transports(application) -> list[object]:
     return [request._client._transport for request in application.bot._request]
 
 
-def test_on_postgresql_every_request_to_telegram_goes_through_the_lease_fence(tmp_path):
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
-        TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
-        VIGIL_DATABASE="postgresql://vigil@127.0.0.1:9/vigil",
-        VIGIL_SECRET_KEY=SECRET,
-        _env_file=None,
-    )
-    application = build_application(settings, parse_network(network_toml()))
+def test_on_postgresql_every_request_to_telegram_goes_through_the_lease_fence():
+    application = application_on("postgresql://vigil@127.0.0.1:9/vigil")
     assert all(isinstance(transport, FencedTransport) for transport in _transports(application))
 
 
 def test_on_sqlite_the_requests_are_the_librarys_own(tmp_path):
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_BASE_URL="http://127.0.0.1:9/bot",
-        TELEGRAM_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
-        VIGIL_DATABASE=tmp_path / "vigil.sqlite3",
-        VIGIL_SECRET_KEY=SECRET,
-        _env_file=None,
-    )
-    application = build_application(settings, parse_network(network_toml()))
+    application = application_on(tmp_path / "vigil.sqlite3")
     assert not any(isinstance(transport, FencedTransport) for transport in _transports(application))
