@@ -167,9 +167,9 @@ _FLAT = 2.0
 
 # pHash (the definition ImageHash's `phash` implements; the same bits on photographs): the picture
 # in grey at 32 x 32 (Lanczos), its two-dimensional DCT-II, and of the 8 x 8 lowest frequencies,
-# which are above their median. The DCT's first 8 rows are one 8 x 32 matrix, so the whole transform is two products of
-# small matrices: NumPy alone, where ImageHash calls SciPy's FFT (105 MB of SciPy in the container
-# image, and 0.4 s to import, for 2 048 multiplications).
+# which are above their median. The DCT's first 8 rows are one 8 x 32 matrix, so the whole
+# transform is two products of small matrices: NumPy alone, where ImageHash calls SciPy's FFT
+# (105 MB of SciPy in the container image, and 0.4 s to import, for 2 048 multiplications).
 _PHASH_BITS_SIDE = 8
 _PHASH_SIDE = 32
 _DCT_LOW = 2.0 * numpy.cos(

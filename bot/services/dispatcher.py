@@ -143,8 +143,9 @@ class Dispatcher:
         first, within MAX_IN_FLIGHT; then direct messages to subscribers, oldest first, within
         MAX_SUBSCRIBERS_IN_FLIGHT, once no channel message is on its way (a subscriber hears an alert
         after its channels show it, never before: starting both at once let a direct message reach
-        Telegram before a slower channel post). Returns how many were started and when the next waiting one is
-        due (a message held back by the caps is started when a request finishes and wakes the loop)."""
+        Telegram before a slower channel post). Returns how many were started and when the next
+        waiting one is due (a message held back by the caps is started when a request finishes and
+        wakes the loop)."""
         now = self._clock()
         async with self._database.unit_of_work() as repo:
             chats = await repo.outbox_waiting()
