@@ -69,6 +69,13 @@ def why_no_debian_base() -> str | None:
     return None
 
 
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
 def slimmed(root: Path) -> None:
     """What debuerreotype-slimify and its minimizing config do to a fresh minbase tree."""
     (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(DPKG_SLIM)
@@ -78,12 +85,12 @@ def slimmed(root: Path) -> None:
     (root / "etc/apt/sources.list.d/debian.sources").write_text(SOURCES)
     for pattern in ("usr/share/groff/*", "usr/share/info/*", "usr/share/linda/*", "usr/share/man/*"):
         for path in root.glob(pattern):
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            _remove(path)
     for path in (root / "usr/share/lintian/overrides").glob("*"):
         path.unlink()
     for path in (root / "usr/share/locale").glob("*"):
         if path.name != "locale.alias":
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            _remove(path)
     for path in (root / "usr/share/doc").rglob("*"):
         if path.is_file() and path.name != "copyright" or path.is_symlink():
             path.unlink()
